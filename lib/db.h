@@ -1,0 +1,58 @@
+/*
+ * db.h - the SQLite database: open, create, pragmas, migrations.
+ *
+ * The file and its -wal/-shm are created 0600.  Foreign keys, WAL,
+ * secure_delete and SQLITE_DBCONFIG_DEFENSIVE are on; the busy timeout is
+ * PRIVACY_BUSY_TIMEOUT milliseconds (default 5000).  Numbered migrations
+ * (PRAGMA user_version) are applied by pv_db_open when writing; a database
+ * written by a newer version is refused (PV_CONFIG).
+ */
+#ifndef PV_DB_H
+#define PV_DB_H
+
+#include <sqlite3.h>
+
+#include "cfg.h"
+#include "util.h"
+
+enum {
+	PV_DB_RO = 0,     /* read only; the database must exist and be current */
+	PV_DB_RW = 1,     /* read and write; migrate when needed */
+	PV_DB_CREATE = 2, /* with RW: create when missing */
+};
+
+#define PV_SCHEMA_VERSION 1
+
+/* --db > PRIVACY_DB > config database > $XDG_DATA_HOME/privacyctl/privacy.db.
+ * (cfg already holds PRIVACY_DB and --db as "database".)  Newly allocated. */
+char *pv_db_path(const struct pv_cfg *c);
+
+int pv_db_open(const char *path, int mode, sqlite3 **out, struct pv_err *e);
+void pv_db_close(sqlite3 *db);
+
+/* Turn the last SQLite error into a pv status: BUSY/LOCKED -> TEMPFAIL,
+ * FULL/IOERR/READONLY -> IOERR, CONSTRAINT -> DATAERR, else SOFTWARE. */
+int pv_db_fail(sqlite3 *db, struct pv_err *e, const char *what);
+
+int pv_db_exec(sqlite3 *db, const char *sql, struct pv_err *e);
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK (rollback never fails loudly). */
+int pv_db_begin(sqlite3 *db, struct pv_err *e);
+int pv_db_commit(sqlite3 *db, struct pv_err *e);
+void pv_db_rollback(sqlite3 *db);
+
+/* Prepare (persistent); NULL with e set on error. */
+sqlite3_stmt *pv_db_prepare(sqlite3 *db, const char *sql, struct pv_err *e);
+
+/* Bind helpers: text NULL binds NULL; empty text binds NULL with _opt. */
+void pv_bind_text(sqlite3_stmt *st, int i, const char *s);
+void pv_bind_text_opt(sqlite3_stmt *st, int i, const char *s);
+/* Column text as const char * (NULL for SQL NULL). */
+const char *pv_col_text(sqlite3_stmt *st, int i);
+
+/* Checkpoint the WAL and truncate it (after an erasure). */
+int pv_db_checkpoint_truncate(sqlite3 *db, struct pv_err *e);
+
+/* The file holding the tombstone HMAC key, beside the database. */
+char *pv_db_sidecar(const char *db_path, const char *suffix);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * outbox.h - events, written in the same transaction as the change they
+ * report, so that none is lost; notify delivers them.
+ */
+#ifndef PV_OUTBOX_H
+#define PV_OUTBOX_H
+
+#include <sqlite3.h>
+
+#include "util.h"
+
+/*
+ * Queue an event.  type: "request.received", "erasure.completed", ...;
+ * audience: "business" (the location's notify-email / webhook) or
+ * "customer" (the address on file).  customer_id and request_id may be 0.
+ * fields_json: a JSON object text with the event's own fields (may hold
+ * personal data; notify scrubs it after delivery) or NULL.  The stored
+ * payload is that object with "id", "event", "at", "location" and the ids
+ * added.  *id receives the event id when id is not NULL.
+ */
+int pv_event_add(sqlite3 *db, const char *type, long long location_id,
+		 long long customer_id, long long request_id,
+		 const char *audience, const char *fields_json, long long *id,
+		 struct pv_err *e);
+
+#endif

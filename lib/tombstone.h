@@ -1,0 +1,34 @@
+/*
+ * tombstone.h - keyed hashes of the identifiers of erased customers.
+ *
+ * The HMAC key is a 32-byte random file beside the database
+ * ("<db>.key", 0600, created on first use with O_EXCL), never in it, so
+ * that the database alone does not reveal whether a person was a customer.
+ * Identifiers are normalised first: e-mail trimmed and lowercased, phone
+ * reduced to its digits (a leading + kept), external id prefixed with the
+ * location slug.
+ */
+#ifndef PV_TOMBSTONE_H
+#define PV_TOMBSTONE_H
+
+#include <sqlite3.h>
+
+#include "util.h"
+
+struct pv_tomb;
+/* Load (create=1: create when missing) the key beside db_path. */
+int pv_tomb_open(const char *db_path, int create, struct pv_tomb **out,
+		 struct pv_err *e);
+void pv_tomb_close(struct pv_tomb *t);
+
+/* Write tombstones for whichever identifiers are not NULL/empty. */
+int pv_tomb_add(struct pv_tomb *t, sqlite3 *db, const char *location_slug,
+		const char *external_id, const char *email, const char *phone,
+		struct pv_err *e);
+/* 1 when any of the identifiers matches a tombstone, 0 when none, -1 on
+ * error.  A missing key file means nobody was erased yet: 0. */
+int pv_tomb_match(struct pv_tomb *t, sqlite3 *db, const char *location_slug,
+		  const char *external_id, const char *email,
+		  const char *phone, struct pv_err *e);
+
+#endif
