@@ -74,10 +74,10 @@ $(MAILLIB): $(MAIL_OBJS)
 	rm -f $@ && $(AR) rcs $@ $^
 
 .SECONDEXPANSION:
-$(foreach b,$(CORE_BINS),bin/$(b)): bin/%: $$(patsubst %.c,%.o,$$(wildcard cmd/%/*.c)) $(LIB)
+$(foreach b,$(CORE_BINS),bin/$(b)): bin/%: $$(addsuffix .o,$$(basename $$(wildcard cmd/$$*/*.c))) $(LIB)
 	@mkdir -p bin
 	$(CC) -o $@ $(filter %.o,$^) $(LIB) $(ALL_LDFLAGS) $(CORE_LIBS)
-$(foreach b,$(MAIL_BINS),bin/$(b)): bin/%: $$(patsubst %.c,%.o,$$(wildcard cmd/%/*.c)) $(MAILLIB) $(LIB)
+$(foreach b,$(MAIL_BINS),bin/$(b)): bin/%: $$(addsuffix .o,$$(basename $$(wildcard cmd/$$*/*.c))) $(MAILLIB) $(LIB)
 	@mkdir -p bin
 	$(CC) -o $@ $(filter %.o,$^) $(MAILLIB) $(LIB) $(ALL_LDFLAGS) $(MAIL_LIBS) $(CORE_LIBS)
 tests/unit/t-%: tests/unit/t-%.o tests/unit/tap.o $(if $(MAIL_OBJS),$(MAILLIB)) $(LIB)
@@ -87,10 +87,14 @@ tests/unit/tap.o: tests/unit/tap.c
 
 PROVE ?= prove
 PROVE_JOBS ?= 2
-check: all $(UNIT_BINS)
+check:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS)
 	$(PROVE) -j$(PROVE_JOBS) $(PROVE_FLAGS) $(UNIT_BINS) $(sort $(wildcard tests/*.t)) </dev/null
 
-demo: all
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory all
 	@sh tools/demo.sh
 
 deps:

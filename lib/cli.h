@@ -31,7 +31,8 @@ enum {
 	PV_CMD_DB_RW = 2,     /* open it read-write (migrating) */
 	PV_CMD_DB_CREATE = 4, /* with RW: create it when missing */
 	PV_CMD_SINGLE = 8,    /* output is one document, not a list */
-	PV_CMD_NO_OUTPUT = 16 /* the command writes no records */
+	PV_CMD_NO_OUTPUT = 16, /* the command writes no records */
+	PV_CMD_STDIN = 32      /* reads records: refuse a terminal on stdin */
 };
 
 struct pv_ctx;

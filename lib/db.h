@@ -21,7 +21,8 @@ enum {
 	PV_DB_CREATE = 2, /* with RW: create when missing */
 };
 
-#define PV_SCHEMA_VERSION 1
+/* The schema version this build writes: the number of migrations. */
+int pv_db_schema_version(void);
 
 /* --db > PRIVACY_DB > config database > $XDG_DATA_HOME/privacyctl/privacy.db.
  * (cfg already holds PRIVACY_DB and --db as "database".)  Newly allocated. */

@@ -1,0 +1,289 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "schema.h"
+
+int pv_db_schema_version(void)
+{
+	return pv_nmigrations;
+}
+
+char *pv_db_path(const struct pv_cfg *c)
+{
+	const char *p = c ? pv_cfg_str(c, "database", NULL) : NULL;
+	const char *xdg, *home;
+
+	if (p && *p)
+		return xstrdup(p);
+	xdg = getenv("XDG_DATA_HOME");
+	if (xdg && *xdg == '/')
+		return xasprintf("%s/privacyctl/privacy.db", xdg);
+	home = getenv("HOME");
+	return xasprintf("%s/.local/share/privacyctl/privacy.db",
+			 home && *home ? home : ".");
+}
+
+char *pv_db_sidecar(const char *db_path, const char *suffix)
+{
+	return xasprintf("%s%s", db_path, suffix);
+}
+
+int pv_db_fail(sqlite3 *db, struct pv_err *e, const char *what)
+{
+	int rc = sqlite3_errcode(db);
+	int st;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return pv_fail(e, PV_TEMPFAIL,
+			       "%s: database is busy, try again later", what);
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+		st = PV_IOERR;
+		break;
+	case SQLITE_CONSTRAINT:
+		st = PV_DATAERR;
+		break;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		st = PV_DATAERR;
+		break;
+	default:
+		st = PV_SOFTWARE;
+	}
+	return pv_fail(e, st, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+int pv_db_exec(sqlite3 *db, const char *sql, struct pv_err *e)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return pv_db_fail(db, e, "database");
+	return PV_OK;
+}
+
+int pv_db_begin(sqlite3 *db, struct pv_err *e)
+{
+	return pv_db_exec(db, "BEGIN IMMEDIATE", e);
+}
+
+int pv_db_commit(sqlite3 *db, struct pv_err *e)
+{
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		int st = pv_db_fail(db, e, "commit");
+
+		pv_db_rollback(db);
+		return st;
+	}
+	return PV_OK;
+}
+
+void pv_db_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+sqlite3_stmt *pv_db_prepare(sqlite3 *db, const char *sql, struct pv_err *e)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+			       NULL) != SQLITE_OK) {
+		pv_db_fail(db, e, "prepare");
+		return NULL;
+	}
+	return st;
+}
+
+void pv_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+void pv_bind_text_opt(sqlite3_stmt *st, int i, const char *s)
+{
+	pv_bind_text(st, i, s && *s ? s : NULL);
+}
+
+const char *pv_col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int pv_db_checkpoint_truncate(sqlite3 *db, struct pv_err *e)
+{
+	int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+					   NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return pv_db_fail(db, e, "checkpoint");
+	return PV_OK;
+}
+
+/* Create the file 0600 ourselves, so that SQLite's -wal and -shm, which
+ * take the main file's mode, are private too whatever the umask. */
+static int create_file(const char *path, struct pv_err *e)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		/* mkdir -p for the XDG default; a missing named dir is an error
+		 * from open below. */
+		for (char *p = dir + 1; *p; p++) {
+			if (*p == '/') {
+				*p = '\0';
+				mkdir(dir, 0700);
+				*p = '/';
+			}
+		}
+		mkdir(dir, 0700);
+	}
+	free(dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST)
+		return pv_fail(e, PV_IOERR, "cannot create database '%s': %s",
+			       path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return PV_OK;
+}
+
+static int user_version(sqlite3 *db, int *v, struct pv_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL))
+		return pv_db_fail(db, e, "database");
+	rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return pv_db_fail(db, e, "database");
+	return PV_OK;
+}
+
+static int migrate(sqlite3 *db, int from, struct pv_err *e)
+{
+	char pragma[64];
+	int st;
+
+	if ((st = pv_db_begin(db, e)))
+		return st;
+	/* Re-read inside the write lock: another process may have migrated. */
+	if ((st = user_version(db, &from, e)))
+		goto fail;
+	for (int v = from; v < pv_nmigrations; v++) {
+		if ((st = pv_db_exec(db, pv_migrations[v], e)))
+			goto fail;
+	}
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d",
+		 pv_nmigrations);
+	if ((st = pv_db_exec(db, pragma, e)))
+		goto fail;
+	return pv_db_commit(db, e);
+fail:
+	pv_db_rollback(db);
+	return st;
+}
+
+static int busy_timeout(void)
+{
+	const char *s = getenv("PRIVACY_BUSY_TIMEOUT");
+	long long v;
+
+	if (s && pv_parse_ll(s, &v) == 0 && v >= 0 && v < 3600000)
+		return (int)v;
+	return 5000;
+}
+
+int pv_db_open(const char *path, int mode, sqlite3 **out, struct pv_err *e)
+{
+	sqlite3 *db = NULL;
+	struct stat sb;
+	int flags, st, v, on = 1;
+
+	*out = NULL;
+	if (stat(path, &sb) < 0) {
+		if (errno != ENOENT || !(mode & PV_DB_CREATE))
+			return pv_fail(e, errno == ENOENT ? PV_NOINPUT : PV_IOERR,
+				       "cannot open database '%s': %s%s", path,
+				       strerror(errno),
+				       errno == ENOENT ?
+				       " (run 'privacyctl init')" : "");
+		if ((st = create_file(path, e)))
+			return st;
+	} else if (!S_ISREG(sb.st_mode)) {
+		return pv_fail(e, PV_IOERR, "not a regular file: '%s'", path);
+	}
+
+	flags = (mode & PV_DB_RW) ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL)) {
+		st = pv_fail(e, PV_IOERR, "cannot open database '%s': %s", path,
+			     db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return st;
+	}
+	sqlite3_extended_result_codes(db, 0);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &on);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, &on);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, &on);
+	sqlite3_busy_timeout(db, busy_timeout());
+
+	if ((st = user_version(db, &v, e)))
+		goto fail;
+	if (v > pv_nmigrations) {
+		st = pv_fail(e, PV_CONFIG,
+			     "database '%s' has schema version %d, newer than "
+			     "this version supports (%d): upgrade privacyctl",
+			     path, v, pv_nmigrations);
+		goto fail;
+	}
+	if (mode & PV_DB_RW) {
+		if ((st = pv_db_exec(db, "PRAGMA journal_mode = WAL", e)) ||
+		    (st = pv_db_exec(db, "PRAGMA synchronous = FULL", e)))
+			goto fail;
+	}
+	if ((st = pv_db_exec(db, "PRAGMA foreign_keys = ON;"
+				 "PRAGMA secure_delete = ON", e)))
+		goto fail;
+	if (v < pv_nmigrations) {
+		if (!(mode & PV_DB_RW)) {
+			st = pv_fail(e, PV_CONFIG,
+				     "database '%s' needs an upgrade: run "
+				     "'privacyctl init'", path);
+			goto fail;
+		}
+		if ((st = migrate(db, v, e)))
+			goto fail;
+	}
+	*out = db;
+	return PV_OK;
+fail:
+	sqlite3_close(db);
+	return st;
+}
+
+void pv_db_close(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+
+	if (!db)
+		return;
+	while ((st = sqlite3_next_stmt(db, NULL)))
+		sqlite3_finalize(st);
+	sqlite3_close(db);
+}

@@ -1,0 +1,93 @@
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "clock.h"
+#include "db.h"
+#include "outbox.h"
+
+int pv_event_add(sqlite3 *db, const char *type, long long location_id,
+		 long long customer_id, long long request_id,
+		 const char *audience, const char *fields_json, long long *id,
+		 struct pv_err *e)
+{
+	char at[PV_TIME_LEN];
+	json_t *obj, *fields = NULL;
+	sqlite3_stmt *st;
+	long long eid;
+	char *payload;
+	int rc;
+
+	pv_time_fmt(pv_now(), at);
+	st = pv_db_prepare(db, "INSERT INTO events (type, at, location_id, "
+			   "customer_id, request_id, audience, payload) "
+			   "VALUES (?, ?, ?, ?, ?, ?, '{}')", e);
+	if (!st)
+		return e->status;
+	pv_bind_text(st, 1, type);
+	pv_bind_text(st, 2, at);
+	if (location_id)
+		sqlite3_bind_int64(st, 3, location_id);
+	if (customer_id)
+		sqlite3_bind_int64(st, 4, customer_id);
+	if (request_id)
+		sqlite3_bind_int64(st, 5, request_id);
+	pv_bind_text(st, 6, audience);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return pv_db_fail(db, e, "outbox");
+	eid = sqlite3_last_insert_rowid(db);
+
+	if (fields_json) {
+		fields = json_loads(fields_json, 0, NULL);
+		if (!json_is_object(fields)) {
+			json_decref(fields);
+			return pv_fail(e, PV_SOFTWARE,
+				       "outbox: event fields are not a JSON object");
+		}
+	}
+	obj = json_object();
+	json_object_set_new(obj, "id", json_integer(eid));
+	json_object_set_new(obj, "event", json_string(type));
+	json_object_set_new(obj, "at", json_string(at));
+	if (location_id) {
+		st = pv_db_prepare(db, "SELECT slug FROM locations WHERE id = ?",
+				   e);
+		if (!st) {
+			json_decref(obj);
+			json_decref(fields);
+			return e->status;
+		}
+		sqlite3_bind_int64(st, 1, location_id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			json_object_set_new(obj, "location",
+					    json_string(pv_col_text(st, 0)));
+		sqlite3_finalize(st);
+	}
+	if (customer_id)
+		json_object_set_new(obj, "customer_id", json_integer(customer_id));
+	if (request_id)
+		json_object_set_new(obj, "request_id", json_integer(request_id));
+	json_object_set_new(obj, "audience", json_string(audience));
+	if (fields)
+		json_object_update_missing(obj, fields);
+	json_decref(fields);
+	payload = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(obj);
+
+	st = pv_db_prepare(db, "UPDATE events SET payload = ? WHERE id = ?", e);
+	if (!st) {
+		free(payload);
+		return e->status;
+	}
+	pv_bind_text(st, 1, payload);
+	sqlite3_bind_int64(st, 2, eid);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	free(payload);
+	if (rc != SQLITE_DONE)
+		return pv_db_fail(db, e, "outbox");
+	if (id)
+		*id = eid;
+	return PV_OK;
+}

@@ -1,0 +1,158 @@
+# tests/lib.sh - a tiny TAP library for the end-to-end tests.
+#
+# Source it first thing in a test:  . "$(dirname "$0")/lib.sh"
+# Each test gets a scratch directory with its own HOME, LC_ALL=C, TZ=UTC,
+# no user or system config, and a database path in PRIVACY_DB.
+#
+#   run CMD ARGS...     run a command; sets $rc, and $out / $err (files)
+#   is GOT WANT NAME    string equality
+#   like GOT ERE NAME   extended regex match
+#   unlike GOT ERE NAME
+#   ok COND-STATUS NAME (ok $? "name" after a test command)
+#   status WANT NAME    $rc of the last run equals WANT (a crash never does)
+#   sql QUERY           query the test database (sqlite3 -batch, | separated)
+#   snapshot FILE       a full dump of the database, to compare later
+#   unchanged FILE NAME the database still dumps exactly as in FILE
+#   free_port           a free TCP port on 127.0.0.1
+#   done_testing        print the plan and exit with the right status
+
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+T=$(basename "$0" .t)
+export PATH="$TOP/bin:$PATH"
+export LC_ALL=C TZ=UTC
+unset PRIVACY_CONFIG PRIVACY_NOW PRIVACY_SMTP_PASSWORD XDG_DATA_HOME \
+	XDG_CONFIG_HOME PRIVACY_BUSY_TIMEOUT
+# Sanitizer reports must never look like an ordinary exit status.
+export ASAN_OPTIONS="exitcode=99:detect_leaks=1:abort_on_error=0"
+export UBSAN_OPTIONS="halt_on_error=1:exitcode=98:print_stacktrace=1"
+export LSAN_OPTIONS="exitcode=99"
+
+SCRATCH="$TOP/tests/tmp/$T.$$"
+rm -rf "$SCRATCH"
+mkdir -p "$SCRATCH/home"
+export HOME="$SCRATCH/home"
+export PRIVACY_SYSCONFIG="$SCRATCH/etc-config.yaml"
+export PRIVACY_DB="$SCRATCH/privacy.db"
+cd "$SCRATCH" || exit 1
+_pids=""
+_cleanup() {
+	for p in $_pids; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	cd "$TOP" && [ "${KEEP_SCRATCH:-}" ] || rm -rf "$SCRATCH"
+}
+trap _cleanup EXIT
+
+_n=0
+_failed=0
+
+ok() {
+	_n=$((_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $_n - $2"
+	else
+		echo "not ok $_n - $2"
+		_failed=$((_failed + 1))
+	fi
+}
+
+diag() { printf '# %s\n' "$@"; }
+
+run() {
+	out="$SCRATCH/.out"
+	err="$SCRATCH/.err"
+	"$@" >"$out" 2>"$err"
+	rc=$?
+	_crashed=0
+	if [ $rc -ge 128 ] || [ $rc -eq 98 ] || [ $rc -eq 99 ] ||
+	   grep -q 'Sanitizer\|runtime error:' "$err"; then
+		_crashed=1
+		diag "CRASH or sanitizer report (status $rc) from: $*"
+		sed 's/^/#   /' "$err" | head -40
+	fi
+	return 0
+}
+
+# The output of the last run, as a string.
+stdout() { cat "$out"; }
+stderr() { cat "$err"; }
+
+status() {
+	if [ "$_crashed" -eq 0 ] && [ "$rc" -eq "$1" ]; then
+		ok 0 "$2"
+	else
+		ok 1 "$2"
+		diag "exit status $rc, expected $1"
+		diag "stderr: $(head -c 600 "$err")"
+	fi
+}
+
+is() {
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		diag "got:      '$1'" "expected: '$2'"
+	fi
+}
+
+like() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		diag "got:      '$1'" "expected to match: '$2'"
+	fi
+}
+
+unlike() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		ok 1 "$3"
+		diag "got:      '$1'" "expected not to match: '$2'"
+	else
+		ok 0 "$3"
+	fi
+}
+
+sql() { sqlite3 -batch "$PRIVACY_DB" "$@"; }
+
+snapshot() {
+	sqlite3 -batch "$PRIVACY_DB" .dump >"$1"
+}
+
+unchanged() {
+	sqlite3 -batch "$PRIVACY_DB" .dump >"$1.now"
+	if cmp -s "$1" "$1.now"; then
+		ok 0 "$2"
+	else
+		ok 1 "$2"
+		diff "$1" "$1.now" | head -20 | sed 's/^/#   /'
+	fi
+}
+
+free_port() {
+	/usr/bin/python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# JSON field of a one-line record: jfield KEY < file (uses python3).
+jget() {
+	/usr/bin/python3 -c 'import json, sys
+key = sys.argv[1]
+for line in sys.stdin:
+    line = line.strip()
+    if not line:
+        continue
+    v = json.loads(line)
+    for k in key.split("."):
+        v = v[int(k)] if isinstance(v, list) else v.get(k)
+    print("null" if v is None else (json.dumps(v) if isinstance(v, (dict, list, bool)) else v))' "$1"
+}
+
+done_testing() {
+	echo "1..$_n"
+	[ "$_failed" -eq 0 ]
+	exit $?
+}
