@@ -1,0 +1,1617 @@
+/*
+ * rec.c - records on stdin and stdout.
+ *
+ * The readers pull: pv_input_next() reads just enough of the current file
+ * for one record, so memory stays flat however long the input is.  JSON is
+ * cut into one object's text by a small scanner of our own and only that
+ * slice goes to jansson; CSV is fed to libcsv one line at a time, which is
+ * how we know the line each record starts on.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <csv.h>
+#include <jansson.h>
+
+#include "rec.h"
+
+#define RBUF_SIZE 65536
+/* One record may not be larger than this, so that a missing quote or
+ * newline cannot make us hold the whole input in memory. */
+#define REC_MAX (16 * 1024 * 1024)
+
+int pv_fmt_parse(const char *s, int allow_auto, enum pv_fmt *out)
+{
+	static const struct {
+		const char *name;
+		enum pv_fmt fmt;
+	} t[] = {
+		{ "ndjson", PV_FMT_NDJSON },
+		{ "json", PV_FMT_JSON },
+		{ "csv", PV_FMT_CSV },
+		{ "auto", PV_FMT_AUTO },
+	};
+
+	for (size_t i = 0; s && i < sizeof t / sizeof t[0]; i++) {
+		if (strcmp(s, t[i].name) != 0)
+			continue;
+		if (t[i].fmt == PV_FMT_AUTO && !allow_auto)
+			return -1;
+		*out = t[i].fmt;
+		return 0;
+	}
+	return -1;
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+static void rec_add(struct pv_rec *r, const char *k, size_t kl, const char *v,
+		    size_t vl)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 16;
+		r->keys = xrealloc(r->keys, r->cap * sizeof *r->keys);
+		r->vals = xrealloc(r->vals, r->cap * sizeof *r->vals);
+	}
+	r->keys[r->n] = xstrndup(k, kl);
+	r->vals[r->n] = v ? xstrndup(v, vl) : NULL;
+	r->n++;
+}
+
+static long rec_find(const struct pv_rec *r, const char *key)
+{
+	for (size_t i = 0; r && key && i < r->n; i++)
+		if (strcmp(r->keys[i], key) == 0)
+			return (long)i;
+	return -1;
+}
+
+const char *pv_rec_get(const struct pv_rec *r, const char *key)
+{
+	long i = rec_find(r, key);
+
+	return i < 0 ? NULL : r->vals[i];
+}
+
+const char *pv_rec_val(const struct pv_rec *r, const char *key)
+{
+	const char *v = pv_rec_get(r, key);
+
+	return v && *v ? v : NULL;
+}
+
+int pv_rec_has(const struct pv_rec *r, const char *key)
+{
+	return rec_find(r, key) >= 0;
+}
+
+void pv_rec_clear(struct pv_rec *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->keys[i]);
+		free(r->vals[i]);
+	}
+	r->n = 0;
+	r->line = 0;
+}
+
+void pv_rec_free(struct pv_rec *r)
+{
+	if (!r)
+		return;
+	pv_rec_clear(r);
+	free(r->keys);
+	free(r->vals);
+	memset(r, 0, sizeof *r);
+}
+
+/* ---- input ------------------------------------------------------------ */
+
+enum { A_OPEN, A_FIRST, A_ELEM }; /* where a JSON array reader stands */
+
+/* A CSV row as libcsv hands it over, cell by cell. */
+struct crow {
+	struct pv_buf d;
+	size_t *off, *len;
+	size_t n, cap;
+	long line;
+};
+
+struct pv_input {
+	char **files;
+	int nfiles, next;
+	enum pv_fmt want;
+	const char *mem; /* pv_input_mem */
+	size_t memlen;
+	const char *memname;
+
+	/* the current file */
+	int open, fd, dead, eof;
+	const char *name;
+	enum pv_fmt fmt;
+	char *rbuf;
+	const char *p; /* rbuf, or mem */
+	size_t pos, end;
+	long line; /* of p[pos] */
+	struct pv_buf tmp;   /* the line or array element being read */
+	struct pv_buf stack; /* brackets open in an array element */
+	struct pv_buf scratch;
+	int astate, arrays;
+
+	struct csv_parser csv;
+	int csv_ready, csv_done;
+	char **hdr;
+	size_t nhdr;
+	struct crow *q; /* rows parsed but not yet returned, then the one */
+	size_t qhead, qtail, qcap; /* being parsed at q[qtail] */
+	int in_row;
+	long row_line;
+	size_t row_bytes;
+};
+
+static int fill(struct pv_input *in)
+{
+	ssize_t n;
+
+	if (in->pos < in->end)
+		return 1;
+	if (in->eof)
+		return 0;
+	do
+		n = read(in->fd, in->rbuf, RBUF_SIZE);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		in->eof = 1;
+		return 0;
+	}
+	in->p = in->rbuf;
+	in->pos = 0;
+	in->end = (size_t)n;
+	return 1;
+}
+
+/* Read more without dropping what is buffered (a pipe may deliver the
+ * first bytes of a BOM one at a time). */
+static int more(struct pv_input *in)
+{
+	size_t have = in->end - in->pos;
+	ssize_t n;
+
+	if (in->eof)
+		return 0;
+	if (have)
+		memmove(in->rbuf, in->p + in->pos, have);
+	in->p = in->rbuf;
+	in->pos = 0;
+	in->end = have;
+	do
+		n = read(in->fd, in->rbuf + have, RBUF_SIZE - have);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		in->eof = 1;
+	in->end += (size_t)n;
+	return n > 0;
+}
+
+static int io_fail(struct pv_input *in, struct pv_err *e)
+{
+	pv_fail(e, PV_IOERR, "cannot read '%s': %s", in->name, strerror(errno));
+	in->dead = 1;
+	return -1;
+}
+
+/* Field names come from the input: print one only when it cannot garble
+ * the message. */
+static int name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 64 || !pv_utf8_valid(s, n))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int data_fail(struct pv_input *in, struct pv_err *e, long line,
+		     const char *field, const char *why)
+{
+	if (field && name_ok(field, strlen(field)))
+		pv_fail(e, PV_DATAERR, "%s:%ld: %s: %s", in->name, line, field,
+			why);
+	else
+		pv_fail(e, PV_DATAERR, "%s:%ld: %s", in->name, line, why);
+	return -1;
+}
+
+/* An error after which the rest of the file cannot be read. */
+static int dead_fail(struct pv_input *in, struct pv_err *e, long line,
+		     const char *field, const char *why)
+{
+	in->dead = 1;
+	return data_fail(in, e, line, field, why);
+}
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Skip white space; the next byte, -1 at the end, -2 on a read error. */
+static int peek(struct pv_input *in)
+{
+	int rc;
+
+	while ((rc = fill(in)) > 0) {
+		char c = in->p[in->pos];
+
+		if (!is_ws(c))
+			return (unsigned char)c;
+		if (c == '\n')
+			in->line++;
+		in->pos++;
+	}
+	return rc < 0 ? -2 : -1;
+}
+
+/* Append the rest of the line, newline included, to b.  1 for a line, 0 at
+ * the end, -1 on a read error; *big when it was too long to keep. */
+static int read_line(struct pv_input *in, struct pv_buf *b, int *big)
+{
+	int rc, got = 0;
+
+	while ((rc = fill(in)) > 0) {
+		const char *s = in->p + in->pos;
+		size_t n = in->end - in->pos;
+		const char *nl = memchr(s, '\n', n);
+		size_t take = nl ? (size_t)(nl - s) + 1 : n;
+
+		if (b->len + take <= REC_MAX)
+			pv_buf_add(b, s, take);
+		else
+			*big = 1;
+		in->pos += take;
+		got = 1;
+		if (nl)
+			return 1;
+	}
+	return rc < 0 ? -1 : got;
+}
+
+/* ---- JSON objects ----------------------------------------------------- */
+
+static const char *skip_ws(const char *s, const char *end)
+{
+	while (s < end && is_ws(*s))
+		s++;
+	return s;
+}
+
+/* s at a quote: just past the closing quote. */
+static const char *str_end(const char *s, const char *end)
+{
+	for (s++; s < end; s++) {
+		if (*s == '\\' && s + 1 < end)
+			s++;
+		else if (*s == '"')
+			return s + 1;
+	}
+	return end;
+}
+
+static const char *val_end(const char *s, const char *end)
+{
+	long depth = 0;
+
+	for (; s < end; s++) {
+		if (*s == '"') {
+			s = str_end(s, end) - 1;
+			if (depth == 0)
+				return s + 1;
+		} else if (*s == '{' || *s == '[') {
+			depth++;
+		} else if (*s == '}' || *s == ']') {
+			if (depth == 0)
+				return s;
+			if (--depth == 0)
+				return s + 1;
+		} else if (depth == 0 && (*s == ',' || is_ws(*s))) {
+			return s;
+		}
+	}
+	return end;
+}
+
+struct member {
+	const char *k, *kend, *v, *vend;
+};
+
+/*
+ * The next member of an object's text, *pp just after '{' or a member.
+ * Bounded and forgiving, as it also walks text jansson has refused.
+ */
+static int next_member(const char **pp, const char *end, struct member *m)
+{
+	const char *s = skip_ws(*pp, end);
+
+	if (s >= end || *s != '"')
+		return 0;
+	m->k = s;
+	m->kend = s = str_end(s, end);
+	s = skip_ws(s, end);
+	if (s >= end || *s != ':')
+		return 0;
+	m->v = s = skip_ws(s + 1, end);
+	m->vend = s = val_end(s, end);
+	s = skip_ws(s, end);
+	if (s < end && *s == ',')
+		s++;
+	*pp = s;
+	return 1;
+}
+
+static const char *obj_body(const char *s, const char *end)
+{
+	s = skip_ws(s, end);
+	return s < end && *s == '{' ? s + 1 : end;
+}
+
+/* A JSON string token as a C string (to be freed), or NULL. */
+static char *json_token_str(const char *s, size_t n)
+{
+	json_t *j = json_loadb(s, n, JSON_DECODE_ANY, NULL);
+	char *out = NULL;
+
+	if (json_is_string(j))
+		out = xstrdup(json_string_value(j));
+	json_decref(j);
+	return out;
+}
+
+/* Say which field holds the bad bytes, if a key does not. */
+static int utf8_fail(struct pv_input *in, const char *s, size_t n, long line,
+		     struct pv_err *e)
+{
+	const char *end = s + n, *p = obj_body(s, end);
+	struct member m;
+	char *key;
+	int rc;
+
+	while (next_member(&p, end, &m)) {
+		if (!pv_utf8_valid(m.k, (size_t)(m.kend - m.k)))
+			break;
+		if (pv_utf8_valid(m.v, (size_t)(m.vend - m.v)))
+			continue;
+		key = json_token_str(m.k, (size_t)(m.kend - m.k));
+		rc = data_fail(in, e, line, key, "invalid UTF-8");
+		free(key);
+		return rc;
+	}
+	return data_fail(in, e, line, NULL, "invalid UTF-8");
+}
+
+/* jansson's messages quote the input near the error, which may be
+ * personal data, so only the error code is used. */
+static int json_fail(struct pv_input *in, const json_error_t *je, long line,
+		     struct pv_err *e)
+{
+	const char *t, *z, *why = "invalid json";
+	char *key = NULL;
+	int rc;
+
+	if (je->line > 1)
+		line += je->line - 1;
+	switch (json_error_code(je)) {
+	case json_error_duplicate_key:
+		/* "... near '"key"'": a key is a field name, not data */
+		why = "duplicate key";
+		t = strstr(je->text, " near '");
+		z = strrchr(je->text, '\'');
+		if (t && z > t + 7)
+			key = json_token_str(t + 7, (size_t)(z - t - 7));
+		break;
+	case json_error_premature_end_of_input:
+		why = "unexpected end of json";
+		break;
+	case json_error_null_character:
+	case json_error_null_byte_in_key:
+		why = "NUL character";
+		break;
+	case json_error_numeric_overflow:
+		why = "number out of range";
+		break;
+	case json_error_stack_overflow:
+		why = "json nested too deeply";
+		break;
+	case json_error_invalid_utf8:
+		why = "invalid UTF-8";
+		break;
+	default:
+		break;
+	}
+	rc = data_fail(in, e, line, key, why);
+	free(key);
+	return rc;
+}
+
+/* Nested values keep their source text (numbers exactly as written),
+ * without the white space. */
+static void compact(struct pv_buf *b, const char *s, const char *end)
+{
+	const char *run = s;
+
+	pv_buf_reset(b);
+	while (s < end) {
+		if (*s == '"') {
+			s = str_end(s, end);
+		} else if (is_ws(*s)) {
+			pv_buf_add(b, run, (size_t)(s - run));
+			while (s < end && is_ws(*s))
+				s++;
+			run = s;
+		} else {
+			s++;
+		}
+	}
+	pv_buf_add(b, run, (size_t)(end - run));
+}
+
+/* jansson has checked the text and decoded the strings; numbers and
+ * nested values are taken from the text itself, in the same order. */
+static int fill_rec(struct pv_input *in, struct pv_rec *r, json_t *j,
+		    const char *s, size_t n)
+{
+	const char *end = s + n, *p = obj_body(s, end);
+	void *it = json_object_iter(j);
+	struct member m;
+
+	while (it && next_member(&p, end, &m)) {
+		const char *k = json_object_iter_key(it);
+		size_t kl = json_object_iter_key_len(it);
+		json_t *v = json_object_iter_value(it);
+
+		switch (json_typeof(v)) {
+		case JSON_STRING:
+			rec_add(r, k, kl, json_string_value(v),
+				json_string_length(v));
+			break;
+		case JSON_NULL:
+			rec_add(r, k, kl, NULL, 0);
+			break;
+		case JSON_OBJECT:
+		case JSON_ARRAY:
+			compact(&in->scratch, m.v, m.vend);
+			rec_add(r, k, kl, in->scratch.s, in->scratch.len);
+			break;
+		default:
+			rec_add(r, k, kl, m.v, (size_t)(m.vend - m.v));
+			break;
+		}
+		it = json_object_iter_next(j, it);
+	}
+	return it || next_member(&p, end, &m) ? -1 : 0;
+}
+
+static int parse_object(struct pv_input *in, const char *s, size_t n,
+			long line, struct pv_rec *r, struct pv_err *e)
+{
+	json_error_t je;
+	json_t *j;
+	int rc;
+
+	if (!pv_utf8_valid(s, n))
+		return utf8_fail(in, s, n, line, e);
+	j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL,
+		       &je);
+	if (!j)
+		return json_fail(in, &je, line, e);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return data_fail(in, e, line, NULL, "not a json object");
+	}
+	rc = fill_rec(in, r, j, s, n);
+	json_decref(j);
+	if (rc < 0)
+		return data_fail(in, e, line, NULL, "invalid json");
+	r->line = line;
+	return 1;
+}
+
+/* ---- NDJSON ----------------------------------------------------------- */
+
+struct jscan {
+	long depth;
+	int str, esc;
+};
+
+static void jscan(struct jscan *j, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (j->esc)
+			j->esc = 0;
+		else if (j->str)
+			j->esc = c == '\\', j->str = c != '"';
+		else if (c == '"')
+			j->str = 1;
+		else if (c == '{' || c == '[')
+			j->depth++;
+		else if (c == '}' || c == ']')
+			j->depth--;
+	}
+}
+
+/*
+ * A line that is just "{" starts a pretty-printed object (what -f json
+ * writes for a single document): read on to its closing brace.
+ */
+static int read_pretty(struct pv_input *in, long line, struct pv_err *e)
+{
+	struct jscan js = { 0 };
+
+	jscan(&js, in->tmp.s, in->tmp.len);
+	while (js.depth > 0) {
+		size_t old = in->tmp.len;
+		int big = 0, rc = read_line(in, &in->tmp, &big);
+
+		if (rc < 0)
+			return io_fail(in, e);
+		if (rc == 0)
+			return dead_fail(in, e, line, NULL,
+					 "unexpected end of input");
+		in->line++;
+		if (big)
+			return dead_fail(in, e, line, NULL, "record too long");
+		jscan(&js, in->tmp.s + old, in->tmp.len - old);
+	}
+	return 0;
+}
+
+static int ndjson_next(struct pv_input *in, struct pv_rec *r,
+		       struct pv_err *e)
+{
+	for (;;) {
+		long line = in->line;
+		int big = 0, rc;
+		const char *s, *end;
+
+		pv_buf_reset(&in->tmp);
+		rc = read_line(in, &in->tmp, &big);
+		if (rc < 0)
+			return io_fail(in, e);
+		if (rc == 0)
+			return 0;
+		in->line++;
+		if (big)
+			return data_fail(in, e, line, NULL, "record too long");
+		end = in->tmp.s + in->tmp.len;
+		s = skip_ws(in->tmp.s, end);
+		if (s == end)
+			continue;
+		if (*s == '{' && skip_ws(s + 1, end) == end &&
+		    read_pretty(in, line, e) < 0)
+			return -1;
+		return parse_object(in, in->tmp.s, in->tmp.len, line, r, e);
+	}
+}
+
+/* ---- JSON arrays ------------------------------------------------------ */
+
+/*
+ * Scan one element to the ',' or ']' that ends it, keeping the brackets
+ * on a stack so that a stray one is caught here and not by swallowing
+ * the elements after it.
+ */
+static int array_elem(struct pv_input *in, struct pv_rec *r, struct pv_err *e)
+{
+	long line = in->line;
+	int rc = 0, big = 0, str = 0, esc = 0, term = 0, bad = 0;
+	const char *s, *end;
+
+	pv_buf_reset(&in->tmp);
+	pv_buf_reset(&in->stack);
+	while (!term && !bad && (rc = fill(in)) > 0) {
+		const char *b = in->p + in->pos;
+		size_t n = in->end - in->pos, i;
+
+		for (i = 0; i < n && !term && !bad; i++) {
+			char c = b[i];
+
+			if (c == '\n')
+				in->line++;
+			if (esc) {
+				esc = 0;
+			} else if (str) {
+				esc = c == '\\';
+				str = c != '"';
+			} else if (c == '"') {
+				str = 1;
+			} else if (c == '{' || c == '[') {
+				pv_buf_addc(&in->stack, c);
+			} else if (c == '}' || c == ']') {
+				if (c == ']' && in->stack.len == 0)
+					term = c;
+				else if (in->stack.len == 0 ||
+					 in->stack.s[in->stack.len - 1] !=
+						 (c == '}' ? '{' : '['))
+					bad = 1;
+				else
+					in->stack.len--;
+			} else if (c == ',' && in->stack.len == 0) {
+				term = c;
+			}
+		}
+		if (in->tmp.len + i <= REC_MAX)
+			pv_buf_add(&in->tmp, b, i - (term != 0));
+		else
+			big = 1;
+		in->pos += i;
+	}
+	if (!term && !bad && rc < 0)
+		return io_fail(in, e);
+	if (bad)
+		return dead_fail(in, e, in->line, NULL, "unbalanced brackets");
+	if (!term)
+		return dead_fail(in, e, line, NULL, "unexpected end of input");
+	in->astate = term == ',' ? A_ELEM : A_OPEN;
+	if (big)
+		return data_fail(in, e, line, NULL, "record too long");
+	end = in->tmp.s + in->tmp.len;
+	s = skip_ws(in->tmp.s, end);
+	if (s == end)
+		return data_fail(in, e, line, NULL, "empty array element");
+	return parse_object(in, s, (size_t)(end - s), line, r, e);
+}
+
+static int array_next(struct pv_input *in, struct pv_rec *r, struct pv_err *e)
+{
+	for (;;) {
+		int c = peek(in);
+
+		if (c == -2)
+			return io_fail(in, e);
+		if (in->astate == A_OPEN) {
+			/* arrays one after the other, as from cat */
+			if (c == -1)
+				return 0;
+			if (c != '[')
+				return dead_fail(in, e, in->line, NULL,
+						 in->arrays ?
+						 "data after the json array" :
+						 "expected a json array");
+			in->pos++;
+			in->arrays++;
+			in->astate = A_FIRST;
+			continue;
+		}
+		if (c == -1)
+			return dead_fail(in, e, in->line, NULL,
+					 "unexpected end of input");
+		if (in->astate == A_FIRST && c == ']') {
+			in->pos++;
+			in->astate = A_OPEN;
+			continue;
+		}
+		return array_elem(in, r, e);
+	}
+}
+
+/* ---- CSV -------------------------------------------------------------- */
+
+/* RFC 4180: spaces are part of a cell. */
+static int no_space(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
+static void q_reserve(struct pv_input *in)
+{
+	if (in->qtail < in->qcap)
+		return;
+	in->q = xrealloc(in->q, (in->qcap + 4) * sizeof *in->q);
+	memset(in->q + in->qcap, 0, 4 * sizeof *in->q);
+	in->qcap += 4;
+}
+
+static void csv_cell(void *s, size_t len, void *data)
+{
+	struct pv_input *in = data;
+	struct crow *w = &in->q[in->qtail];
+
+	/* a row after a bare CR starts mid-line */
+	if (!in->in_row) {
+		in->in_row = 1;
+		in->row_line = in->line;
+		in->row_bytes = 0;
+	}
+	if (w->n == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 16;
+		w->off = xrealloc(w->off, w->cap * sizeof *w->off);
+		w->len = xrealloc(w->len, w->cap * sizeof *w->len);
+	}
+	w->off[w->n] = w->d.len;
+	w->len[w->n] = len;
+	pv_buf_add(&w->d, s ? s : "", s ? len : 0);
+	w->n++;
+}
+
+static void csv_row(int c, void *data)
+{
+	struct pv_input *in = data;
+
+	(void)c;
+	in->in_row = 0;
+	in->q[in->qtail++].line = in->row_line;
+	q_reserve(in);
+	in->q[in->qtail].n = 0;
+	pv_buf_reset(&in->q[in->qtail].d);
+}
+
+/* Feed libcsv up to the end of one line, so that we know its number. */
+static int csv_feed(struct pv_input *in, struct pv_err *e)
+{
+	int rc = fill(in);
+	const char *s, *nl;
+	size_t n, take;
+
+	if (rc < 0)
+		return io_fail(in, e);
+	if (rc == 0) {
+		in->csv_done = 1;
+		if (csv_fini(&in->csv, csv_cell, csv_row, in) != 0)
+			return dead_fail(in, e, in->row_line, NULL,
+					 "unterminated quoted cell");
+		return 0;
+	}
+	s = in->p + in->pos;
+	n = in->end - in->pos;
+	if (!in->in_row) {
+		/* libcsv skips empty lines too, but we must count them */
+		while (n && (*s == '\r' || *s == '\n')) {
+			in->line += *s == '\n';
+			s++, n--, in->pos++;
+		}
+		if (!n)
+			return 0;
+		in->in_row = 1;
+		in->row_line = in->line;
+		in->row_bytes = 0;
+	}
+	nl = memchr(s, '\n', n);
+	take = nl ? (size_t)(nl - s) + 1 : n;
+	if (csv_parse(&in->csv, s, take, csv_cell, csv_row, in) < take)
+		return dead_fail(in, e, in->line, NULL, "misplaced quote");
+	in->pos += take;
+	in->line += nl != NULL;
+	in->row_bytes += take;
+	if (in->in_row && in->row_bytes > REC_MAX)
+		return dead_fail(in, e, in->row_line, NULL, "record too long");
+	return 0;
+}
+
+static const char *cell_check(const char *s, size_t n)
+{
+	if (memchr(s, '\0', n))
+		return "NUL character";
+	if (!pv_utf8_valid(s, n))
+		return "invalid UTF-8";
+	return NULL;
+}
+
+static int csv_header(struct pv_input *in, struct crow *w, struct pv_err *e)
+{
+	char col[32];
+	const char *why = NULL, *field = col;
+	size_t i;
+
+	in->hdr = xcalloc(w->n, sizeof *in->hdr);
+	for (i = 0; i < w->n && !why; i++) {
+		const char *s = w->d.s + w->off[i];
+		size_t n = w->len[i];
+
+		while (n && (*s == ' ' || *s == '\t'))
+			s++, n--;
+		while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+			n--;
+		snprintf(col, sizeof col, "column %zu", i + 1);
+		if (!(why = cell_check(s, n)) && n == 0)
+			why = "empty column name";
+		in->hdr[i] = xstrndup(s, n);
+		for (size_t k = 0; !why && k < i; k++) {
+			if (strcmp(in->hdr[k], in->hdr[i]) == 0) {
+				why = "duplicate column";
+				if (name_ok(in->hdr[i], n))
+					field = in->hdr[i];
+			}
+		}
+	}
+	in->nhdr = i;
+	return why ? dead_fail(in, e, w->line, field, why) : 0;
+}
+
+static int csv_record(struct pv_input *in, struct crow *w, struct pv_rec *r,
+		      struct pv_err *e)
+{
+	char msg[80];
+	const char *why;
+
+	if (w->n != in->nhdr) {
+		snprintf(msg, sizeof msg, "row has %zu fields, header has %zu",
+			 w->n, in->nhdr);
+		return data_fail(in, e, w->line, NULL, msg);
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		const char *name = in->hdr[i];
+
+		if (!(why = cell_check(w->d.s + w->off[i], w->len[i])))
+			continue;
+		if (!name_ok(name, strlen(name))) {
+			snprintf(msg, sizeof msg, "column %zu", i + 1);
+			name = msg;
+		}
+		return data_fail(in, e, w->line, name, why);
+	}
+	for (size_t i = 0; i < w->n; i++)
+		rec_add(r, in->hdr[i], strlen(in->hdr[i]), w->d.s + w->off[i],
+			w->len[i]);
+	r->line = w->line;
+	return 1;
+}
+
+static int csv_next(struct pv_input *in, struct pv_rec *r, struct pv_err *e)
+{
+	for (;;) {
+		if (in->qhead < in->qtail) {
+			struct crow *w = &in->q[in->qhead++];
+			int rc = in->hdr ? csv_record(in, w, r, e) :
+					   csv_header(in, w, e);
+
+			if (in->qhead == in->qtail) {
+				/* move the row being parsed to the front */
+				struct crow t = in->q[0];
+
+				in->q[0] = in->q[in->qtail];
+				in->q[in->qtail] = t;
+				in->qhead = in->qtail = 0;
+			}
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (in->csv_done)
+			return 0;
+		if (csv_feed(in, e) < 0)
+			return -1;
+	}
+}
+
+/* ---- files ------------------------------------------------------------ */
+
+static void close_cur(struct pv_input *in)
+{
+	if (in->fd > 0)
+		close(in->fd);
+	in->fd = -1;
+	if (in->csv_ready)
+		csv_free(&in->csv);
+	in->csv_ready = 0;
+	for (size_t i = 0; i < in->nhdr; i++)
+		free(in->hdr[i]);
+	free(in->hdr);
+	in->hdr = NULL;
+	in->nhdr = 0;
+	for (size_t i = 0; i < in->qcap; i++) {
+		in->q[i].n = 0;
+		pv_buf_reset(&in->q[i].d);
+	}
+	in->qhead = in->qtail = 0;
+	in->open = 0;
+}
+
+static int open_next(struct pv_input *in, struct pv_err *e)
+{
+	const char *path = in->mem || !in->nfiles ? "-" : in->files[in->next];
+	int c;
+
+	in->next++;
+	in->dead = in->eof = in->csv_done = in->in_row = in->arrays = 0;
+	in->pos = in->end = 0;
+	in->line = 1;
+	in->astate = A_OPEN;
+	if (in->mem) {
+		in->name = in->memname;
+		in->p = in->mem;
+		in->end = in->memlen;
+		in->eof = 1;
+	} else if (strcmp(path, "-") == 0) {
+		in->name = "stdin";
+		in->fd = 0;
+	} else {
+		in->name = path;
+		in->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (in->fd < 0)
+			return pv_fail(e, PV_NOINPUT, "cannot open '%s': %s",
+				       path, strerror(errno)), -1;
+	}
+	in->open = 1;
+	while (in->end - in->pos < 3 && !in->eof)
+		if (more(in) < 0)
+			return io_fail(in, e);
+	if (in->end - in->pos >= 3 && memcmp(in->p, "\xef\xbb\xbf", 3) == 0)
+		in->pos += 3;
+	if ((c = peek(in)) == -2)
+		return io_fail(in, e);
+	in->fmt = in->want;
+	if (in->fmt == PV_FMT_AUTO)
+		in->fmt = c == '{' ? PV_FMT_NDJSON :
+			  c == '[' ? PV_FMT_JSON : PV_FMT_CSV;
+	if (in->fmt == PV_FMT_CSV) {
+		csv_init(&in->csv,
+			 CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+		csv_set_space_func(&in->csv, no_space);
+		csv_set_realloc_func(&in->csv, xrealloc);
+		in->csv_ready = 1;
+		q_reserve(in);
+	}
+	return 0;
+}
+
+static struct pv_input *input_new(enum pv_fmt fmt)
+{
+	struct pv_input *in = xcalloc(1, sizeof *in);
+
+	in->want = fmt;
+	in->fd = -1;
+	return in;
+}
+
+struct pv_input *pv_input_open(int nfiles, char **files, enum pv_fmt fmt)
+{
+	struct pv_input *in = input_new(fmt);
+
+	in->files = files;
+	in->nfiles = nfiles > 0 ? nfiles : 0;
+	in->rbuf = xmalloc(RBUF_SIZE);
+	return in;
+}
+
+struct pv_input *pv_input_mem(const char *name, const char *buf, size_t len,
+			      enum pv_fmt fmt)
+{
+	struct pv_input *in = input_new(fmt);
+
+	in->memname = name ? name : "input";
+	in->mem = buf ? buf : "";
+	in->memlen = buf ? len : 0;
+	in->nfiles = 1;
+	return in;
+}
+
+int pv_input_next(struct pv_input *in, struct pv_rec *r, struct pv_err *e)
+{
+	int rc;
+
+	pv_rec_clear(r);
+	for (;;) {
+		if (!in->open) {
+			/* no operands: stdin, once */
+			if (in->next >= (in->nfiles ? in->nfiles : 1))
+				return 0;
+			if (open_next(in, e) < 0)
+				return -1;
+		}
+		if (in->dead)
+			rc = 0;
+		else if (in->fmt == PV_FMT_NDJSON)
+			rc = ndjson_next(in, r, e);
+		else if (in->fmt == PV_FMT_JSON)
+			rc = array_next(in, r, e);
+		else
+			rc = csv_next(in, r, e);
+		if (rc > 0)
+			r->file = in->name;
+		if (rc < 0)
+			pv_rec_clear(r);
+		if (rc)
+			return rc;
+		close_cur(in);
+	}
+}
+
+void pv_input_close(struct pv_input *in)
+{
+	if (!in)
+		return;
+	if (in->open)
+		close_cur(in);
+	for (size_t i = 0; i < in->qcap; i++) {
+		pv_buf_free(&in->q[i].d);
+		free(in->q[i].off);
+		free(in->q[i].len);
+	}
+	free(in->q);
+	pv_buf_free(&in->tmp);
+	pv_buf_free(&in->stack);
+	pv_buf_free(&in->scratch);
+	free(in->rbuf);
+	free(in);
+}
+
+/* ---- writer ----------------------------------------------------------- */
+
+struct wlevel {
+	int arr;
+	size_t n;
+};
+
+/* A CSV cell: its key and encoded text in cells, up to the next key. */
+struct wcell {
+	size_t koff, klen, voff;
+};
+
+struct pv_writer {
+	FILE *f;
+	enum pv_fmt fmt;
+	int flags, pretty;
+	size_t base; /* indent of a record: 1 inside a JSON list */
+	long count;
+	int err;             /* errno of the first failed write */
+	struct pv_buf out;   /* the record being written */
+	struct wlevel *lv;   /* lv[0]: the record */
+	size_t depth, lvcap;
+	/* CSV */
+	struct pv_buf nest;  /* a nested value, as compact JSON */
+	struct pv_buf cells;
+	struct wcell *cell;
+	size_t ncell, cellcap;
+	char **hdr;
+	size_t *hlen, nhdr;
+	int have_hdr;
+};
+
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0], need, min, cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 1, min = 0x80, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 2, min = 0x800, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 3, min = 0x10000, cp = c & 0x07;
+	else
+		return 0;
+	if (n <= need)
+		return 0;
+	for (unsigned k = 1; k <= need; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need + 1;
+}
+
+/* Bad UTF-8 from the database becomes U+FFFD: the output stays JSON. */
+void pv_json_quote(struct pv_buf *b, const char *str, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	size_t i = 0, run = 0, k;
+
+	if (!str)
+		n = 0;
+	pv_buf_grow(b, n + 2);
+	pv_buf_addc(b, '"');
+	while (i < n) {
+		unsigned c = s[i];
+		char u[8];
+		const char *esc = u;
+
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
+		if (c >= 0x80 && (k = utf8_seq(s + i, n - i))) {
+			i += k;
+			continue;
+		}
+		pv_buf_add(b, s + run, i - run);
+		switch (c) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		default:
+			if (c >= 0x80) {
+				esc = "\\ufffd";
+				break;
+			}
+			memcpy(u, "\\u00", 4);
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 15];
+			u[6] = '\0';
+		}
+		pv_buf_adds(b, esc);
+		run = ++i;
+	}
+	pv_buf_add(b, s + run, i - run);
+	pv_buf_addc(b, '"');
+}
+
+int pv_csv_is_formula(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (!s || n == 0)
+		return 0;
+	switch (u[0]) {
+	case '=': case '+': case '-': case '@': case '\t': case '\r':
+		return 1;
+	}
+	/* full-width = + - @ (U+FF1D, U+FF0B, U+FF0D, U+FF20) */
+	return n >= 3 && u[0] == 0xef && u[1] == 0xbc &&
+	       (u[2] == 0x9d || u[2] == 0x8b || u[2] == 0x8d || u[2] == 0xa0);
+}
+
+void pv_csv_cell(struct pv_buf *b, const char *s, size_t n, int neutralise)
+{
+	int lead = neutralise && pv_csv_is_formula(s, n);
+	int quote = 0;
+	const char *q, *end;
+
+	if (!s || n == 0)
+		return;
+	end = s + n;
+	quote = s[0] == ' ' || s[0] == '\t' || end[-1] == ' ' ||
+		end[-1] == '\t';
+	for (const char *p = s; !quote && p < end; p++)
+		quote = *p == ',' || *p == '"' || *p == '\r' || *p == '\n';
+	pv_buf_grow(b, n + 4);
+	if (quote)
+		pv_buf_addc(b, '"');
+	if (lead)
+		pv_buf_addc(b, '\'');
+	while (quote && (q = memchr(s, '"', (size_t)(end - s)))) {
+		pv_buf_add(b, s, (size_t)(q - s) + 1);
+		pv_buf_addc(b, '"');
+		s = q + 1;
+	}
+	pv_buf_add(b, s, (size_t)(end - s));
+	if (quote)
+		pv_buf_addc(b, '"');
+}
+
+static void put_ll(struct pv_buf *b, long long v)
+{
+	char t[24], *p = t + sizeof t;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+				       (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	pv_buf_add(b, p, (size_t)(t + sizeof t - p));
+}
+
+static void indent(struct pv_buf *b, size_t lvl)
+{
+	static const char sp[] = "                                ";
+	size_t n = 2 * lvl;
+
+	pv_buf_addc(b, '\n');
+	while (n) {
+		size_t k = n < sizeof sp - 1 ? n : sizeof sp - 1;
+
+		pv_buf_add(b, sp, k);
+		n -= k;
+	}
+}
+
+/* A JSON text as is, but laid out like the rest of the output. */
+static void put_raw(struct pv_buf *b, const char *s, int pretty, size_t lvl)
+{
+	int str = 0, esc = 0;
+
+	for (; *s; s++) {
+		char c = *s;
+
+		if (str) {
+			pv_buf_addc(b, c);
+			if (esc)
+				esc = 0;
+			else
+				esc = c == '\\', str = c != '"';
+			continue;
+		}
+		switch (c) {
+		case ' ': case '\t': case '\r': case '\n':
+			break;
+		case '{': case '[': {
+			const char *t = s + 1;
+
+			pv_buf_addc(b, c);
+			while (is_ws(*t))
+				t++;
+			if (*t == (c == '{' ? '}' : ']')) {
+				pv_buf_addc(b, *t);
+				s = t;
+				break;
+			}
+			lvl++;
+			if (pretty)
+				indent(b, lvl);
+			break;
+		}
+		case '}': case ']':
+			lvl -= lvl > 0;
+			if (pretty)
+				indent(b, lvl);
+			pv_buf_addc(b, c);
+			break;
+		case ',':
+			pv_buf_addc(b, c);
+			if (pretty)
+				indent(b, lvl);
+			break;
+		case ':':
+			pv_buf_add(b, ": ", pretty ? 2 : 1);
+			break;
+		case '"':
+			str = 1;
+			/* fall through */
+		default:
+			pv_buf_addc(b, c);
+		}
+	}
+}
+
+struct pv_writer *pv_writer_new(FILE *f, enum pv_fmt fmt, int flags)
+{
+	struct pv_writer *w = xcalloc(1, sizeof *w);
+
+	w->f = f;
+	w->fmt = fmt == PV_FMT_AUTO ? PV_FMT_NDJSON : fmt;
+	w->flags = flags;
+	w->pretty = w->fmt == PV_FMT_JSON;
+	w->base = w->fmt == PV_FMT_JSON && !(flags & PV_W_SINGLE);
+	return w;
+}
+
+static int list_mode(const struct pv_writer *w)
+{
+	return w->fmt == PV_FMT_JSON && !(w->flags & PV_W_SINGLE);
+}
+
+static int csv_top(const struct pv_writer *w)
+{
+	return w->fmt == PV_FMT_CSV && w->depth == 1;
+}
+
+static struct pv_buf *jbuf(struct pv_writer *w)
+{
+	return w->fmt == PV_FMT_CSV ? &w->nest : &w->out;
+}
+
+static void push(struct pv_writer *w, int arr)
+{
+	if (w->depth == w->lvcap) {
+		w->lvcap = w->lvcap ? 2 * w->lvcap : 8;
+		w->lv = xrealloc(w->lv, w->lvcap * sizeof *w->lv);
+	}
+	w->lv[w->depth].arr = arr;
+	w->lv[w->depth].n = 0;
+	w->depth++;
+}
+
+static void emit(struct pv_writer *w)
+{
+	if (!w->out.len)
+		return;
+	errno = 0;
+	if (fwrite(w->out.s, 1, w->out.len, w->f) != w->out.len && !w->err)
+		w->err = errno ? errno : EIO;
+}
+
+void pv_w_begin(struct pv_writer *w)
+{
+	if (!w)
+		return;
+	if (w->depth)
+		pv_w_end(w);
+	pv_buf_reset(&w->out);
+	push(w, 0);
+	if (w->fmt == PV_FMT_CSV) {
+		w->ncell = 0;
+		pv_buf_reset(&w->cells);
+	} else if (list_mode(w)) {
+		pv_buf_adds(&w->out, w->count ? ",\n  {" : "[\n  {");
+	} else {
+		pv_buf_addc(&w->out, '{');
+	}
+}
+
+static int ready(struct pv_writer *w)
+{
+	if (!w)
+		return 0;
+	if (!w->depth)
+		pv_w_begin(w);
+	return 1;
+}
+
+/* Separator, indent and key of the next member of the open container. */
+static struct pv_buf *member(struct pv_writer *w, const char *key)
+{
+	struct pv_buf *b = jbuf(w);
+	struct wlevel *l = &w->lv[w->depth - 1];
+
+	if (l->n++)
+		pv_buf_addc(b, ',');
+	if (w->pretty)
+		indent(b, w->base + w->depth);
+	if (!l->arr) {
+		pv_json_quote(b, key, key ? strlen(key) : 0);
+		pv_buf_add(b, ": ", w->pretty ? 2 : 1);
+	}
+	return b;
+}
+
+static void cell_begin(struct pv_writer *w, const char *key)
+{
+	struct wcell *c;
+
+	if (w->ncell == w->cellcap) {
+		w->cellcap = w->cellcap ? 2 * w->cellcap : 16;
+		w->cell = xrealloc(w->cell, w->cellcap * sizeof *w->cell);
+	}
+	c = &w->cell[w->ncell++];
+	c->koff = w->cells.len;
+	c->klen = key ? strlen(key) : 0;
+	pv_buf_add(&w->cells, key ? key : "", c->klen);
+	c->voff = w->cells.len;
+}
+
+/* Where a scalar value goes: a CSV cell or a JSON member. */
+static struct pv_buf *field(struct pv_writer *w, const char *key)
+{
+	if (csv_top(w)) {
+		cell_begin(w, key);
+		return &w->cells;
+	}
+	return member(w, key);
+}
+
+void pv_w_strn(struct pv_writer *w, const char *key, const char *val,
+	       size_t len)
+{
+	if (!ready(w))
+		return;
+	if (csv_top(w)) {
+		cell_begin(w, key);
+		pv_csv_cell(&w->cells, val, val ? len : 0, 1);
+	} else if (val) {
+		pv_json_quote(member(w, key), val, len);
+	} else {
+		pv_buf_add(member(w, key), "null", 4);
+	}
+}
+
+void pv_w_str(struct pv_writer *w, const char *key, const char *val)
+{
+	pv_w_strn(w, key, val, val ? strlen(val) : 0);
+}
+
+void pv_w_int(struct pv_writer *w, const char *key, long long v)
+{
+	if (ready(w))
+		put_ll(field(w, key), v);
+}
+
+void pv_w_bool(struct pv_writer *w, const char *key, int v)
+{
+	if (ready(w))
+		pv_buf_adds(field(w, key), v ? "true" : "false");
+}
+
+void pv_w_null(struct pv_writer *w, const char *key)
+{
+	pv_w_strn(w, key, NULL, 0);
+}
+
+void pv_w_raw(struct pv_writer *w, const char *key, const char *json)
+{
+	if (!ready(w))
+		return;
+	if (!json) {
+		pv_w_null(w, key);
+	} else if (csv_top(w)) {
+		cell_begin(w, key);
+		pv_buf_reset(&w->nest);
+		put_raw(&w->nest, json, 0, 0);
+		pv_csv_cell(&w->cells, w->nest.s, w->nest.len, 0);
+	} else {
+		put_raw(member(w, key), json, w->pretty, w->base + w->depth);
+	}
+}
+
+static void open_nested(struct pv_writer *w, const char *key, int arr)
+{
+	if (!ready(w))
+		return;
+	if (csv_top(w)) {
+		cell_begin(w, key);
+		pv_buf_reset(&w->nest);
+	} else {
+		member(w, key);
+	}
+	pv_buf_addc(jbuf(w), arr ? '[' : '{');
+	push(w, arr);
+}
+
+void pv_w_obj(struct pv_writer *w, const char *key)
+{
+	open_nested(w, key, 0);
+}
+
+void pv_w_arr(struct pv_writer *w, const char *key)
+{
+	open_nested(w, key, 1);
+}
+
+void pv_w_close(struct pv_writer *w)
+{
+	struct wlevel *l;
+	struct pv_buf *b;
+
+	if (!w || w->depth < 2)
+		return;
+	l = &w->lv[w->depth - 1];
+	b = jbuf(w);
+	if (l->n && w->pretty)
+		indent(b, w->base + w->depth - 1);
+	pv_buf_addc(b, l->arr ? ']' : '}');
+	w->depth--;
+	if (csv_top(w))
+		pv_csv_cell(&w->cells, w->nest.s, w->nest.len, 0);
+}
+
+static void csv_head(struct pv_writer *w)
+{
+	w->hdr = xcalloc(w->ncell, sizeof *w->hdr);
+	w->hlen = xcalloc(w->ncell, sizeof *w->hlen);
+	for (size_t i = 0; i < w->ncell; i++) {
+		const char *k = w->cells.s + w->cell[i].koff;
+		size_t kl = w->cell[i].klen, j;
+
+		for (j = 0; j < w->nhdr; j++)
+			if (w->hlen[j] == kl && memcmp(w->hdr[j], k, kl) == 0)
+				break;
+		if (j < w->nhdr)
+			continue;
+		w->hdr[w->nhdr] = xstrndup(k, kl);
+		w->hlen[w->nhdr++] = kl;
+	}
+	for (size_t j = 0; j < w->nhdr; j++) {
+		if (j)
+			pv_buf_addc(&w->out, ',');
+		pv_csv_cell(&w->out, w->hdr[j], w->hlen[j], 1);
+	}
+	pv_buf_add(&w->out, "\r\n", 2);
+	w->have_hdr = 1;
+}
+
+static int cell_is(const struct pv_writer *w, size_t i, size_t j)
+{
+	return w->cell[i].klen == w->hlen[j] &&
+	       memcmp(w->cells.s + w->cell[i].koff, w->hdr[j],
+		      w->hlen[j]) == 0;
+}
+
+/* The cell for column j: where it usually is, else wherever it is. */
+static long find_cell(const struct pv_writer *w, size_t j)
+{
+	if (j < w->ncell && cell_is(w, j, j))
+		return (long)j;
+	for (size_t i = 0; i < w->ncell; i++)
+		if (cell_is(w, i, j))
+			return (long)i;
+	return -1;
+}
+
+static void csv_line(struct pv_writer *w)
+{
+	if (!w->have_hdr) {
+		/* a record without fields cannot name the columns */
+		if (!w->ncell)
+			return;
+		csv_head(w);
+	}
+	for (size_t j = 0; j < w->nhdr; j++) {
+		long i = find_cell(w, j);
+
+		if (j)
+			pv_buf_addc(&w->out, ',');
+		if (i >= 0) {
+			size_t a = w->cell[i].voff;
+			size_t z = (size_t)i + 1 < w->ncell ?
+				   w->cell[i + 1].koff : w->cells.len;
+
+			pv_buf_add(&w->out, w->cells.s + a, z - a);
+		}
+	}
+	pv_buf_add(&w->out, "\r\n", 2);
+}
+
+void pv_w_end(struct pv_writer *w)
+{
+	if (!w || !w->depth)
+		return;
+	while (w->depth > 1)
+		pv_w_close(w);
+	if (w->fmt == PV_FMT_CSV) {
+		csv_line(w);
+	} else {
+		if (w->lv[0].n && w->pretty)
+			indent(&w->out, w->base);
+		pv_buf_addc(&w->out, '}');
+		if (!list_mode(w))
+			pv_buf_addc(&w->out, '\n');
+	}
+	w->depth = 0;
+	emit(w);
+	w->count++;
+}
+
+int pv_writer_finish(struct pv_writer *w, struct pv_err *e)
+{
+	int rc = 0;
+
+	if (!w)
+		return 0;
+	if (w->depth)
+		pv_w_end(w);
+	if (list_mode(w)) {
+		pv_buf_reset(&w->out);
+		pv_buf_adds(&w->out, w->count ? "\n]\n" : "[]\n");
+		emit(w);
+	}
+	errno = 0;
+	if (fflush(w->f) != 0 && !w->err)
+		w->err = errno ? errno : EIO;
+	if (ferror(w->f) && !w->err)
+		w->err = EIO;
+	if (w->err)
+		rc = pv_fail(e, PV_IOERR, "write error: %s", strerror(w->err));
+	for (size_t j = 0; j < w->nhdr; j++)
+		free(w->hdr[j]);
+	free(w->hdr);
+	free(w->hlen);
+	free(w->cell);
+	free(w->lv);
+	pv_buf_free(&w->out);
+	pv_buf_free(&w->nest);
+	pv_buf_free(&w->cells);
+	free(w);
+	return rc;
+}
+
+long pv_writer_count(const struct pv_writer *w)
+{
+	return w ? w->count : 0;
+}
