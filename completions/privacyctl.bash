@@ -15,6 +15,18 @@ _privacyctl() {
 	--timezone) return ;;
 	--holidays) return ;;
 	--since) return ;;
+	--type|-t) return ;;
+	--customer) return ;;
+	--email) return ;;
+	--external-id) return ;;
+	--location|-l) return ;;
+	--channel) return ;;
+	--received) return ;;
+	--by) return ;;
+	--reason) return ;;
+	--note) return ;;
+	--status) return ;;
+	--due-within) return ;;
 	--config|-c) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--db) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--format|-f) COMPREPLY=($(compgen -W "ndjson json csv" -- "$cur")); return ;;
@@ -30,6 +42,14 @@ _privacyctl() {
 	"settings set") opts=" --dry-run -n" ;;
 	"audit list") opts=" --since" ;;
 	"audit verify") opts="" ;;
+	"request new") opts=" --type -t --customer --email --external-id --location -l --channel --received --verified" ;;
+	"request verify") opts="" ;;
+	"request extend") opts=" --by --reason" ;;
+	"request reject") opts=" --reason" ;;
+	"request complete") opts=" --note" ;;
+	"request list") opts=" --status --type -t --location -l --overdue --due-within" ;;
+	"request show") opts="" ;;
+	"check") opts=" --location -l" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version" -- "$cur"))
@@ -45,5 +65,5 @@ _privacyctl() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify"
+_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|request new|request verify|request extend|request reject|request complete|request list|request show|check"
 complete -F _privacyctl privacyctl

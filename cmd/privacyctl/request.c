@@ -239,7 +239,7 @@ static const struct pv_opt check_opts[] = {
 };
 
 const struct pv_cmd pc_request_cmds[] = {
-	{"request new", "--type TYPE --customer ID|--email ADDR|--external-id X",
+	{"request new", "--type TYPE --customer ID|--email A|--external-id X",
 	 "record a privacy request and compute its deadline", new_opts,
 	 PV_CMD_DB_RW | PV_CMD_SINGLE, 0, 0, cmd_new},
 	{"request verify", "ID [CODE]", "accept the customer's code, or "
