@@ -683,6 +683,28 @@ int pv_request_record_result(sqlite3 *db, long long id, const char *result,
 	return rc;
 }
 
+/* -1 when the request is in-progress with this very error already. */
+static int same_error(sqlite3 *db, const struct pv_req *r, const char *msg,
+		      struct pv_err *e)
+{
+	sqlite3_stmt *st = pv_db_prepare(db, "SELECT error FROM requests "
+					 "WHERE id = ?", e);
+	int same = 0, rc;
+
+	if (!st)
+		return e->status;
+	sqlite3_bind_int64(st, 1, r->id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && pv_col_text(st, 0) &&
+	    strcmp(pv_col_text(st, 0), msg) == 0 &&
+	    strcmp(r->status, "in-progress") == 0)
+		same = -1;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return pv_db_fail(db, e, "requests");
+	return same;
+}
+
 int pv_request_record_error(sqlite3 *db, long long id, const char *msg,
 			    struct pv_err *e)
 {
@@ -693,6 +715,11 @@ int pv_request_record_error(sqlite3 *db, long long id, const char *msg,
 
 	if ((rc = pv_req_load(db, id, &r, e)))
 		return rc;
+	if (pv_req_is_final(r.status))
+		return pv_fail(e, PV_DATAERR, "request %lld is %s already",
+			       id, r.status);
+	if ((rc = same_error(db, &r, msg, e)) != 0)
+		return rc < 0 ? PV_OK : rc; /* nothing new: no new history */
 	if ((rc = pv_db_begin(db, e)))
 		return rc;
 	st = pv_db_prepare(db, "UPDATE requests SET error = ?, updated_at = ? "

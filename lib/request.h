@@ -101,7 +101,8 @@ int pv_request_complete(sqlite3 *db, long long id, const char *note,
 int pv_request_record_result(sqlite3 *db, long long id, const char *result,
 			     int complete, struct pv_err *e);
 /* In its own transaction: the request failed with msg (no personal data);
- * it becomes in-progress with the error, for process to retry. */
+ * it becomes in-progress with the error, for process to retry.  The same
+ * error again changes nothing (no new history on every retry). */
 int pv_request_record_error(sqlite3 *db, long long id, const char *msg,
 			    struct pv_err *e);
 
