@@ -6,8 +6,10 @@ export PRIVACY_NOW=2026-03-02T09:00:00Z
 privacyctl init >/dev/null
 privacyctl location add mitte --name "Salon Mitte" >/dev/null
 privacyctl settings set mitte notify-email=team@mitte.example >/dev/null
-cust() {
-	sql "INSERT INTO customers (location_id, external_id, email, created_at, updated_at) SELECT id, '$2', 'c$2@example.org', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z' FROM locations WHERE slug = '$1'; SELECT last_insert_rowid();"
+cust() { # cust LOC XID -> id, through the real import
+	printf '{"external_id":"%s","email":"c%s@example.org"}\n' "$2" "$2" |
+		privacyctl customer import --location "$1" >/dev/null
+	sql "SELECT c.id FROM customers c JOIN locations l ON l.id = c.location_id WHERE l.slug = '$1' AND c.external_id = '$2'"
 }
 c1=$(cust mitte 1)
 chmod 600 "$PRIVACY_DB"

@@ -10,7 +10,8 @@ loc() {
 	n=$((n + 1))
 	privacyctl location add "$1" --name "L $1" --holidays "$2" \
 		--timezone "${3:-Europe/Berlin}" >/dev/null
-	sql "INSERT INTO customers (location_id, external_id, email, created_at, updated_at) SELECT id, 'k', 'c$n@example.org', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z' FROM locations WHERE slug = '$1'"
+	printf '{"external_id":"k","email":"c%s@example.org"}\n' "$n" |
+		privacyctl customer import --location "$1" >/dev/null
 }
 loc de DE
 loc utc DE UTC

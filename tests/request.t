@@ -7,8 +7,13 @@ privacyctl init >/dev/null
 privacyctl location add mitte --name "Salon Mitte" >/dev/null
 privacyctl location add nord --name "Studio Nord" --holidays DE-HH >/dev/null
 privacyctl settings set mitte requests=self-service notify-email=team@mitte.example >/dev/null
-cust() { # cust LOC XID EMAIL
-	sql "INSERT INTO customers (location_id, external_id, first_name, email, created_at, updated_at) SELECT id, '$2', 'Erika', NULLIF('$3', ''), '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z' FROM locations WHERE slug = '$1'; SELECT last_insert_rowid();"
+cust() { # cust LOC XID EMAIL -> id, through the real import
+	if [ -n "$3" ]; then
+		printf '{"external_id":"%s","first_name":"Erika","email":"%s"}\n' "$2" "$3"
+	else
+		printf '{"external_id":"%s","first_name":"Erika"}\n' "$2"
+	fi | privacyctl customer import --location "$1" >/dev/null
+	sql "SELECT c.id FROM customers c JOIN locations l ON l.id = c.location_id WHERE l.slug = '$1' AND c.external_id = '$2'"
 }
 c1=$(cust mitte k-1 erika@example.org)
 c2=$(cust nord n-7 hans@example.org)
