@@ -107,9 +107,16 @@ const char *pv_import_kind_name(enum pv_import_kind k)
 	return kinds[k].name;
 }
 
-/* A set of strings (keys seen in this input), open addressing. */
+/* A set of strings (keys seen in this input), open addressing; the hash
+ * is kept beside the string so that probing and growing touch only the
+ * table, not the strings. */
+struct slot {
+	uint64_t h;
+	char *s;
+};
+
 struct strset {
-	char **slot;
+	struct slot *slot;
 	size_t cap, n;
 };
 
@@ -125,33 +132,34 @@ static uint64_t fnv(const char *s, size_t n)
 /* 1 when the key was new (and is now in the set), 0 when seen before. */
 static int strset_add(struct strset *set, const char *k, size_t n)
 {
+	uint64_t h = fnv(k, n);
 	size_t i;
 
 	if ((set->n + 1) * 2 > set->cap) {
-		struct strset big = {0};
+		size_t cap = set->cap ? set->cap * 2 : 1024;
+		struct slot *big = xcalloc(cap, sizeof *big);
 
-		big.cap = set->cap ? set->cap * 2 : 1024;
-		big.slot = xcalloc(big.cap, sizeof *big.slot);
 		for (i = 0; i < set->cap; i++) {
-			char *s = set->slot[i];
 			size_t j;
 
-			if (!s)
+			if (!set->slot[i].s)
 				continue;
-			j = fnv(s, strlen(s)) & (big.cap - 1);
-			while (big.slot[j])
-				j = (j + 1) & (big.cap - 1);
-			big.slot[j] = s;
+			j = set->slot[i].h & (cap - 1);
+			while (big[j].s)
+				j = (j + 1) & (cap - 1);
+			big[j] = set->slot[i];
 		}
 		free(set->slot);
-		set->slot = big.slot;
-		set->cap = big.cap;
+		set->slot = big;
+		set->cap = cap;
 	}
-	i = fnv(k, n) & (set->cap - 1);
-	for (; set->slot[i]; i = (i + 1) & (set->cap - 1))
-		if (strlen(set->slot[i]) == n && !memcmp(set->slot[i], k, n))
+	i = h & (set->cap - 1);
+	for (; set->slot[i].s; i = (i + 1) & (set->cap - 1))
+		if (set->slot[i].h == h && strncmp(set->slot[i].s, k, n) == 0 &&
+		    set->slot[i].s[n] == '\0')
 			return 0;
-	set->slot[i] = xstrndup(k, n);
+	set->slot[i].h = h;
+	set->slot[i].s = xstrndup(k, n);
 	set->n++;
 	return 1;
 }
@@ -159,7 +167,7 @@ static int strset_add(struct strset *set, const char *k, size_t n)
 static void strset_free(struct strset *set)
 {
 	for (size_t i = 0; i < set->cap; i++)
-		free(set->slot[i]);
+		free(set->slot[i].s);
 	free(set->slot);
 }
 
@@ -185,6 +193,9 @@ struct imp {
 	struct strset seen;
 	struct pv_tomb *tomb;
 	int tombs; /* any tombstones at all? */
+	int last_known; /* the previous row was already stored */
+	int colguess[MAXF * 2]; /* field index of the column at j, or -1 */
+	sqlite3_stmt *st_try; /* the insert, ON CONFLICT DO NOTHING */
 	sqlite3_stmt *st_loc, *st_sel, *st_ins, *st_upd, *st_cust, *st_latest,
 		*st_consent;
 	/* this row */
@@ -487,6 +498,22 @@ static const char *const upsert_sql[][3] = {
 	},
 };
 
+static int insert(struct imp *im, long long loc, const char *key,
+		  const struct colval *vals, int n, sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_bind_int64(st, 1, loc);
+	pv_bind_text(st, 2, key);
+	for (int i = 0; i < n; i++)
+		bind_val(st, i + 3, &vals[i]);
+	if (im->kind == PV_IMPORT_CUSTOMERS)
+		pv_bind_text(st, 3 + n, im->now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return pv_db_fail(im->db, im->e, im->k->name), -1;
+	return 0;
+}
+
 /*
  * Upsert one row of values (vals[0..n-1] are ?3...).  *id gets the row
  * id; *what 'i', 'u' or '=' (unchanged); 'n' when new and not inserted
@@ -498,11 +525,26 @@ static int upsert(struct imp *im, long long loc, const char *key,
 {
 	int rc, diff = 0;
 
+	/*
+	 * A new row costs one index probe when it is simply inserted (ON
+	 * CONFLICT DO NOTHING tells us when it was not new).  Inputs are
+	 * mostly all new or mostly known, so follow the previous row.
+	 */
+	if (!may_insert && !im->last_known) {
+		if (insert(im, loc, key, vals, n, im->st_try))
+			return -1;
+		if (sqlite3_changes(im->db) == 1) {
+			*id = sqlite3_last_insert_rowid(im->db);
+			*what = 'i';
+			return 0;
+		}
+	}
 	sqlite3_reset(im->st_sel);
 	sqlite3_bind_int64(im->st_sel, 1, loc);
 	pv_bind_text(im->st_sel, 2, key);
 	rc = sqlite3_step(im->st_sel);
 	if (rc == SQLITE_ROW) {
+		im->last_known = 1;
 		*id = sqlite3_column_int64(im->st_sel, 0);
 		for (int i = 0; i < n && !diff; i++)
 			diff = !same(im->st_sel, i + 1, &vals[i]);
@@ -535,16 +577,9 @@ static int upsert(struct imp *im, long long loc, const char *key,
 			return 0;
 		}
 	}
-	sqlite3_reset(im->st_ins);
-	sqlite3_clear_bindings(im->st_ins);
-	sqlite3_bind_int64(im->st_ins, 1, loc);
-	pv_bind_text(im->st_ins, 2, key);
-	for (int i = 0; i < n; i++)
-		bind_val(im->st_ins, i + 3, &vals[i]);
-	if (im->kind == PV_IMPORT_CUSTOMERS)
-		pv_bind_text(im->st_ins, 3 + n, im->now);
-	if (sqlite3_step(im->st_ins) != SQLITE_DONE)
-		return pv_db_fail(im->db, im->e, im->k->name), -1;
+	im->last_known = 0;
+	if (insert(im, loc, key, vals, n, im->st_ins))
+		return -1;
 	*id = sqlite3_last_insert_rowid(im->db);
 	*what = 'i';
 	return 0;
@@ -693,7 +728,7 @@ static int write_row(struct imp *im, long long loc)
 		for (int i = C_FIRST; i <= C_NOTES; i++)
 			vals[i - C_FIRST] = tv(v[i]);
 		if (upsert(im, loc, v[C_XID], vals, C_NOTES - C_FIRST + 1, &id,
-			   &what, not_tombstoned))
+			   &what, im->tombs ? not_tombstoned : NULL))
 			return -1;
 		count(im, what);
 		if (what != 'n' && customer_marketing(im, id, what == 'i'))
@@ -773,7 +808,13 @@ static int check_row(struct imp *im, long long *loc)
 	memset(im->v, 0, sizeof im->v);
 	im->bad = 0;
 	for (size_t j = 0; j < r->n; j++) {
-		i = field_index(f, r->keys[j]);
+		/* rows of one file have their columns in the same order */
+		i = j < MAXF * 2 ? im->colguess[j] : -1;
+		if (i < 0 || strcmp(f[i].name, r->keys[j]) != 0) {
+			i = field_index(f, r->keys[j]);
+			if (j < MAXF * 2)
+				im->colguess[j] = i;
+		}
 		if (i < 0) {
 			row_error(im, PV_DATAERR, r->keys[j], "unknown column");
 			continue;
@@ -837,8 +878,14 @@ static int prepare_all(struct imp *im)
 				   "slug = ?1", e);
 	im->st_sel = pv_db_prepare(im->db, upsert_sql[im->kind][0], e);
 	im->st_ins = pv_db_prepare(im->db, upsert_sql[im->kind][1], e);
-	if (upsert_sql[im->kind][2])
+	if (upsert_sql[im->kind][2]) {
+		char *try = xasprintf("%s ON CONFLICT DO NOTHING",
+				      upsert_sql[im->kind][1]);
+
 		im->st_upd = pv_db_prepare(im->db, upsert_sql[im->kind][2], e);
+		im->st_try = pv_db_prepare(im->db, try, e);
+		free(try);
+	}
 	im->st_cust = pv_db_prepare(im->db, "SELECT id FROM customers WHERE "
 				    "location_id = ?1 AND external_id = ?2", e);
 	im->st_latest = pv_db_prepare(im->db, "SELECT event, at FROM consents "
@@ -848,7 +895,7 @@ static int prepare_all(struct imp *im)
 				       e);
 	if (!im->st_loc || !im->st_sel || !im->st_ins || !im->st_cust ||
 	    !im->st_latest || !im->st_consent ||
-	    (upsert_sql[im->kind][2] && !im->st_upd))
+	    (upsert_sql[im->kind][2] && (!im->st_upd || !im->st_try)))
 		return e->status;
 	if (im->kind != PV_IMPORT_CUSTOMERS)
 		return PV_OK;
@@ -872,6 +919,7 @@ static void finalize_all(struct imp *im)
 	sqlite3_finalize(im->st_sel);
 	sqlite3_finalize(im->st_ins);
 	sqlite3_finalize(im->st_upd);
+	sqlite3_finalize(im->st_try);
 	sqlite3_finalize(im->st_cust);
 	sqlite3_finalize(im->st_latest);
 	sqlite3_finalize(im->st_consent);
@@ -924,6 +972,8 @@ int pv_import(sqlite3 *db, enum pv_import_kind kind, struct pv_input *in,
 	im.s = s;
 	im.e = e;
 	pv_time_fmt(pv_now(), im.now);
+	for (size_t j = 0; j < MAXF * 2; j++)
+		im.colguess[j] = -1;
 	if ((st = pv_db_begin(db, e)))
 		return st;
 	if ((st = prepare_all(&im)))

@@ -179,14 +179,35 @@ is "$(sql "SELECT l.slug FROM customers c JOIN locations l ON l.id = c.location_
 run privacyctl customer import --location nowhere dry.csv
 status 66 "--location of an unknown location: 66"
 
+# JSON array input, and --input-format
+printf '[{"external_id":"J-1","first_name":"Jörg","location":"mitte"},\n {"external_id":"J-2","price":1,"location":"mitte"}]\n' >arr.json
+snapshot before_json
+run privacyctl customer import arr.json
+status 65 "JSON array with an unknown field: 65"
+like "$(stderr)" "^privacyctl: arr.json:2: price: unknown column$" "the element's line is named"
+unchanged before_json "JSON array: nothing imported"
+run privacyctl customer import --skip-invalid arr.json
+status 1 "JSON array with --skip-invalid: 1"
+is "$(sql "SELECT first_name FROM customers WHERE external_id = 'J-1'")" "Jörg" "the good element is stored"
+printf 'external_id,first_name,location\nJ-3,Ida,mitte\n' >csv.txt
+run privacyctl customer import --input-format ndjson csv.txt
+status 65 "--input-format ndjson on a CSV file: 65"
+run privacyctl customer import --input-format csv csv.txt
+status 0 "--input-format csv"
+run privacyctl customer import --input-format xml csv.txt
+status 64 "an unknown --input-format: 64"
+run privacyctl customer import --location mitte <csv.txt
+status 0 "records from standard input"
+is "$(jget unchanged <"$out")" "1" "stdin: the row is known already"
+
 # --- list and show -------------------------------------------------------
 run privacyctl customer list --location mitte --inactive-since 3y
 status 0 "list --inactive-since 3y"
-is "$(jget external_id <"$out" | tr '\n' ' ')" "K-1001 K-1003 K-1005 RT-1 RT-2 RT-3 B-2 " "customers without an appointment in three years"
+is "$(jget external_id <"$out" | tr '\n' ' ')" "K-1001 K-1003 K-1005 RT-1 RT-2 RT-3 B-2 J-1 J-3 " "customers without an appointment in three years"
 run privacyctl customer list --inactive-since 1y --location mitte
-is "$(jget external_id <"$out" | tr '\n' ' ')" "K-1001 K-1002 K-1003 K-1005 RT-1 RT-2 RT-3 B-2 " "one year: the 2025-10-12 booking is older"
+is "$(jget external_id <"$out" | tr '\n' ' ')" "K-1001 K-1002 K-1003 K-1005 RT-1 RT-2 RT-3 B-2 J-1 J-3 " "one year: the 2025-10-12 booking is older"
 run privacyctl customer list --inactive-since 14m --location mitte
-is "$(jget external_id <"$out" | tr '\n' ' ')" "K-1001 K-1003 K-1005 RT-1 RT-2 RT-3 B-2 " "14 months: it is within"
+is "$(jget external_id <"$out" | tr '\n' ' ')" "K-1001 K-1003 K-1005 RT-1 RT-2 RT-3 B-2 J-1 J-3 " "14 months: it is within"
 run privacyctl customer list --inactive-since 3x
 status 64 "a bad duration is a usage error"
 run privacyctl customer list --marketing valid
