@@ -33,7 +33,9 @@ struct pv_eraser {
 	sqlite3 *db;
 	const struct pv_policy *pol;
 	int dry_run, batch, own_tx;
+	char *db_path;
 	struct pv_tomb *tomb;
+	int keyed; /* the key file exists (created at the first erasure) */
 	sqlite3_stmt *cust, *unlink, *sp, *release, *rollback_to;
 	struct rule_stmts rs[8];
 	struct report *queue;
@@ -139,6 +141,7 @@ static void eraser_free(struct pv_eraser *er)
 	}
 	free(er->queue);
 	pv_tomb_close(er->tomb);
+	free(er->db_path);
 	free(er);
 }
 
@@ -160,7 +163,10 @@ int pv_eraser_open(sqlite3 *db, const struct pv_policy *pol,
 		st = pv_db_fail(db, e, "erase");
 		goto fail;
 	}
-	if ((st = pv_tomb_open(o->db_path, !o->dry_run, &er->tomb, e)))
+	/* The key is created at the first erasure, not before: a refused
+	 * or empty run leaves no file behind. */
+	er->db_path = xstrdup(o->db_path);
+	if ((st = pv_tomb_open(o->db_path, 0, &er->tomb, e)))
 		goto fail;
 	er->cust = pv_db_prepare(db, "SELECT c.external_id, c.first_name, "
 				 "c.last_name, c.email, c.phone, c.legal_hold, "
@@ -238,13 +244,14 @@ static int plan(struct pv_eraser *er, long long cid, struct report *r,
 				continue;
 			}
 			if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+				long long bad = sqlite3_column_int64(st, 1);
+
 				sqlite3_reset(st);
 				return pv_fail(e, PV_DATAERR, "customer %lld: "
 					       "%s: %s: not a date in %lld "
 					       "record(s) to retain", cid,
 					       rule->table->name,
-					       rule->table->date_col,
-					       sqlite3_column_int64(st, 1));
+					       rule->table->date_col, bad);
 			}
 			add_item(r, i, sqlite3_column_int64(st, 1),
 				 pv_col_text(st, 0));
@@ -350,6 +357,15 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 	struct pv_buf b = {0};
 
 	pv_time_fmt(pv_now(), at);
+	if (!er->keyed) {
+		struct pv_tomb *t;
+
+		if ((st = pv_tomb_open(er->db_path, 1, &t, e)))
+			return st;
+		pv_tomb_close(er->tomb);
+		er->tomb = t;
+		er->keyed = 1;
+	}
 	have_ref = pv_tomb_hash(er->tomb, "external_id", c->f[6], c->f[0],
 				ref) == 0;
 	sqlite3_bind_text(er->unlink, 1, at, -1, SQLITE_TRANSIENT);
