@@ -15,6 +15,7 @@ _privacyctl() {
 	--timezone) return ;;
 	--holidays) return ;;
 	--since) return ;;
+	--reason) return ;;
 	--config|-c) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--db) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--format|-f) COMPREPLY=($(compgen -W "ndjson json csv" -- "$cur")); return ;;
@@ -30,6 +31,9 @@ _privacyctl() {
 	"settings set") opts=" --dry-run -n" ;;
 	"audit list") opts=" --since" ;;
 	"audit verify") opts="" ;;
+	"customer hold") opts=" --reason --dry-run -n" ;;
+	"customer unhold") opts=" --dry-run -n" ;;
+	"retention list") opts=" --expired" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version" -- "$cur"))
@@ -45,5 +49,5 @@ _privacyctl() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify"
+_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer hold|customer unhold|retention list"
 complete -F _privacyctl privacyctl
