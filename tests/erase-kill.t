@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 export PRIVACY_NOW=2026-06-01T10:00:00Z
-N=2000
+N=600
 privacyctl init >/dev/null
 privacyctl location add mitte --name "Salon Mitte" >/dev/null
 sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $N)
