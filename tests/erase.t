@@ -246,7 +246,7 @@ rm -f "$cfg"
 run privacyctl retention list
 status 0 "retention list"
 is "$(wc -l <"$out")" "10" "every retained record is listed"
-is "$(jget retain_until <"$out" | head -1)" "2032-12-31" "sorted by end of retention"
+is "$(jget retain_until <"$out" | sed -n 1p)" "2032-12-31" "sorted by end of retention"
 run privacyctl retention list --expired
 status 0 "retention list --expired"
 is "$(stdout)" "" "nothing has expired in 2026"
@@ -279,6 +279,32 @@ like "$(sed -n 2p "$out")" '^7,nord,7,erased,' "the CSV report row"
 is "$(sql "SELECT request_id FROM retained WHERE record_key = 'R7-1'")" "7" "retained rows name the request"
 run dsar-erase --request 7
 status 66 "the request no longer points at a customer"
+
+# ---- a tombstone blocks a re-import (a re-sync or a restored backup)
+cat >import.csv <<'CSV'
+external_id,first_name,last_name,email,phone
+T-1,Tomb,Stone,tomb@example.org,+49 40 555 01
+T-2,Keep,Me,keep@example.org,+49 40 555 02
+CSV
+run privacyctl customer import --location nord import.csv
+status 0 "import two customers"
+run dsar-erase --external-id T-1 --location nord
+status 0 "erase one of them"
+customers_before=$(sql "SELECT * FROM customers ORDER BY id")
+run privacyctl customer import --location nord import.csv
+status 1 "the re-import reports the erased customer (exit 1)"
+like "$(stderr)" "import.csv:2: external_id: matches a customer erased earlier" "with file:line and the reason"
+unlike "$(stderr)" "tomb@|Stone" "without personal data"
+is "$(sql "SELECT count(*) FROM customers WHERE external_id = 'T-1'")" "0" "the erased customer is not re-created"
+is "$(sql "SELECT count(*) FROM customers WHERE external_id = 'T-2'")" "1" "the other customer is still there"
+printf '%s\n' 'external_id,first_name,last_name,email,phone' 'T-9,New,Id,TOMB@example.org,' >reid.csv
+run privacyctl customer import --location nord reid.csv
+status 1 "the same e-mail under a new external id is caught too"
+is "$(sql "SELECT count(*) FROM customers WHERE external_id = 'T-9'")" "0" "and not created"
+printf '%s\n' 'external_id,first_name,last_name,email,phone' 'T-8,New,Phone,,+49 (40) 555-01' >rephone.csv
+run privacyctl customer import --location nord rephone.csv
+status 1 "the same phone number, written differently, is caught too"
+is "$(sql "SELECT * FROM customers ORDER BY id")" "$customers_before" "blocked imports change no customer"
 
 # ---- the EXAMPLES of dsar-erase(1) run as written
 customer 1
