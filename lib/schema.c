@@ -33,7 +33,9 @@ static const char m1[] =
 	") STRICT;\n"
 
 	"CREATE TABLE customers (\n"
-	"  id INTEGER PRIMARY KEY,\n"
+	/* AUTOINCREMENT: the id of an erased customer is never given to
+	 * another one (the audit log, events and requests name ids) */
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
 	"  location_id INTEGER NOT NULL REFERENCES locations(id),\n"
 	"  external_id TEXT NOT NULL,\n"
 	"  first_name TEXT,\n"

@@ -306,6 +306,15 @@ run privacyctl customer import --location nord rephone.csv
 status 1 "the same phone number, written differently, is caught too"
 is "$(sql "SELECT * FROM customers ORDER BY id")" "$customers_before" "blocked imports change no customer"
 
+# ---- the id of an erased customer is never reused
+top=$(sql "SELECT max(id) FROM customers")
+run dsar-erase --customer "$top"
+status 0 "erase the customer with the highest id"
+printf '%s\n' 'external_id,first_name' 'NEW-1,Neu' >new.csv
+privacyctl customer import --location nord new.csv >/dev/null
+new=$(sql "SELECT id FROM customers WHERE external_id = 'NEW-1'")
+[ "$new" -gt "$top" ]; ok $? "a new customer gets a new id ($new > $top)"
+
 # ---- the EXAMPLES of dsar-erase(1) run as written
 customer 1
 awk '/^\.Sh EXAMPLES/ { on = 1 } /^\.Sh SEE/ { on = 0 } on && /^\.Bd/ { lit = 1; next } /^\.Ed/ { lit = 0 } on && lit' \
