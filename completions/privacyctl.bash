@@ -69,6 +69,9 @@ _privacyctl() {
 	"request list") opts=" --status --type -t --location -l --overdue --due-within" ;;
 	"request show") opts="" ;;
 	"check") opts=" --location -l" ;;
+	"customer hold") opts=" --reason --dry-run -n" ;;
+	"customer unhold") opts=" --dry-run -n" ;;
+	"retention list") opts=" --expired" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version" -- "$cur"))
@@ -84,5 +87,5 @@ _privacyctl() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|request new|request verify|request extend|request reject|request complete|request list|request show|check"
+_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|request new|request verify|request extend|request reject|request complete|request list|request show|check|customer hold|customer unhold|retention list"
 complete -F _privacyctl privacyctl

@@ -33,7 +33,9 @@ static const char m1[] =
 	") STRICT;\n"
 
 	"CREATE TABLE customers (\n"
-	"  id INTEGER PRIMARY KEY,\n"
+	/* AUTOINCREMENT: the id of an erased customer is never given to
+	 * another one (the audit log, events and requests name ids) */
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
 	"  location_id INTEGER NOT NULL REFERENCES locations(id),\n"
 	"  external_id TEXT NOT NULL,\n"
 	"  first_name TEXT,\n"
@@ -189,9 +191,13 @@ static const char m1[] =
 	"  basis TEXT NOT NULL,\n"
 	"  retain_until TEXT NOT NULL,\n"
 	"  request_id INTEGER,\n"
+	/* keyed hash of the erased customer's external id (tombstone key),
+	 * so that a later access request can find what is still held */
+	"  subject_ref TEXT,\n"
 	"  created_at TEXT NOT NULL\n"
 	") STRICT;\n"
-	"CREATE INDEX retained_until ON retained(retain_until);\n";
+	"CREATE INDEX retained_until ON retained(retain_until);\n"
+	"CREATE INDEX retained_subject ON retained(subject_ref);\n";
 
 const char *const pv_migrations[] = {m1};
 const int pv_nmigrations = sizeof pv_migrations / sizeof pv_migrations[0];

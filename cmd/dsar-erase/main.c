@@ -1,0 +1,203 @@
+/*
+ * dsar-erase - erase subjects by the retention policy (Art. 17 GDPR):
+ * delete, anonymise, or keep restricted until a legal retention period
+ * ends; purge what has expired.  The work is in lib/erase.c and
+ * lib/retention.c; this file reads subjects and maps failures to the exit
+ * status.
+ */
+#include <poll.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "db.h"
+#include "erase.h"
+#include "retention.h"
+#include "subject.h"
+
+/* Nothing buffered upstream: commit what is pending rather than hold the
+ * write lock (and the reports) while the pipe is quiet. */
+static int input_idle(void)
+{
+	struct pollfd p = {0, POLLIN, 0};
+
+	return poll(&p, 1, 0) == 0;
+}
+
+/* A failure of one record: report it and go on (exit 1), unless the
+ * database itself failed. */
+static int one_failed(int st, const struct pv_err *e)
+{
+	pv_report(e);
+	if (st == PV_PARTIAL || st == PV_DATAERR || st == PV_NOINPUT)
+		return PV_PARTIAL;
+	return st;
+}
+
+static int purge(struct pv_ctx *c, int dry)
+{
+	long long n = 0;
+	int st;
+
+	if (c->argc)
+		return pv_usage(c, "--purge-expired takes no operands");
+	st = pv_retained_purge(c->db, dry, c->out, &n, &c->err);
+	if (!st && !dry && n)
+		st = pv_db_checkpoint_truncate(c->db, &c->err);
+	return st;
+}
+
+static int erase_stream(struct pv_ctx *c, struct pv_eraser *er)
+{
+	struct pv_input *in = pv_input_open(c->argc, c->argv, PV_FMT_AUTO);
+	struct pv_rec r = {0};
+	struct pv_subject s;
+	struct pv_err e;
+	int st = PV_OK, rc;
+
+	for (;;) {
+		if (pv_eraser_pending(er) && c->argc == 0 && input_idle() &&
+		    (rc = pv_eraser_flush(er, c->out, &c->err))) {
+			st = rc;
+			break;
+		}
+		rc = pv_input_next(in, &r, &e);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			if (e.status != PV_DATAERR) {
+				c->err = e;
+				st = e.status;
+				break;
+			}
+			st = pv_status_merge(st, one_failed(e.status, &e));
+			continue;
+		}
+		rc = pv_subject_from_rec(c->db, &r, &s, &e);
+		if (!rc)
+			rc = pv_erase_subject(er, &s, c->out, &e);
+		if (rc) {
+			rc = one_failed(rc, &e);
+			if (rc != PV_PARTIAL) {
+				/* already reported */
+				c->err.status = rc;
+				c->err.msg[0] = '\0';
+				st = rc;
+				break;
+			}
+			st = pv_status_merge(st, rc);
+		}
+	}
+	pv_rec_free(&r);
+	pv_input_close(in);
+	return st;
+}
+
+static int run(struct pv_ctx *c)
+{
+	struct pv_subject_opts so = {
+		pv_opt(c, "request"), pv_opt(c, "customer"), pv_opt(c, "email"),
+		pv_opt(c, "external-id"), pv_opt(c, "location"),
+	};
+	const char *every = pv_opt(c, "commit-every");
+	int dry = pv_flag(c, "dry-run");
+	struct pv_erase_opts eo = {c->db_path, dry, 100};
+	struct pv_policy *pol = NULL;
+	struct pv_eraser *er = NULL;
+	struct pv_subject s;
+	long long n;
+	int st, st2;
+
+	if (every) {
+		if (pv_parse_ll(every, &n) || n < 1 || n > 100000)
+			return pv_usage(c, "--commit-every: must be a whole "
+					"number from 1 to 100000");
+		eo.batch = (int)n;
+	}
+	if ((st = pv_policy_load(c->cfg, &pol, &c->err)))
+		return st;
+	if (pv_flag(c, "purge-expired")) {
+		pv_policy_free(pol);
+		if (pv_subject_given(&so))
+			return pv_usage(c, "--purge-expired erases no subject");
+		return purge(c, dry);
+	}
+	if (so.location && !so.email && !so.external_id) {
+		pv_policy_free(pol);
+		return pv_usage(c, "--location goes with --email or "
+				"--external-id");
+	}
+	if (pv_subject_given(&so) && c->argc) {
+		pv_policy_free(pol);
+		return pv_usage(c, "name a subject by option or by records, "
+				"not both");
+	}
+	if (!pv_subject_given(&so) && c->argc == 0 && isatty(0)) {
+		pv_policy_free(pol);
+		return pv_usage(c, "name a subject (--customer, --email, "
+				"--external-id, --request) or give records on "
+				"stdin");
+	}
+	if (pv_subject_given(&so)) {
+		st = pv_subject_from_opts(c->db, &so, &s, &c->err);
+		if (st) {
+			pv_policy_free(pol);
+			if (st == PV_USAGE)
+				return pv_usage(c, "%s", c->err.msg);
+			return st;
+		}
+	}
+	if ((st = pv_eraser_open(c->db, pol, &eo, &er, &c->err))) {
+		pv_policy_free(pol);
+		return st;
+	}
+	if (pv_subject_given(&so))
+		st = pv_erase_subject(er, &s, c->out, &c->err);
+	else
+		st = erase_stream(c, er);
+	if (st && st != PV_PARTIAL && c->err.msg[0] == '\0') {
+		/* reported already; close without a second message */
+		struct pv_err e;
+
+		pv_eraser_close(er, c->out, NULL, NULL, &e);
+	} else if ((st2 = pv_eraser_close(er, c->out, NULL, NULL,
+					  st ? &(struct pv_err){0} :
+					  &c->err))) {
+		st = pv_status_merge(st, st2);
+	}
+	pv_policy_free(pol);
+	return st;
+}
+
+static const struct pv_opt opts[] = {
+	{"customer", 0, "ID", "erase the customer with this id"},
+	{"email", 0, "ADDRESS", "erase the customer with this e-mail address"},
+	{"external-id", 0, "ID", "erase the customer with this booking-system "
+	 "id (with --location)"},
+	{"location", 0, "SLUG", "the location of --external-id or --email"},
+	{"request", 0, "ID", "erase the subject of this privacy request"},
+	{"dry-run", 'n', NULL, "print the plan, change nothing"},
+	{"purge-expired", 0, NULL, "delete retained records whose period has "
+	 "ended"},
+	{"commit-every", 0, "N", "subjects per transaction commit in a stream "
+	 "(default 100)"},
+	{NULL, 0, NULL, NULL},
+};
+
+static const struct pv_cmd cmds[] = {
+	{"", "[FILE...]", "erase subjects by the retention policy", opts,
+	 PV_CMD_DB_RW, 0, -1, run},
+	{NULL, NULL, NULL, NULL, 0, 0, 0, NULL},
+};
+static const struct pv_cmd *const groups[] = {cmds, NULL};
+
+static const struct pv_prog prog = {
+	"dsar-erase",
+	"Erase subjects: delete, anonymise, or keep restricted what the law "
+	"demands.",
+	groups,
+};
+
+int main(int argc, char **argv)
+{
+	return pv_main(&prog, argc, argv);
+}

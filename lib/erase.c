@@ -1,0 +1,649 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "db.h"
+#include "erase.h"
+#include "outbox.h"
+#include "tombstone.h"
+
+struct item {
+	int rule;
+	long long count;
+	char until[11];
+};
+
+struct report {
+	long long customer_id, request_id;
+	char slug[64];
+	int held;
+	char *reason;
+	struct item *items;
+	int nitems;
+};
+
+struct rule_stmts {
+	sqlite3_stmt *plan; /* count, or (until, count) groups for retain */
+	sqlite3_stmt *keep; /* retain: INSERT INTO retained ... SELECT */
+	sqlite3_stmt *act;  /* DELETE or anonymising UPDATE */
+};
+
+struct pv_eraser {
+	sqlite3 *db;
+	const struct pv_policy *pol;
+	int dry_run, batch, own_tx;
+	char *db_path;
+	struct pv_tomb *tomb;
+	int keyed; /* the key file exists (created at the first erasure) */
+	sqlite3_stmt *cust, *unlink, *sp, *release, *rollback_to;
+	struct rule_stmts rs[8];
+	struct report *queue;
+	int nq, capq;
+	long long erased, held;
+	int checkpoint;
+};
+
+/* pv_until(date, years): the end of retention, NULL for a bad date. */
+static void sql_until(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *d = (const char *)sqlite3_value_text(v[0]);
+	char out[11];
+
+	(void)argc;
+	if (pv_ret_until(d, sqlite3_value_int(v[1]), out) != 0)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+/* Table and column names below come from the fixed tables of
+ * retention.c (the config can only pick among them), never from input. */
+static int prepare_rule(struct pv_eraser *er, const struct pv_ret_rule *r,
+			struct rule_stmts *rs, struct pv_err *e)
+{
+	const struct pv_ret_table *t = r->table;
+	const char *who = strcmp(t->name, "customers") == 0 ? "id" :
+			  "customer_id";
+	struct pv_buf b = {0};
+
+	if (r->action == PV_RET_RETAIN) {
+		pv_buf_addf(&b, "SELECT pv_until(%s, %d) AS u, count(*) FROM "
+			    "%s WHERE %s = ?1 GROUP BY u ORDER BY u",
+			    t->date_col, r->years, t->name, who);
+	} else {
+		pv_buf_addf(&b, "SELECT count(*) FROM %s WHERE %s = ?1",
+			    t->name, who);
+	}
+	rs->plan = pv_db_prepare(er->db, b.s, e);
+	pv_buf_reset(&b);
+	if (!rs->plan)
+		goto fail;
+	if (er->dry_run) {
+		pv_buf_free(&b);
+		return PV_OK;
+	}
+	switch (r->action) {
+	case PV_RET_RETAIN:
+		pv_buf_addf(&b, "INSERT INTO retained (location_id, kind, "
+			    "record_key, record_date, data, basis, "
+			    "retain_until, request_id, subject_ref, "
+			    "created_at) SELECT location_id, '%s', "
+			    "CAST(%s AS TEXT), %s, json_object(", t->name,
+			    t->key_col, t->date_col);
+		for (int i = 0; r->fields[i]; i++)
+			pv_buf_addf(&b, "%s'%s', %s", i ? ", " : "",
+				    r->fields[i], r->fields[i]);
+		pv_buf_addf(&b, "), ?2, pv_until(%s, %d), ?3, ?4, ?5 FROM %s "
+			    "WHERE %s = ?1 ORDER BY id", t->date_col, r->years,
+			    t->name, who);
+		rs->keep = pv_db_prepare(er->db, b.s, e);
+		pv_buf_reset(&b);
+		if (!rs->keep)
+			goto fail;
+		/* the originals go: */
+		/* FALLTHROUGH */
+	case PV_RET_DELETE:
+		pv_buf_addf(&b, "DELETE FROM %s WHERE %s = ?1", t->name, who);
+		break;
+	case PV_RET_ANONYMISE:
+		pv_buf_addf(&b, "UPDATE %s SET customer_id = NULL", t->name);
+		for (int i = 0; t->personal && t->personal[i]; i++)
+			pv_buf_addf(&b, ", %s = NULL", t->personal[i]);
+		pv_buf_addf(&b, " WHERE customer_id = ?1");
+		break;
+	}
+	rs->act = pv_db_prepare(er->db, b.s, e);
+	pv_buf_free(&b);
+	return rs->act ? PV_OK : e->status;
+fail:
+	pv_buf_free(&b);
+	return e->status;
+}
+
+static void eraser_free(struct pv_eraser *er)
+{
+	if (!er)
+		return;
+	sqlite3_finalize(er->cust);
+	sqlite3_finalize(er->unlink);
+	sqlite3_finalize(er->sp);
+	sqlite3_finalize(er->release);
+	sqlite3_finalize(er->rollback_to);
+	for (int i = 0; i < 8; i++) {
+		sqlite3_finalize(er->rs[i].plan);
+		sqlite3_finalize(er->rs[i].keep);
+		sqlite3_finalize(er->rs[i].act);
+	}
+	for (int i = 0; i < er->nq; i++) {
+		free(er->queue[i].reason);
+		free(er->queue[i].items);
+	}
+	free(er->queue);
+	pv_tomb_close(er->tomb);
+	free(er->db_path);
+	free(er);
+}
+
+int pv_eraser_open(sqlite3 *db, const struct pv_policy *pol,
+		   const struct pv_erase_opts *o, struct pv_eraser **out,
+		   struct pv_err *e)
+{
+	struct pv_eraser *er = xcalloc(1, sizeof *er);
+	int st;
+
+	*out = NULL;
+	er->db = db;
+	er->pol = pol;
+	er->dry_run = o->dry_run;
+	er->batch = o->batch > 1 ? o->batch : 1;
+	if (sqlite3_create_function_v2(db, "pv_until", 2, SQLITE_UTF8 |
+				       SQLITE_DETERMINISTIC, NULL, sql_until,
+				       NULL, NULL, NULL) != SQLITE_OK) {
+		st = pv_db_fail(db, e, "erase");
+		goto fail;
+	}
+	/* A stream touches the same index pages again and again: a larger
+	 * cache saves reads, and checkpointing every ~40 MB of WAL rather
+	 * than every 4 MB writes each page back once instead of many times
+	 * (the run ends with a full checkpoint and truncation anyway).
+	 * These stay set on the caller's connection. */
+	if (!o->dry_run && (st = pv_db_exec(db, "PRAGMA cache_size = -65536;"
+					    "PRAGMA wal_autocheckpoint = 10000",
+					    e)))
+		goto fail;
+	/* The key is created at the first erasure, not before: a refused
+	 * or empty run leaves no file behind. */
+	er->db_path = xstrdup(o->db_path);
+	if ((st = pv_tomb_open(o->db_path, 0, &er->tomb, e)))
+		goto fail;
+	er->cust = pv_db_prepare(db, "SELECT c.external_id, c.first_name, "
+				 "c.last_name, c.email, c.phone, c.legal_hold, "
+				 "l.slug, c.location_id FROM customers c JOIN "
+				 "locations l ON l.id = c.location_id WHERE "
+				 "c.id = ?", e);
+	if (!er->cust) {
+		st = e->status;
+		goto fail;
+	}
+	if (!o->dry_run) {
+		er->unlink = pv_db_prepare(db, "UPDATE requests SET "
+					   "customer_id = NULL, updated_at = ? "
+					   "WHERE customer_id = ?", e);
+		er->sp = er->unlink ? pv_db_prepare(db, "SAVEPOINT pv_erase",
+						    e) : NULL;
+		er->release = er->sp ? pv_db_prepare(db, "RELEASE pv_erase",
+						     e) : NULL;
+		er->rollback_to = er->release ? pv_db_prepare(db, "ROLLBACK "
+							      "TO pv_erase",
+							      e) : NULL;
+		if (!er->rollback_to) {
+			st = e->status;
+			goto fail;
+		}
+	}
+	for (int i = 0; i < pol->n; i++)
+		if ((st = prepare_rule(er, &pol->rule[i], &er->rs[i], e)))
+			goto fail;
+	*out = er;
+	return PV_OK;
+fail:
+	eraser_free(er);
+	return st;
+}
+
+static int step_done(sqlite3 *db, sqlite3_stmt *st, struct pv_err *e,
+		     const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return pv_db_fail(db, e, what);
+	return PV_OK;
+}
+
+static void add_item(struct report *r, int rule, long long n,
+		     const char *until)
+{
+	struct item *it;
+
+	r->items = xrealloc(r->items, (size_t)(r->nitems + 1) * sizeof *it);
+	it = &r->items[r->nitems++];
+	it->rule = rule;
+	it->count = n;
+	snprintf(it->until, sizeof it->until, "%s", until ? until : "");
+}
+
+static int plan(struct pv_eraser *er, long long cid, struct report *r,
+		struct pv_err *e)
+{
+	for (int i = 0; i < er->pol->n; i++) {
+		const struct pv_ret_rule *rule = &er->pol->rule[i];
+		sqlite3_stmt *st = er->rs[i].plan;
+		int rc;
+
+		sqlite3_bind_int64(st, 1, cid);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (rule->action != PV_RET_RETAIN) {
+				long long n = sqlite3_column_int64(st, 0);
+
+				if (n)
+					add_item(r, i, n, NULL);
+				continue;
+			}
+			if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+				long long bad = sqlite3_column_int64(st, 1);
+
+				sqlite3_reset(st);
+				return pv_fail(e, PV_DATAERR, "customer %lld: "
+					       "%s: %s: not a date in %lld "
+					       "record(s) to retain", cid,
+					       rule->table->name,
+					       rule->table->date_col, bad);
+			}
+			add_item(r, i, sqlite3_column_int64(st, 1),
+				 pv_col_text(st, 0));
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return pv_db_fail(er->db, e, rule->table->name);
+	}
+	return PV_OK;
+}
+
+/* Per action: {"table": n, ...} summed over the until groups. */
+static void counts_json(struct pv_buf *b, const struct pv_eraser *er,
+			const struct report *r, enum pv_ret_action a)
+{
+	int first = 1;
+
+	pv_buf_addc(b, '{');
+	for (int i = 0; i < er->pol->n; i++) {
+		long long n = 0;
+		int any = 0;
+
+		if (er->pol->rule[i].action != a)
+			continue;
+		for (int k = 0; k < r->nitems; k++)
+			if (r->items[k].rule == i) {
+				n += r->items[k].count;
+				any = 1;
+			}
+		if (!any)
+			continue;
+		pv_buf_addf(b, "%s\"%s\":%lld", first ? "" : ",",
+			    er->pol->rule[i].table->name, n);
+		first = 0;
+	}
+	pv_buf_addc(b, '}');
+}
+
+static void add_str(struct pv_buf *b, const char *key, const char *v)
+{
+	pv_buf_addf(b, ",\"%s\":", key);
+	if (v)
+		pv_json_quote(b, v, strlen(v));
+	else
+		pv_buf_adds(b, "null");
+}
+
+static void summary_json(struct pv_buf *b, const struct pv_eraser *er,
+			 const struct report *r)
+{
+	pv_buf_adds(b, "\"deleted\":");
+	counts_json(b, er, r, PV_RET_DELETE);
+	pv_buf_adds(b, ",\"anonymised\":");
+	counts_json(b, er, r, PV_RET_ANONYMISE);
+	pv_buf_adds(b, ",\"retained\":");
+	counts_json(b, er, r, PV_RET_RETAIN);
+}
+
+struct cust {
+	char *f[8]; /* external_id, first, last, email, phone, hold, slug */
+	long long location_id;
+};
+
+static void cust_free(struct cust *c)
+{
+	for (int i = 0; i < 8; i++) {
+		if (c->f[i]) {
+			pv_wipe(c->f[i], strlen(c->f[i]));
+			free(c->f[i]);
+		}
+		c->f[i] = NULL;
+	}
+}
+
+static int load_customer(struct pv_eraser *er, long long cid, struct cust *c,
+			 struct pv_err *e)
+{
+	sqlite3_stmt *st = er->cust;
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	sqlite3_bind_int64(st, 1, cid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		for (int i = 0; i < 7; i++)
+			if (pv_col_text(st, i))
+				c->f[i] = xstrdup(pv_col_text(st, i));
+		c->location_id = sqlite3_column_int64(st, 7);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return pv_fail(e, PV_NOINPUT, "no such customer: %lld", cid);
+	if (rc != SQLITE_ROW)
+		return pv_db_fail(er->db, e, "customers");
+	return PV_OK;
+}
+
+static int execute(struct pv_eraser *er, const struct pv_subject *s,
+		   const struct cust *c, struct report *r, struct pv_err *e)
+{
+	char at[PV_TIME_LEN], ref[65], obj[64];
+	int have_ref, st;
+	struct pv_buf b = {0};
+
+	pv_time_fmt(pv_now(), at);
+	if (!er->keyed) {
+		struct pv_tomb *t;
+
+		if ((st = pv_tomb_open(er->db_path, 1, &t, e)))
+			return st;
+		pv_tomb_close(er->tomb);
+		er->tomb = t;
+		er->keyed = 1;
+	}
+	have_ref = pv_tomb_hash(er->tomb, "external_id", c->f[6], c->f[0],
+				ref) == 0;
+	sqlite3_bind_text(er->unlink, 1, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(er->unlink, 2, s->customer_id);
+	if ((st = step_done(er->db, er->unlink, e, "requests")))
+		return st;
+	for (int i = 0; i < er->pol->n; i++) {
+		const struct pv_ret_rule *rule = &er->pol->rule[i];
+		struct rule_stmts *rs = &er->rs[i];
+		long long planned = 0;
+
+		for (int k = 0; k < r->nitems; k++)
+			if (r->items[k].rule == i)
+				planned += r->items[k].count;
+		if (rs->keep) {
+			sqlite3_bind_int64(rs->keep, 1, s->customer_id);
+			pv_bind_text(rs->keep, 2, rule->basis);
+			if (s->request_id)
+				sqlite3_bind_int64(rs->keep, 3, s->request_id);
+			else
+				sqlite3_bind_null(rs->keep, 3);
+			pv_bind_text(rs->keep, 4, have_ref ? ref : NULL);
+			pv_bind_text(rs->keep, 5, at);
+			if ((st = step_done(er->db, rs->keep, e, "retained")))
+				return st;
+			if (sqlite3_changes(er->db) != planned)
+				return pv_fail(e, PV_TEMPFAIL, "customer %lld: "
+					       "%s changed while erasing, try "
+					       "again", s->customer_id,
+					       rule->table->name);
+		}
+		sqlite3_bind_int64(rs->act, 1, s->customer_id);
+		if ((st = step_done(er->db, rs->act, e, rule->table->name)))
+			return st;
+		if (sqlite3_changes(er->db) != planned)
+			return pv_fail(e, PV_TEMPFAIL, "customer %lld: %s "
+				       "changed while erasing, try again",
+				       s->customer_id, rule->table->name);
+	}
+	if ((st = pv_tomb_add(er->tomb, er->db, c->f[6], c->f[0], c->f[3],
+			      c->f[4], e)))
+		return st;
+
+	/* What the business needs to find the customer elsewhere. */
+	pv_buf_adds(&b, "{\"customer\":{\"external_id\":");
+	pv_json_quote(&b, c->f[0], strlen(c->f[0]));
+	add_str(&b, "first_name", c->f[1]);
+	add_str(&b, "last_name", c->f[2]);
+	add_str(&b, "email", c->f[3]);
+	add_str(&b, "phone", c->f[4]);
+	pv_buf_adds(&b, "},");
+	summary_json(&b, er, r);
+	pv_buf_addc(&b, '}');
+	st = pv_event_add(er->db, "erasure.completed", c->location_id,
+			  s->customer_id, s->request_id, "business", b.s, NULL,
+			  e);
+	pv_wipe(b.s, b.len);
+	pv_buf_reset(&b);
+	if (st)
+		goto out;
+
+	pv_buf_addf(&b, "{\"location\":");
+	pv_json_quote(&b, c->f[6], strlen(c->f[6]));
+	if (s->request_id)
+		pv_buf_addf(&b, ",\"request_id\":%lld", s->request_id);
+	pv_buf_addc(&b, ',');
+	summary_json(&b, er, r);
+	pv_buf_addc(&b, '}');
+	snprintf(obj, sizeof obj, "customer:%lld", s->customer_id);
+	st = pv_audit(er->db, "customer.erase", obj, b.s, e);
+out:
+	pv_buf_free(&b);
+	return st;
+}
+
+static void write_report(const struct pv_eraser *er, const struct report *r,
+			 struct pv_writer *w)
+{
+	static const char *const arrays[] = {"deleted", "anonymised",
+					     "retained"};
+
+	pv_w_begin(w);
+	pv_w_int(w, "customer_id", r->customer_id);
+	pv_w_str(w, "location", r->slug);
+	if (r->request_id)
+		pv_w_int(w, "request_id", r->request_id);
+	else
+		pv_w_null(w, "request_id");
+	pv_w_str(w, "status", r->held ? "held" : er->dry_run ? "planned" :
+		 "erased");
+	if (r->held)
+		pv_w_str(w, "reason", r->reason);
+	for (int a = 0; a < 3 && !r->held; a++) {
+		pv_w_arr(w, arrays[a]);
+		for (int k = 0; k < r->nitems; k++) {
+			const struct item *it = &r->items[k];
+			const struct pv_ret_rule *rule =
+				&er->pol->rule[it->rule];
+
+			if ((int)rule->action != a)
+				continue;
+			pv_w_obj(w, NULL);
+			pv_w_str(w, "table", rule->table->name);
+			pv_w_int(w, "count", it->count);
+			if (a == PV_RET_RETAIN) {
+				pv_w_str(w, "until", it->until);
+				pv_w_str(w, "basis", rule->basis);
+			}
+			pv_w_close(w);
+		}
+		pv_w_close(w);
+	}
+	pv_w_end(w);
+}
+
+static void report_free(struct report *r)
+{
+	free(r->reason);
+	free(r->items);
+	memset(r, 0, sizeof *r);
+}
+
+/* Queue (own transaction) or write at once (the caller's transaction). */
+static void emit(struct pv_eraser *er, struct report *r, struct pv_writer *w)
+{
+	if (er->dry_run || !er->own_tx) {
+		write_report(er, r, w);
+		report_free(r);
+		return;
+	}
+	if (er->nq == er->capq) {
+		er->capq = er->capq ? 2 * er->capq : 16;
+		er->queue = xrealloc(er->queue, (size_t)er->capq *
+				     sizeof *er->queue);
+	}
+	er->queue[er->nq++] = *r;
+	memset(r, 0, sizeof *r);
+}
+
+int pv_erase_subject(struct pv_eraser *er, const struct pv_subject *s,
+		     struct pv_writer *w, struct pv_err *e)
+{
+	struct report r = {0};
+	struct cust c;
+	int st, began = 0;
+
+	r.customer_id = s->customer_id;
+	r.request_id = s->request_id;
+	if (!er->dry_run) {
+		if (sqlite3_get_autocommit(er->db)) {
+			if ((st = pv_db_begin(er->db, e)))
+				return st;
+			er->own_tx = 1;
+			began = 1;
+		}
+		if ((st = step_done(er->db, er->sp, e, "savepoint"))) {
+			if (began)
+				pv_db_rollback(er->db);
+			return st;
+		}
+	}
+	if ((st = load_customer(er, s->customer_id, &c, e)))
+		goto fail;
+	snprintf(r.slug, sizeof r.slug, "%s", c.f[6] ? c.f[6] : "");
+	if (c.f[5]) {
+		r.held = 1;
+		r.reason = xstrdup(c.f[5]);
+		if (pv_verbose)
+			st = pv_fail(e, PV_PARTIAL, "customer %lld: under legal "
+				     "hold, not erased: %s", s->customer_id,
+				     c.f[5]);
+		else
+			st = pv_fail(e, PV_PARTIAL, "customer %lld: under legal "
+				     "hold, not erased", s->customer_id);
+		er->held++;
+		cust_free(&c);
+		goto held;
+	}
+	if ((st = plan(er, s->customer_id, &r, e)))
+		goto fail;
+	if (!er->dry_run && (st = execute(er, s, &c, &r, e)))
+		goto fail;
+	cust_free(&c);
+	er->erased++;
+	if (!er->dry_run) {
+		if ((st = step_done(er->db, er->release, e, "savepoint")))
+			goto fail;
+		er->checkpoint = 1;
+	}
+	emit(er, &r, w);
+	if (er->own_tx && er->nq >= er->batch)
+		return pv_eraser_flush(er, w, e);
+	return PV_OK;
+held:
+	if (!er->dry_run) {
+		int rc = step_done(er->db, er->release, e, "savepoint");
+
+		if (rc) {
+			report_free(&r);
+			return rc;
+		}
+	}
+	emit(er, &r, w);
+	if (er->own_tx && er->nq >= er->batch) {
+		struct pv_err fe;
+
+		if (pv_eraser_flush(er, w, &fe))
+			*e = fe;
+		return e->status;
+	}
+	return st;
+fail:
+	cust_free(&c);
+	report_free(&r);
+	if (!er->dry_run) {
+		sqlite3_step(er->rollback_to);
+		sqlite3_reset(er->rollback_to);
+		sqlite3_step(er->release);
+		sqlite3_reset(er->release);
+		if (began && er->nq == 0)
+			pv_db_rollback(er->db);
+	}
+	if (!strstr(e->msg, "customer ")) {
+		char msg[sizeof e->msg];
+
+		memcpy(msg, e->msg, sizeof msg);
+		pv_fail(e, st, "customer %lld: %.960s", s->customer_id, msg);
+	}
+	return st;
+}
+
+int pv_eraser_pending(const struct pv_eraser *er)
+{
+	return er->nq;
+}
+
+int pv_eraser_flush(struct pv_eraser *er, struct pv_writer *w,
+		    struct pv_err *e)
+{
+	int st = PV_OK;
+
+	if (er->dry_run || !er->own_tx)
+		return PV_OK;
+	if (!sqlite3_get_autocommit(er->db))
+		st = pv_db_commit(er->db, e);
+	for (int i = 0; i < er->nq; i++) {
+		if (!st)
+			write_report(er, &er->queue[i], w);
+		report_free(&er->queue[i]);
+	}
+	er->nq = 0;
+	er->own_tx = 0;
+	return st;
+}
+
+int pv_eraser_close(struct pv_eraser *er, struct pv_writer *w,
+		    long long *erased, long long *held, struct pv_err *e)
+{
+	int st;
+
+	if (!er)
+		return PV_OK;
+	st = pv_eraser_flush(er, w, e);
+	if (!st && er->checkpoint && sqlite3_get_autocommit(er->db))
+		st = pv_db_checkpoint_truncate(er->db, e);
+	if (erased)
+		*erased = er->erased;
+	if (held)
+		*held = er->held;
+	eraser_free(er);
+	return st;
+}

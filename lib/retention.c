@@ -1,0 +1,459 @@
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "db.h"
+#include "retention.h"
+
+#define A(x) (1u << (x))
+
+static const char *const cust_fields[] = {
+	"external_id", "first_name", "last_name", "email", "phone",
+	"birth_date", "street", "postal_code", "city", "country", "notes", NULL,
+};
+static const char *const appt_fields[] = {
+	"external_id", "starts_at", "service", "staff", "price_cents", "notes",
+	NULL,
+};
+static const char *const appt_personal[] = {"notes", NULL};
+static const char *const inv_fields[] = {
+	"number", "issued_on", "total_cents", "currency", "billing_name",
+	"billing_address", NULL,
+};
+static const char *const inv_personal[] = {
+	"billing_name", "billing_address", NULL,
+};
+static const char *const cons_fields[] = {
+	"purpose", "event", "at", "source", "evidence_ip",
+	"evidence_user_agent", "text_version", "campaign", NULL,
+};
+
+/* Customers go last: the others point at them. */
+static const struct pv_ret_table tables[] = {
+	{"consents", "at", "id", cons_fields, NULL,
+	 A(PV_RET_DELETE) | A(PV_RET_RETAIN)},
+	{"appointments", "starts_at", "external_id", appt_fields,
+	 appt_personal, A(PV_RET_DELETE) | A(PV_RET_ANONYMISE) | A(PV_RET_RETAIN)},
+	{"invoices", "issued_on", "number", inv_fields, inv_personal,
+	 A(PV_RET_DELETE) | A(PV_RET_ANONYMISE) | A(PV_RET_RETAIN)},
+	{"customers", "created_at", "external_id", cust_fields, NULL,
+	 A(PV_RET_DELETE)},
+};
+enum { NTABLES = sizeof tables / sizeof tables[0] };
+
+static const char *const action_names[] = {"delete", "anonymise", "retain"};
+
+const char *pv_ret_action_name(enum pv_ret_action a)
+{
+	return action_names[a];
+}
+
+static void set_default(struct pv_ret_rule *r, const struct pv_ret_table *t)
+{
+	memset(r, 0, sizeof *r);
+	r->table = t;
+	r->action = PV_RET_DELETE;
+	if (strcmp(t->name, "invoices") == 0) {
+		size_t n = 0;
+
+		r->action = PV_RET_RETAIN;
+		r->years = 8;
+		r->basis = xstrdup("§ 147 Abs. 3 AO, § 14b UStG");
+		while (t->fields[n])
+			n++;
+		r->fields = xcalloc(n + 1, sizeof *r->fields);
+		memcpy(r->fields, t->fields, n * sizeof *r->fields);
+	}
+}
+
+static void rule_clear(struct pv_ret_rule *r)
+{
+	free(r->basis);
+	free(r->fields);
+	r->basis = NULL;
+	r->fields = NULL;
+}
+
+static const char *in_list(const char *const *list, const char *s)
+{
+	for (; list && *list; list++)
+		if (strcmp(*list, s) == 0)
+			return *list;
+	return NULL;
+}
+
+static int bad(struct pv_err *e, const struct pv_node *n, const char *table,
+	       const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int bad(struct pv_err *e, const struct pv_node *n, const char *table,
+	       const char *key, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	return pv_fail(e, PV_CONFIG, "%s: retention.%s%s%s: %s",
+		       n->origin ? n->origin : "config", table, key ? "." : "",
+		       key ? key : "", why);
+}
+
+static int parse_rule(const struct pv_node *n, const struct pv_ret_table *t,
+		      struct pv_ret_rule *r, struct pv_err *e)
+{
+	const struct pv_node *k, *act = NULL, *years = NULL, *basis = NULL,
+			     *fields = NULL;
+	int a;
+
+	if (n->type != PV_NODE_MAP)
+		return bad(e, n, t->name, NULL, "%s", "must be a map with "
+			   "action (and years, basis, fields for retain)");
+	for (k = n->child; k; k = k->next) {
+		if (strcmp(k->key, "action") == 0)
+			act = k;
+		else if (strcmp(k->key, "years") == 0)
+			years = k;
+		else if (strcmp(k->key, "basis") == 0)
+			basis = k;
+		else if (strcmp(k->key, "fields") == 0)
+			fields = k;
+		else
+			return bad(e, k, t->name, k->key, "unknown key '%s' "
+				   "(action, years, basis, fields)", k->key);
+	}
+	if (!act)
+		return bad(e, n, t->name, "action", "%s", "missing");
+	if (act->type != PV_NODE_SCALAR || !act->value)
+		return bad(e, act, t->name, "action", "%s", "must be delete, "
+			   "anonymise or retain");
+	for (a = 0; a < 3; a++)
+		if (strcmp(act->value, action_names[a]) == 0)
+			break;
+	if (a == 3)
+		return bad(e, act, t->name, "action", "unknown action '%s' "
+			   "(delete, anonymise, retain)", act->value);
+	if (!(t->actions & A(a)))
+		return bad(e, act, t->name, "action", "'%s' is not possible "
+			   "for this table", act->value);
+	memset(r, 0, sizeof *r);
+	r->table = t;
+	r->action = (enum pv_ret_action)a;
+	if (a != PV_RET_RETAIN) {
+		if (years || basis || fields)
+			return bad(e, years ? years : basis ? basis : fields,
+				   t->name, years ? "years" : basis ? "basis" :
+				   "fields", "%s", "only for action retain");
+		return PV_OK;
+	}
+	if (!years)
+		return bad(e, n, t->name, "years", "%s", "missing (retain "
+			   "needs years)");
+	if (years->type != PV_NODE_SCALAR || !years->value ||
+	    pv_parse_ll(years->value, &(long long){0}) != 0 ||
+	    atoll(years->value) < 1 || atoll(years->value) > 100)
+		return bad(e, years, t->name, "years", "%s", "must be a whole "
+			   "number from 1 to 100");
+	r->years = atoi(years->value);
+	if (!basis || basis->type != PV_NODE_SCALAR || !basis->value ||
+	    !*basis->value)
+		return bad(e, basis ? basis : n, t->name, "basis", "%s",
+			   "missing (retain needs the legal basis)");
+	if (fields) {
+		const struct pv_node *f;
+		size_t cnt = 0, i = 0;
+
+		if (fields->type != PV_NODE_SEQ || !fields->child)
+			return bad(e, fields, t->name, "fields", "%s", "must "
+				   "be a list of the fields to keep");
+		for (f = fields->child; f; f = f->next) {
+			if (f->type != PV_NODE_SCALAR || !f->value ||
+			    !in_list(t->fields, f->value))
+				return bad(e, f, t->name, "fields", "unknown "
+					   "field '%s'", f->type ==
+					   PV_NODE_SCALAR && f->value ?
+					   f->value : "?");
+			cnt++;
+		}
+		r->fields = xcalloc(cnt + 1, sizeof *r->fields);
+		for (f = fields->child; f; f = f->next)
+			r->fields[i++] = in_list(t->fields, f->value);
+	} else {
+		size_t cnt = 0;
+
+		while (t->fields[cnt])
+			cnt++;
+		r->fields = xcalloc(cnt + 1, sizeof *r->fields);
+		memcpy(r->fields, t->fields, cnt * sizeof *r->fields);
+	}
+	r->basis = xstrdup(basis->value);
+	return PV_OK;
+}
+
+int pv_policy_load(const struct pv_cfg *c, struct pv_policy **out,
+		   struct pv_err *e)
+{
+	const struct pv_node *root = c ? pv_cfg_node(c, "retention") : NULL;
+	struct pv_policy *p = xcalloc(1, sizeof *p);
+	const struct pv_node *n;
+	int st;
+
+	p->n = NTABLES;
+	for (int i = 0; i < NTABLES; i++)
+		set_default(&p->rule[i], &tables[i]);
+	*out = NULL;
+	if (root && root->type == PV_NODE_SCALAR && root->value &&
+	    *root->value) {
+		st = pv_fail(e, PV_CONFIG, "%s: retention: must be a map of "
+			     "tables", root->origin ? root->origin : "config");
+		goto fail;
+	}
+	for (n = root && root->type == PV_NODE_MAP ? root->child : NULL; n;
+	     n = n->next) {
+		int i;
+
+		for (i = 0; i < NTABLES; i++)
+			if (strcmp(n->key, tables[i].name) == 0)
+				break;
+		if (i == NTABLES) {
+			st = bad(e, n, n->key, NULL, "unknown table '%s' "
+				 "(customers, appointments, invoices, "
+				 "consents)", n->key);
+			goto fail;
+		}
+		rule_clear(&p->rule[i]);
+		if ((st = parse_rule(n, &tables[i], &p->rule[i], e)))
+			goto fail;
+	}
+	*out = p;
+	return PV_OK;
+fail:
+	pv_policy_free(p);
+	return st;
+}
+
+void pv_policy_free(struct pv_policy *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->n; i++)
+		rule_clear(&p->rule[i]);
+	free(p);
+}
+
+int pv_ret_until(const char *date, int years, char out[11])
+{
+	int y, m, d;
+	char day[11];
+
+	if (!date || strlen(date) < 10)
+		return -1;
+	memcpy(day, date, 10);
+	day[10] = '\0';
+	if (pv_date_parse(day, &y, &m, &d) != 0)
+		return -1;
+	snprintf(out, 11, "%04u-12-31", (unsigned)(y + years) % 10000u);
+	return 0;
+}
+
+static void today(char out[PV_TIME_LEN])
+{
+	pv_time_fmt(pv_now(), out);
+	out[10] = '\0';
+}
+
+int pv_retained_write(sqlite3 *db, int expired_only, struct pv_writer *w,
+		      struct pv_err *e)
+{
+	char now[PV_TIME_LEN];
+	sqlite3_stmt *st;
+	int rc;
+
+	today(now);
+	st = pv_db_prepare(db, "SELECT r.id, l.slug, r.kind, r.record_key, "
+			   "r.record_date, r.retain_until, r.basis, "
+			   "r.request_id, r.created_at, r.data FROM retained r "
+			   "JOIN locations l ON l.id = r.location_id WHERE ?1 "
+			   "IS NULL OR r.retain_until < ?1 ORDER BY "
+			   "r.retain_until, r.id", e);
+	if (!st)
+		return e->status;
+	pv_bind_text(st, 1, expired_only ? now : NULL);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		pv_w_begin(w);
+		pv_w_int(w, "id", sqlite3_column_int64(st, 0));
+		pv_w_str(w, "location", pv_col_text(st, 1));
+		pv_w_str(w, "kind", pv_col_text(st, 2));
+		pv_w_str(w, "record_key", pv_col_text(st, 3));
+		pv_w_str(w, "record_date", pv_col_text(st, 4));
+		pv_w_str(w, "retain_until", pv_col_text(st, 5));
+		pv_w_str(w, "basis", pv_col_text(st, 6));
+		if (sqlite3_column_type(st, 7) == SQLITE_NULL)
+			pv_w_null(w, "request_id");
+		else
+			pv_w_int(w, "request_id", sqlite3_column_int64(st, 7));
+		pv_w_str(w, "created_at", pv_col_text(st, 8));
+		pv_w_raw(w, "data", pv_col_text(st, 9));
+		pv_w_end(w);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return pv_db_fail(db, e, "retained");
+	return PV_OK;
+}
+
+int pv_retained_purge(sqlite3 *db, int dry_run, struct pv_writer *w,
+		      long long *count, struct pv_err *e)
+{
+	char now[PV_TIME_LEN];
+	sqlite3_stmt *sel = NULL, *del = NULL, *sum = NULL;
+	long long n = 0;
+	char *detail = NULL;
+	int st, rc;
+
+	*count = 0;
+	today(now);
+	if (!dry_run && (st = pv_db_begin(db, e)))
+		return st;
+	sel = pv_db_prepare(db, "SELECT r.id, l.slug, r.kind, r.record_key, "
+			    "r.retain_until FROM retained r JOIN locations l "
+			    "ON l.id = r.location_id WHERE r.retain_until < ? "
+			    "ORDER BY r.retain_until, r.id", e);
+	if (!sel) {
+		st = e->status;
+		goto fail;
+	}
+	pv_bind_text(sel, 1, now);
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		pv_w_begin(w);
+		pv_w_int(w, "id", sqlite3_column_int64(sel, 0));
+		pv_w_str(w, "location", pv_col_text(sel, 1));
+		pv_w_str(w, "kind", pv_col_text(sel, 2));
+		pv_w_str(w, "record_key", pv_col_text(sel, 3));
+		pv_w_str(w, "retain_until", pv_col_text(sel, 4));
+		pv_w_str(w, "status", dry_run ? "expired" : "purged");
+		pv_w_end(w);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		st = pv_db_fail(db, e, "retained");
+		goto fail;
+	}
+	*count = n;
+	if (dry_run || n == 0) {
+		sqlite3_finalize(sel);
+		if (!dry_run)
+			pv_db_rollback(db);
+		return PV_OK;
+	}
+	sum = pv_db_prepare(db, "SELECT json_object('before', ?1, 'purged', "
+			    "json_group_object(kind, n)) FROM (SELECT kind, "
+			    "count(*) AS n FROM retained WHERE retain_until < "
+			    "?1 GROUP BY kind ORDER BY kind)", e);
+	if (!sum) {
+		st = e->status;
+		goto fail;
+	}
+	pv_bind_text(sum, 1, now);
+	if (sqlite3_step(sum) != SQLITE_ROW) {
+		st = pv_db_fail(db, e, "retained");
+		goto fail;
+	}
+	detail = xstrdup(pv_col_text(sum, 0));
+	del = pv_db_prepare(db, "DELETE FROM retained WHERE retain_until < ?",
+			    e);
+	if (!del) {
+		st = e->status;
+		goto fail;
+	}
+	pv_bind_text(del, 1, now);
+	if (sqlite3_step(del) != SQLITE_DONE) {
+		st = pv_db_fail(db, e, "retained");
+		goto fail;
+	}
+	if ((st = pv_audit(db, "retention.purge", "retained", detail, e)))
+		goto fail;
+	sqlite3_finalize(sel);
+	sqlite3_finalize(sum);
+	sqlite3_finalize(del);
+	free(detail);
+	return pv_db_commit(db, e);
+fail:
+	sqlite3_finalize(sel);
+	sqlite3_finalize(sum);
+	sqlite3_finalize(del);
+	free(detail);
+	pv_db_rollback(db);
+	return st;
+}
+
+int pv_customer_hold(sqlite3 *db, long long customer_id, const char *reason,
+		     int dry_run, int *changed, struct pv_err *e)
+{
+	sqlite3_stmt *st;
+	char obj[64], at[PV_TIME_LEN];
+	char *old = NULL;
+	int rc, s;
+
+	*changed = 0;
+	if (reason && !*reason)
+		return pv_fail(e, PV_USAGE, "--reason: must not be empty");
+	if (!dry_run && (s = pv_db_begin(db, e)))
+		return s;
+	st = pv_db_prepare(db, "SELECT legal_hold FROM customers WHERE id = ?",
+			   e);
+	if (!st) {
+		s = e->status;
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, customer_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && pv_col_text(st, 0))
+		old = xstrdup(pv_col_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE) {
+		s = pv_fail(e, PV_NOINPUT, "no such customer: %lld",
+			    customer_id);
+		goto fail;
+	}
+	if (rc != SQLITE_ROW) {
+		s = pv_db_fail(db, e, "customers");
+		goto fail;
+	}
+	if ((!reason && !old) || (reason && old && strcmp(reason, old) == 0)) {
+		free(old);
+		pv_db_rollback(db);
+		return PV_OK;
+	}
+	free(old);
+	old = NULL;
+	*changed = 1;
+	if (dry_run)
+		return PV_OK;
+	st = pv_db_prepare(db, "UPDATE customers SET legal_hold = ?, "
+			   "updated_at = ? WHERE id = ?", e);
+	if (!st) {
+		s = e->status;
+		goto fail;
+	}
+	pv_bind_text(st, 1, reason);
+	pv_bind_text(st, 2, pv_time_fmt(pv_now(), at));
+	sqlite3_bind_int64(st, 3, customer_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		s = pv_db_fail(db, e, "customers");
+		goto fail;
+	}
+	snprintf(obj, sizeof obj, "customer:%lld", customer_id);
+	if ((s = pv_audit(db, reason ? "customer.hold" : "customer.unhold",
+			  obj, NULL, e)))
+		goto fail;
+	return pv_db_commit(db, e);
+fail:
+	free(old);
+	pv_db_rollback(db);
+	return s;
+}
