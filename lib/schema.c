@@ -189,9 +189,13 @@ static const char m1[] =
 	"  basis TEXT NOT NULL,\n"
 	"  retain_until TEXT NOT NULL,\n"
 	"  request_id INTEGER,\n"
+	/* keyed hash of the erased customer's external id (tombstone key),
+	 * so that a later access request can find what is still held */
+	"  subject_ref TEXT,\n"
 	"  created_at TEXT NOT NULL\n"
 	") STRICT;\n"
-	"CREATE INDEX retained_until ON retained(retain_until);\n";
+	"CREATE INDEX retained_until ON retained(retain_until);\n"
+	"CREATE INDEX retained_subject ON retained(subject_ref);\n";
 
 const char *const pv_migrations[] = {m1};
 const int pv_nmigrations = sizeof pv_migrations / sizeof pv_migrations[0];

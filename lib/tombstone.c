@@ -216,3 +216,16 @@ int pv_tomb_match(struct pv_tomb *t, sqlite3 *db, const char *slug,
 	sqlite3_finalize(st);
 	return found;
 }
+
+int pv_tomb_hash(struct pv_tomb *t, const char *kind, const char *slug,
+		 const char *value, char out[65])
+{
+	char *n;
+
+	if (!t || !t->have_key || !(n = normalise(kind, slug, value)))
+		return -1;
+	tomb_hash(t, n, out);
+	pv_wipe(n, strlen(n));
+	free(n);
+	return 0;
+}

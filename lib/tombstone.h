@@ -31,4 +31,14 @@ int pv_tomb_match(struct pv_tomb *t, sqlite3 *db, const char *location_slug,
 		  const char *external_id, const char *email,
 		  const char *phone, struct pv_err *e);
 
+/*
+ * The keyed hash (hex HMAC-SHA-256) of one normalised identifier, as
+ * stored in tombstones; kind "external_id", "email" or "phone".  Used as
+ * the keyed subject reference of retained records, so that a later
+ * access request can still find them without the database naming the
+ * person.  0 with out filled, -1 when there is no key or no value.
+ */
+int pv_tomb_hash(struct pv_tomb *t, const char *kind, const char *slug,
+		 const char *value, char out[65]);
+
 #endif
