@@ -9,7 +9,9 @@ for bin in "$TOP"/bin/*; do
 	[ -f "$man" ]; ok $? "$name has a man page"
 	"$bin" --dump-options >"$SCRATCH/$name.dump"
 	missing_man="" missing_help="" missing_bash="" missing_zsh=""
-	while IFS=$'\t' read -r kind cmd opt key arg; do
+	# a tab is IFS white space, which read would merge: the empty command
+	# name of a one-command binary would vanish; split on US instead
+	while IFS=$'\037' read -r kind cmd opt key arg; do
 		case $kind in
 		command)
 			# a command is documented as ".It Cm noun verb"
@@ -33,7 +35,7 @@ for bin in "$TOP"/bin/*; do
 		esac
 		grep -q -- "$opt\b" "$TOP/completions/$name.bash" || missing_bash="$missing_bash $opt"
 		grep -q -- "$opt\b" "$TOP/completions/_$name" || missing_zsh="$missing_zsh $opt"
-	done <"$SCRATCH/$name.dump"
+	done < <(tr '\t' '\037' <"$SCRATCH/$name.dump")
 	is "$missing_man" "" "$name: every command and option is in its man page"
 	is "$missing_help" "" "$name: every option is in --help"
 	is "$missing_bash" "" "$name: every command and option is in the bash completion"
