@@ -50,6 +50,7 @@ struct pv_exporter {
 	int csv;
 	sqlite3_stmt *st[T_N];
 	sqlite3_stmt *ret;
+	sqlite3_stmt *count_ret; /* erased subjects */
 	struct pv_tomb *tomb;
 	unsigned long long secret[T_N]; /* bit i: column i withheld */
 	/* while writing one document */
@@ -93,7 +94,10 @@ static void csv_row(struct pv_exporter *x, const char *key, const char *v)
 	struct pv_writer *w = x->w;
 
 	pv_w_begin(w);
-	pv_w_int(w, "customer_id", x->cid);
+	if (x->cid)
+		pv_w_int(w, "customer_id", x->cid);
+	else
+		pv_w_str(w, "customer_id", NULL);
 	pv_w_str(w, "section", x->section);
 	pv_w_str(w, "record_id", x->recid);
 	pv_w_str(w, "field", field(x, key));
@@ -548,6 +552,7 @@ void pv_exporter_close(struct pv_exporter *x)
 	for (int t = 0; t < T_N; t++)
 		sqlite3_finalize(x->st[t]);
 	sqlite3_finalize(x->ret);
+	sqlite3_finalize(x->count_ret);
 	pv_tomb_close(x->tomb);
 	pv_buf_free(&x->path);
 	pv_buf_free(&x->val);
@@ -556,13 +561,70 @@ void pv_exporter_close(struct pv_exporter *x)
 
 /* --- the document ----------------------------------------------------- */
 
+/* The document; c is the customer statement on its row, or NULL for an
+ * erased subject of whom only retained records are left. */
+static int document(struct pv_exporter *x, const struct pv_subject *s,
+		    sqlite3_stmt *c, const char *slug, const char *xid,
+		    const char *ref, struct pv_err *e)
+{
+	struct pv_writer *w = x->w;
+	char now[PV_TIME_LEN];
+	int rc, ncol = c ? sqlite3_column_count(c) : 0;
+
+	pv_time_fmt(pv_now(), now);
+	if (!x->csv)
+		pv_w_begin(w);
+	section(x, "document");
+	e_str(x, "format", PV_EXPORT_FORMAT);
+	e_str(x, "generated_at", now);
+	section(x, "subject");
+	j_open(x, "subject", 0);
+	if (c)
+		e_int(x, "customer_id", s->customer_id);
+	else if (!x->csv)
+		pv_w_null(w, "customer_id");
+	e_str(x, "location", slug);
+	e_str(x, "external_id", xid);
+	if (s->request_id)
+		e_int(x, "request_id", s->request_id);
+	if (!c)
+		e_bool(x, "erased", 1);
+	j_close(x);
+	controller(x);
+	information(x);
+
+	j_open(x, "data", 0);
+	section(x, "customer");
+	if (c) {
+		snprintf(x->recid, sizeof x->recid, "%lld", s->customer_id);
+		j_open(x, "customer", 0);
+		columns(x, c, T_CUST, 0, ncol - 1);
+		j_close(x);
+	} else if (!x->csv) {
+		pv_w_null(w, "customer");
+	}
+	/* An erased subject has no rows left in the tables (customer id 0
+	 * matches none): only the retained records. */
+	if ((rc = rows(x, T_APPT, "appointments", e)) ||
+	    (rc = rows(x, T_INV, "invoices", e)) ||
+	    (rc = retained(x, ref, 1, e)) ||
+	    (rc = rows(x, T_CONS, "consents", e)) ||
+	    (rc = rows(x, T_REQ, "requests", e)) ||
+	    (rc = retained(x, ref, 0, e)))
+		return rc;
+	j_close(x);
+	if (!x->csv)
+		pv_w_end(w);
+	return PV_OK;
+}
+
 int pv_export_subject(struct pv_exporter *x, const struct pv_subject *s,
 		      struct pv_writer *w, struct pv_err *e)
 {
 	sqlite3_stmt *c = x->st[T_CUST];
-	char now[PV_TIME_LEN], lang[4], ref[65];
+	char lang[4], ref[65];
 	const char *slug, *xid;
-	int rc, ncol, have_ref;
+	int rc, have_ref;
 
 	x->w = w;
 	x->cid = s->customer_id;
@@ -578,48 +640,69 @@ int pv_export_subject(struct pv_exporter *x, const struct pv_subject *s,
 	}
 	/* The customer statement stays on its row while the other tables
 	 * are read; it is reset at the end. */
-	ncol = sqlite3_column_count(c);
-	snprintf(lang, sizeof lang, "%s", pv_col_text(c, ncol - 1));
+	snprintf(lang, sizeof lang, "%s",
+		 pv_col_text(c, sqlite3_column_count(c) - 1));
 	x->lang = lang;
 	slug = pv_col_text(c, 1);
 	xid = pv_col_text(c, 2);
 	have_ref = pv_tomb_hash(x->tomb, "external_id", slug, xid, ref) == 0;
-	pv_time_fmt(pv_now(), now);
-
-	if (!x->csv)
-		pv_w_begin(w);
-	section(x, "document");
-	e_str(x, "format", PV_EXPORT_FORMAT);
-	e_str(x, "generated_at", now);
-	section(x, "subject");
-	j_open(x, "subject", 0);
-	e_int(x, "customer_id", s->customer_id);
-	e_str(x, "location", slug);
-	e_str(x, "external_id", xid);
-	if (s->request_id)
-		e_int(x, "request_id", s->request_id);
-	j_close(x);
-	controller(x);
-	information(x);
-
-	j_open(x, "data", 0);
-	section(x, "customer");
-	snprintf(x->recid, sizeof x->recid, "%lld", s->customer_id);
-	j_open(x, "customer", 0);
-	columns(x, c, T_CUST, 0, ncol - 1);
-	j_close(x);
-	if ((rc = rows(x, T_APPT, "appointments", e)) ||
-	    (rc = rows(x, T_INV, "invoices", e)) ||
-	    (rc = retained(x, have_ref ? ref : NULL, 1, e)) ||
-	    (rc = rows(x, T_CONS, "consents", e)) ||
-	    (rc = rows(x, T_REQ, "requests", e)) ||
-	    (rc = retained(x, have_ref ? ref : NULL, 0, e)))
-		goto out;
-	j_close(x);
-	if (!x->csv)
-		pv_w_end(w);
-out:
+	rc = document(x, s, c, slug, xid, have_ref ? ref : NULL, e);
 	sqlite3_reset(c);
+	pv_wipe(ref, sizeof ref);
+	x->w = NULL;
+	return rc;
+}
+
+int pv_export_erased(struct pv_exporter *x, const char *slug,
+		     const char *external_id, struct pv_writer *w,
+		     long long *nretained, char tag[17], struct pv_err *e)
+{
+	struct pv_subject s = {0};
+	char lang[4] = "de", ref[65];
+	int rc;
+
+	*nretained = 0;
+	if (pv_tomb_hash(x->tomb, "external_id", slug, external_id, ref) != 0)
+		return pv_fail(e, PV_NOINPUT, "no such customer with that "
+			       "external id at '%s'", slug);
+	if (!x->count_ret) {
+		x->count_ret = pv_db_prepare(x->db, "SELECT count(*), "
+			"(SELECT coalesce(s.language, 'de') FROM locations l "
+			"LEFT JOIN settings s ON s.location_id = l.id "
+			"WHERE l.slug = ?2) FROM retained r JOIN locations l "
+			"ON l.id = r.location_id WHERE r.subject_ref = ?1 "
+			"AND l.slug = ?2", e);
+		if (!x->count_ret)
+			return e->status;
+	}
+	sqlite3_reset(x->count_ret);
+	pv_bind_text(x->count_ret, 1, ref);
+	pv_bind_text(x->count_ret, 2, slug);
+	if (sqlite3_step(x->count_ret) != SQLITE_ROW) {
+		rc = pv_db_fail(x->db, e, "retained");
+		sqlite3_reset(x->count_ret);
+		return rc;
+	}
+	*nretained = sqlite3_column_int64(x->count_ret, 0);
+	if (pv_col_text(x->count_ret, 1))
+		snprintf(lang, sizeof lang, "%s",
+			 pv_col_text(x->count_ret, 1));
+	sqlite3_reset(x->count_ret);
+	if (!*nretained) {
+		pv_wipe(ref, sizeof ref);
+		return pv_fail(e, PV_NOINPUT, "no such customer with that "
+			       "external id at '%s'", slug);
+	}
+	if (tag)
+		snprintf(tag, 17, "%.16s", ref);
+	if (!w) {
+		pv_wipe(ref, sizeof ref);
+		return PV_OK;
+	}
+	x->w = w;
+	x->cid = 0;
+	x->lang = lang;
+	rc = document(x, &s, NULL, slug, external_id, ref, e);
 	pv_wipe(ref, sizeof ref);
 	x->w = NULL;
 	return rc;
@@ -649,4 +732,17 @@ int pv_export_audit(sqlite3 *wdb, const long long *ids, int n,
 	rc = pv_audit(wdb, "customer.export", obj, d.s, e);
 	pv_buf_free(&d);
 	return rc;
+}
+
+int pv_export_audit_erased(sqlite3 *wdb, const char *slug,
+			   long long nretained, const char *dest,
+			   struct pv_err *e)
+{
+	char obj[96], detail[128];
+
+	snprintf(obj, sizeof obj, "location:%s", slug);
+	snprintf(detail, sizeof detail, "{\"to\":\"%s\",\"erased_subject\":"
+		 "true,\"retained\":%lld}", strcmp(dest, "file") == 0 ?
+		 "file" : "stdout", nretained);
+	return pv_audit(wdb, "customer.export", obj, detail, e);
 }

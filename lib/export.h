@@ -60,6 +60,24 @@ int pv_export_subject(struct pv_exporter *x, const struct pv_subject *s,
 		      struct pv_writer *w, struct pv_err *e);
 
 /*
+ * The document of an erased subject, of whom only records retained under
+ * a legal duty are left (Art. 15 covers them too): found by the keyed
+ * reference of location slug and external id (the tombstone key, see
+ * pv_exporter_open), written with subject.customer_id null, "erased":
+ * true, customer null and only the retained records.  *nretained is
+ * their number.  PV_NOINPUT "no such customer with that external id at
+ * 'slug'" when nothing is retained for that reference (or there is no
+ * key): the same message as for an unknown customer, so the answer does
+ * not tell whether the person was ever a customer.  With w NULL it
+ * only checks and counts.  tag, when not NULL, gets the first 16 hex
+ * digits of the keyed reference: a name for the subject's file that
+ * does not reveal who it is.
+ */
+int pv_export_erased(struct pv_exporter *x, const char *slug,
+		     const char *external_id, struct pv_writer *w,
+		     long long *nretained, char tag[17], struct pv_err *e);
+
+/*
  * The audit entry of an export of n subjects (ids), in the caller's
  * transaction on a writable connection: action "customer.export", object
  * "customer:ID" for one subject, else "customers" with the ids in the
@@ -68,5 +86,11 @@ int pv_export_subject(struct pv_exporter *x, const struct pv_subject *s,
  */
 int pv_export_audit(sqlite3 *wdb, const long long *ids, int n,
 		    const char *dest, struct pv_err *e);
+/* The same for an erased subject: object "location:SLUG", detail with
+ * "erased_subject": true and the number of retained records; never the
+ * external id, which would name who was erased. */
+int pv_export_audit_erased(sqlite3 *wdb, const char *slug,
+			   long long nretained, const char *dest,
+			   struct pv_err *e);
 
 #endif

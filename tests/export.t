@@ -286,6 +286,35 @@ status 0 "export a subject with retained invoices"
 is "$(jq_ '[(i["number"], i["issued_on"], i["retained"], i["basis"], i["retain_until"], i["data"]) for i in d["data"]["invoices"]]')" \
 	"[('RE-2019-7', '2019-05-02', True, '§ 147 AO', '2027-12-31', {'number': 'RE-2019-7', 'total_cents': 1200})]" "retained invoices of the subject, marked as such; no one else's"
 
+# --- an erased subject: only what is retained ---------------------------------
+ref9=$(/usr/bin/python3 -c 'import hmac, hashlib, sys
+print(hmac.new(open(sys.argv[1], "rb").read(), b"external_id:mitte:K-9", hashlib.sha256).hexdigest())' "$PRIVACY_DB.key")
+sql "INSERT INTO retained (location_id, kind, record_key, record_date, data, basis, retain_until, subject_ref, created_at)
+ SELECT id, 'invoices', 'RE-2020-9', '2020-07-01', '{\"number\":\"RE-2020-9\",\"billing_name\":\"Ex Kundin\"}', '§ 147 AO', '2028-12-31', '$ref9', '2025-01-01T00:00:00Z' FROM locations WHERE slug = 'mitte'"
+datadump >before.data
+run dsar-export --external-id K-9 --location mitte
+status 0 "an erased subject with retained invoices can still be exported"
+is "$(jq_ 'd["subject"]')" "{'customer_id': None, 'location': 'mitte', 'external_id': 'K-9', 'erased': True}" "subject: erased, no customer id"
+is "$(jq_ 'd["data"]["customer"], d["data"]["appointments"], [(i["number"], i["retained"], i["data"]["billing_name"]) for i in d["data"]["invoices"]]')" \
+	"(None, [], [('RE-2020-9', True, 'Ex Kundin')])" "only the retained invoice"
+is "$(jq_ 'len(d["information"]["rights"])')" "8" "with the Art. 15(1) information"
+is "$(sql "SELECT object || ' ' || detail FROM audit ORDER BY id DESC LIMIT 1")" \
+	'location:mitte {"to":"stdout","erased_subject":true,"retained":1}' "audited without the external id"
+datadump >after.data
+cmp -s before.data after.data; ok $? "erased export: the data is unchanged"
+run dsar-export --external-id K-8 --location mitte
+status 66 "an external id with nothing retained: 66"
+is "$(stderr)" "dsar-export: no such customer with that external id at 'mitte'" "the same answer as for someone never known"
+printf '{"external_id":"K-9","location":"mitte"}\n{"external_id":"K-8","location":"mitte"}\n' >er.ndjson
+run dsar-export er.ndjson
+status 1 "stream: erased subject exported, unknown one reported"
+is "$(jq_ 'd["subject"]["erased"]')" "True" "stream: the erased subject's document"
+mkdir erout
+run dsar-export -o erout -f csv --external-id K-9 --location mitte
+status 0 "erased subject into a file"
+like "$(sed -n 2p "$out" | tr -d '\r')" "^,mitte,true,erout/erased-mitte-[0-9a-f]{16}-2026-03-01.csv,csv$" "named by a keyed tag, not the external id"
+like "$(sed -n 2p erout/*.csv)" "^,document,,format," "CSV rows of an erased subject have no customer id"
+
 # --- 10,000 appointments ---------------------------------------------------------
 /usr/bin/python3 -c 'print("external_id,customer_external_id,starts_at,service")
 for i in range(10000):

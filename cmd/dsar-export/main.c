@@ -55,20 +55,32 @@ static int audit(struct run *r, struct pv_err *e)
 	return PV_OK;
 }
 
-/* One subject into a new file of its own in the output directory. */
-static int to_file(struct run *r, const struct pv_subject *s, int *failed,
-		   struct pv_err *e)
+/* The document of a subject, or of an erased subject (slug set). */
+static int write_doc(struct run *r, const struct pv_subject *s,
+		     const char *slug, const char *xid, struct pv_writer *w,
+		     struct pv_err *e)
+{
+	long long n;
+
+	if (slug)
+		return pv_export_erased(r->x, slug, xid, w, &n, NULL, e);
+	return pv_export_subject(r->x, s, w, e);
+}
+
+/* One document into a new file of its own in the output directory,
+ * named name.json or name.csv. */
+static int to_file(struct run *r, const struct pv_subject *s,
+		   const char *slug, const char *xid, const char *name,
+		   int *failed, struct pv_err *e)
 {
 	enum pv_fmt fmt = r->c->fmt;
-	char day[PV_TIME_LEN], *path;
+	char *path;
 	struct pv_writer *w;
 	struct pv_err we = {0};
 	FILE *f;
 	int fd, st;
 
-	pv_time_fmt(pv_now(), day);
-	day[10] = '\0';
-	path = xasprintf("%s/customer-%lld-%s.%s", r->dir, s->customer_id, day,
+	path = xasprintf("%s/%s.%s", r->dir, name,
 			 fmt == PV_FMT_CSV ? "csv" : "json");
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -87,7 +99,7 @@ static int to_file(struct run *r, const struct pv_subject *s, int *failed,
 		return pv_fail(e, PV_IOERR, "fdopen: %s", strerror(errno));
 	}
 	w = pv_writer_new(f, fmt, fmt == PV_FMT_JSON ? PV_W_SINGLE : 0);
-	st = pv_export_subject(r->x, s, w, e);
+	st = write_doc(r, s, slug, xid, w, e);
 	if (pv_writer_finish(w, &we) && !st)
 		st = pv_fail(e, PV_IOERR, "%s: %s", path, we.msg);
 	if ((fsync(fd) != 0 || fclose(f) != 0) && !st)
@@ -98,8 +110,14 @@ static int to_file(struct run *r, const struct pv_subject *s, int *failed,
 		return st;
 	}
 	pv_w_begin(r->out);
-	pv_w_int(r->out, "customer_id", s->customer_id);
-	if (s->request_id)
+	if (slug) {
+		pv_w_null(r->out, "customer_id");
+		pv_w_str(r->out, "location", slug);
+		pv_w_bool(r->out, "erased", 1);
+	} else {
+		pv_w_int(r->out, "customer_id", s->customer_id);
+	}
+	if (s && s->request_id)
 		pv_w_int(r->out, "request_id", s->request_id);
 	pv_w_str(r->out, "path", path);
 	pv_w_str(r->out, "format", fmt == PV_FMT_CSV ? "csv" :
@@ -107,6 +125,43 @@ static int to_file(struct run *r, const struct pv_subject *s, int *failed,
 	pv_w_end(r->out);
 	free(path);
 	return PV_OK;
+}
+
+static const char *today(char buf[PV_TIME_LEN])
+{
+	pv_time_fmt(pv_now(), buf);
+	buf[10] = '\0';
+	return buf;
+}
+
+/* A subject that is no longer a customer: what is retained about it.
+ * PV_NOINPUT (e untouched) when nothing is. */
+static int erased(struct run *r, const char *slug, const char *xid,
+		  int *failed, struct pv_err *e)
+{
+	struct pv_err pe = {0};
+	char tag[17], day[PV_TIME_LEN], *name;
+	long long n;
+	int st;
+
+	if (pv_export_erased(r->x, slug, xid, NULL, &n, tag, &pe))
+		return PV_NOINPUT;
+	if (!r->wdb && (st = pv_db_open(r->c->db_path, PV_DB_RW, &r->wdb, e)))
+		return st;
+	if ((st = pv_db_begin(r->wdb, e)))
+		return st;
+	if ((st = pv_export_audit_erased(r->wdb, slug, n, r->dir ? "file" :
+					 "stdout", e)) ||
+	    (st = pv_db_commit(r->wdb, e))) {
+		pv_db_rollback(r->wdb);
+		return st;
+	}
+	if (!r->dir)
+		return write_doc(r, NULL, slug, xid, r->out, e);
+	name = xasprintf("erased-%s-%s-%s", slug, tag, today(day));
+	st = to_file(r, NULL, slug, xid, name, failed, e);
+	free(name);
+	return st;
 }
 
 /* Audit the batch, then write its documents. */
@@ -124,9 +179,15 @@ static int flush(struct run *r, int *status)
 	for (int i = 0; i < r->n; i++) {
 		int failed = 0;
 
-		if (r->dir)
-			st = to_file(r, &r->batch[i], &failed, &e);
-		else
+		if (r->dir) {
+			char day[PV_TIME_LEN], *name;
+
+			name = xasprintf("customer-%lld-%s",
+					 r->batch[i].customer_id, today(day));
+			st = to_file(r, &r->batch[i], NULL, NULL, name, &failed,
+				     &e);
+			free(name);
+		} else
 			st = pv_export_subject(r->x, &r->batch[i], r->out, &e);
 		if (st && (failed || st == PV_NOINPUT) && !r->single) {
 			/* this subject only: the others go on */
@@ -163,6 +224,30 @@ static int stream(struct run *r, int *status)
 			continue;
 		}
 		st = pv_subject_from_rec(c->db, &rec, s, &e);
+		if (st == PV_NOINPUT && !pv_rec_val(&rec, "request_id") &&
+		    !pv_rec_val(&rec, "customer_id") &&
+		    pv_rec_val(&rec, "external_id") &&
+		    pv_rec_val(&rec, "location")) {
+			struct pv_err ee = {0};
+			int failed = 0;
+
+			/* keep the order of the output */
+			if ((st = flush(r, status)))
+				break;
+			st = erased(r, pv_rec_val(&rec, "location"),
+				    pv_rec_val(&rec, "external_id"), &failed,
+				    &ee);
+			if (st == PV_OK)
+				continue;
+			if (st != PV_NOINPUT) {
+				if (!failed) {
+					pv_report(&ee);
+					break;
+				}
+				e = ee;
+			}
+			st = PV_NOINPUT;
+		}
 		if (st == PV_NOINPUT || st == PV_DATAERR) {
 			pv_report(&e);
 			*status = pv_status_merge(*status, st == PV_NOINPUT ?
@@ -216,11 +301,23 @@ static int run(struct pv_ctx *c)
 	r.out = pv_writer_new(stdout, c->fmt, r.single && c->fmt ==
 			      PV_FMT_JSON ? PV_W_SINGLE : 0);
 	if (r.single) {
+		int gone = 0;
+
 		st = pv_subject_from_opts(c->db, &so, &r.batch[0], &c->err);
-		if (st == PV_USAGE) {
+		if (st == PV_NOINPUT && so.external_id && so.location) {
+			struct pv_err ee = {0};
+			int failed = 0;
+
+			if ((st = erased(&r, so.location, so.external_id,
+					 &failed, &ee)) != PV_NOINPUT) {
+				c->err = ee;
+				gone = 1;
+			}
+		}
+		if (!gone && st == PV_USAGE) {
 			st = pv_usage(c, "%s", c->err.msg);
 			c->err.msg[0] = '\0';
-		} else if (!st) {
+		} else if (!gone && !st) {
 			r.n = 1;
 			st = flush(&r, &status);
 		}
