@@ -33,7 +33,25 @@ struct run {
 	struct pv_subject batch[BATCH];
 	int n;
 	int single;
+	int reading; /* a read transaction is open on the data connection */
 };
+
+/* A stream reads each batch in one read transaction: one consistent
+ * snapshot, and no lock taken and dropped around every statement.  It
+ * ends with the batch, so that the WAL can be checkpointed meanwhile. */
+static void read_begin(struct run *r)
+{
+	if (!r->reading && sqlite3_exec(r->c->db, "BEGIN", NULL, NULL, NULL) ==
+	    SQLITE_OK)
+		r->reading = 1;
+}
+
+static void read_end(struct run *r)
+{
+	if (r->reading)
+		sqlite3_exec(r->c->db, "COMMIT", NULL, NULL, NULL);
+	r->reading = 0;
+}
 
 static int audit(struct run *r, struct pv_err *e)
 {
@@ -170,9 +188,12 @@ static int flush(struct run *r, int *status)
 	struct pv_err e = {0};
 	int st;
 
-	if (!r->n)
+	if (!r->n) {
+		read_end(r);
 		return PV_OK;
+	}
 	if ((st = audit(r, &e))) {
+		read_end(r);
 		pv_report(&e);
 		return st;
 	}
@@ -198,10 +219,12 @@ static int flush(struct run *r, int *status)
 		if (st) {
 			pv_report(&e);
 			r->n = 0;
+			read_end(r);
 			return st;
 		}
 	}
 	r->n = 0;
+	read_end(r);
 	return PV_OK;
 }
 
@@ -223,6 +246,7 @@ static int stream(struct run *r, int *status)
 				break;
 			continue;
 		}
+		read_begin(r);
 		st = pv_subject_from_rec(c->db, &rec, s, &e);
 		if (st == PV_NOINPUT && !pv_rec_val(&rec, "request_id") &&
 		    !pv_rec_val(&rec, "customer_id") &&
@@ -264,6 +288,7 @@ static int stream(struct run *r, int *status)
 	}
 	if (!st)
 		st = flush(r, status);
+	read_end(r);
 	pv_rec_free(&rec);
 	pv_input_close(in);
 	return st;
@@ -276,7 +301,7 @@ static int run(struct pv_ctx *c)
 		pv_opt(c, "external-id"), pv_opt(c, "location"),
 	};
 	struct run r = {c, NULL, NULL, NULL, pv_opt(c, "output-dir"), {{0}},
-			0, 0};
+			0, 0, 0};
 	struct pv_err we = {0};
 	struct stat sb;
 	int st, status = PV_OK, wst;
