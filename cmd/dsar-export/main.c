@@ -102,10 +102,12 @@ static int to_file(struct run *r, const struct pv_subject *s,
 			 fmt == PV_FMT_CSV ? "csv" : "json");
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		st = pv_fail(e, errno == ENOENT ? PV_NOINPUT : PV_IOERR,
-			     "%s: %s%s", path, strerror(errno),
-			     errno == EEXIST ? ", not overwritten" : "");
-		*failed = errno == EEXIST;
+		int err = errno;
+
+		st = pv_fail(e, err == ENOENT ? PV_NOINPUT : PV_IOERR,
+			     "%s: %s%s", path, strerror(err),
+			     err == EEXIST ? ", not overwritten" : "");
+		*failed = err == EEXIST;
 		free(path);
 		return st;
 	}
