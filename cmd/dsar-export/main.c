@@ -1,0 +1,395 @@
+/*
+ * dsar-export - everything held about a subject, as an Art. 15 / Art. 20
+ * document: for one subject named by a flag, or for each subject record
+ * read from the operands or stdin.
+ *
+ * The database is read through the read-only connection pv_main opens.
+ * The one write, the audit entry of the export, goes through a second
+ * connection in a short transaction of its own, committed before the
+ * documents it covers are written: no export leaves without its entry.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "db.h"
+#include "export.h"
+#include "subject.h"
+
+/* Subjects per audit entry (and per audit transaction) in a stream. */
+enum { BATCH = 256 };
+
+struct run {
+	struct pv_ctx *c;
+	struct pv_exporter *x;
+	sqlite3 *wdb; /* for the audit entries only */
+	struct pv_writer *out;
+	const char *dir;
+	struct pv_subject batch[BATCH];
+	int n;
+	int single;
+	int reading; /* a read transaction is open on the data connection */
+};
+
+/* A stream reads each batch in one read transaction: one consistent
+ * snapshot, and no lock taken and dropped around every statement.  It
+ * ends with the batch, so that the WAL can be checkpointed meanwhile. */
+static void read_begin(struct run *r)
+{
+	if (!r->reading && sqlite3_exec(r->c->db, "BEGIN", NULL, NULL, NULL) ==
+	    SQLITE_OK)
+		r->reading = 1;
+}
+
+static void read_end(struct run *r)
+{
+	if (r->reading)
+		sqlite3_exec(r->c->db, "COMMIT", NULL, NULL, NULL);
+	r->reading = 0;
+}
+
+static int audit(struct run *r, struct pv_err *e)
+{
+	long long ids[BATCH];
+	int st;
+
+	if (!r->wdb && (st = pv_db_open(r->c->db_path, PV_DB_RW, &r->wdb, e)))
+		return st;
+	for (int i = 0; i < r->n; i++)
+		ids[i] = r->batch[i].customer_id;
+	if ((st = pv_db_begin(r->wdb, e)))
+		return st;
+	if ((st = pv_export_audit(r->wdb, ids, r->n, r->dir ? "file" :
+				  "stdout", e)) ||
+	    (st = pv_db_commit(r->wdb, e))) {
+		pv_db_rollback(r->wdb);
+		return st;
+	}
+	return PV_OK;
+}
+
+/* The document of a subject, or of an erased subject (slug set). */
+static int write_doc(struct run *r, const struct pv_subject *s,
+		     const char *slug, const char *xid, struct pv_writer *w,
+		     struct pv_err *e)
+{
+	long long n;
+
+	if (slug)
+		return pv_export_erased(r->x, slug, xid, w, &n, NULL, e);
+	return pv_export_subject(r->x, s, w, e);
+}
+
+/* One document into a new file of its own in the output directory,
+ * named name.json or name.csv. */
+static int to_file(struct run *r, const struct pv_subject *s,
+		   const char *slug, const char *xid, const char *name,
+		   int *failed, struct pv_err *e)
+{
+	enum pv_fmt fmt = r->c->fmt;
+	char *path;
+	struct pv_writer *w;
+	struct pv_err we = {0};
+	FILE *f;
+	int fd, st;
+
+	path = xasprintf("%s/%s.%s", r->dir, name,
+			 fmt == PV_FMT_CSV ? "csv" : "json");
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int err = errno;
+
+		st = pv_fail(e, err == ENOENT ? PV_NOINPUT : PV_IOERR,
+			     "%s: %s%s", path, strerror(err),
+			     err == EEXIST ? ", not overwritten" : "");
+		*failed = err == EEXIST;
+		free(path);
+		return st;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		unlink(path);
+		free(path);
+		return pv_fail(e, PV_IOERR, "fdopen: %s", strerror(errno));
+	}
+	w = pv_writer_new(f, fmt, fmt == PV_FMT_JSON ? PV_W_SINGLE : 0);
+	st = write_doc(r, s, slug, xid, w, e);
+	if (pv_writer_finish(w, &we) && !st)
+		st = pv_fail(e, PV_IOERR, "%s: %s", path, we.msg);
+	if ((fsync(fd) != 0 || fclose(f) != 0) && !st)
+		st = pv_fail(e, PV_IOERR, "%s: %s", path, strerror(errno));
+	if (st) {
+		unlink(path);
+		free(path);
+		return st;
+	}
+	pv_w_begin(r->out);
+	if (slug) {
+		pv_w_null(r->out, "customer_id");
+		pv_w_str(r->out, "location", slug);
+		pv_w_bool(r->out, "erased", 1);
+	} else {
+		pv_w_int(r->out, "customer_id", s->customer_id);
+	}
+	if (s && s->request_id)
+		pv_w_int(r->out, "request_id", s->request_id);
+	pv_w_str(r->out, "path", path);
+	pv_w_str(r->out, "format", fmt == PV_FMT_CSV ? "csv" :
+		 fmt == PV_FMT_JSON ? "json" : "ndjson");
+	pv_w_end(r->out);
+	free(path);
+	return PV_OK;
+}
+
+static const char *today(char buf[PV_TIME_LEN])
+{
+	pv_time_fmt(pv_now(), buf);
+	buf[10] = '\0';
+	return buf;
+}
+
+/* A subject that is no longer a customer: what is retained about it.
+ * PV_NOINPUT (e untouched) when nothing is. */
+static int erased(struct run *r, const char *slug, const char *xid,
+		  int *failed, struct pv_err *e)
+{
+	struct pv_err pe = {0};
+	char tag[17], day[PV_TIME_LEN], *name;
+	long long n;
+	int st;
+
+	if (pv_export_erased(r->x, slug, xid, NULL, &n, tag, &pe))
+		return PV_NOINPUT;
+	if (!r->wdb && (st = pv_db_open(r->c->db_path, PV_DB_RW, &r->wdb, e)))
+		return st;
+	if ((st = pv_db_begin(r->wdb, e)))
+		return st;
+	if ((st = pv_export_audit_erased(r->wdb, slug, n, r->dir ? "file" :
+					 "stdout", e)) ||
+	    (st = pv_db_commit(r->wdb, e))) {
+		pv_db_rollback(r->wdb);
+		return st;
+	}
+	if (!r->dir)
+		return write_doc(r, NULL, slug, xid, r->out, e);
+	name = xasprintf("erased-%s-%s-%s", slug, tag, today(day));
+	st = to_file(r, NULL, slug, xid, name, failed, e);
+	free(name);
+	return st;
+}
+
+/* Audit the batch, then write its documents. */
+static int flush(struct run *r, int *status)
+{
+	struct pv_err e = {0};
+	int st;
+
+	if (!r->n) {
+		read_end(r);
+		return PV_OK;
+	}
+	if ((st = audit(r, &e))) {
+		read_end(r);
+		pv_report(&e);
+		return st;
+	}
+	for (int i = 0; i < r->n; i++) {
+		int failed = 0;
+
+		if (r->dir) {
+			char day[PV_TIME_LEN], *name;
+
+			name = xasprintf("customer-%lld-%s",
+					 r->batch[i].customer_id, today(day));
+			st = to_file(r, &r->batch[i], NULL, NULL, name, &failed,
+				     &e);
+			free(name);
+		} else
+			st = pv_export_subject(r->x, &r->batch[i], r->out, &e);
+		if (st && (failed || st == PV_NOINPUT) && !r->single) {
+			/* this subject only: the others go on */
+			pv_report(&e);
+			*status = pv_status_merge(*status, PV_PARTIAL);
+			continue;
+		}
+		if (st) {
+			pv_report(&e);
+			r->n = 0;
+			read_end(r);
+			return st;
+		}
+	}
+	r->n = 0;
+	read_end(r);
+	return PV_OK;
+}
+
+static int stream(struct run *r, int *status)
+{
+	struct pv_ctx *c = r->c;
+	struct pv_input *in = pv_input_open(c->argc, c->argv, PV_FMT_AUTO);
+	struct pv_rec rec = {0};
+	struct pv_err e = {0};
+	int got, st = PV_OK;
+
+	while ((got = pv_input_next(in, &rec, &e)) != 0) {
+		struct pv_subject *s = &r->batch[r->n];
+
+		if (got < 0) {
+			pv_report(&e);
+			*status = pv_status_merge(*status, e.status);
+			if (e.status != PV_DATAERR && e.status != PV_NOINPUT)
+				break;
+			continue;
+		}
+		read_begin(r);
+		st = pv_subject_from_rec(c->db, &rec, s, &e);
+		if (st == PV_NOINPUT && !pv_rec_val(&rec, "request_id") &&
+		    !pv_rec_val(&rec, "customer_id") &&
+		    pv_rec_val(&rec, "external_id") &&
+		    pv_rec_val(&rec, "location")) {
+			struct pv_err ee = {0};
+			int failed = 0;
+
+			/* keep the order of the output */
+			if ((st = flush(r, status)))
+				break;
+			st = erased(r, pv_rec_val(&rec, "location"),
+				    pv_rec_val(&rec, "external_id"), &failed,
+				    &ee);
+			if (st == PV_OK)
+				continue;
+			if (st != PV_NOINPUT) {
+				if (!failed) {
+					pv_report(&ee);
+					break;
+				}
+				e = ee;
+			}
+			st = PV_NOINPUT;
+		}
+		if (st == PV_NOINPUT || st == PV_DATAERR) {
+			pv_report(&e);
+			*status = pv_status_merge(*status, st == PV_NOINPUT ?
+						  PV_PARTIAL : st);
+			st = PV_OK;
+			continue;
+		}
+		if (st) {
+			pv_report(&e);
+			break;
+		}
+		if (++r->n == BATCH && (st = flush(r, status)))
+			break;
+	}
+	if (!st)
+		st = flush(r, status);
+	read_end(r);
+	pv_rec_free(&rec);
+	pv_input_close(in);
+	return st;
+}
+
+static int run(struct pv_ctx *c)
+{
+	struct pv_subject_opts so = {
+		pv_opt(c, "request"), pv_opt(c, "customer"), pv_opt(c, "email"),
+		pv_opt(c, "external-id"), pv_opt(c, "location"),
+	};
+	struct run r = {c, NULL, NULL, NULL, pv_opt(c, "output-dir"), {{0}},
+			0, 0, 0};
+	struct pv_err we = {0};
+	struct stat sb;
+	int st, status = PV_OK, wst;
+
+	r.single = pv_subject_given(&so);
+	if (r.single && c->argc)
+		return pv_usage(c, "name a subject by a flag or give records, "
+				"not both");
+	if (!r.single && so.location)
+		return pv_usage(c, "--location goes with --email or "
+				"--external-id");
+	if (!r.single && c->argc == 0 && isatty(0))
+		return pv_usage(c, "no subject: name one (--customer, --email, "
+				"--external-id, --request) or pipe subject "
+				"records to standard input");
+	if (r.dir && (stat(r.dir, &sb) != 0 || !S_ISDIR(sb.st_mode)))
+		return pv_fail(&c->err, PV_NOINPUT, "--output-dir: no such "
+			       "directory: '%s'", r.dir);
+	if ((st = pv_exporter_open(c->db, c->cfg, c->db_path, c->fmt, &r.x,
+				   &c->err)))
+		return st;
+	r.out = pv_writer_new(stdout, c->fmt, r.single && c->fmt ==
+			      PV_FMT_JSON ? PV_W_SINGLE : 0);
+	if (r.single) {
+		int gone = 0;
+
+		st = pv_subject_from_opts(c->db, &so, &r.batch[0], &c->err);
+		if (st == PV_NOINPUT && so.external_id && so.location) {
+			struct pv_err ee = {0};
+			int failed = 0;
+
+			if ((st = erased(&r, so.location, so.external_id,
+					 &failed, &ee)) != PV_NOINPUT) {
+				c->err = ee;
+				gone = 1;
+			}
+		}
+		if (!gone && st == PV_USAGE) {
+			st = pv_usage(c, "%s", c->err.msg);
+			c->err.msg[0] = '\0';
+		} else if (!gone && !st) {
+			r.n = 1;
+			st = flush(&r, &status);
+		}
+	} else {
+		st = stream(&r, &status);
+	}
+	wst = pv_writer_finish(r.out, &we);
+	if (wst && !st) {
+		c->err = we;
+		st = wst;
+	}
+	pv_exporter_close(r.x);
+	if (r.wdb)
+		pv_db_close(r.wdb);
+	return st ? st : status;
+}
+
+static const struct pv_opt opts[] = {
+	{"customer", 0, "ID", "the customer with this id"},
+	{"email", 0, "ADDR", "the customer with this e-mail address"},
+	{"external-id", 0, "ID", "the customer with this id in the booking "
+	 "system (needs --location)"},
+	{"location", 0, "SLUG", "the location of --email or --external-id"},
+	{"request", 0, "ID", "the subject of this privacy request"},
+	{"output-dir", 'o', "DIR", "write one new file (0600) per subject "
+	 "into DIR and print a record with its path"},
+	{NULL, 0, NULL, NULL},
+};
+
+static const struct pv_cmd cmds[] = {
+	{"", "[FILE...]", "export everything held about subjects "
+	 "(Art. 15, Art. 20 GDPR)", opts, PV_CMD_DB_RO | PV_CMD_NO_OUTPUT, 0,
+	 -1, run},
+	{NULL, NULL, NULL, NULL, 0, 0, 0, NULL},
+};
+static const struct pv_cmd *const groups[] = {cmds, NULL};
+
+static const struct pv_prog prog = {
+	"dsar-export",
+	"Export everything held about a person, as Art. 15 and Art. 20 "
+	"GDPR ask for it.",
+	groups,
+};
+
+int main(int argc, char **argv)
+{
+	return pv_main(&prog, argc, argv);
+}

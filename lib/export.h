@@ -1,0 +1,96 @@
+/*
+ * export.h - everything held about a subject, as Art. 15 / Art. 20 GDPR
+ * ask for it.
+ *
+ * One document per subject (format "privacyctl-export/1", described in
+ * privacy-records(5)): subject, generated_at, controller (config), the
+ * Art. 15(1) information (config "processing", with German or English
+ * defaults by the location's language), and the data: customer,
+ * appointments, invoices (with the ones kept under retention after an
+ * erasure, marked "retained": true), consents (the whole ledger with its
+ * evidence) and requests.  Fields listed in the config's trade_secrets
+ * ("customers.notes") are present with their content withheld and the
+ * reason (Recital 63).
+ *
+ * In CSV the document is written in long form, one value per record:
+ * customer_id, section, record_id, field, value (nested values flattened
+ * to "a.0.b"); the CSV writer neutralises formulas.
+ *
+ * Speed: every statement is prepared once by pv_exporter_open and reused
+ * for every subject; rows go straight from SQLite to the writer, so memory
+ * does not grow with the number of rows of a subject or of subjects.
+ */
+#ifndef PV_EXPORT_H
+#define PV_EXPORT_H
+
+#include <sqlite3.h>
+
+#include "cfg.h"
+#include "rec.h"
+#include "subject.h"
+#include "util.h"
+
+/* The value of the document's "format" field. */
+#define PV_EXPORT_FORMAT "privacyctl-export/1"
+
+struct pv_exporter;
+
+/*
+ * Prepare the statements and read the config (controller, processing,
+ * trade_secrets).  fmt is the format of the writers the documents will go
+ * to (CSV selects the long form).  db_path, when not NULL, is used to load
+ * the tombstone key beside the database, which finds retained records of
+ * the subject; without a key there are none.  PV_CONFIG with the origin
+ * for a malformed processing or trade_secrets entry.  db and cfg must
+ * outlive the exporter; db may be read-only.
+ */
+int pv_exporter_open(sqlite3 *db, const struct pv_cfg *cfg,
+		     const char *db_path, enum pv_fmt fmt,
+		     struct pv_exporter **out, struct pv_err *e);
+void pv_exporter_close(struct pv_exporter *x);
+
+/*
+ * Write the document of one subject to w (a top-level record in JSON and
+ * NDJSON; in CSV one record per value).  Reads only; writes no audit
+ * entry (see pv_export_audit).  PV_NOINPUT when the customer no longer
+ * exists; another status on a database error, after which w may hold a
+ * partial document.  Messages hold ids only.
+ */
+int pv_export_subject(struct pv_exporter *x, const struct pv_subject *s,
+		      struct pv_writer *w, struct pv_err *e);
+
+/*
+ * The document of an erased subject, of whom only records retained under
+ * a legal duty are left (Art. 15 covers them too): found by the keyed
+ * reference of location slug and external id (the tombstone key, see
+ * pv_exporter_open), written with subject.customer_id null, "erased":
+ * true, customer null and only the retained records.  *nretained is
+ * their number.  PV_NOINPUT "no such customer with that external id at
+ * 'slug'" when nothing is retained for that reference (or there is no
+ * key): the same message as for an unknown customer, so the answer does
+ * not tell whether the person was ever a customer.  With w NULL it
+ * only checks and counts.  tag, when not NULL, gets the first 16 hex
+ * digits of the keyed reference: a name for the subject's file that
+ * does not reveal who it is.
+ */
+int pv_export_erased(struct pv_exporter *x, const char *slug,
+		     const char *external_id, struct pv_writer *w,
+		     long long *nretained, char tag[17], struct pv_err *e);
+
+/*
+ * The audit entry of an export of n subjects (ids), in the caller's
+ * transaction on a writable connection: action "customer.export", object
+ * "customer:ID" for one subject, else "customers" with the ids in the
+ * detail; dest is "stdout" or "file" (never a path, which may name the
+ * person).  No personal data.
+ */
+int pv_export_audit(sqlite3 *wdb, const long long *ids, int n,
+		    const char *dest, struct pv_err *e);
+/* The same for an erased subject: object "location:SLUG", detail with
+ * "erased_subject": true and the number of retained records; never the
+ * external id, which would name who was erased. */
+int pv_export_audit_erased(sqlite3 *wdb, const char *slug,
+			   long long nretained, const char *dest,
+			   struct pv_err *e);
+
+#endif
