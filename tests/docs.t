@@ -7,9 +7,11 @@ for bin in "$TOP"/bin/*; do
 	name=$(basename "$bin")
 	man="$TOP/man/$name.1"
 	[ -f "$man" ]; ok $? "$name has a man page"
-	"$bin" --dump-options >"$SCRATCH/$name.dump"
+	# fields split on a non-blank separator: a one-command binary has an
+	# empty command field, which tab splitting would swallow
+	"$bin" --dump-options | tr '\t' '\037' >"$SCRATCH/$name.dump"
 	missing_man="" missing_help="" missing_bash="" missing_zsh=""
-	while IFS=$'\t' read -r kind cmd opt key arg; do
+	while IFS=$'\037' read -r kind cmd opt key arg; do
 		case $kind in
 		command)
 			# a command is documented as ".It Cm noun verb"

@@ -340,7 +340,7 @@ sql "DELETE FROM deliveries; DELETE FROM events"
 echo "503 once" >hook/status
 run notify --transport dir:md2 <<<'{"event":"erasure.completed","location":"nord","request_id":90,"external_id":"K-3"}'
 status 75 "webhook 503: 75"
-id=$(jget event_id <"$out" | head -1)
+id=$(jget event_id <"$out" | sed -n 1p)
 is "$(grep -c '"channel":"email","status":"delivered"' "$out")" "1" "the e-mail went out"
 is "$(grep -c '"channel":"webhook","status":"deferred"' "$out")" "1" "the webhook is deferred"
 is "$(sql "SELECT status, scrubbed FROM events WHERE id = $id")" "deferred|0" "the event is deferred, payload kept"
