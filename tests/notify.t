@@ -212,6 +212,9 @@ bad "customer event without customer" '{"event":"request.rejected","location":"m
 bad "bad audience" '{"event":"request.received","location":"mitte","audience":"everyone"}' "^notify: stdin:1: audience: must be 'business' or 'customer'$"
 bad "second record bad: none queued" $'{"event":"request.received","location":"mitte"}\n{"event":"nope"}' '^notify: stdin:2: event: unknown'
 bad "broken JSON" '{"event":' '^notify: stdin:[12]: '
+run script -qec notify /dev/null </dev/null
+status 64 "a terminal on stdin without --pending: usage, no waiting"
+like "$(stdout)" 'reads event records from standard input' "says what it reads"
 run notify --to 'x@y' <<<'{}'
 status 64 "--to with a bad address"
 
@@ -362,12 +365,12 @@ rm hook/status
 printf 'short\n' >whsecret
 run notify --transport dir:md2 <<<'{"event":"request.received","location":"nord","request_id":92}'
 status 78 "a short webhook secret: 78"
-privacyctl settings set nord notify-webhook="http://192.0.2.1/hook" >/dev/null 2>&1 &&
-{
-	head -c 32 /dev/urandom | base64 >whsecret
-	run notify --transport dir:md2 --pending
-	like "$(stdout)" 'only https://, or http:// to a loopback host' "plain http to a remote host is refused"
-}
+# settings refuse such a URL; notify refuses it too (a database edited by hand)
+sql "UPDATE settings SET notify_webhook = 'http://192.0.2.1/hook' WHERE location_id = 2"
+head -c 32 /dev/urandom | base64 >whsecret
+run notify --transport dir:md2 <<<'{"event":"request.received","location":"nord","request_id":94}'
+status 69 "plain http to a remote host: 69"
+like "$(grep '"channel":"webhook"' "$out")" '"status":"failed".*only https://, or http:// to a loopback host' "refused, nothing sent"
 
 # --- routing: no address configured -------------------------------------
 privacyctl settings set mitte notify-email= >/dev/null 2>&1

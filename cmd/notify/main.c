@@ -26,6 +26,9 @@ static int run(struct pv_ctx *c)
 		return pv_usage(c, "--transport: dir: needs a path");
 	if (o.digest && !pending)
 		return pv_usage(c, "--digest works on --pending");
+	if (!pending && c->argc == 0 && isatty(0))
+		return pv_usage(c, "reads event records from standard input "
+				"or files; or use --pending");
 	st = pv_notify_new(c->db, c->cfg, &o, c->out, &n, &c->err);
 	if (st == PV_USAGE)
 		return pv_usage(c, "%s", c->err.msg);
