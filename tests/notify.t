@@ -71,11 +71,11 @@ check_event() { # TYPE RECORD SUBJECT-ERE BODY-ERE [TO]
 	return 0
 }
 check_event request.received \
-	'{"event":"request.received","location":"mitte","request_id":5,"type":"erasure","due_on":"2026-04-02"}' \
+	'{"event":"request.received","location":"mitte","request_id":5,"type":"erasure","due":"2026-04-02"}' \
 	'^Datenschutzanfrage 5 eingegangen \(Salon Mitte\)$' 'Frist: 2026-04-02' \
 	'team@salon-mitte.example'
 check_event request.verification \
-	'{"event":"request.verification","location":"mitte","audience":"customer","customer_id":1,"code":"481516","expires_at":"2026-03-02T10:00:00Z","email":"attacker@evil.example"}' \
+	'{"event":"request.verification","location":"mitte","audience":"customer","customer_id":1,"code":"481516","expires":"2026-03-02T10:00:00Z","email":"attacker@evil.example"}' \
 	'Bestätigungscode für Salon Mitte' 'Bestätigungscode lautet: 481516' \
 	'Jörg Groß <joerg@kunde.example>'
 check_event export.ready \
@@ -83,7 +83,7 @@ check_event export.ready \
 	'^Your data from Studio Nord$' 'as a JSON file'
 is "$(mailget "$(last_mail)" attachment)" $'export.json\n{\n  "customer": {\n    "name": "Drop Me"\n  }\n}' "export.ready: the export is attached as JSON"
 check_event request.extended \
-	'{"event":"request.extended","location":"nord","audience":"customer","customer_id":5,"request_id":9,"extended_due_on":"2026-06-02","reason":"many records"}' \
+	'{"event":"request.extended","location":"nord","audience":"customer","customer_id":5,"request_id":9,"due":"2026-06-02","reason":"many records"}' \
 	'deadline extended' 'Reason: many records'
 check_event request.rejected \
 	'{"event":"request.rejected","location":"mitte","audience":"customer","customer_id":1,"request_id":6,"reason":"not verifiable"}' \
@@ -96,10 +96,10 @@ check_event erasure.completed \
 	'Kundendaten gelöscht' 'external_id: K-9'
 like "$(mailget "$(last_mail)" body)" 'email: gone@kunde.example' "erasure.completed: the identifiers to find the customer elsewhere"
 check_event deadline.approaching \
-	'{"event":"deadline.approaching","location":"nord","request_id":8,"due_on":"2026-03-05"}' \
+	'{"event":"deadline.approaching","location":"nord","request_id":8,"due":"2026-03-05"}' \
 	'^Deadline near: request 8 due 2026-03-05$' 'ends on 2026-03-05'
 check_event request.overdue \
-	'{"event":"request.overdue","location":"nord","request_id":8,"due_on":"2026-03-01"}' \
+	'{"event":"request.overdue","location":"nord","request_id":8,"due":"2026-03-01"}' \
 	'^Deadline passed: request 8$' 'passed on 2026-03-01'
 check_event check.marketing-without-consent \
 	'{"event":"check.marketing-without-consent","location":"mitte","customers":3}' \
@@ -180,6 +180,19 @@ n0=$(nmails)
 run notify --to admin@salon.example <<<'{"event":"check.overdue-requests","count":2}'
 status 0 "--to without a location"
 is "$(mailget "$(last_mail)" to)" "admin@salon.example" "--to overrides"
+# the findings of privacyctl check, whatever their names, to an admin
+privacyctl settings set nord requests=self-service >/dev/null
+sql "UPDATE settings SET notify_email = NULL WHERE location_id = 2"
+privacyctl check >findings
+is "$(grep -c settings.notify-email-missing findings)" "1" "check has a finding"
+n0=$(nmails)
+run notify --to admin@salon.example findings
+status 0 "check findings | notify --to"
+is "$(nmails)" "$((n0 + $(wc -l <findings)))" "one mail per finding"
+like "$(grep -l 'settings.notify-email-missing' smtp/msg/*.eml | head -1)" eml "the finding is in a mail"
+like "$(mailget "$(grep -l 'settings.notify-email-missing' smtp/msg/*.eml | head -1)" subject)" 'Datenschutz-Pr|Compliance check' "as a compliance finding"
+like "$(mailget "$(grep -l 'settings.notify-email-missing' smtp/msg/*.eml | head -1)" body)" 'fix: privacyctl settings set' "with its fix"
+sql "UPDATE settings SET notify_email = 'office@nord.example' WHERE location_id = 2"
 snapshot before
 n0=$(nmails)
 run notify -n <<<'{"event":"request.received","location":"mitte","request_id":50}'
@@ -204,13 +217,13 @@ bad() { # NAME INPUT ERE
 	unchanged before "$1: database unchanged"
 }
 bad "no event" '{"location":"mitte"}' '^notify: stdin:1: event: missing$'
-bad "unknown event" '{"event":"request.exploded","location":"mitte"}' "^notify: stdin:1: event: unknown event type: 'request.exploded'$"
+bad "not an event type" '{"event":"Request Exploded","location":"mitte"}' "^notify: stdin:1: event: not an event type \\(like 'request.received'\\)$"
 bad "no location" '{"event":"request.received"}' '^notify: stdin:1: location: missing$'
 bad "unknown location" '{"event":"request.received","location":"sued"}' "^notify: stdin:1: location: no such location: 'sued'$"
 bad "bad customer_id" '{"event":"request.rejected","location":"mitte","audience":"customer","customer_id":"x1"}' '^notify: stdin:1: customer_id: not a positive integer$'
 bad "customer event without customer" '{"event":"request.rejected","location":"mitte","audience":"customer"}' '^notify: stdin:1: customer_id: missing'
 bad "bad audience" '{"event":"request.received","location":"mitte","audience":"everyone"}' "^notify: stdin:1: audience: must be 'business' or 'customer'$"
-bad "second record bad: none queued" $'{"event":"request.received","location":"mitte"}\n{"event":"nope"}' '^notify: stdin:2: event: unknown'
+bad "second record bad: none queued" $'{"event":"request.received","location":"mitte"}\n{"event":"nope"}' '^notify: stdin:2: event: not an event type'
 bad "broken JSON" '{"event":' '^notify: stdin:[12]: '
 run script -qec notify /dev/null </dev/null
 status 64 "a terminal on stdin without --pending: usage, no waiting"
@@ -264,7 +277,7 @@ rm smtp/reply
 
 # --- connection dropped after DATA: deferred ---------------------------
 n0=$(nmails)
-run notify <<<'{"event":"request.extended","location":"nord","audience":"customer","customer_id":3,"request_id":63,"extended_due_on":"2026-06-01","reason":"r"}'
+run notify <<<'{"event":"request.extended","location":"nord","audience":"customer","customer_id":3,"request_id":63,"due":"2026-06-01","reason":"r"}'
 status 75 "connection dropped after DATA: 75"
 is "$(jget status <"$out")" "deferred" "deferred (the server may or may not have it)"
 is "$(nmails)" "$((n0 + 1))" "the server recorded it once"

@@ -148,16 +148,21 @@ void pv_notify_free(struct pv_notify *n)
 	free(n);
 }
 
-static int known_event(const char *t)
+/* "noun.verb": lowercase letters, digits, '-', '_', at least one dot
+ * inside.  Types without a text of their own are compliance findings. */
+static int valid_event(const char *t)
 {
 	const char *p;
+	size_t n = strlen(t);
 
+	if (n < 3 || n > 64 || t[0] == '.' || t[n - 1] == '.' ||
+	    !strchr(t, '.'))
+		return 0;
 	for (p = t; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
 		      *p == '.' || *p == '-' || *p == '_'))
 			return 0;
-	return pv_notify_text(t) != NULL && strcmp(t, "check") != 0 &&
-	       strcmp(t, "consent") != 0 && strcmp(t, "digest") != 0;
+	return 1;
 }
 
 /* Fields of a piped record that are not the event's frame, as JSON. */
@@ -238,9 +243,10 @@ static int queue_record(struct pv_notify *n, const struct pv_rec *r,
 	if (!type)
 		return pv_fail(e, PV_DATAERR, "%s:%ld: event: missing",
 			       r->file, r->line);
-	if (!known_event(type))
-		return pv_fail(e, PV_DATAERR, "%s:%ld: event: unknown event "
-			       "type: '%.64s'", r->file, r->line, type);
+	if (!valid_event(type))
+		return pv_fail(e, PV_DATAERR, "%s:%ld: event: not an event "
+			       "type (like 'request.received')", r->file,
+			       r->line);
 	if (!aud)
 		aud = "business";
 	if (strcmp(aud, "business") != 0 && strcmp(aud, "customer") != 0)
@@ -350,7 +356,8 @@ struct tctx {
 };
 
 static const char *const optional_keys[] = {
-	"reason", "due_on", "extended_due_on", "code", "expires_at", "type",
+	"reason", "due", "first_due", "extended_due", "code", "expires",
+	"type", "fix", "customers", "events",
 	"request_id", "customer_id", "external_id", "email", "name", "phone",
 	"count", "message", "finding", "details", "location", "location_name",
 	NULL,
@@ -435,7 +442,7 @@ static int compose(struct pv_notify *n, const struct event *ev,
 	char *ts = NULL, *tb = NULL;
 	int st, i;
 
-	if (t && strcmp(t->name, ev->type) != 0)
+	if (strcmp(t->name, ev->type) != 0)
 		tname = t->name;
 	c.payload = json_loads(ev->payload, 0, NULL);
 	if (!json_is_object(c.payload)) {
@@ -447,10 +454,8 @@ static int compose(struct pv_notify *n, const struct event *ev,
 	snprintf(c.idbuf, sizeof c.idbuf, "%lld", ev->id);
 	c.details = details_of(c.payload);
 	st = pv_tmpl_load(n->cfg, tname, lang,
-			  t ? (strcmp(lang, "de") == 0 ? t->de : t->en)
-			    : "Subject: {{event}} ({{location_name}})\n\n"
-			      "{{details}}\n",
-			  &ts, &tb, e);
+			  strcmp(lang, "de") == 0 ? t->de : t->en, &ts, &tb,
+			  e);
 	if (!st)
 		st = pv_tmpl_render(tname, ts, tlookup, &c, &bs, e);
 	if (!st)

@@ -7,8 +7,8 @@ struct pv_notify_text {
 	const char *de, *en;
 };
 
-/* The built-in text of an event type: check.* and consent.* share one;
- * NULL when the type is unknown. */
+/* The built-in text of an event type: consent.* share one, and every
+ * type without a text of its own (check findings) gets the "check" one. */
 const struct pv_notify_text *pv_notify_text(const char *event);
 
 #endif

@@ -2,6 +2,10 @@
  * texts.c - the built-in German and English texts of notify's messages.
  * Each can be replaced by <templates>/<name>.<lang>.txt (privacy-config(5)).
  * {{details}} lists the event's own fields, one "key: value" per line.
+ * Field names are those the producers write (lib/request.c: due, expires,
+ * reason, code, type).  Any other event type, such as the findings of
+ * `privacyctl check` (request.deadline-near, marketing.unproven-consent,
+ * outbox.undelivered, ...), is a compliance finding with the "check" text.
  */
 #include <string.h>
 
@@ -11,20 +15,20 @@ static const struct pv_notify_text texts[] = {
 	{"request.received",
 	 "Subject: Datenschutzanfrage {{request_id}} eingegangen ({{location_name}})\n\n"
 	 "Eine Anfrage nach der DSGVO ist eingegangen.\n\n"
-	 "Anfrage: {{request_id}}\nArt: {{type}}\nFrist: {{due_on}}\n\n"
+	 "Anfrage: {{request_id}}\nArt: {{type}}\nFrist: {{due}}\n\n"
 	 "{{details}}\n",
 	 "Subject: Privacy request {{request_id}} received ({{location_name}})\n\n"
 	 "A request under the GDPR has been received.\n\n"
-	 "Request: {{request_id}}\nType: {{type}}\nDue: {{due_on}}\n\n"
+	 "Request: {{request_id}}\nType: {{type}}\nDue: {{due}}\n\n"
 	 "{{details}}\n"},
 	{"request.verification",
 	 "Subject: Ihr Bestätigungscode für {{location_name}}\n\n"
 	 "Guten Tag,\n\nIhr Bestätigungscode lautet: {{code}}\n\n"
-	 "Er gilt bis {{expires_at}} und nur einmal. Wenn Sie keine Anfrage "
+	 "Er gilt bis {{expires}} und nur einmal. Wenn Sie keine Anfrage "
 	 "gestellt haben, können Sie diese Nachricht ignorieren.\n",
 	 "Subject: Your verification code for {{location_name}}\n\n"
 	 "Hello,\n\nYour verification code is: {{code}}\n\n"
-	 "It is valid until {{expires_at}} and only once. If you did not "
+	 "It is valid until {{expires}} and only once. If you did not "
 	 "make a request, you can ignore this message.\n"},
 	{"export.ready",
 	 "Subject: Ihre Datenauskunft von {{location_name}}\n\n"
@@ -38,11 +42,11 @@ static const struct pv_notify_text texts[] = {
 	{"request.extended",
 	 "Subject: Ihre Anfrage {{request_id}}: Frist verlängert\n\n"
 	 "Guten Tag,\n\ndie Frist zur Beantwortung Ihrer Anfrage wurde nach "
-	 "Art. 12 Abs. 3 DSGVO bis {{extended_due_on}} verlängert.\n\n"
+	 "Art. 12 Abs. 3 DSGVO bis {{due}} verlängert.\n\n"
 	 "Grund: {{reason}}\n",
 	 "Subject: Your request {{request_id}}: deadline extended\n\n"
 	 "Hello,\n\nthe deadline for answering your request has been extended "
-	 "under Art. 12(3) GDPR to {{extended_due_on}}.\n\n"
+	 "under Art. 12(3) GDPR to {{due}}.\n\n"
 	 "Reason: {{reason}}\n"},
 	{"request.rejected",
 	 "Subject: Ihre Anfrage {{request_id}} wurde abgelehnt\n\n"
@@ -77,19 +81,19 @@ static const struct pv_notify_text texts[] = {
 	 "Identifiers to find them:\n\n"
 	 "{{details}}\n"},
 	{"deadline.approaching",
-	 "Subject: Frist läuft ab: Anfrage {{request_id}} bis {{due_on}}\n\n"
-	 "Die Frist der Anfrage {{request_id}} endet am {{due_on}}.\n\n"
+	 "Subject: Frist läuft ab: Anfrage {{request_id}} bis {{due}}\n\n"
+	 "Die Frist der Anfrage {{request_id}} endet am {{due}}.\n\n"
 	 "{{details}}\n",
-	 "Subject: Deadline near: request {{request_id}} due {{due_on}}\n\n"
-	 "The deadline of request {{request_id}} ends on {{due_on}}.\n\n"
+	 "Subject: Deadline near: request {{request_id}} due {{due}}\n\n"
+	 "The deadline of request {{request_id}} ends on {{due}}.\n\n"
 	 "{{details}}\n"},
 	{"request.overdue",
 	 "Subject: Frist überschritten: Anfrage {{request_id}}\n\n"
-	 "Die Frist der Anfrage {{request_id}} ist am {{due_on}} abgelaufen. "
+	 "Die Frist der Anfrage {{request_id}} ist am {{due}} abgelaufen. "
 	 "Bitte sofort beantworten (Art. 12 Abs. 3 DSGVO).\n\n"
 	 "{{details}}\n",
 	 "Subject: Deadline passed: request {{request_id}}\n\n"
-	 "The deadline of request {{request_id}} passed on {{due_on}}. "
+	 "The deadline of request {{request_id}} passed on {{due}}. "
 	 "Please answer at once (Art. 12(3) GDPR).\n\n"
 	 "{{details}}\n"},
 	{"check",
@@ -114,12 +118,12 @@ const struct pv_notify_text *pv_notify_text(const char *event)
 	const char *name = event;
 	size_t i;
 
-	if (strncmp(event, "check.", 6) == 0 && strlen(event) > 6)
-		name = "check";
+	if (strcmp(event, "request.deadline-near") == 0)
+		name = "deadline.approaching";
 	else if (strncmp(event, "consent.", 8) == 0 && strlen(event) > 8)
 		name = "consent";
 	for (i = 0; i < sizeof texts / sizeof texts[0]; i++)
 		if (strcmp(texts[i].name, name) == 0)
 			return &texts[i];
-	return NULL;
+	return pv_notify_text("check");
 }
