@@ -156,6 +156,29 @@ run notify --pending
 status 0 "nothing left"
 is "$(stdout)" "" "no output when nothing waits"
 
+# --- events written by the real producers (privacyctl request), --pending --
+privacyctl settings set mitte requests=self-service >/dev/null
+privacyctl request new --type erasure --customer 1 --channel booking-form >/dev/null
+rid=$(sql "SELECT max(id) FROM requests")
+n0=$(nmails)
+run notify --pending
+status 0 "the verification code from the outbox"
+is "$(jget event <"$out")" "request.verification" "the producer's event"
+is "$(mailget "$(last_mail)" to)" "Jörg Groß <joerg@kunde.example>" "to the customer on file"
+code=$(mailget "$(last_mail)" body | tr -d '\r' | sed -n 's/.*Bestätigungscode lautet: \([^ ]*\)$/\1/p')
+like "$code" '^[0-9A-Za-z-]{4,}$' "the mail holds the code"
+unlike "$(mailget "$(last_mail)" body)" 'gilt bis  ' "with its expiry"
+is "$(sql "SELECT count(*) FROM events WHERE type = 'request.verification' AND payload LIKE '%code%'")" "0" "the code is scrubbed from the outbox"
+privacyctl request verify "$rid" "$code" >/dev/null
+ok $? "the mailed code verifies the request"
+privacyctl request extend "$rid" --by 1 --reason "viele Systeme" >/dev/null
+run notify --pending
+status 0 "received and extended from the outbox"
+is "$(jget event <"$out" | tr '\n' ' ')" "request.received request.extended " "both events, in order"
+like "$(mailget "$(last_mail)" body)" 'DSGVO bis 20[0-9-]+ verlängert' "the extension with the new deadline"
+like "$(mailget "$(last_mail)" body)" 'Grund: viele Systeme' "and its reason"
+privacyctl settings set mitte requests=manual >/dev/null
+
 # --- --digest ---------------------------------------------------------
 for r in 40 41 42; do
 	sql "INSERT INTO events (type, at, location_id, request_id, audience, payload)
@@ -183,7 +206,7 @@ is "$(mailget "$(last_mail)" to)" "admin@salon.example" "--to overrides"
 # the findings of privacyctl check, whatever their names, to an admin
 privacyctl settings set nord requests=self-service >/dev/null
 sql "UPDATE settings SET notify_email = NULL WHERE location_id = 2"
-privacyctl check >findings
+privacyctl check >findings 2>/dev/null
 is "$(grep -c settings.notify-email-missing findings)" "1" "check has a finding"
 n0=$(nmails)
 run notify --to admin@salon.example findings
