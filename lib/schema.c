@@ -158,6 +158,20 @@ static const char m1[] =
 	"  scrubbed INTEGER NOT NULL DEFAULT 0\n"
 	") STRICT;\n"
 	"CREATE INDEX events_status ON events(status, next_attempt_at);\n"
+	/* One row per event and channel that notify has tried: an event for
+	 * the business may go by e-mail and to a webhook, each with its own
+	 * state; events.status is their sum.  No addresses are kept here. */
+	"CREATE TABLE deliveries (\n"
+	"  event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,\n"
+	"  channel TEXT NOT NULL CHECK (channel IN ('email', 'webhook')),\n"
+	"  status TEXT NOT NULL CHECK (status IN\n"
+	"    ('pending', 'delivered', 'deferred', 'failed')),\n"
+	"  attempts INTEGER NOT NULL DEFAULT 0,\n"
+	"  next_attempt_at TEXT,\n"
+	"  last_reply TEXT,\n"
+	"  delivered_at TEXT,\n"
+	"  PRIMARY KEY (event_id, channel)\n"
+	") STRICT, WITHOUT ROWID;\n"
 
 	"CREATE TABLE audit (\n"
 	"  id INTEGER PRIMARY KEY,\n"

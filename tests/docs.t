@@ -7,10 +7,10 @@ for bin in "$TOP"/bin/*; do
 	name=$(basename "$bin")
 	man="$TOP/man/$name.1"
 	[ -f "$man" ]; ok $? "$name has a man page"
-	"$bin" --dump-options >"$SCRATCH/$name.dump"
+	# fields split on a non-blank separator: a one-command binary has an
+	# empty command field, which tab splitting would swallow
+	"$bin" --dump-options | tr '\t' '\037' >"$SCRATCH/$name.dump"
 	missing_man="" missing_help="" missing_bash="" missing_zsh=""
-	# a tab is IFS white space, which read would merge: the empty command
-	# name of a one-command binary would vanish; split on US instead
 	while IFS=$'\037' read -r kind cmd opt key arg; do
 		case $kind in
 		command)
@@ -35,7 +35,7 @@ for bin in "$TOP"/bin/*; do
 		esac
 		grep -q -- "$opt\b" "$TOP/completions/$name.bash" || missing_bash="$missing_bash $opt"
 		grep -q -- "$opt\b" "$TOP/completions/_$name" || missing_zsh="$missing_zsh $opt"
-	done < <(tr '\t' '\037' <"$SCRATCH/$name.dump")
+	done <"$SCRATCH/$name.dump"
 	is "$missing_man" "" "$name: every command and option is in its man page"
 	is "$missing_help" "" "$name: every option is in --help"
 	is "$missing_bash" "" "$name: every command and option is in the bash completion"

@@ -189,3 +189,20 @@ stop_server() {
 	kill "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 }
+
+# Start tests/httpd.py (a webhook receiver checking signatures) on a free
+# port: start_httpd DIR SECRET_FILE.  Sets HTTP_PORT and HTTPD_PID.
+start_httpd() {
+	mkdir -p "$1"
+	HTTP_PORT=$(free_port)
+	/usr/bin/python3 "$TOP/tests/httpd.py" --port "$HTTP_PORT" --dir "$1" \
+		--secret-file "$2" 2>"$1/stderr" &
+	HTTPD_PID=$!
+	_pids="$_pids $HTTPD_PID"
+	_i=0
+	while [ ! -e "$1/ready" ] && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ -e "$1/ready" ] || { diag "httpd did not start"; cat "$1/stderr"; }
+}

@@ -1,0 +1,79 @@
+/*
+ * notify - deliver outbox events and piped event records by e-mail and to
+ * webhooks (lib/mail/notify.c does the work).
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "mail/notify.h"
+
+static int run(struct pv_ctx *c)
+{
+	struct pv_notify_opts o = {0};
+	struct pv_notify *n = NULL;
+	struct pv_input *in = NULL;
+	const char *tr = pv_opt(c, "transport");
+	int pending = pv_flag(c, "pending"), st;
+
+	o.to = pv_opt(c, "to");
+	o.transport = tr;
+	o.digest = pv_flag(c, "digest");
+	o.dry_run = pv_flag(c, "dry-run");
+	if (tr && strncmp(tr, "dir:", 4) != 0)
+		return pv_usage(c, "--transport: must be dir:PATH: '%s'", tr);
+	if (tr && !tr[4])
+		return pv_usage(c, "--transport: dir: needs a path");
+	if (o.digest && !pending)
+		return pv_usage(c, "--digest works on --pending");
+	if (!pending && c->argc == 0 && isatty(0))
+		return pv_usage(c, "reads event records from standard input "
+				"or files; or use --pending");
+	st = pv_notify_new(c->db, c->cfg, &o, c->out, &n, &c->err);
+	if (st == PV_USAGE)
+		return pv_usage(c, "%s", c->err.msg);
+	if (st)
+		return st;
+	if (!pending || c->argc > 0) {
+		in = pv_input_open(c->argc, c->argv, PV_FMT_AUTO);
+		st = pv_notify_add_input(n, in, &c->err);
+		pv_input_close(in);
+	}
+	if (!st && pending)
+		pv_notify_add_pending(n);
+	if (!st)
+		st = pv_notify_run(n, &c->err);
+	pv_notify_free(n);
+	return st;
+}
+
+static const struct pv_opt opts[] = {
+	{"pending", 0, NULL, "deliver what waits in the outbox (and is due)"},
+	{"digest", 0, NULL, "with --pending: one mail per location with all "
+	 "its business events"},
+	{"to", 0, "ADDR", "send every e-mail to ADDR instead (webhooks are "
+	 "skipped)"},
+	{"transport", 0, "dir:PATH", "store messages as files in the "
+	 "Maildir-style directory PATH instead of SMTP"},
+	{"dry-run", 'n', NULL, "compose, but send nothing and change nothing"},
+	{NULL, 0, NULL, NULL},
+};
+
+static const struct pv_cmd cmds[] = {
+	{"", "[FILE...]", "deliver events by e-mail and to webhooks", opts,
+	 PV_CMD_DB_RW, 0, -1, run},
+	{NULL, NULL, NULL, NULL, 0, 0, 0, NULL},
+};
+
+static const struct pv_cmd *const groups[] = {cmds, NULL};
+
+static const struct pv_prog prog = {
+	"notify",
+	"Deliver privacy events to the business, the customer or a webhook.",
+	groups,
+};
+
+int main(int argc, char **argv)
+{
+	return pv_main(&prog, argc, argv);
+}

@@ -1,0 +1,1044 @@
+/*
+ * notify.c - routing and delivering outbox events (see notify.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "db.h"
+#include "location.h"
+#include "mail.h"
+#include "notify.h"
+#include "notify_int.h"
+#include "outbox.h"
+
+enum { GIVE_UP_SECS = 5 * 86400, FIRST_DELAY = 300, MAX_DELAY = 6 * 3600 };
+
+struct bucket { /* --digest: business mails of one location */
+	long long loc;
+	long long *ids;
+	size_t n, cap;
+};
+
+struct pv_notify {
+	sqlite3 *db;
+	const struct pv_cfg *cfg;
+	struct pv_notify_opts o;
+	struct pv_writer *out;
+	long long *ids;
+	size_t nids, capids;
+	int pending, in_txn;
+	struct pv_transport *tr;
+	struct pv_webhook *wh;
+	sqlite3_stmt *get_event, *get_deliv, *put_deliv, *set_event,
+		*get_cust, *scrub;
+	struct bucket *buckets;
+	size_t nb;
+	int nfailed, ndeferred, noroute;
+	int setup_status;
+	time_t now;
+	char nowbuf[PV_TIME_LEN];
+};
+
+struct event {
+	long long id, loc, cust, req;
+	char *type, *audience, *payload, *status;
+	time_t at;
+};
+
+static void event_free(struct event *ev)
+{
+	free(ev->type);
+	free(ev->audience);
+	free(ev->payload);
+	free(ev->status);
+	memset(ev, 0, sizeof *ev);
+}
+
+static int add_id(long long **ids, size_t *n, size_t *cap, long long id)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if ((*ids)[i] == id)
+			return 0;
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*ids = xrealloc(*ids, *cap * sizeof **ids);
+	}
+	(*ids)[(*n)++] = id;
+	return 1;
+}
+
+int pv_notify_new(sqlite3 *db, const struct pv_cfg *cfg,
+		  const struct pv_notify_opts *o, struct pv_writer *out,
+		  struct pv_notify **np, struct pv_err *e)
+{
+	struct pv_notify *n = xcalloc(1, sizeof *n);
+
+	n->db = db;
+	n->cfg = cfg;
+	n->o = *o;
+	n->out = out;
+	n->now = pv_now();
+	pv_time_fmt(n->now, n->nowbuf);
+	if (o->to && !pv_email_valid(o->to)) {
+		free(n);
+		return pv_fail(e, PV_USAGE, "--to: not a valid e-mail address");
+	}
+	n->get_event = pv_db_prepare(db, "SELECT type, at, location_id, "
+				     "customer_id, request_id, audience, "
+				     "payload, status FROM events WHERE id = ?",
+				     e);
+	n->get_deliv = pv_db_prepare(db, "SELECT status, attempts FROM "
+				     "deliveries WHERE event_id = ? AND "
+				     "channel = ?", e);
+	n->put_deliv = pv_db_prepare(db, "INSERT INTO deliveries (event_id, "
+				     "channel, status, attempts, "
+				     "next_attempt_at, last_reply, delivered_at) "
+				     "VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6) "
+				     "ON CONFLICT (event_id, channel) DO UPDATE "
+				     "SET status = ?3, attempts = attempts + 1, "
+				     "next_attempt_at = ?4, last_reply = ?5, "
+				     "delivered_at = ?6", e);
+	n->set_event = pv_db_prepare(db, "UPDATE events SET status = ?2, "
+				     "attempts = attempts + 1, "
+				     "next_attempt_at = ?3, last_reply = ?4, "
+				     "delivered_at = ?5 WHERE id = ?1", e);
+	n->get_cust = pv_db_prepare(db, "SELECT email, trim(coalesce("
+				    "first_name, '') || ' ' || coalesce("
+				    "last_name, '')) FROM customers WHERE "
+				    "id = ?", e);
+	n->scrub = pv_db_prepare(db, "UPDATE events SET payload = ?2, "
+				 "scrubbed = 1 WHERE id = ?1", e);
+	if (!n->get_event || !n->get_deliv || !n->put_deliv || !n->set_event ||
+	    !n->get_cust || !n->scrub) {
+		int st = e->status;
+
+		pv_notify_free(n);
+		return st;
+	}
+	*np = n;
+	return PV_OK;
+}
+
+void pv_notify_free(struct pv_notify *n)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	if (n->in_txn)
+		pv_db_rollback(n->db);
+	sqlite3_finalize(n->get_event);
+	sqlite3_finalize(n->get_deliv);
+	sqlite3_finalize(n->put_deliv);
+	sqlite3_finalize(n->set_event);
+	sqlite3_finalize(n->get_cust);
+	sqlite3_finalize(n->scrub);
+	pv_transport_close(n->tr);
+	pv_webhook_close(n->wh);
+	for (i = 0; i < n->nb; i++)
+		free(n->buckets[i].ids);
+	free(n->buckets);
+	free(n->ids);
+	free(n);
+}
+
+/* "noun.verb": lowercase letters, digits, '-', '_', at least one dot
+ * inside.  Types without a text of their own are compliance findings. */
+static int valid_event(const char *t)
+{
+	const char *p;
+	size_t n = strlen(t);
+
+	if (n < 3 || n > 64 || t[0] == '.' || t[n - 1] == '.' ||
+	    !strchr(t, '.'))
+		return 0;
+	for (p = t; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '.' || *p == '-' || *p == '_'))
+			return 0;
+	return 1;
+}
+
+/* Fields of a piped record that are not the event's frame, as JSON. */
+static char *record_fields(const struct pv_rec *r)
+{
+	static const char *const frame[] = {"id", "event", "at", "location",
+		"audience", "customer_id", "request_id"};
+	json_t *o = json_object();
+	char *s;
+	size_t i, k;
+
+	for (i = 0; i < r->n; i++) {
+		const char *v = r->vals[i];
+		json_t *j = NULL;
+		int skip = 0;
+
+		for (k = 0; k < sizeof frame / sizeof frame[0]; k++)
+			skip |= strcmp(r->keys[i], frame[k]) == 0;
+		if (skip)
+			continue;
+		if (v && (v[0] == '{' || v[0] == '['))
+			j = json_loads(v, 0, NULL);
+		if (!j)
+			j = v ? json_string(v) : json_null();
+		json_object_set_new(o, r->keys[i], j);
+	}
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+static int rec_ll(const struct pv_rec *r, const char *key, long long *v,
+		  struct pv_err *e)
+{
+	const char *s = pv_rec_val(r, key);
+
+	*v = 0;
+	if (!s)
+		return PV_OK;
+	if (pv_parse_ll(s, v) != 0 || *v <= 0)
+		return pv_fail(e, PV_DATAERR, "%s:%ld: %s: not a positive "
+			       "integer", r->file, r->line, key);
+	return PV_OK;
+}
+
+/* The outbox event a piped record names, or 0. */
+static long long existing_event(struct pv_notify *n, const struct pv_rec *r)
+{
+	const char *ids = pv_rec_val(r, "id"), *type = pv_rec_val(r, "event");
+	long long id;
+	int found = 0;
+
+	if (!ids || !type || pv_parse_ll(ids, &id) != 0 || id <= 0)
+		return 0;
+	sqlite3_reset(n->get_event);
+	sqlite3_bind_int64(n->get_event, 1, id);
+	if (sqlite3_step(n->get_event) == SQLITE_ROW)
+		found = strcmp(pv_col_text(n->get_event, 0), type) == 0;
+	sqlite3_reset(n->get_event);
+	return found ? id : 0;
+}
+
+static int queue_record(struct pv_notify *n, const struct pv_rec *r,
+			struct pv_err *e)
+{
+	const char *type = pv_rec_val(r, "event");
+	const char *slug = pv_rec_val(r, "location");
+	const char *aud = pv_rec_val(r, "audience");
+	struct pv_location loc = {0};
+	long long id, cust, req;
+	char *fields, detail[128], obj[64];
+	int st;
+
+	if ((id = existing_event(n, r)) != 0) {
+		add_id(&n->ids, &n->nids, &n->capids, id);
+		return PV_OK;
+	}
+	if (!type)
+		return pv_fail(e, PV_DATAERR, "%s:%ld: event: missing",
+			       r->file, r->line);
+	if (!valid_event(type))
+		return pv_fail(e, PV_DATAERR, "%s:%ld: event: not an event "
+			       "type (like 'request.received')", r->file,
+			       r->line);
+	if (!aud)
+		aud = "business";
+	if (strcmp(aud, "business") != 0 && strcmp(aud, "customer") != 0)
+		return pv_fail(e, PV_DATAERR, "%s:%ld: audience: must be "
+			       "'business' or 'customer'", r->file, r->line);
+	if ((st = rec_ll(r, "customer_id", &cust, e)) ||
+	    (st = rec_ll(r, "request_id", &req, e)))
+		return st;
+	if (strcmp(aud, "customer") == 0 && !cust && !n->o.to)
+		return pv_fail(e, PV_DATAERR, "%s:%ld: customer_id: missing "
+			       "(an event for the customer)", r->file,
+			       r->line);
+	if (!slug && !n->o.to)
+		return pv_fail(e, PV_DATAERR, "%s:%ld: location: missing",
+			       r->file, r->line);
+	if (slug) {
+		st = pv_location_get(n->db, slug, &loc, e);
+		if (st == PV_NOINPUT)
+			return pv_fail(e, PV_DATAERR, "%s:%ld: location: no "
+				       "such location: '%.64s'", r->file,
+				       r->line, slug);
+		if (st)
+			return st;
+	}
+	fields = record_fields(r);
+	st = pv_event_add(n->db, type, loc.id, cust, req, aud, fields, &id, e);
+	free(fields);
+	pv_location_free(&loc);
+	if (st)
+		return st;
+	snprintf(obj, sizeof obj, "event:%lld", id);
+	snprintf(detail, sizeof detail, "{\"event\":\"%.64s\",\"source\":"
+		 "\"stdin\"}", type);
+	st = pv_audit(n->db, "notify.queue", obj, detail, e);
+	if (st)
+		return st;
+	add_id(&n->ids, &n->nids, &n->capids, id);
+	return PV_OK;
+}
+
+int pv_notify_add_input(struct pv_notify *n, struct pv_input *in,
+			struct pv_err *e)
+{
+	struct pv_rec r = {0};
+	int st, got;
+
+	st = pv_db_begin(n->db, e);
+	if (st)
+		return st;
+	while ((got = pv_input_next(in, &r, e)) == 1) {
+		st = queue_record(n, &r, e);
+		if (st)
+			break;
+	}
+	pv_rec_free(&r);
+	if (got < 0)
+		st = e->status;
+	if (st) {
+		pv_db_rollback(n->db);
+		n->nids = 0;
+		return st;
+	}
+	if (n->o.dry_run) {
+		n->in_txn = 1; /* rolled back by pv_notify_free */
+		return PV_OK;
+	}
+	return pv_db_commit(n->db, e);
+}
+
+void pv_notify_add_pending(struct pv_notify *n)
+{
+	n->pending = 1;
+}
+
+static int load_event(struct pv_notify *n, long long id, struct event *ev)
+{
+	sqlite3_stmt *s = n->get_event;
+	int rc;
+
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		ev->id = id;
+		ev->type = xstrdup(pv_col_text(s, 0));
+		if (pv_time_parse(pv_col_text(s, 1), &ev->at) != 0)
+			ev->at = n->now;
+		ev->loc = sqlite3_column_int64(s, 2);
+		ev->cust = sqlite3_column_int64(s, 3);
+		ev->req = sqlite3_column_int64(s, 4);
+		ev->audience = xstrdup(pv_col_text(s, 5));
+		ev->payload = xstrdup(pv_col_text(s, 6));
+		ev->status = xstrdup(pv_col_text(s, 7));
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW;
+}
+
+/* Placeholder values for a template. */
+struct tctx {
+	json_t *payload;
+	const struct event *ev;
+	const struct pv_location *loc;
+	char idbuf[32], *details;
+	char *vals[32];
+	int nvals;
+};
+
+static const char *const optional_keys[] = {
+	"reason", "due", "first_due", "extended_due", "code", "expires",
+	"type", "fix", "customers", "events",
+	"request_id", "customer_id", "external_id", "email", "name", "phone",
+	"count", "message", "finding", "details", "location", "location_name",
+	NULL,
+};
+
+static const char *tlookup(void *vctx, const char *name)
+{
+	struct tctx *c = vctx;
+	json_t *v;
+	int i;
+
+	if (strcmp(name, "event") == 0)
+		return c->ev->type;
+	if (strcmp(name, "event_id") == 0)
+		return c->idbuf;
+	if (strcmp(name, "details") == 0)
+		return c->details;
+	if (strcmp(name, "location_name") == 0 && c->loc && c->loc->id)
+		return c->loc->name;
+	if (strcmp(name, "location") == 0 && c->loc && c->loc->id)
+		return c->loc->slug;
+	v = c->payload ? json_object_get(c->payload, name) : NULL;
+	if (v && c->nvals < 32) {
+		char *s;
+
+		if (json_is_string(v))
+			return json_string_value(v);
+		if (json_is_null(v))
+			return "";
+		s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		c->vals[c->nvals++] = s;
+		return s;
+	}
+	for (i = 0; optional_keys[i]; i++)
+		if (strcmp(optional_keys[i], name) == 0)
+			return "";
+	return NULL;
+}
+
+static char *details_of(json_t *payload)
+{
+	static const char *const skip[] = {"id", "event", "at", "audience",
+		"export", "code"};
+	struct pv_buf b = {0};
+	const char *k;
+	json_t *v;
+	size_t i;
+
+	pv_buf_adds(&b, "");
+	json_object_foreach(payload, k, v) {
+		int s = 0;
+
+		for (i = 0; i < sizeof skip / sizeof skip[0]; i++)
+			s |= strcmp(k, skip[i]) == 0;
+		if (s || json_is_null(v))
+			continue;
+		pv_buf_addf(&b, "%s: ", k);
+		if (json_is_string(v)) {
+			pv_buf_adds(&b, json_string_value(v));
+		} else {
+			char *d = json_dumps(v, JSON_ENCODE_ANY |
+					     JSON_COMPACT);
+
+			pv_buf_adds(&b, d);
+			free(d);
+		}
+		pv_buf_addc(&b, '\n');
+	}
+	return pv_buf_detach(&b);
+}
+
+/* Subject and body of an event's message. */
+static int compose(struct pv_notify *n, const struct event *ev,
+		   const struct pv_location *loc, char **subject, char **body,
+		   json_t **payload, struct pv_err *e)
+{
+	const struct pv_notify_text *t = pv_notify_text(ev->type);
+	const char *lang = loc && loc->id ? loc->language : "en";
+	const char *tname = ev->type;
+	struct tctx c = {0};
+	struct pv_buf bs = {0}, bb = {0};
+	char *ts = NULL, *tb = NULL;
+	int st, i;
+
+	if (strcmp(t->name, ev->type) != 0)
+		tname = t->name;
+	c.payload = json_loads(ev->payload, 0, NULL);
+	if (!json_is_object(c.payload)) {
+		json_decref(c.payload);
+		c.payload = json_object();
+	}
+	c.ev = ev;
+	c.loc = loc;
+	snprintf(c.idbuf, sizeof c.idbuf, "%lld", ev->id);
+	c.details = details_of(c.payload);
+	st = pv_tmpl_load(n->cfg, tname, lang,
+			  strcmp(lang, "de") == 0 ? t->de : t->en, &ts, &tb,
+			  e);
+	if (!st)
+		st = pv_tmpl_render(tname, ts, tlookup, &c, &bs, e);
+	if (!st)
+		st = pv_tmpl_render(tname, tb, tlookup, &c, &bb, e);
+	free(ts);
+	free(tb);
+	free(c.details);
+	for (i = 0; i < c.nvals; i++)
+		free(c.vals[i]);
+	if (st) {
+		json_decref(c.payload);
+		pv_buf_free(&bs);
+		pv_buf_free(&bb);
+		return st;
+	}
+	pv_buf_addf(&bb, "\n-- \nprivacyctl notify, event %lld\n", ev->id);
+	*subject = pv_buf_detach(&bs);
+	*body = pv_buf_detach(&bb);
+	*payload = c.payload;
+	return PV_OK;
+}
+
+static void emit(struct pv_notify *n, const struct event *ev,
+		 const char *channel, const char *status, const char *reply,
+		 const char *to)
+{
+	pv_w_begin(n->out);
+	pv_w_int(n->out, "event_id", ev->id);
+	pv_w_str(n->out, "event", ev->type);
+	pv_w_str(n->out, "channel", channel);
+	pv_w_str(n->out, "status", status);
+	pv_w_str(n->out, "reply", reply);
+	if (pv_verbose && to)
+		pv_w_str(n->out, "to", to);
+	pv_w_end(n->out);
+}
+
+static const char *deliv_status(struct pv_notify *n, long long id,
+				const char *channel, char *buf, size_t len)
+{
+	sqlite3_stmt *s = n->get_deliv;
+
+	snprintf(buf, len, "none");
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, id);
+	pv_bind_text(s, 2, channel);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(buf, len, "%s", pv_col_text(s, 0));
+	sqlite3_reset(s);
+	return buf;
+}
+
+static int deliv_attempts(struct pv_notify *n, long long id,
+			  const char *channel)
+{
+	sqlite3_stmt *s = n->get_deliv;
+	int a = 0;
+
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, id);
+	pv_bind_text(s, 2, channel);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		a = sqlite3_column_int(s, 1);
+	sqlite3_reset(s);
+	return a;
+}
+
+/* Keep only the frame of the event: ids, type, time, location. */
+static char *scrubbed_payload(const char *payload)
+{
+	static const char *const keep[] = {"id", "event", "at", "location",
+		"customer_id", "request_id", "audience"};
+	json_t *p = json_loads(payload, 0, NULL), *o = json_object();
+	char *s;
+	size_t i;
+
+	for (i = 0; p && i < sizeof keep / sizeof keep[0]; i++) {
+		json_t *v = json_object_get(p, keep[i]);
+
+		if (v)
+			json_object_set(o, keep[i], v);
+	}
+	json_decref(p);
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+/*
+ * Record the outcome of one delivery of one channel, and the event's
+ * resulting state, in one transaction with its audit entry.  channels: the
+ * channels this event needs.
+ */
+static int record(struct pv_notify *n, const struct event *ev,
+		  const char *channel, const char *dstatus, const char *reply,
+		  const char *const *channels, int nch, struct pv_err *e)
+{
+	char next[PV_TIME_LEN], obj[64], detail[160], buf[16];
+	const char *evstatus = "delivered";
+	const char *nextp = NULL;
+	int st, i, attempts, final, any_pending = 0, any_deferred = 0,
+		any_failed = 0;
+
+	if (n->o.dry_run)
+		return PV_OK;
+	if (strcmp(dstatus, "deferred") == 0) {
+		long delay = FIRST_DELAY;
+
+		attempts = deliv_attempts(n, ev->id, channel);
+		for (i = 0; i < attempts && delay < MAX_DELAY; i++)
+			delay *= 2;
+		if (delay > MAX_DELAY)
+			delay = MAX_DELAY;
+		pv_time_fmt(n->now + delay, next);
+		nextp = next;
+	}
+	st = pv_db_begin(n->db, e);
+	if (st)
+		return st;
+	sqlite3_reset(n->put_deliv);
+	sqlite3_bind_int64(n->put_deliv, 1, ev->id);
+	pv_bind_text(n->put_deliv, 2, channel);
+	pv_bind_text(n->put_deliv, 3, dstatus);
+	pv_bind_text(n->put_deliv, 4, nextp);
+	pv_bind_text(n->put_deliv, 5, reply);
+	pv_bind_text(n->put_deliv, 6, strcmp(dstatus, "delivered") == 0
+				      ? n->nowbuf : NULL);
+	if (sqlite3_step(n->put_deliv) != SQLITE_DONE) {
+		st = pv_db_fail(n->db, e, "deliveries");
+		goto fail;
+	}
+	sqlite3_reset(n->put_deliv);
+	for (i = 0; i < nch; i++) {
+		const char *s = deliv_status(n, ev->id, channels[i], buf,
+					     sizeof buf);
+
+		any_pending |= strcmp(s, "none") == 0 ||
+			       strcmp(s, "pending") == 0;
+		any_deferred |= strcmp(s, "deferred") == 0;
+		any_failed |= strcmp(s, "failed") == 0;
+	}
+	if (any_deferred)
+		evstatus = "deferred";
+	else if (any_pending)
+		evstatus = "pending";
+	else if (any_failed)
+		evstatus = "failed";
+	final = !any_deferred && !any_pending;
+	sqlite3_reset(n->set_event);
+	sqlite3_bind_int64(n->set_event, 1, ev->id);
+	pv_bind_text(n->set_event, 2, evstatus);
+	pv_bind_text(n->set_event, 3, nextp);
+	pv_bind_text(n->set_event, 4, reply);
+	pv_bind_text(n->set_event, 5, !any_deferred && !any_pending &&
+				      !any_failed ? n->nowbuf : NULL);
+	if (sqlite3_step(n->set_event) != SQLITE_DONE) {
+		st = pv_db_fail(n->db, e, "events");
+		goto fail;
+	}
+	sqlite3_reset(n->set_event);
+	if (final) {
+		char *p = scrubbed_payload(ev->payload);
+
+		sqlite3_reset(n->scrub);
+		sqlite3_bind_int64(n->scrub, 1, ev->id);
+		pv_bind_text(n->scrub, 2, p);
+		i = sqlite3_step(n->scrub);
+		sqlite3_reset(n->scrub);
+		free(p);
+		if (i != SQLITE_DONE) {
+			st = pv_db_fail(n->db, e, "events");
+			goto fail;
+		}
+	}
+	snprintf(obj, sizeof obj, "event:%lld", ev->id);
+	snprintf(detail, sizeof detail, "{\"channel\":\"%s\",\"status\":"
+		 "\"%s\",\"event_status\":\"%s\"}", channel, dstatus,
+		 evstatus);
+	st = pv_audit(n->db, "notify.deliver", obj, detail, e);
+	if (st)
+		goto fail;
+	return pv_db_commit(n->db, e);
+fail:
+	sqlite3_reset(n->put_deliv);
+	sqlite3_reset(n->set_event);
+	pv_db_rollback(n->db);
+	return st;
+}
+
+/* Map a send status to a delivery status; a retry past 5 days fails. */
+static const char *outcome(struct pv_notify *n, const struct event *ev,
+			   int st, char *reply, size_t len)
+{
+	if (st == PV_OK)
+		return "delivered";
+	if (st == PV_TEMPFAIL) {
+		if (n->now - ev->at >= GIVE_UP_SECS) {
+			size_t l = strlen(reply);
+
+			snprintf(reply + l, len - l, " (given up after 5 days)");
+			return "failed";
+		}
+		return "deferred";
+	}
+	return "failed";
+}
+
+static void count(struct pv_notify *n, const char *status)
+{
+	if (strcmp(status, "failed") == 0)
+		n->nfailed++;
+	else if (strcmp(status, "deferred") == 0)
+		n->ndeferred++;
+}
+
+static int setup_error(struct pv_notify *n, int st)
+{
+	if (st == PV_CONFIG || st == PV_NOPERM || st == PV_USAGE ||
+	    st == PV_IOERR || st == PV_SOFTWARE) {
+		n->setup_status = st;
+		return 1;
+	}
+	return 0;
+}
+
+static int customer_address(struct pv_notify *n, long long cust,
+			    char **addr, char **name)
+{
+	sqlite3_stmt *s = n->get_cust;
+	int found = 0;
+
+	*addr = *name = NULL;
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, cust);
+	if (sqlite3_step(s) == SQLITE_ROW && pv_col_text(s, 0)) {
+		*addr = xstrdup(pv_col_text(s, 0));
+		*name = xstrdup(pv_col_text(s, 1) ? pv_col_text(s, 1) : "");
+		found = 1;
+	}
+	sqlite3_reset(s);
+	return found;
+}
+
+static int send_mail(struct pv_notify *n, const struct pv_location *loc,
+		     const char *to, const char *to_name, const char *subject,
+		     const char *body, json_t *attach, char *reply,
+		     size_t replylen, struct pv_err *e)
+{
+	struct pv_mail m = {0};
+	struct pv_buf msg = {0};
+	char *att = NULL;
+	int st;
+
+	m.from = pv_cfg_str(n->cfg, "mail.from", NULL);
+	if (!m.from)
+		return pv_fail(e, PV_CONFIG, "mail.from is not set");
+	m.from_name = pv_cfg_str(n->cfg, "mail.from_name",
+				 loc && loc->id ? loc->name : NULL);
+	m.reply_to = pv_cfg_str(n->cfg, "mail.reply_to", NULL);
+	m.to = to;
+	m.to_name = to_name;
+	m.subject = subject;
+	m.body = body;
+	if (attach) {
+		att = json_dumps(attach, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+				 JSON_ENCODE_ANY);
+		m.attach_name = "export.json";
+		m.attach_type = "application/json";
+		m.attach_data = att;
+		m.attach_len = strlen(att);
+	}
+	st = pv_mail_render(&m, n->now, &msg, NULL, e);
+	free(att);
+	if (st) {
+		pv_buf_free(&msg);
+		return st;
+	}
+	if (n->o.dry_run) {
+		snprintf(reply, replylen, "%zu bytes not sent (dry run)",
+			 msg.len);
+		pv_buf_free(&msg);
+		return PV_OK;
+	}
+	if (!n->tr) {
+		st = pv_transport_open(n->cfg, n->o.transport, &n->tr, e);
+		if (st) {
+			pv_buf_free(&msg);
+			return st;
+		}
+	}
+	st = pv_transport_send(n->tr, m.from, to, msg.s, msg.len, reply,
+			       replylen, e);
+	pv_buf_free(&msg);
+	return st;
+}
+
+static struct bucket *bucket_of(struct pv_notify *n, long long loc)
+{
+	size_t i;
+
+	for (i = 0; i < n->nb; i++)
+		if (n->buckets[i].loc == loc)
+			return &n->buckets[i];
+	n->buckets = xrealloc(n->buckets, (n->nb + 1) * sizeof *n->buckets);
+	memset(&n->buckets[n->nb], 0, sizeof *n->buckets);
+	n->buckets[n->nb].loc = loc;
+	return &n->buckets[n->nb++];
+}
+
+static int deliver_email(struct pv_notify *n, const struct event *ev,
+			 const struct pv_location *loc,
+			 const char *const *ch, int nch, struct pv_err *e)
+{
+	char reply[512] = "", *subject = NULL, *body = NULL;
+	char *caddr = NULL, *cname = NULL;
+	const char *to, *status;
+	json_t *payload = NULL;
+	int st;
+
+	if (strcmp(ev->audience, "customer") == 0 && !n->o.to) {
+		if (!customer_address(n, ev->cust, &caddr, &cname)) {
+			snprintf(reply, sizeof reply, "no e-mail address on "
+				 "file for customer %lld", ev->cust);
+			emit(n, ev, "email", "failed", reply, NULL);
+			n->nfailed++;
+			return record(n, ev, "email", "failed", reply, ch,
+				      nch, e);
+		}
+		to = caddr;
+	} else {
+		to = n->o.to ? n->o.to : loc->notify_email;
+	}
+	st = compose(n, ev, loc, &subject, &body, &payload, e);
+	if (!st)
+		st = send_mail(n, loc, to, cname && *cname ? cname : NULL,
+			       subject, body,
+			       strcmp(ev->type, "export.ready") == 0
+			       ? json_object_get(payload, "export") : NULL,
+			       reply, sizeof reply, e);
+	free(subject);
+	free(body);
+	json_decref(payload);
+	if (st && setup_error(n, st)) {
+		emit(n, ev, "email", "pending", e->msg, to);
+		free(caddr);
+		free(cname);
+		return st;
+	}
+	if (st == PV_DATAERR) {
+		snprintf(reply, sizeof reply, "%.500s", e->msg);
+		st = PV_UNAVAILABLE;
+	}
+	status = n->o.dry_run ? "dry-run" : outcome(n, ev, st, reply,
+						    sizeof reply);
+	emit(n, ev, "email", status, reply, to);
+	count(n, status);
+	free(caddr);
+	free(cname);
+	return record(n, ev, "email", status, reply, ch, nch, e);
+}
+
+static int deliver_webhook(struct pv_notify *n, const struct event *ev,
+			   const struct pv_location *loc,
+			   const char *const *ch, int nch, struct pv_err *e)
+{
+	char reply[512] = "", did[96];
+	const char *status;
+	int st = PV_OK;
+
+	if (!n->wh)
+		st = pv_webhook_open(n->cfg, &n->wh, e);
+	if (st) {
+		setup_error(n, st);
+		emit(n, ev, "webhook", "pending", e->msg, NULL);
+		return st;
+	}
+	snprintf(did, sizeof did, "%s-%lld", loc->slug, ev->id);
+	if (n->o.dry_run) {
+		snprintf(reply, sizeof reply, "not sent (dry run)");
+		st = PV_OK;
+	} else {
+		st = pv_webhook_post(n->wh, loc->notify_webhook, ev->type, did,
+				     n->now, ev->payload, strlen(ev->payload),
+				     reply, sizeof reply, e);
+		if (st == PV_CONFIG) {
+			snprintf(reply, sizeof reply, "%.500s", e->msg);
+			st = PV_UNAVAILABLE;
+		}
+	}
+	status = n->o.dry_run ? "dry-run" : outcome(n, ev, st, reply,
+						    sizeof reply);
+	emit(n, ev, "webhook", status, reply, NULL);
+	count(n, status);
+	return record(n, ev, "webhook", status, reply, ch, nch, e);
+}
+
+static int deliver(struct pv_notify *n, long long id, struct pv_err *e)
+{
+	struct event ev = {0};
+	struct pv_location loc = {0};
+	const char *ch[2];
+	char buf[16];
+	int nch = 0, st = PV_OK, i, business;
+
+	if (!load_event(n, id, &ev))
+		return PV_OK;
+	if (strcmp(ev.status, "delivered") == 0 ||
+	    strcmp(ev.status, "failed") == 0) {
+		emit(n, &ev, "none", "skipped", strcmp(ev.status,
+			"delivered") == 0 ? "already delivered"
+					  : "already failed", NULL);
+		event_free(&ev);
+		return PV_OK;
+	}
+	if (ev.loc) {
+		st = pv_location_get_id(n->db, ev.loc, &loc, e);
+		if (st) {
+			event_free(&ev);
+			return st;
+		}
+	}
+	business = strcmp(ev.audience, "business") == 0;
+	if (!business || n->o.to || loc.notify_email)
+		ch[nch++] = "email";
+	if (business && !n->o.to && loc.notify_webhook)
+		ch[nch++] = "webhook";
+	if (nch == 0) {
+		emit(n, &ev, "none", "pending", "the location has no "
+		     "notify-email or notify-webhook", NULL);
+		n->noroute++;
+		goto out;
+	}
+	for (i = 0; i < nch && !n->setup_status; i++) {
+		const char *ds = deliv_status(n, id, ch[i], buf, sizeof buf);
+
+		if (strcmp(ds, "delivered") == 0 || strcmp(ds, "failed") == 0)
+			continue;
+		if (strcmp(ch[i], "email") == 0 && business && n->o.digest) {
+			struct bucket *b = bucket_of(n, ev.loc);
+
+			add_id(&b->ids, &b->n, &b->cap, id);
+			continue;
+		}
+		if (strcmp(ch[i], "email") == 0)
+			st = deliver_email(n, &ev, &loc, ch, nch, e);
+		else
+			st = deliver_webhook(n, &ev, &loc, ch, nch, e);
+		if (st && !setup_error(n, st))
+			st = PV_OK;
+	}
+out:
+	pv_location_free(&loc);
+	event_free(&ev);
+	return n->setup_status ? n->setup_status : PV_OK;
+}
+
+static int deliver_digest(struct pv_notify *n, struct bucket *b,
+			  struct pv_err *e)
+{
+	struct pv_location loc = {0};
+	struct event *evs = xcalloc(b->n, sizeof *evs);
+	struct pv_buf all = {0};
+	char reply[512] = "", *subject = NULL, *body = NULL, cnt[32];
+	const struct pv_notify_text *t = pv_notify_text("digest");
+	const char *status;
+	size_t i;
+	int st;
+
+	st = pv_location_get_id(n->db, b->loc, &loc, e);
+	for (i = 0; !st && i < b->n; i++) {
+		char *s = NULL, *bd = NULL;
+		json_t *p = NULL;
+
+		load_event(n, b->ids[i], &evs[i]);
+		st = compose(n, &evs[i], &loc, &s, &bd, &p, e);
+		if (!st)
+			pv_buf_addf(&all, "== %s ==\n\n%s\n", s, bd);
+		free(s);
+		free(bd);
+		json_decref(p);
+	}
+	if (!st) {
+		struct event dev = {0};
+		json_t *p;
+		char *ts = NULL, *tb = NULL;
+		struct pv_buf bs = {0}, bb = {0};
+		struct tctx c = {0};
+
+		dev.type = "digest";
+		snprintf(cnt, sizeof cnt, "%zu", b->n);
+		p = json_object();
+		json_object_set_new(p, "count", json_string(cnt));
+		c.payload = p;
+		c.ev = &dev;
+		c.loc = &loc;
+		c.details = all.s;
+		st = pv_tmpl_load(n->cfg, "digest", loc.language,
+				  strcmp(loc.language, "de") == 0 ? t->de
+								  : t->en,
+				  &ts, &tb, e);
+		if (!st)
+			st = pv_tmpl_render("digest", ts, tlookup, &c, &bs, e);
+		if (!st)
+			st = pv_tmpl_render("digest", tb, tlookup, &c, &bb, e);
+		free(ts);
+		free(tb);
+		json_decref(p);
+		subject = pv_buf_detach(&bs);
+		body = pv_buf_detach(&bb);
+	}
+	if (!st)
+		st = send_mail(n, &loc, n->o.to ? n->o.to : loc.notify_email,
+			       NULL, subject, body, NULL, reply, sizeof reply,
+			       e);
+	free(subject);
+	free(body);
+	pv_buf_free(&all);
+	if (st && setup_error(n, st)) {
+		for (i = 0; i < b->n; i++)
+			if (evs[i].type)
+				emit(n, &evs[i], "email", "pending", e->msg,
+				     NULL);
+		goto out;
+	}
+	status = n->o.dry_run ? "dry-run" : outcome(n, &evs[0], st, reply,
+						    sizeof reply);
+	st = PV_OK;
+	for (i = 0; i < b->n && !st; i++) {
+		const char *ch[2] = {"email", "webhook"};
+		int nch = loc.notify_webhook && !n->o.to ? 2 : 1;
+
+		emit(n, &evs[i], "email", status, reply, NULL);
+		count(n, status);
+		st = record(n, &evs[i], "email", status, reply, ch, nch, e);
+	}
+out:
+	for (i = 0; i < b->n; i++)
+		event_free(&evs[i]);
+	free(evs);
+	pv_location_free(&loc);
+	return st;
+}
+
+int pv_notify_run(struct pv_notify *n, struct pv_err *e)
+{
+	size_t i;
+	int st = PV_OK;
+
+	if (n->pending) {
+		sqlite3_stmt *s = pv_db_prepare(n->db, "SELECT id FROM events "
+			"WHERE status IN ('pending', 'deferred') AND "
+			"(next_attempt_at IS NULL OR next_attempt_at <= ?) "
+			"ORDER BY id", e);
+
+		if (!s)
+			return e->status;
+		pv_bind_text(s, 1, n->nowbuf);
+		while (sqlite3_step(s) == SQLITE_ROW)
+			add_id(&n->ids, &n->nids, &n->capids,
+			       sqlite3_column_int64(s, 0));
+		sqlite3_finalize(s);
+	}
+	for (i = 0; i < n->nids; i++) {
+		st = deliver(n, n->ids[i], e);
+		if (st)
+			return st;
+	}
+	for (i = 0; i < n->nb && !n->setup_status; i++) {
+		st = deliver_digest(n, &n->buckets[i], e);
+		if (st)
+			return st;
+	}
+	if (n->setup_status)
+		return n->setup_status;
+	if (n->noroute)
+		return pv_fail(e, PV_CONFIG, "%d events wait: their location "
+			       "has no notify-email or notify-webhook",
+			       n->noroute);
+	if (n->nfailed)
+		return pv_fail(e, PV_UNAVAILABLE, "%d deliveries failed for "
+			       "good", n->nfailed);
+	if (n->ndeferred)
+		return pv_fail(e, PV_TEMPFAIL, "%d deliveries deferred; run "
+			       "again later", n->ndeferred);
+	return PV_OK;
+}

@@ -1,0 +1,73 @@
+"""A webhook receiver for the tests: checks the signature, records.
+
+    /usr/bin/python3 tests/httpd.py --port N --dir DIR --secret-file FILE
+
+Listens on 127.0.0.1:N; writes DIR/ready when it accepts connections.
+For each POST it checks X-Privacy-Signature (sha256= HMAC-SHA256 of
+"<X-Privacy-Timestamp>.<body>" with the secret) and appends one JSON line
+to DIR/log: {"path", "event", "delivery", "timestamp", "signature_ok",
+"status", "body"}.  The answer is 204, or 401 for a bad signature, or the
+first line of DIR/status when that file exists (e.g. "503"); a DIR/status
+holding "503 once" answers 503 one time and then removes itself.
+"""
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--secret-file", required=True)
+    a = ap.parse_args()
+    with open(a.secret_file, "rb") as f:
+        secret = f.read().rstrip(b"\r\n")
+
+    class H(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            n = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(n)
+            ts = self.headers.get("X-Privacy-Timestamp", "")
+            sig = self.headers.get("X-Privacy-Signature", "")
+            want = "sha256=" + hmac.new(secret, ts.encode() + b"." + body,
+                                        hashlib.sha256).hexdigest()
+            good = hmac.compare_digest(sig, want)
+            status = 204 if good else 401
+            sp = os.path.join(a.dir, "status")
+            if good and os.path.exists(sp):
+                with open(sp) as f:
+                    words = f.readline().split()
+                status = int(words[0])
+                if len(words) > 1 and words[1] == "once":
+                    os.unlink(sp)
+            rec = {"path": self.path,
+                   "event": self.headers.get("X-Privacy-Event"),
+                   "delivery": self.headers.get("X-Privacy-Delivery"),
+                   "timestamp": ts, "signature_ok": good, "status": status,
+                   "body": body.decode("utf-8", "replace")}
+            with open(os.path.join(a.dir, "log"), "a") as f:
+                f.write(json.dumps(rec) + "\n")
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    os.makedirs(a.dir, exist_ok=True)
+    srv = ThreadingHTTPServer(("127.0.0.1", a.port), H)
+    with open(os.path.join(a.dir, "ready"), "w") as f:
+        f.write(str(os.getpid()))
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+#!/bin/bash
+# notify: kill -9 during a drain of 500 events, then a rerun: every event
+# is delivered, and only the message in flight at the kill may come twice.
+. "$(dirname "$0")/lib.sh"
+
+export PRIVACY_NOW=2026-03-02T09:00:00Z
+privacyctl init >/dev/null
+privacyctl location add mitte --name "Salon Mitte" >/dev/null
+privacyctl settings set mitte notify-email=team@salon-mitte.example >/dev/null
+sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500)
+	INSERT INTO events (id, type, at, location_id, request_id, audience, payload)
+	SELECT i, 'request.received', '2026-03-02T08:00:00Z', 1, i, 'business',
+	'{\"id\":' || i || ',\"event\":\"request.received\",\"request_id\":' || i || '}'
+	FROM n"
+
+start_smtpd smtp
+cat >config.yaml <<EOF
+smtp:
+  url: smtp://127.0.0.1:$SMTP_PORT
+  tls: none
+mail:
+  from: datenschutz@salon.example
+EOF
+export PRIVACY_CONFIG=$SCRATCH/config.yaml
+
+nmails() { ls smtp/msg 2>/dev/null | grep -c '\.eml$'; }
+
+notify --pending >first.out 2>first.err &
+pid=$!
+i=0
+while [ "$(nmails)" -lt 120 ] && [ $i -lt 600 ] && kill -0 $pid 2>/dev/null; do
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -9 $pid
+wait $pid 2>/dev/null
+got=$(nmails)
+ok $((got >= 120 && got < 500 ? 0 : 1)) "killed in the middle of the drain ($got of 500 sent)"
+done1=$(sql "SELECT count(*) FROM events WHERE status = 'delivered'")
+ok $((done1 >= got - 1 && done1 <= got ? 0 : 1)) "the database knows all but at most the message in flight ($done1 marked)"
+is "$(sql 'PRAGMA integrity_check')" "ok" "the database is intact after kill -9"
+
+run notify --pending
+status 0 "the rerun delivers the rest"
+is "$(sql "SELECT count(*) FROM events WHERE status = 'delivered' AND scrubbed = 1")" "500" "all 500 delivered and scrubbed"
+grep -ho 'privacyctl notify, event [0-9]*' smtp/msg/*.eml | sort | uniq -c |
+	awk '{print $1}' | sort -n | uniq -c >counts
+is "$(grep -ho 'privacyctl notify, event [0-9]*' smtp/msg/*.eml | sort -u | wc -l | tr -d ' ')" "500" "every event reached the server"
+dups=$(grep -ho 'privacyctl notify, event [0-9]*' smtp/msg/*.eml | sort | uniq -d | wc -l | tr -d ' ')
+ok $((dups <= 1 ? 0 : 1)) "at most one duplicate: the message in flight ($dups)"
+is "$(awk '$2 > 2' counts)" "" "no event came three times"
+is "$(sql "SELECT count(*) FROM audit WHERE action = 'notify.deliver'")" "500" "each delivery audited once"
+
+run notify --pending
+status 0 "a third run"
+is "$(stdout)" "" "finds nothing to do"
+
+done_testing
