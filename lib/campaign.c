@@ -14,6 +14,7 @@
 #include "consent.h"
 #include "db.h"
 #include "json.h"
+#include "subject.h"
 #include "tombstone.h"
 
 struct pv_campaign {
@@ -28,6 +29,7 @@ struct pv_campaign {
 	struct pv_tomb *tomb;
 	sqlite3_stmt *st_cust, *st_latest, *st_journal, *st_ins, *st_requeue;
 	sqlite3_stmt *st_next, *st_sending, *st_result, *st_cancel;
+	int created_now;    /* created in the open transaction */
 	int pass;           /* pv_campaign_next: 0 sending, 1 the rest */
 	long long last_row;
 	char now[PV_TIME_LEN];
@@ -89,7 +91,7 @@ static int load_campaign(struct pv_campaign *c, const char *name, int kind,
 {
 	sqlite3_stmt *st;
 	long long loc = 0;
-	int rc, st2;
+	int rc;
 
 	if (location) {
 		st = pv_db_prepare(c->db, "SELECT id FROM locations WHERE "
@@ -138,18 +140,35 @@ static int load_campaign(struct pv_campaign *c, const char *name, int kind,
 			       "--kind to start it)", name);
 	c->kind = kind;
 	c->location_id = loc;
-	if (dry_run)
-		return PV_OK;
+	return PV_OK;
+}
 
-	if ((st2 = pv_db_begin(c->db, e)))
-		return st2;
+/* Create the campaign (in the caller's transaction): on its first queued
+ * message, so that a run that queues nothing leaves no trace. */
+static int create_campaign(struct pv_campaign *c, struct pv_err *e)
+{
+	const char *location = NULL;
+	sqlite3_stmt *st;
+	long long loc = c->location_id;
+	int rc, st2;
+
+	if (loc) {
+		st = pv_db_prepare(c->db, "SELECT slug FROM locations WHERE "
+				   "id = ?1", e);
+		if (!st)
+			return e->status;
+		sqlite3_bind_int64(st, 1, loc);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			location = xstrdup(pv_col_text(st, 0));
+		sqlite3_finalize(st);
+	}
 	st = pv_db_prepare(c->db, "INSERT INTO campaigns (name, kind, "
 			   "location_id, created_at) VALUES (?1, ?2, ?3, ?4)",
 			   e);
 	if (!st)
 		goto fail;
-	pv_bind_text(st, 1, name);
-	pv_bind_text(st, 2, pv_campaign_kind_name(kind));
+	pv_bind_text(st, 1, c->name);
+	pv_bind_text(st, 2, pv_campaign_kind_name(c->kind));
 	if (loc)
 		sqlite3_bind_int64(st, 3, loc);
 	pv_bind_text(st, 4, c->now);
@@ -160,10 +179,11 @@ static int load_campaign(struct pv_campaign *c, const char *name, int kind,
 		goto fail;
 	}
 	c->id = sqlite3_last_insert_rowid(c->db);
+	c->created_now = 1;
 	{
 		char obj[64];
 		char *detail = pv_jsonf("{s:s, s:s?}", "kind",
-					pv_campaign_kind_name(kind),
+					pv_campaign_kind_name(c->kind),
 					"location", location);
 
 		snprintf(obj, sizeof obj, "campaign:%lld", c->id);
@@ -172,11 +192,10 @@ static int load_campaign(struct pv_campaign *c, const char *name, int kind,
 		if (st2)
 			goto fail;
 	}
-	if (pv_db_commit(c->db, e))
-		goto fail;
+	free((char *)location);
 	return PV_OK;
 fail:
-	pv_db_rollback(c->db);
+	free((char *)location);
 	return e->status ? e->status : PV_SOFTWARE;
 }
 
@@ -459,8 +478,10 @@ int pv_campaign_queue(struct pv_campaign *c, const struct pv_elig *v,
 	int rc;
 
 	*queued = 0;
-	if (v->reason || !c->id || !c->have_key)
+	if (v->reason || !c->have_key)
 		return PV_OK;
+	if (!c->id && (rc = create_campaign(c, e)))
+		return rc;
 	if (*v->journal && strcmp(v->journal, "cancelled") != 0)
 		return PV_OK;
 	if (*v->journal) {
@@ -963,4 +984,153 @@ fail:
 	sqlite3_finalize(latest);
 	pv_db_rollback(db);
 	return e->status ? e->status : PV_SOFTWARE;
+}
+
+/* ---- the audience phase ----------------------------------------------- */
+
+struct enq {
+	struct pv_campaign *c;
+	const char *domain;
+	int dry_run;
+	struct pv_writer *w;
+	struct pv_campaign_counts *n;
+	struct pv_err *e;
+	const char *input; /* "file:line" of a record, or NULL */
+};
+
+static int enq_one(void *arg, const struct pv_elig *v)
+{
+	struct enq *q = arg;
+	int queued, st;
+
+	if (q->dry_run) {
+		pv_w_begin(q->w);
+		pv_w_int(q->w, "customer_id", v->customer_id);
+		pv_w_str(q->w, "campaign", q->c->name);
+		pv_w_bool(q->w, "eligible", v->reason == NULL);
+		pv_w_str(q->w, "reason", v->reason);
+		pv_w_str(q->w, "purposes", *v->purposes ? v->purposes : NULL);
+		pv_w_str(q->w, "journal", *v->journal ? v->journal : NULL);
+		pv_w_end(q->w);
+		if (v->reason)
+			q->n->skipped++;
+		else
+			q->n->queued++;
+		return 0;
+	}
+	if (v->reason) {
+		pv_w_begin(q->w);
+		pv_w_int(q->w, "customer_id", v->customer_id);
+		pv_w_str(q->w, "campaign", q->c->name);
+		pv_w_str(q->w, "status", "skipped");
+		pv_w_str(q->w, "reason", v->reason);
+		pv_w_end(q->w);
+		q->n->skipped++;
+		return 0;
+	}
+	if ((st = pv_campaign_queue(q->c, v, q->domain, &queued, q->e)))
+		return st;
+	if (queued)
+		q->n->queued++;
+	else
+		q->n->pending++;
+	return 0;
+}
+
+static int enq_records(struct enq *q, struct pv_input *in)
+{
+	struct pv_rec r = {0};
+	struct pv_subject s;
+	struct pv_elig v;
+	int rc, st = PV_OK;
+
+	while ((rc = pv_input_next(in, &r, q->e)) == 1) {
+		st = pv_subject_from_rec(q->c->db, &r, &s, q->e);
+		if (st == PV_NOINPUT) {
+			struct pv_err e2 = {0};
+			int er = pv_campaign_erased(q->c,
+						    pv_rec_val(&r, "location"),
+						    pv_rec_val(&r, "external_id"),
+						    pv_rec_val(&r, "email"), &e2);
+
+			if (er < 0) {
+				*q->e = e2;
+				st = e2.status;
+				break;
+			}
+			if (!er)
+				break;
+			pv_w_begin(q->w);
+			pv_w_null(q->w, "customer_id");
+			pv_w_str(q->w, "campaign", q->c->name);
+			if (q->dry_run) {
+				pv_w_bool(q->w, "eligible", 0);
+				pv_w_str(q->w, "reason", "erased");
+			} else {
+				pv_w_str(q->w, "status", "skipped");
+				pv_w_str(q->w, "reason", "erased");
+			}
+			{
+				char pos[300];
+
+				snprintf(pos, sizeof pos, "%s:%ld", r.file,
+					 r.line);
+				pv_w_str(q->w, "input", pos);
+			}
+			pv_w_end(q->w);
+			q->n->skipped++;
+			st = PV_OK;
+			continue;
+		}
+		if (st)
+			break;
+		if ((st = pv_campaign_check(q->c, s.customer_id, &v, q->e)) ||
+		    (st = enq_one(q, &v)))
+			break;
+	}
+	if (rc < 0)
+		st = q->e->status;
+	pv_rec_free(&r);
+	return st;
+}
+
+int pv_campaign_enqueue(struct pv_campaign *c, struct pv_input *in,
+			const char *domain, int dry_run, struct pv_writer *w,
+			struct pv_campaign_counts *n, struct pv_err *e)
+{
+	struct enq q = {c, domain, dry_run, w, n, e, NULL};
+	int st;
+
+	if (!dry_run && !c->have_key)
+		return pv_fail(e, PV_SOFTWARE, "campaign opened without key");
+	if ((st = pv_db_begin(c->db, e)))
+		return st;
+	if (in)
+		st = enq_records(&q, in);
+	else
+		st = pv_campaign_audience(c, enq_one, &q, e);
+	if (st || dry_run)
+		goto undo;
+	if (n->queued) {
+		char obj[64];
+		char *detail = pv_jsonf("{s:I, s:I}", "queued",
+					(json_int_t)n->queued, "skipped",
+					(json_int_t)n->skipped);
+
+		snprintf(obj, sizeof obj, "campaign:%lld", c->id);
+		st = pv_audit(c->db, "campaign.queue", obj, detail, e);
+		free(detail);
+		if (st)
+			goto undo;
+	}
+	if ((st = pv_db_commit(c->db, e)))
+		goto undo;
+	c->created_now = 0;
+	return PV_OK;
+undo:
+	pv_db_rollback(c->db);
+	if (c->created_now)
+		c->id = 0; /* created in the transaction just undone */
+	c->created_now = 0;
+	return st;
 }

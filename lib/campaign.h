@@ -37,6 +37,7 @@
 #include <sqlite3.h>
 #include <time.h>
 
+#include "rec.h"
 #include "token.h"
 #include "util.h"
 
@@ -104,6 +105,26 @@ int pv_campaign_erased(struct pv_campaign *c, const char *location,
  */
 int pv_campaign_queue(struct pv_campaign *c, const struct pv_elig *v,
 		      const char *domain, int *queued, struct pv_err *e);
+
+struct pv_campaign_counts {
+	long long queued, pending, skipped; /* enqueue */
+	long long sent, deferred, failed, cancelled; /* sending */
+};
+
+/*
+ * The audience phase of a run, in one transaction: each customer named by
+ * the records of in (NULL: the default audience) is judged; the eligible
+ * are queued (with Message-IDs of domain), each skip is written to w as
+ * {customer_id, campaign, status "skipped", reason}.  With dry_run nothing
+ * is written to the database and every verdict goes to w as
+ * {customer_id, campaign, eligible, reason, purposes, journal}.  A bad
+ * record (PV_DATAERR, or PV_NOINPUT for a customer that does not exist and
+ * was not erased) stops the phase and rolls everything back.  A record
+ * naming an erased customer is a skip "erased" with its input position.
+ */
+int pv_campaign_enqueue(struct pv_campaign *c, struct pv_input *in,
+			const char *domain, int dry_run, struct pv_writer *w,
+			struct pv_campaign_counts *n, struct pv_err *e);
 
 /* A message to send, with what its text needs (owned by the campaign,
  * valid until the next call). */
