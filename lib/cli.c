@@ -323,10 +323,12 @@ int pv_main(const struct pv_prog *p, int argc, char **argv)
 		const char *a = argv[i];
 
 		if (strcmp(a, "--dump-options") == 0) {
+			free(used);
 			dump_options(p);
 			return check_stdout(PV_OK, &ctx.err);
 		}
 		if (strcmp(a, "--version") == 0) {
+			free(used);
 			printf("%s %s\n", p->name, PV_VERSION);
 			return check_stdout(PV_OK, &ctx.err);
 		}

@@ -1,0 +1,50 @@
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "progress.h"
+#include "util.h"
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void pv_progress_start(struct pv_progress *p, const char *what,
+		       long long total)
+{
+	p->what = what;
+	p->done = 0;
+	p->total = total;
+	p->on = !pv_quiet && isatty(2);
+	p->last = p->on ? mono() : 0;
+}
+
+void pv_progress_add(struct pv_progress *p, long long n)
+{
+	double now;
+
+	p->done += n;
+	/* Look at the clock only every 1024 records. */
+	if (!p->on || (p->done & 1023) >= n)
+		return;
+	now = mono();
+	if (now - p->last < 0.2)
+		return;
+	p->last = now;
+	if (p->total > 0)
+		fprintf(stderr, "\r%s: %lld/%lld %s (%lld%%)", pv_progname,
+			p->done, p->total, p->what, p->done * 100 / p->total);
+	else
+		fprintf(stderr, "\r%s: %lld %s", pv_progname, p->done, p->what);
+}
+
+void pv_progress_end(struct pv_progress *p)
+{
+	if (p->on)
+		fprintf(stderr, "\r\033[K");
+	p->on = 0;
+}
