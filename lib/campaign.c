@@ -58,6 +58,11 @@ long long pv_campaign_id(const struct pv_campaign *c)
 	return c->id;
 }
 
+const char *pv_campaign_name(const struct pv_campaign *c)
+{
+	return c->name;
+}
+
 int pv_campaign_kind(const struct pv_campaign *c)
 {
 	return c->kind;

@@ -64,6 +64,7 @@ int pv_campaign_open(sqlite3 *db, const char *db_path, const char *name,
 void pv_campaign_close(struct pv_campaign *c);
 long long pv_campaign_id(const struct pv_campaign *c); /* 0 when dry new */
 int pv_campaign_kind(const struct pv_campaign *c);
+const char *pv_campaign_name(const struct pv_campaign *c);
 
 /* The verdict on one customer. */
 struct pv_elig {

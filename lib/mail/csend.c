@@ -274,7 +274,7 @@ static void write_rec(struct pv_csend *s, const struct pv_cmsg *m,
 
 	pv_w_begin(w);
 	pv_w_int(w, "customer_id", m->customer_id);
-	pv_w_str(w, "campaign", NULL);
+	pv_w_str(w, "campaign", pv_campaign_name(s->c));
 	pv_w_str(w, "status", status);
 	if (reason)
 		pv_w_str(w, "reason", reason);
@@ -346,7 +346,8 @@ static int next_job(struct pv_csend *s, struct job *j)
 			pv_time_parse(m.expires_at, &exp);
 		vars_init(&vars, s, &m);
 		pv_time_fmt(exp, buf);
-		snprintf(vars.expires, 11, "%s", buf);
+		memcpy(vars.expires, buf, 10);
+		vars.expires[10] = '\0';
 	}
 	if (pv_tmpl_render("subject", t->subject, lookup, &vars, &subj, e) ||
 	    pv_tmpl_render("body", t->body, lookup, &vars, &body, e)) {
@@ -409,7 +410,7 @@ static void finish_job(struct pv_csend *s, struct job *j, int st,
 	const char *status;
 	long retry = 0;
 	struct pv_cmsg m = j->m;
-	char why[300];
+	char why[sizeof se->msg];
 
 	/* Journal and output show the Message-ID without brackets. */
 	m.message_id = j->mid + 1;
