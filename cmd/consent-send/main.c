@@ -14,6 +14,8 @@
 #include "campaign.h"
 #include "cli.h"
 #include "mail/csend.h"
+#include <jansson.h>
+
 #include "json.h"
 
 static int parse_num(const char *s, long long lo, long long hi,
