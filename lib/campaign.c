@@ -250,7 +250,7 @@ static int prepare_all(struct pv_campaign *c, struct pv_err *e)
 	    !(c->st_sending = pv_db_prepare(db,
 		"UPDATE campaign_messages SET status = 'sending',"
 		" attempts = attempts + 1, text_hash = ?2,"
-		" token_expires_at = coalesce(token_expires_at, ?3)"
+		" token_expires_at = max(coalesce(token_expires_at, ?3), ?3)"
 		" WHERE id = ?1 RETURNING token_expires_at", e)) ||
 	    !(c->st_result = pv_db_prepare(db,
 		"UPDATE campaign_messages SET status = ?2, last_reply = ?3,"
@@ -900,7 +900,7 @@ int pv_consent_expire(sqlite3 *db, int dry_run,
 		" JOIN campaigns g ON g.id = m.campaign_id"
 		" JOIN customers c ON c.id = m.customer_id"
 		" WHERE m.answer IS NULL AND m.token_expires_at <= ?1"
-		" AND m.status IN ('sending', 'sent') ORDER BY m.id", e);
+		" AND m.status <> 'cancelled' ORDER BY m.id", e);
 	up = pv_db_prepare(db, "UPDATE campaign_messages SET answer ="
 			   " 'expired', answered_at = ?2 WHERE id = ?1", e);
 	latest = pv_db_prepare(db, "SELECT k.event = 'granted' AND NOT "

@@ -157,8 +157,7 @@ int pv_campaign_cancel(struct pv_campaign *c, const struct pv_cmsg *m,
 
 /*
  * Mark m 'sending' and commit, before the message goes to the transport:
- * the token's expiry is set now (token_days from now) unless it was set
- * by an earlier attempt; text_hash is the SHA-256 of the text that goes
+ * the token expires token_days after the latest attempt; text_hash is the SHA-256 of the text that goes
  * out.  m->expires_at is updated.
  */
 int pv_campaign_sending(struct pv_campaign *c, struct pv_cmsg *m,
@@ -202,7 +201,9 @@ int pv_consent_answer(sqlite3 *db, const char *token, int confirm,
 		      struct pv_err *e);
 
 /*
- * Expire the requests whose tokens ran out unanswered: each gets an
+ * Expire the requests whose tokens ran out unanswered (whatever became of
+ * the mail: sent, deferred or refused; expiring a consent only ever stops
+ * marketing, so it is the safe side): each gets an
  * 'expired' ledger event per purpose asked (unless the purpose was
  * answered otherwise since), so those opt-ins stop counting as active.
  * fn is called per expired request (before commit; dry_run: nothing is
