@@ -47,10 +47,7 @@ MAILLIB   = lib/mail/libpvmail.a
 CORE_BINS = privacyctl dsar-export dsar-erase
 MAIL_BINS = consent-send notify
 have_cmd  = $(if $(wildcard cmd/$(1)/*.c),bin/$(1))
-# TEMPORARY (consent-send branch): the mail binaries wait for the mail
-# layer of lib/mail/ (issue 7); remove once it is merged.
-MAIL_READY = $(filter-out lib/mail/csend%,$(MAIL_SRCS))
-BINS      = $(foreach b,$(CORE_BINS) $(if $(MAIL_READY),$(MAIL_BINS)),$(call have_cmd,$(b)))
+BINS      = $(foreach b,$(CORE_BINS) $(MAIL_BINS),$(call have_cmd,$(b)))
 
 UNIT_SRCS = $(wildcard tests/unit/t-*.c)
 UNIT_BINS = $(UNIT_SRCS:.c=)

@@ -677,6 +677,25 @@ int pv_campaign_result(struct pv_campaign *c, const struct pv_cmsg *m,
 	return step_commit(c, st, e);
 }
 
+int pv_campaign_deferred(struct pv_campaign *c, long long *n,
+			 struct pv_err *e)
+{
+	sqlite3_stmt *st = pv_db_prepare(c->db, "SELECT count(*) FROM"
+					 " campaign_messages WHERE campaign_id"
+					 " = ?1 AND status = 'deferred'", e);
+	int rc;
+
+	if (!st)
+		return e->status;
+	sqlite3_bind_int64(st, 1, c->id);
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return pv_db_fail(c->db, e, "campaign_messages");
+	return PV_OK;
+}
+
 int pv_campaign_audit_run(struct pv_campaign *c, const char *counts_json,
 			  struct pv_err *e)
 {

@@ -171,6 +171,10 @@ int pv_campaign_result(struct pv_campaign *c, const struct pv_cmsg *m,
 		       const char *status, const char *reply, long retry_secs,
 		       struct pv_err *e);
 
+/* How many of the campaign's messages wait as 'deferred'. */
+int pv_campaign_deferred(struct pv_campaign *c, long long *n,
+			 struct pv_err *e);
+
 /* Audit a run's counts (JSON object text) in its own transaction. */
 int pv_campaign_audit_run(struct pv_campaign *c, const char *counts_json,
 			  struct pv_err *e);

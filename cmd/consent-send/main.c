@@ -113,12 +113,14 @@ static int run(struct pv_ctx *c)
 	free(counts);
 	if (st)
 		goto out;
+	if ((st = pv_campaign_deferred(camp, &v, &c->err)))
+		goto out;
 	if (n.failed)
 		st = pv_fail(&c->err, PV_UNAVAILABLE, "%lld message(s) refused "
-			     "for good, %lld deferred", n.failed, n.deferred);
-	else if (n.deferred)
+			     "for good, %lld deferred", n.failed, v);
+	else if (v)
 		st = pv_fail(&c->err, PV_TEMPFAIL, "%lld message(s) deferred: "
-			     "run again later", n.deferred);
+			     "run again later", v);
 out:
 	if (in)
 		pv_input_close(in);
