@@ -305,8 +305,8 @@ static int next_job(struct pv_csend *s, struct job *j)
 	struct pv_err *e = &s->err;
 	char hash[65];
 	struct pv_mail mail;
-	char *msgid = NULL;
-	int r;
+	char *msgid = NULL, *toname = NULL;
+	int r, st;
 
 	for (;;) {
 		r = pv_campaign_next(s->c, &m, e);
@@ -358,16 +358,24 @@ static int next_job(struct pv_csend *s, struct job *j)
 	pv_sha256_hex(body.s, body.len, hash);
 
 	j->to = xstrdup(m.email);
+	if (m.first_name || m.last_name)
+		toname = xasprintf("%s%s%s", m.first_name ? m.first_name : "",
+				   m.first_name && m.last_name ? " " : "",
+				   m.last_name ? m.last_name : "");
 	j->mid = xasprintf("<%s>", m.message_id);
 	memset(&mail, 0, sizeof mail);
 	mail.from = s->k->from;
 	mail.from_name = s->k->from_name;
 	mail.to = j->to;
+	mail.to_name = toname;
 	mail.subject = subj.s;
 	mail.body = body.s;
 	mail.message_id = j->mid;
 	pv_buf_reset(&j->msg);
-	if (pv_mail_render(&mail, pv_now(), &j->msg, &msgid, e))
+	st = pv_mail_render(&mail, pv_now(), &j->msg, &msgid, e);
+	free(toname);
+	toname = NULL;
+	if (st)
 		goto fail;
 	free(msgid);
 	if (pv_campaign_sending(s->c, &m, hash, (long)s->k->token_days, e))
