@@ -15,6 +15,8 @@ _privacyctl() {
 	--timezone) return ;;
 	--holidays) return ;;
 	--since) return ;;
+	--ip) return ;;
+	--user-agent) return ;;
 	--config|-c) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--db) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--format|-f) COMPREPLY=($(compgen -W "ndjson json csv" -- "$cur")); return ;;
@@ -30,6 +32,9 @@ _privacyctl() {
 	"settings set") opts=" --dry-run -n" ;;
 	"audit list") opts=" --since" ;;
 	"audit verify") opts="" ;;
+	"consent confirm") opts=" --ip --user-agent" ;;
+	"consent decline") opts="" ;;
+	"consent expire") opts=" --dry-run -n" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version" -- "$cur"))
@@ -45,5 +50,5 @@ _privacyctl() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify"
+_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|consent confirm|consent decline|consent expire"
 complete -F _privacyctl privacyctl

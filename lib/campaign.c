@@ -654,6 +654,7 @@ int pv_campaign_sending(struct pv_campaign *c, struct pv_cmsg *m,
 		pv_db_rollback(c->db);
 		return s;
 	}
+	m->attempts++;
 	return PV_OK;
 }
 

@@ -158,7 +158,7 @@ int pv_campaign_cancel(struct pv_campaign *c, const struct pv_cmsg *m,
 /*
  * Mark m 'sending' and commit, before the message goes to the transport:
  * the token expires token_days after the latest attempt; text_hash is the SHA-256 of the text that goes
- * out.  m->expires_at is updated.
+ * out.  m->expires_at and m->attempts are updated.
  */
 int pv_campaign_sending(struct pv_campaign *c, struct pv_cmsg *m,
 			const char *text_hash, long token_days,
