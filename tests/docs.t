@@ -9,7 +9,11 @@ for bin in "$TOP"/bin/*; do
 	[ -f "$man" ]; ok $? "$name has a man page"
 	"$bin" --dump-options >"$SCRATCH/$name.dump"
 	missing_man="" missing_help="" missing_bash="" missing_zsh=""
+	# read collapses empty tab-separated fields (the "" command of a
+	# one-command binary): mark them first
+	sed 's/\t\t/\t-\t/g' "$SCRATCH/$name.dump" >"$SCRATCH/$name.fields"
 	while IFS=$'\t' read -r kind cmd opt key arg; do
+		[ "$cmd" = - ] && cmd=""
 		case $kind in
 		command)
 			# a command is documented as ".It Cm noun verb"
@@ -33,7 +37,7 @@ for bin in "$TOP"/bin/*; do
 		esac
 		grep -q -- "$opt\b" "$TOP/completions/$name.bash" || missing_bash="$missing_bash $opt"
 		grep -q -- "$opt\b" "$TOP/completions/_$name" || missing_zsh="$missing_zsh $opt"
-	done <"$SCRATCH/$name.dump"
+	done <"$SCRATCH/$name.fields"
 	is "$missing_man" "" "$name: every command and option is in its man page"
 	is "$missing_help" "" "$name: every option is in --help"
 	is "$missing_bash" "" "$name: every command and option is in the bash completion"
