@@ -283,6 +283,14 @@ int pv_campaign_open(sqlite3 *db, const char *db_path, const char *name,
 		goto fail;
 	if ((st = load_campaign(c, name, kind, location, dry_run, e)))
 		goto fail;
+	/* Two commits per message ('sending', then the outcome): in WAL mode
+	 * NORMAL keeps every commit across a crash or kill of the process
+	 * and only skips the fsync, which a power failure can undo; then the
+	 * last messages are sent again, with their Message-IDs and tokens
+	 * (see consent-send(1)).  An fsync per commit would cap a run at
+	 * the disk's flush rate. */
+	if (!dry_run && (st = pv_db_exec(db, "PRAGMA synchronous = NORMAL", e)))
+		goto fail;
 	st = pv_token_key_open(db_path, !dry_run, &c->key, e);
 	if (st == PV_NOINPUT && dry_run)
 		st = PV_OK;

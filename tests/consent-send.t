@@ -341,6 +341,24 @@ is "$(grep -c '"status":"sent"' "$out")" "19" "the 19 unconfirmed get a new requ
 is "$(ls "$SCRATCH/maildir/new" | wc -l)" "19" "19 files"
 like "$(grep '"status":"sent"' "$out" | jget reply | sed -n 1p)" "^stored new/" "the reply names the file"
 
+# ---- no server at all: stop early, keep the rest queued ---------------------
+privacyctl location add sued --name "Salon Sued" >/dev/null
+sql "INSERT INTO customers (id, location_id, external_id, email, created_at, updated_at)
+ SELECT 400 + n, l.id, 's' || n, 's' || n || '@example.org', 'x', 'x'
+ FROM (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 8) SELECT n FROM r), locations l WHERE l.slug = 'sued';
+ INSERT INTO consents (customer_id, purpose, event, at, source, recorded_at)
+ SELECT id, 'marketing-email', 'granted', '2016-01-01', 'import', 'x' FROM customers WHERE id > 400;"
+DEAD=$(free_port)
+sed "s/127.0.0.1:$PORT/127.0.0.1:$DEAD/" "$SCRATCH/config.yaml" >"$SCRATCH/dead.yaml"
+run consent-send -c "$SCRATCH/dead.yaml" --campaign sued-1 --kind repermission --location sued
+status 75 "no SMTP server: 75"
+like "$(stderr)" "no answer from the SMTP server" "says so"
+is "$(sql "SELECT status || '=' || count(*) FROM campaign_messages m JOIN campaigns g ON g.id = m.campaign_id WHERE g.name = 'sued-1' GROUP BY status ORDER BY status" | tr '\n' ' ')" \
+	"deferred=3 queued=5 " "stopped after three tries; the rest stays queued"
+PRIVACY_NOW=2026-02-01T10:00:00Z run consent-send --campaign sued-1
+status 0 "with the server back, a rerun sends all eight"
+is "$(grep -c '"status":"sent"' "$out")" "8" "eight sent"
+
 run privacyctl audit verify
 status 0 "the audit chain is intact"
 done_testing

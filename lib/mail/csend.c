@@ -29,6 +29,7 @@ struct pv_csend {
 	struct pv_writer *w;
 	struct pv_campaign_counts *n;
 	int stop, status;
+	int no_server; /* consecutive sends without any SMTP reply */
 	struct pv_err err;
 	struct tmpl tmpl[4];
 	int ntmpl;
@@ -461,6 +462,19 @@ static void finish_job(struct pv_csend *s, struct job *j, int st,
 		return;
 	}
 	write_rec(s, &m, status, NULL, reply, j->resent);
+	/* No SMTP reply at all (connection refused, timeout) several times
+	 * in a row: the server is away; stop instead of burning an attempt
+	 * of every message in the journal.  The rest waits for a rerun. */
+	if (st == PV_TEMPFAIL && !(reply[0] >= '2' && reply[0] <= '5')) {
+		if (++s->no_server >= 3) {
+			s->stop = 1;
+			s->status = pv_fail(&s->err, PV_TEMPFAIL, "no answer "
+					    "from the SMTP "
+				"server (%s): stopped, run again later", reply);
+		}
+	} else {
+		s->no_server = 0;
+	}
 	if (strcmp(status, "sent") == 0)
 		s->n->sent++;
 	else if (strcmp(status, "deferred") == 0)
