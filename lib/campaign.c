@@ -1,4 +1,3 @@
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -726,14 +725,6 @@ int pv_campaign_audit_run(struct pv_campaign *c, const char *counts_json,
 
 /* ---- answers ---------------------------------------------------------- */
 
-static int ip_valid(const char *s)
-{
-	unsigned char buf[16];
-
-	return inet_pton(AF_INET, s, buf) == 1 ||
-	       inet_pton(AF_INET6, s, buf) == 1;
-}
-
 static int ua_valid(const char *s)
 {
 	size_t n = strlen(s);
@@ -746,44 +737,30 @@ static int ua_valid(const char *s)
 	return 1;
 }
 
-/* Write one ledger event per purpose of a comma-separated list. */
+/* One ledger event per purpose of a comma-separated list (consent.h
+ * checks and audits each). */
 static int ledger_add(sqlite3 *db, long long customer_id,
 		      const char *purposes, const char *event,
 		      const char *source, const char *at, const char *ip,
 		      const char *ua, const char *text_hash,
 		      const char *campaign, struct pv_err *e)
 {
-	sqlite3_stmt *st = pv_db_prepare(db,
-		"INSERT INTO consents (customer_id, purpose, event, at, source,"
-		" evidence_ip, evidence_user_agent, text_version, campaign,"
-		" recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?4)",
-		e);
 	const char *p = purposes;
-	int rc = SQLITE_DONE;
+	char purpose[32];
+	int st;
 
-	if (!st)
-		return e->status;
-	while (*p && rc == SQLITE_DONE) {
+	while (*p) {
 		size_t n = strcspn(p, ",");
+		struct pv_consent_event ev = {purpose, event, at, source,
+					      ip, ua, text_hash, campaign};
 
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, customer_id);
-		sqlite3_bind_text(st, 2, p, (int)n, SQLITE_TRANSIENT);
-		pv_bind_text(st, 3, event);
-		pv_bind_text(st, 4, at);
-		pv_bind_text(st, 5, source);
-		pv_bind_text(st, 6, ip);
-		pv_bind_text(st, 7, ua);
-		pv_bind_text(st, 8, text_hash);
-		pv_bind_text(st, 9, campaign);
-		rc = sqlite3_step(st);
+		snprintf(purpose, sizeof purpose, "%.*s", (int)n, p);
+		if ((st = pv_consent_append(db, customer_id, &ev, e)))
+			return st;
 		p += n;
 		if (*p == ',')
 			p++;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return pv_db_fail(db, e, "consents");
 	return PV_OK;
 }
 
@@ -802,7 +779,7 @@ int pv_consent_answer(sqlite3 *db, const char *token, int confirm,
 	if (!pv_token_wellformed(token))
 		return pv_fail(e, PV_DATAERR, "malformed token: a token is %d "
 			       "characters of A-Z a-z 0-9 - _", PV_TOKEN_LEN);
-	if (ip && !ip_valid(ip))
+	if (ip && !pv_ip_valid(ip))
 		return pv_fail(e, PV_USAGE, "--ip: not an IPv4 or IPv6 address");
 	if (ua && !ua_valid(ua))
 		return pv_fail(e, PV_USAGE, "--user-agent: must be 1 to 512 "
@@ -869,7 +846,7 @@ int pv_consent_answer(sqlite3 *db, const char *token, int confirm,
 	}
 	if ((s = ledger_add(db, a->customer_id, a->purposes, event,
 			    strcmp(a->kind, "double-opt-in") == 0 ?
-			    "double opt-in" : "re-permission", now, ip, ua,
+			    "double-opt-in" : "re-permission", now, ip, ua,
 			    *text_hash ? text_hash : NULL, a->campaign, e)))
 		goto fail;
 	st = pv_db_prepare(db, "UPDATE campaign_messages SET answer = ?2,"
@@ -974,7 +951,7 @@ int pv_consent_expire(sqlite3 *db, int dry_run,
 		if (!dry_run && *a.purposes &&
 		    (s = ledger_add(db, a.customer_id, a.purposes, "expired",
 				    strcmp(a.kind, "double-opt-in") == 0 ?
-				    "double opt-in" : "re-permission", now,
+				    "double-opt-in" : "re-permission", now,
 				    NULL, NULL, pv_col_text(st, 5), a.campaign,
 				    e)))
 			goto fail;

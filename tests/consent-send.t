@@ -332,7 +332,7 @@ is "$(sql "SELECT count(*) FROM campaign_messages m JOIN campaigns g ON g.id = m
 t270=$(token_of kunde270@example.org)
 run privacyctl consent confirm "$t270" --ip 2001:db8::1
 status 0 "a double opt-in confirmation"
-is "$(sql "SELECT event || ' ' || source FROM consents WHERE customer_id = 270 ORDER BY id DESC LIMIT 1")" "confirmed double opt-in" "recorded as double opt-in"
+is "$(sql "SELECT event || ' ' || source FROM consents WHERE customer_id = 270 ORDER BY id DESC LIMIT 1")" "confirmed double-opt-in" "recorded as double opt-in"
 
 # ---- the dir: transport and parallel connections ---------------------------
 run consent-send --campaign doi-2 --kind double-opt-in --transport "dir:$SCRATCH/maildir" --connections 3
