@@ -4,19 +4,15 @@ say "Consent: re-permission for opt-ins from before 25 May 2018"
 privacyctl init >/dev/null
 privacyctl location show demo-konsens >/dev/null 2>&1 ||
 	privacyctl location add demo-konsens --name "Salon Konsens" >/dev/null
-# Four customers with marketing opt-ins from 2016/2017 and no proof.
-# (Straight into the database here, so that this step stands on its own;
-# 'privacyctl customer import' does this for real data.)
-sqlite3 "$PRIVACY_DB" "
-INSERT INTO customers (location_id, external_id, first_name, last_name,
-  email, created_at, updated_at)
-SELECT l.id, 'demo-' || n, 'Kundin', 'Nr. ' || n,
-  'kundin' || n || '@example.org', '2016-01-01', '2016-01-01'
-FROM locations l, (SELECT 1 AS n UNION SELECT 2 UNION SELECT 3 UNION SELECT 4)
-WHERE l.slug = 'demo-konsens';
-INSERT INTO consents (customer_id, purpose, event, at, source, recorded_at)
-SELECT c.id, 'marketing-email', 'granted', '2016-06-01', 'import',
-  '2016-06-01' FROM customers c WHERE c.external_id LIKE 'demo-%';"
+note "Four customers whose e-mail opt-ins date from 2016, without proof:"
+cat >"$DEMO/konsens.csv" <<'CSV'
+external_id,first_name,last_name,email,marketing_email,marketing_opt_in_at
+K-1,Anna,Becker,anna.becker@example.org,yes,2016-06-01
+K-2,Jonas,Wolf,jonas.wolf@example.org,yes,2016-09-12
+K-3,Lea,Krause,lea.krause@example.org,yes,2017-02-03
+K-4,Emre,Yilmaz,emre.yilmaz@example.org,yes,2017-11-20
+CSV
+step privacyctl customer import --location demo-konsens "$DEMO/konsens.csv"
 cat >"$DEMO/consent.yaml" <<'YAML'
 controller:
   name: Salon Konsens GmbH
