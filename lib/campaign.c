@@ -778,7 +778,8 @@ int pv_consent_answer(sqlite3 *db, const char *token, int confirm,
 	memset(a, 0, sizeof *a);
 	if (!pv_token_wellformed(token))
 		return pv_fail(e, PV_DATAERR, "malformed token: a token is %d "
-			       "characters of A-Z a-z 0-9 - _", PV_TOKEN_LEN);
+			       "characters of A-Z a-z 0-9 - _ (~ first)",
+			       PV_TOKEN_LEN);
 	if (ip && !pv_ip_valid(ip))
 		return pv_fail(e, PV_USAGE, "--ip: not an IPv4 or IPv6 address");
 	if (ua && !ua_valid(ua))

@@ -103,6 +103,10 @@ void pv_token_derive(const struct pv_token_key *key, const char *message_id,
 	crypto_auth_hmacsha256_final(&s, mac);
 	sodium_bin2base64(out, PV_TOKEN_LEN + 1, mac, sizeof mac,
 			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	/* A leading '-' would read as an option on a command line: '~'
+	 * (also URL-safe, never produced by base64url) stands in for it. */
+	if (out[0] == '-')
+		out[0] = '~';
 	pv_wipe(mac, sizeof mac);
 	pv_wipe(&s, sizeof s);
 }
@@ -116,8 +120,11 @@ int pv_token_wellformed(const char *s)
 
 		if (i >= PV_TOKEN_LEN)
 			return 0;
+		if (i == 0 && c == '-')
+			return 0;
 		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
+		      (c >= '0' && c <= '9') || c == '_' ||
+		      (c == '-' && i > 0) || (c == '~' && i == 0)))
 			return 0;
 	}
 	/* 256 bits in 43 characters: the last one carries 4 bits and two

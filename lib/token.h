@@ -1,7 +1,8 @@
 /*
  * token.h - single-use answer tokens of consent campaigns.
  *
- * A token is 43 characters of base64url (no padding): the 256-bit
+ * A token is 43 characters of base64url (no padding, and a leading '-'
+ * written as '~' so that a token never looks like an option): the 256-bit
  * HMAC-SHA256, under a random 32-byte key kept beside the database
  * ("<db>.campaign-key", 0600, created with O_EXCL on first use, never in
  * the database), of the message's Message-ID, whose local part carries 128
@@ -39,7 +40,7 @@ void pv_message_id_new(const char *domain, char *out, size_t n);
 void pv_token_derive(const struct pv_token_key *key, const char *message_id,
 		     char out[PV_TOKEN_LEN + 1]);
 
-/* 1 when s has the form of a token (43 base64url characters), else 0. */
+/* 1 when s has the form of a token, else 0. */
 int pv_token_wellformed(const char *s);
 
 /* Hex SHA-256 of the token text: what the journal stores. */

@@ -106,7 +106,7 @@ for f in sorted(glob.glob(sys.argv[1] + "/msg/*.eml")):
     if m["X-Test-Rcpt-To"].strip() != sys.argv[2]:
         continue
     body = m.get_payload(decode=True).decode()
-    print(re.search(r"/consent/%s\?t=([A-Za-z0-9_-]+)" % sys.argv[3], body).group(1))
+    print(re.search(r"/consent/%s\?t=([A-Za-z0-9_~-]+)" % sys.argv[3], body).group(1))
     break
 PY
 }
@@ -191,8 +191,8 @@ like "$hdr" "Subject: .*=\?(UTF-8|utf-8)\?" "the German subject is RFC 2047 enco
 body=$(/usr/bin/python3 -c 'import email,sys; print(email.message_from_binary_file(open(sys.argv[1],"rb")).get_payload(decode=True).decode())' "$SMTP/msg/000001.eml")
 like "$body" "Salon Mitte" "the body names who asks"
 like "$body" "vor dem 25. Mai 2018" "and why"
-like "$body" "https://salon.example/consent/yes\?t=[A-Za-z0-9_-]{43}" "a confirm link with a token"
-like "$body" "https://salon.example/consent/no\?t=[A-Za-z0-9_-]{43}" "a decline link"
+like "$body" "https://salon.example/consent/yes\?t=[A-Za-z0-9_~-]{43}" "a confirm link with a token"
+like "$body" "https://salon.example/consent/no\?t=[A-Za-z0-9_~-]{43}" "a decline link"
 like "$body" "widerrufen" "how to withdraw"
 like "$body" "Salon Beispiel GmbH" "the controller"
 like "$body" "Hauptstr. 1" "with its address"
@@ -217,7 +217,7 @@ is "$(sql "SELECT attempts FROM campaign_messages WHERE customer_id = 3")" "2" "
 t20=$(token_of kunde20@example.org yes)
 t21=$(token_of kunde21@example.org yes)
 t22=$(token_of kunde22@example.org no)
-like "$t20" "^[A-Za-z0-9_-]{43}$" "the token is taken from the received message"
+like "$t20" "^[A-Za-z0-9_~-]{43}$" "the token is taken from the received message"
 run privacyctl consent confirm "$t20" --ip 192.0.2.7 --user-agent "Mozilla/5.0 (X11)"
 status 0 "confirm"
 is "$(jget event <"$out") $(jget customer_id <"$out") $(jget campaign <"$out")" "confirmed 20 r1" "the answer as a record"

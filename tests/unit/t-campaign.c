@@ -107,6 +107,14 @@ int main(void)
 	   "a token with non-zero padding bits is malformed");
 	ok(pv_token_wellformed("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
 	   "43 base64url characters are well-formed");
+	ok(!pv_token_wellformed("-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+	   "a leading - is malformed (it would read as an option)");
+	ok(pv_token_wellformed("~AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-"
+			       "") == 0, "- last is not zero padding");
+	ok(pv_token_wellformed("~-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+	   "~ first, - later");
+	ok(!pv_token_wellformed("A~AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+	   "~ only first");
 
 	st = pv_db_open(dbpath, PV_DB_RW | PV_DB_CREATE, &db, &e);
 	is_int(st, 0, "database created");
@@ -123,6 +131,22 @@ int main(void)
 	pv_token_derive(&key, "abc.consent@example.org", tok2);
 	is_str(tok, tok2, "derivation is deterministic");
 	ok(pv_token_wellformed(tok), "derived token is well-formed");
+	{
+		int lead = 0;
+
+		for (i = 0; i < 2000; i++) {
+			char mid[64];
+
+			snprintf(mid, sizeof mid, "%d.consent@example.org", i);
+			pv_token_derive(&key, mid, tok2);
+			lead += tok2[0] == '~';
+			if (!pv_token_wellformed(tok2) || tok2[0] == '-')
+				break;
+		}
+		is_int(i, 2000, "2000 derived tokens are well-formed, none "
+		       "starts with -");
+		ok(lead > 0, "some start with ~ instead");
+	}
 	pv_token_derive(&key, "abd.consent@example.org", tok2);
 	ok(strcmp(tok, tok2) != 0, "another Message-ID, another token");
 	pv_token_hash(tok, hash);

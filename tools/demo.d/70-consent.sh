@@ -38,7 +38,7 @@ note "Two customers click their confirm link; the web page runs:"
 for f in $(ls "$DEMO"/mail/new/* | head -2); do
 	tok=$(python3 -c 'import email, re, sys
 m = email.message_from_binary_file(open(sys.argv[1], "rb"))
-print(re.search(r"/ja\?t=([A-Za-z0-9_-]+)", m.get_payload(decode=True).decode()).group(1))' "$f")
+print(re.search(r"/ja\?t=([A-Za-z0-9_~-]+)", m.get_payload(decode=True).decode()).group(1))' "$f")
 	step privacyctl consent confirm "$tok" --ip 192.0.2.10 --user-agent "Mozilla/5.0"
 done
 note "Thirty-one days later the rest have not answered: their old opt-ins lapse."
