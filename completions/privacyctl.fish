@@ -9,7 +9,7 @@ complete -c privacyctl -f -n "__fish_seen_subcommand_from customer" -a "import l
 complete -c privacyctl -f -n "__fish_seen_subcommand_from appointment" -a "import"
 complete -c privacyctl -f -n "__fish_seen_subcommand_from invoice" -a "import"
 complete -c privacyctl -f -n "__fish_seen_subcommand_from marketing" -a "audience"
-complete -c privacyctl -f -n "__fish_seen_subcommand_from consent" -a "grant withdraw show list import"
+complete -c privacyctl -f -n "__fish_seen_subcommand_from consent" -a "grant withdraw show list import confirm decline expire"
 complete -c privacyctl -f -n "__fish_seen_subcommand_from request" -a "new verify extend reject complete list show"
 complete -c privacyctl -f -n "__fish_seen_subcommand_from retention" -a "list"
 complete -c privacyctl -l origin -n "__fish_seen_subcommand_from config"

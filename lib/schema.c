@@ -194,6 +194,41 @@ static const char m1[] =
 	"  created_at TEXT NOT NULL\n"
 	") STRICT, WITHOUT ROWID;\n"
 
+	/* consent-send's campaigns and their send journal.  A message row
+	 * holds no personal data: the address is read from the customer at
+	 * send time; the token is stored only as its SHA-256 (token.h). */
+	"CREATE TABLE campaigns (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  name TEXT NOT NULL UNIQUE,\n"
+	"  kind TEXT NOT NULL CHECK (kind IN ('repermission', 'double-opt-in')),\n"
+	"  location_id INTEGER REFERENCES locations(id),\n" /* NULL: all */
+	"  created_at TEXT NOT NULL\n"
+	") STRICT;\n"
+	"CREATE TABLE campaign_messages (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),\n"
+	"  customer_id INTEGER NOT NULL,\n" /* no FK: the customer may be erased */
+	"  purposes TEXT NOT NULL,\n"        /* "marketing-email,marketing-sms" */
+	"  status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued',\n"
+	"    'sending', 'sent', 'deferred', 'failed', 'cancelled')),\n"
+	"  message_id TEXT NOT NULL UNIQUE,\n"
+	"  token_hash TEXT NOT NULL UNIQUE,\n"
+	"  token_expires_at TEXT,\n"
+	"  text_hash TEXT,\n"
+	"  attempts INTEGER NOT NULL DEFAULT 0,\n"
+	"  next_attempt_at TEXT,\n"
+	"  last_reply TEXT,\n"
+	"  queued_at TEXT NOT NULL,\n"
+	"  sent_at TEXT,\n"
+	"  answer TEXT CHECK (answer IN ('confirmed', 'declined', 'expired')),\n"
+	"  answered_at TEXT,\n"
+	"  UNIQUE (campaign_id, customer_id)\n"
+	") STRICT;\n"
+	"CREATE INDEX campaign_messages_status ON campaign_messages(campaign_id,\n"
+	"  status);\n"
+	"CREATE INDEX campaign_messages_open ON campaign_messages(answer,\n"
+	"  token_expires_at);\n"
+
 	/* Records kept after an erasure under a legal duty, restricted. */
 	"CREATE TABLE retained (\n"
 	"  id INTEGER PRIMARY KEY,\n"

@@ -1,0 +1,1147 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "campaign.h"
+#include "clock.h"
+#include "consent.h"
+#include "db.h"
+#include "json.h"
+#include "subject.h"
+#include "tombstone.h"
+
+struct pv_campaign {
+	sqlite3 *db;
+	long long id;
+	int kind;
+	long long location_id;
+	char name[128];
+	int lockfd;
+	struct pv_token_key key;
+	int have_key;
+	struct pv_tomb *tomb;
+	sqlite3_stmt *st_cust, *st_latest, *st_journal, *st_ins, *st_requeue;
+	sqlite3_stmt *st_next, *st_sending, *st_result, *st_cancel;
+	int created_now;    /* created in the open transaction */
+	int pass;           /* pv_campaign_next: 0 sending, 1 the rest */
+	long long last_row;
+	char now[PV_TIME_LEN];
+	/* pv_campaign_next's strings */
+	struct pv_buf strs;
+	char status[16];
+	char expires[PV_TIME_LEN];
+};
+
+int pv_campaign_kind_parse(const char *s)
+{
+	if (strcmp(s, "repermission") == 0)
+		return PV_CAMP_REPERMISSION;
+	if (strcmp(s, "double-opt-in") == 0)
+		return PV_CAMP_DOI;
+	return 0;
+}
+
+const char *pv_campaign_kind_name(int kind)
+{
+	return kind == PV_CAMP_DOI ? "double-opt-in" : "repermission";
+}
+
+long long pv_campaign_id(const struct pv_campaign *c)
+{
+	return c->id;
+}
+
+const char *pv_campaign_name(const struct pv_campaign *c)
+{
+	return c->name;
+}
+
+int pv_campaign_kind(const struct pv_campaign *c)
+{
+	return c->kind;
+}
+
+static int take_lock(struct pv_campaign *c, const char *db_path,
+		     struct pv_err *e)
+{
+	char *path = pv_db_sidecar(db_path, ".campaign-lock");
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		pv_fail(e, PV_IOERR, "cannot open '%s': %s", path,
+			strerror(errno));
+		free(path);
+		return e->status;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		free(path);
+		return pv_fail(e, PV_TEMPFAIL, "another consent-send is running "
+			       "on this database, try again later");
+	}
+	free(path);
+	c->lockfd = fd;
+	return PV_OK;
+}
+
+static int load_campaign(struct pv_campaign *c, const char *name, int kind,
+			 const char *location, int dry_run, struct pv_err *e)
+{
+	sqlite3_stmt *st;
+	long long loc = 0;
+	int rc;
+
+	if (location) {
+		st = pv_db_prepare(c->db, "SELECT id FROM locations WHERE "
+				   "slug = ?1", e);
+		if (!st)
+			return e->status;
+		pv_bind_text(st, 1, location);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			loc = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE)
+			return pv_fail(e, PV_NOINPUT, "no such location: '%s'",
+				       location);
+		if (rc != SQLITE_ROW)
+			return pv_db_fail(c->db, e, "locations");
+	}
+	st = pv_db_prepare(c->db, "SELECT id, kind, coalesce(location_id, 0) "
+			   "FROM campaigns WHERE name = ?1", e);
+	if (!st)
+		return e->status;
+	pv_bind_text(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int k = pv_campaign_kind_parse(pv_col_text(st, 1));
+		long long l = sqlite3_column_int64(st, 2);
+
+		c->id = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (kind && kind != k)
+			return pv_fail(e, PV_USAGE, "campaign '%s' is a %s "
+				       "campaign", name,
+				       pv_campaign_kind_name(k));
+		if (location && l != loc)
+			return pv_fail(e, PV_USAGE, "campaign '%s' is for "
+				       "another location", name);
+		c->kind = k;
+		c->location_id = l;
+		return PV_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return pv_db_fail(c->db, e, "campaigns");
+	if (!kind)
+		return pv_fail(e, PV_NOINPUT, "no such campaign: '%s' (give "
+			       "--kind to start it)", name);
+	c->kind = kind;
+	c->location_id = loc;
+	return PV_OK;
+}
+
+/* Create the campaign (in the caller's transaction): on its first queued
+ * message, so that a run that queues nothing leaves no trace. */
+static int create_campaign(struct pv_campaign *c, struct pv_err *e)
+{
+	const char *location = NULL;
+	sqlite3_stmt *st;
+	long long loc = c->location_id;
+	int rc, st2;
+
+	if (loc) {
+		st = pv_db_prepare(c->db, "SELECT slug FROM locations WHERE "
+				   "id = ?1", e);
+		if (!st)
+			return e->status;
+		sqlite3_bind_int64(st, 1, loc);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			location = xstrdup(pv_col_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	st = pv_db_prepare(c->db, "INSERT INTO campaigns (name, kind, "
+			   "location_id, created_at) VALUES (?1, ?2, ?3, ?4)",
+			   e);
+	if (!st)
+		goto fail;
+	pv_bind_text(st, 1, c->name);
+	pv_bind_text(st, 2, pv_campaign_kind_name(c->kind));
+	if (loc)
+		sqlite3_bind_int64(st, 3, loc);
+	pv_bind_text(st, 4, c->now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		pv_db_fail(c->db, e, "campaigns");
+		goto fail;
+	}
+	c->id = sqlite3_last_insert_rowid(c->db);
+	c->created_now = 1;
+	{
+		char obj[64];
+		char *detail = pv_jsonf("{s:s, s:s?}", "kind",
+					pv_campaign_kind_name(c->kind),
+					"location", location);
+
+		snprintf(obj, sizeof obj, "campaign:%lld", c->id);
+		st2 = pv_audit(c->db, "campaign.create", obj, detail, e);
+		free(detail);
+		if (st2)
+			goto fail;
+	}
+	free((char *)location);
+	return PV_OK;
+fail:
+	free((char *)location);
+	return e->status ? e->status : PV_SOFTWARE;
+}
+
+/* The latest event of each purpose of one customer. */
+static const char sql_latest[] =
+	"WITH latest AS (SELECT k.*, row_number() OVER ("
+	"  PARTITION BY k.purpose ORDER BY k.at DESC, k.id DESC) AS rn"
+	"  FROM consents k WHERE k.customer_id = ?1)"
+	" SELECT k.purpose, k.event, k.at < '" PV_GDPR_DATE "', "
+	PV_CONSENT_PROVEN_SQL " FROM latest k WHERE k.rn = 1"
+	" ORDER BY k.purpose";
+
+static int prepare_all(struct pv_campaign *c, struct pv_err *e)
+{
+	sqlite3 *db = c->db;
+
+	if (!(c->st_cust = pv_db_prepare(db,
+		"SELECT c.location_id, c.email, c.external_id, c.phone, l.slug"
+		" FROM customers c JOIN locations l ON l.id = c.location_id"
+		" WHERE c.id = ?1", e)) ||
+	    !(c->st_latest = pv_db_prepare(db, sql_latest, e)) ||
+	    !(c->st_journal = pv_db_prepare(db,
+		"SELECT status FROM campaign_messages WHERE campaign_id = ?1"
+		" AND customer_id = ?2", e)) ||
+	    !(c->st_ins = pv_db_prepare(db,
+		"INSERT INTO campaign_messages (campaign_id, customer_id,"
+		" purposes, message_id, token_hash, queued_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)", e)) ||
+	    !(c->st_requeue = pv_db_prepare(db,
+		"UPDATE campaign_messages SET status = 'queued', purposes = ?3,"
+		" last_reply = NULL WHERE campaign_id = ?1 AND customer_id = ?2"
+		" AND status = 'cancelled'", e)) ||
+	    !(c->st_next = pv_db_prepare(db,
+		"SELECT m.id, m.customer_id, m.status, m.message_id,"
+		" m.purposes, m.attempts, m.token_expires_at, c.email,"
+		" c.first_name, c.last_name, l.slug, l.name,"
+		" coalesce(s.language, 'de')"
+		" FROM campaign_messages m"
+		" LEFT JOIN customers c ON c.id = m.customer_id"
+		" LEFT JOIN locations l ON l.id = c.location_id"
+		" LEFT JOIN settings s ON s.location_id = l.id"
+		" WHERE m.campaign_id = ?1 AND m.id > ?2 AND (CASE ?3"
+		"  WHEN 0 THEN m.status = 'sending'"
+		"  ELSE m.status = 'queued' OR (m.status = 'deferred' AND"
+		"   m.next_attempt_at <= ?4) END)"
+		" ORDER BY m.id LIMIT 1", e)) ||
+	    !(c->st_sending = pv_db_prepare(db,
+		"UPDATE campaign_messages SET status = 'sending',"
+		" attempts = attempts + 1, text_hash = ?2,"
+		" token_expires_at = max(coalesce(token_expires_at, ?3), ?3)"
+		" WHERE id = ?1 RETURNING token_expires_at", e)) ||
+	    !(c->st_result = pv_db_prepare(db,
+		"UPDATE campaign_messages SET status = ?2, last_reply = ?3,"
+		" sent_at = CASE ?2 WHEN 'sent' THEN ?4 END,"
+		" next_attempt_at = ?5 WHERE id = ?1", e)) ||
+	    !(c->st_cancel = pv_db_prepare(db,
+		"UPDATE campaign_messages SET status = 'cancelled',"
+		" last_reply = ?2 WHERE id = ?1", e)))
+		return e->status;
+	return PV_OK;
+}
+
+int pv_campaign_open(sqlite3 *db, const char *db_path, const char *name,
+		     int kind, const char *location, int dry_run, int lock,
+		     struct pv_campaign **out, struct pv_err *e)
+{
+	struct pv_campaign *c = xcalloc(1, sizeof *c);
+	int st;
+
+	c->db = db;
+	c->lockfd = -1;
+	pv_time_fmt(pv_now(), c->now);
+	if (strlen(name) >= sizeof c->name || !*name) {
+		st = pv_fail(e, PV_USAGE, "campaign name must be 1 to %zu "
+			     "bytes", sizeof c->name - 1);
+		goto fail;
+	}
+	snprintf(c->name, sizeof c->name, "%s", name);
+	if (lock && (st = take_lock(c, db_path, e)))
+		goto fail;
+	if ((st = load_campaign(c, name, kind, location, dry_run, e)))
+		goto fail;
+	/* Two commits per message ('sending', then the outcome): in WAL mode
+	 * NORMAL keeps every commit across a crash or kill of the process
+	 * and only skips the fsync, which a power failure can undo; then the
+	 * last messages are sent again, with their Message-IDs and tokens
+	 * (see consent-send(1)).  An fsync per commit would cap a run at
+	 * the disk's flush rate. */
+	if (!dry_run && (st = pv_db_exec(db, "PRAGMA synchronous = NORMAL", e)))
+		goto fail;
+	st = pv_token_key_open(db_path, !dry_run, &c->key, e);
+	if (st == PV_NOINPUT && dry_run)
+		st = PV_OK;
+	else if (!st)
+		c->have_key = 1;
+	if (st)
+		goto fail;
+	if ((st = pv_tomb_open(db_path, 0, &c->tomb, e)))
+		goto fail;
+	if ((st = prepare_all(c, e)))
+		goto fail;
+	*out = c;
+	return PV_OK;
+fail:
+	pv_campaign_close(c);
+	return st;
+}
+
+void pv_campaign_close(struct pv_campaign *c)
+{
+	if (!c)
+		return;
+	sqlite3_finalize(c->st_cust);
+	sqlite3_finalize(c->st_latest);
+	sqlite3_finalize(c->st_journal);
+	sqlite3_finalize(c->st_ins);
+	sqlite3_finalize(c->st_requeue);
+	sqlite3_finalize(c->st_next);
+	sqlite3_finalize(c->st_sending);
+	sqlite3_finalize(c->st_result);
+	sqlite3_finalize(c->st_cancel);
+	if (c->tomb)
+		pv_tomb_close(c->tomb);
+	if (c->lockfd >= 0)
+		close(c->lockfd);
+	pv_token_key_wipe(&c->key);
+	pv_buf_free(&c->strs);
+	free(c);
+}
+
+int pv_campaign_erased(struct pv_campaign *c, const char *location,
+		       const char *external_id, const char *email,
+		       struct pv_err *e)
+{
+	if (!c->tomb)
+		return 0;
+	return pv_tomb_match(c->tomb, c->db, location,
+			     location ? external_id : NULL, email, NULL, e);
+}
+
+int pv_campaign_check(struct pv_campaign *c, long long customer_id,
+		      struct pv_elig *v, struct pv_err *e)
+{
+	sqlite3_stmt *st = c->st_cust;
+	int rc, withdrawn = 0, proven = 0, other = 0, erased;
+	char email[320] = "", ext[256] = "", phone[64] = "", slug[64] = "";
+	struct pv_buf p = {0};
+
+	memset(v, 0, sizeof *v);
+	v->customer_id = customer_id;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, customer_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		v->reason = "erased";
+		return PV_OK;
+	}
+	if (rc != SQLITE_ROW)
+		return pv_db_fail(c->db, e, "customers");
+	v->location_id = sqlite3_column_int64(st, 0);
+#define COPY(dst, i) snprintf(dst, sizeof dst, "%s", \
+			      pv_col_text(st, i) ? pv_col_text(st, i) : "")
+	COPY(email, 1);
+	COPY(ext, 2);
+	COPY(phone, 3);
+	COPY(slug, 4);
+#undef COPY
+	sqlite3_reset(st);
+
+	erased = c->tomb ? pv_tomb_match(c->tomb, c->db, slug, ext, email,
+					 phone, e) : 0;
+	if (erased < 0)
+		return e->status;
+	if (erased) {
+		v->reason = "erased";
+		return PV_OK;
+	}
+	if (c->location_id && v->location_id != c->location_id) {
+		v->reason = "other-location";
+		return PV_OK;
+	}
+
+	st = c->st_latest;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, customer_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *ev = pv_col_text(st, 1);
+		int pre = sqlite3_column_int(st, 2);
+		int ok = sqlite3_column_int(st, 3);
+
+		if (ok) {
+			proven++;
+		} else if (strcmp(ev, "granted") == 0) {
+			if ((c->kind == PV_CAMP_REPERMISSION) == (pre != 0))
+				pv_buf_addf(&p, "%s%s", p.len ? "," : "",
+					    pv_col_text(st, 0));
+			else
+				other++;
+		} else if (strcmp(ev, "withdrawn") == 0 ||
+			   strcmp(ev, "declined") == 0) {
+			withdrawn++;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		pv_buf_free(&p);
+		return pv_db_fail(c->db, e, "consents");
+	}
+	if (p.len)
+		snprintf(v->purposes, sizeof v->purposes, "%s", p.s);
+
+	if (c->id) {
+		st = c->st_journal;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, c->id);
+		sqlite3_bind_int64(st, 2, customer_id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			snprintf(v->journal, sizeof v->journal, "%s",
+				 pv_col_text(st, 0));
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			pv_buf_free(&p);
+			return pv_db_fail(c->db, e, "campaign_messages");
+		}
+	}
+
+	if (withdrawn)
+		v->reason = "withdrawn";
+	else if (!p.len && proven)
+		v->reason = "confirmed";
+	else if (strcmp(v->journal, "sent") == 0)
+		v->reason = "already-mailed";
+	else if (strcmp(v->journal, "failed") == 0)
+		v->reason = "failed";
+	else if (!p.len)
+		v->reason = "not-eligible";
+	else if (!*email || !pv_email_valid(email))
+		v->reason = "no-address";
+	pv_buf_free(&p);
+	return PV_OK;
+}
+
+int pv_campaign_audience(struct pv_campaign *c,
+			 int (*fn)(void *arg, const struct pv_elig *v),
+			 void *arg, struct pv_err *e)
+{
+	/* Candidates: an open grant of the campaign's kind as the latest
+	 * event of some purpose, or a row in this campaign's journal. */
+	static const char sql[] =
+		"WITH latest AS (SELECT k.*, row_number() OVER ("
+		"  PARTITION BY k.customer_id, k.purpose"
+		"  ORDER BY k.at DESC, k.id DESC) AS rn"
+		"  FROM consents k JOIN customers c ON c.id = k.customer_id"
+		"  WHERE ?1 = 0 OR c.location_id = ?1)"
+		" SELECT k.customer_id FROM latest k WHERE k.rn = 1"
+		" AND k.event = 'granted' AND NOT " PV_CONSENT_PROVEN_SQL
+		" AND (k.at < '" PV_GDPR_DATE "') = ?2"
+		" UNION SELECT customer_id FROM campaign_messages"
+		" WHERE campaign_id = ?3 ORDER BY 1";
+	sqlite3_stmt *st = pv_db_prepare(c->db, sql, e);
+	struct pv_elig v;
+	int rc, r = PV_OK;
+
+	if (!st)
+		return e->status;
+	sqlite3_bind_int64(st, 1, c->location_id);
+	sqlite3_bind_int(st, 2, c->kind == PV_CAMP_REPERMISSION);
+	sqlite3_bind_int64(st, 3, c->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = pv_campaign_check(c, sqlite3_column_int64(st, 0), &v,
+					   e)))
+			break;
+		if ((r = fn(arg, &v)))
+			break;
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = pv_db_fail(c->db, e, "consents");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int pv_campaign_queue(struct pv_campaign *c, const struct pv_elig *v,
+		      const char *domain, int *queued, struct pv_err *e)
+{
+	char mid[320], token[PV_TOKEN_LEN + 1], hash[65];
+	sqlite3_stmt *st;
+	int rc;
+
+	*queued = 0;
+	if (v->reason || !c->have_key)
+		return PV_OK;
+	if (!c->id && (rc = create_campaign(c, e)))
+		return rc;
+	if (*v->journal && strcmp(v->journal, "cancelled") != 0)
+		return PV_OK;
+	if (*v->journal) {
+		st = c->st_requeue;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, c->id);
+		sqlite3_bind_int64(st, 2, v->customer_id);
+		pv_bind_text(st, 3, v->purposes);
+	} else {
+		pv_message_id_new(domain, mid, sizeof mid);
+		pv_token_derive(&c->key, mid, token);
+		pv_token_hash(token, hash);
+		pv_wipe(token, sizeof token);
+		st = c->st_ins;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, c->id);
+		sqlite3_bind_int64(st, 2, v->customer_id);
+		pv_bind_text(st, 3, v->purposes);
+		pv_bind_text(st, 4, mid);
+		pv_bind_text(st, 5, hash);
+		pv_bind_text(st, 6, c->now);
+	}
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return pv_db_fail(c->db, e, "campaign_messages");
+	*queued = sqlite3_changes(c->db) > 0;
+	return PV_OK;
+}
+
+int pv_campaign_next(struct pv_campaign *c, struct pv_cmsg *m,
+		     struct pv_err *e)
+{
+	sqlite3_stmt *st = c->st_next;
+	int rc;
+
+	memset(m, 0, sizeof *m);
+	for (;;) {
+		char nowbuf[PV_TIME_LEN];
+
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, c->id);
+		sqlite3_bind_int64(st, 2, c->last_row);
+		sqlite3_bind_int(st, 3, c->pass);
+		pv_bind_text(st, 4, pv_time_fmt(pv_now(), nowbuf));
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			break;
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			pv_db_fail(c->db, e, "campaign_messages");
+			return -1;
+		}
+		if (c->pass)
+			return 0;
+		c->pass = 1;
+		c->last_row = 0;
+	}
+	/* Keep the strings past the statement's reset: one buffer, offsets
+	 * turned into pointers once it stops growing. */
+	{
+		static const int cols[] = {3, 4, 7, 8, 9, 10, 11, 12, 6};
+		size_t off[9];
+		int i;
+
+		pv_buf_reset(&c->strs);
+		for (i = 0; i < 9; i++) {
+			const char *s = pv_col_text(st, cols[i]);
+
+			off[i] = s ? c->strs.len : (size_t)-1;
+			if (s)
+				pv_buf_add(&c->strs, s, strlen(s) + 1);
+		}
+#define AT(i) (off[i] == (size_t)-1 ? NULL : c->strs.s + off[i])
+		m->message_id = AT(0);
+		m->purposes = AT(1);
+		m->email = AT(2);
+		m->first_name = AT(3);
+		m->last_name = AT(4);
+		m->location_slug = AT(5);
+		m->location_name = AT(6);
+		m->language = AT(7);
+		if (AT(8)) {
+			snprintf(c->expires, sizeof c->expires, "%s", AT(8));
+			m->expires_at = c->expires;
+		}
+#undef AT
+	}
+	m->row = sqlite3_column_int64(st, 0);
+	m->customer_id = sqlite3_column_int64(st, 1);
+	snprintf(c->status, sizeof c->status, "%s", pv_col_text(st, 2));
+	m->status = c->status;
+	m->attempts = sqlite3_column_int(st, 5);
+	sqlite3_reset(st);
+	c->last_row = m->row;
+	if (c->have_key)
+		pv_token_derive(&c->key, m->message_id, m->token);
+	return 1;
+}
+
+static int step_commit(struct pv_campaign *c, sqlite3_stmt *st,
+		       struct pv_err *e)
+{
+	int rc, s;
+
+	if ((s = pv_db_begin(c->db, e)))
+		return s;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = SQLITE_DONE;
+	if (rc != SQLITE_DONE) {
+		s = pv_db_fail(c->db, e, "campaign_messages");
+		sqlite3_reset(st);
+		pv_db_rollback(c->db);
+		return s;
+	}
+	sqlite3_reset(st);
+	if ((s = pv_db_commit(c->db, e))) {
+		pv_db_rollback(c->db);
+		return s;
+	}
+	return PV_OK;
+}
+
+int pv_campaign_cancel(struct pv_campaign *c, const struct pv_cmsg *m,
+		       const char *reason, struct pv_err *e)
+{
+	sqlite3_stmt *st = c->st_cancel;
+
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, m->row);
+	pv_bind_text(st, 2, reason);
+	return step_commit(c, st, e);
+}
+
+int pv_campaign_sending(struct pv_campaign *c, struct pv_cmsg *m,
+			const char *text_hash, long token_days,
+			struct pv_err *e)
+{
+	sqlite3_stmt *st = c->st_sending;
+	char exp[PV_TIME_LEN];
+	int rc, s;
+
+	pv_time_fmt(pv_now() + (time_t)token_days * 86400, exp);
+	if ((s = pv_db_begin(c->db, e)))
+		return s;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, m->row);
+	pv_bind_text(st, 2, text_hash);
+	pv_bind_text(st, 3, exp);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		snprintf(c->expires, sizeof c->expires, "%s",
+			 pv_col_text(st, 0));
+		m->expires_at = c->expires;
+		rc = sqlite3_step(st);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		s = pv_db_fail(c->db, e, "campaign_messages");
+		pv_db_rollback(c->db);
+		return s;
+	}
+	if ((s = pv_db_commit(c->db, e))) {
+		pv_db_rollback(c->db);
+		return s;
+	}
+	m->attempts++;
+	return PV_OK;
+}
+
+int pv_campaign_result(struct pv_campaign *c, const struct pv_cmsg *m,
+		       const char *status, const char *reply, long retry_secs,
+		       struct pv_err *e)
+{
+	sqlite3_stmt *st = c->st_result;
+	char now[PV_TIME_LEN], next[PV_TIME_LEN];
+	time_t t = pv_now();
+
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, m->row);
+	pv_bind_text(st, 2, status);
+	pv_bind_text(st, 3, reply);
+	pv_bind_text(st, 4, pv_time_fmt(t, now));
+	if (strcmp(status, "deferred") == 0)
+		pv_bind_text(st, 5, pv_time_fmt(t + retry_secs, next));
+	else
+		sqlite3_bind_null(st, 5);
+	return step_commit(c, st, e);
+}
+
+int pv_campaign_deferred(struct pv_campaign *c, long long *n,
+			 struct pv_err *e)
+{
+	sqlite3_stmt *st = pv_db_prepare(c->db, "SELECT count(*) FROM"
+					 " campaign_messages WHERE campaign_id"
+					 " = ?1 AND status = 'deferred'", e);
+	int rc;
+
+	if (!st)
+		return e->status;
+	sqlite3_bind_int64(st, 1, c->id);
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return pv_db_fail(c->db, e, "campaign_messages");
+	return PV_OK;
+}
+
+int pv_campaign_audit_run(struct pv_campaign *c, const char *counts_json,
+			  struct pv_err *e)
+{
+	char obj[64];
+	int s;
+
+	if (!c->id)
+		return PV_OK;
+	snprintf(obj, sizeof obj, "campaign:%lld", c->id);
+	if ((s = pv_db_begin(c->db, e)))
+		return s;
+	if ((s = pv_audit(c->db, "campaign.run", obj, counts_json, e)) ||
+	    (s = pv_db_commit(c->db, e))) {
+		pv_db_rollback(c->db);
+		return s;
+	}
+	return PV_OK;
+}
+
+/* ---- answers ---------------------------------------------------------- */
+
+static int ua_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 512 || !pv_utf8_valid(s, n))
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* One ledger event per purpose of a comma-separated list (consent.h
+ * checks and audits each). */
+static int ledger_add(sqlite3 *db, long long customer_id,
+		      const char *purposes, const char *event,
+		      const char *source, const char *at, const char *ip,
+		      const char *ua, const char *text_hash,
+		      const char *campaign, struct pv_err *e)
+{
+	const char *p = purposes;
+	char purpose[32];
+	int st;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		struct pv_consent_event ev = {purpose, event, at, source,
+					      ip, ua, text_hash, campaign};
+
+		snprintf(purpose, sizeof purpose, "%.*s", (int)n, p);
+		if ((st = pv_consent_append(db, customer_id, &ev, e)))
+			return st;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return PV_OK;
+}
+
+int pv_consent_answer(sqlite3 *db, const char *token, int confirm,
+		      const char *ip, const char *ua, struct pv_answer *a,
+		      struct pv_err *e)
+{
+	char hash[65], now[PV_TIME_LEN], obj[64];
+	sqlite3_stmt *st = NULL;
+	const char *event = confirm ? "confirmed" : "withdrawn";
+	char text_hash[65] = "", answer[16] = "", expires[PV_TIME_LEN] = "";
+	int rc, s, exists;
+	char *detail;
+
+	memset(a, 0, sizeof *a);
+	if (!pv_token_wellformed(token))
+		return pv_fail(e, PV_DATAERR, "malformed token: a token is %d "
+			       "characters of A-Z a-z 0-9 - _ (~ first)",
+			       PV_TOKEN_LEN);
+	if (ip && !pv_ip_valid(ip))
+		return pv_fail(e, PV_USAGE, "--ip: not an IPv4 or IPv6 address");
+	if (ua && !ua_valid(ua))
+		return pv_fail(e, PV_USAGE, "--user-agent: must be 1 to 512 "
+			       "bytes of printable UTF-8");
+	pv_token_hash(token, hash);
+	pv_time_fmt(pv_now(), now);
+
+	if ((s = pv_db_begin(db, e)))
+		return s;
+	st = pv_db_prepare(db,
+		"SELECT m.id, m.customer_id, m.purposes, m.token_hash,"
+		" m.token_expires_at, m.text_hash, m.answer, g.name, g.kind,"
+		" EXISTS (SELECT 1 FROM customers c WHERE c.id = m.customer_id)"
+		" FROM campaign_messages m JOIN campaigns g"
+		" ON g.id = m.campaign_id WHERE m.token_hash = ?1", e);
+	if (!st)
+		goto fail;
+	pv_bind_text(st, 1, hash);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE || (rc == SQLITE_ROW &&
+	    !pv_token_hash_equal(pv_col_text(st, 3), hash))) {
+		pv_fail(e, PV_NOINPUT, "unknown token: no campaign sent it");
+		goto fail;
+	}
+	if (rc != SQLITE_ROW) {
+		pv_db_fail(db, e, "campaign_messages");
+		goto fail;
+	}
+	a->message_row = sqlite3_column_int64(st, 0);
+	a->customer_id = sqlite3_column_int64(st, 1);
+	snprintf(a->purposes, sizeof a->purposes, "%s", pv_col_text(st, 2));
+	if (pv_col_text(st, 4))
+		snprintf(expires, sizeof expires, "%s", pv_col_text(st, 4));
+	if (pv_col_text(st, 5))
+		snprintf(text_hash, sizeof text_hash, "%s",
+			 pv_col_text(st, 5));
+	if (pv_col_text(st, 6))
+		snprintf(answer, sizeof answer, "%s", pv_col_text(st, 6));
+	snprintf(a->campaign, sizeof a->campaign, "%s", pv_col_text(st, 7));
+	snprintf(a->kind, sizeof a->kind, "%s", pv_col_text(st, 8));
+	exists = sqlite3_column_int(st, 9);
+	sqlite3_finalize(st);
+	st = NULL;
+
+	if (!*expires) {
+		/* Never handed to a transport: nobody can hold it. */
+		pv_fail(e, PV_NOINPUT, "unknown token: no campaign sent it");
+		goto fail;
+	}
+	if (!exists) {
+		pv_fail(e, PV_NOINPUT, "token of message %lld: the customer "
+			"was erased", a->message_row);
+		goto fail;
+	}
+	if (*answer) {
+		pv_fail(e, PV_DATAERR, "token of message %lld already used "
+			"(%s)", a->message_row, answer);
+		goto fail;
+	}
+	if (strcmp(now, expires) >= 0) {
+		pv_fail(e, PV_DATAERR, "token of message %lld expired at %s",
+			a->message_row, expires);
+		goto fail;
+	}
+	if ((s = ledger_add(db, a->customer_id, a->purposes, event,
+			    strcmp(a->kind, "double-opt-in") == 0 ?
+			    "double-opt-in" : "re-permission", now, ip, ua,
+			    *text_hash ? text_hash : NULL, a->campaign, e)))
+		goto fail;
+	st = pv_db_prepare(db, "UPDATE campaign_messages SET answer = ?2,"
+			   " answered_at = ?3 WHERE id = ?1 AND answer IS NULL",
+			   e);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, a->message_row);
+	pv_bind_text(st, 2, confirm ? "confirmed" : "declined");
+	pv_bind_text(st, 3, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE) {
+		pv_db_fail(db, e, "campaign_messages");
+		goto fail;
+	}
+	snprintf(obj, sizeof obj, "customer:%lld", a->customer_id);
+	detail = pv_jsonf("{s:s, s:I, s:s}", "campaign", a->campaign,
+			  "message", (json_int_t)a->message_row, "purposes",
+			  a->purposes);
+	s = pv_audit(db, confirm ? "consent.confirm" : "consent.decline", obj,
+		     detail, e);
+	free(detail);
+	if (s)
+		goto fail;
+	if ((s = pv_db_commit(db, e)))
+		goto fail;
+	snprintf(a->event, sizeof a->event, "%s", event);
+	snprintf(a->at, sizeof a->at, "%s", now);
+	return PV_OK;
+fail:
+	sqlite3_finalize(st);
+	pv_db_rollback(db);
+	return e->status ? e->status : PV_SOFTWARE;
+}
+
+int pv_consent_expire(sqlite3 *db, int dry_run,
+		      int (*fn)(void *arg, const struct pv_answer *a),
+		      void *arg, long long *count, struct pv_err *e)
+{
+	/* Open requests past expiry whose customer still exists. */
+	sqlite3_stmt *st = NULL, *up = NULL, *latest = NULL;
+	char now[PV_TIME_LEN];
+	struct pv_answer a;
+	int rc, s;
+	char *detail;
+
+	*count = 0;
+	pv_time_fmt(pv_now(), now);
+	if ((s = pv_db_begin(db, e)))
+		return s;
+	st = pv_db_prepare(db,
+		"SELECT m.id, m.customer_id, m.purposes, g.name, g.kind,"
+		" m.text_hash FROM campaign_messages m"
+		" JOIN campaigns g ON g.id = m.campaign_id"
+		" JOIN customers c ON c.id = m.customer_id"
+		" WHERE m.answer IS NULL AND m.token_expires_at <= ?1"
+		" AND m.status <> 'cancelled' ORDER BY m.id", e);
+	up = pv_db_prepare(db, "UPDATE campaign_messages SET answer ="
+			   " 'expired', answered_at = ?2 WHERE id = ?1", e);
+	latest = pv_db_prepare(db, "SELECT k.event = 'granted' AND NOT "
+			       PV_CONSENT_PROVEN_SQL " FROM consents k"
+			       " WHERE k.customer_id = ?1 AND k.purpose = ?2"
+			       " ORDER BY k.at DESC, k.id DESC LIMIT 1", e);
+	if (!st || !up || !latest)
+		goto fail;
+	pv_bind_text(st, 1, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct pv_buf open = {0};
+		const char *p;
+
+		memset(&a, 0, sizeof a);
+		a.message_row = sqlite3_column_int64(st, 0);
+		a.customer_id = sqlite3_column_int64(st, 1);
+		snprintf(a.campaign, sizeof a.campaign, "%s",
+			 pv_col_text(st, 3));
+		snprintf(a.kind, sizeof a.kind, "%s", pv_col_text(st, 4));
+		snprintf(a.event, sizeof a.event, "expired");
+		snprintf(a.at, sizeof a.at, "%s", now);
+		/* Only purposes still waiting: an answer that came another
+		 * way since (a new grant, a withdrawal) is left alone. */
+		p = pv_col_text(st, 2);
+		while (*p) {
+			size_t n = strcspn(p, ",");
+			sqlite3_stmt *q = latest;
+
+			sqlite3_bind_int64(q, 1, a.customer_id);
+			sqlite3_bind_text(q, 2, p, (int)n, SQLITE_TRANSIENT);
+			if (sqlite3_step(q) == SQLITE_ROW &&
+			    sqlite3_column_int(q, 0))
+				pv_buf_addf(&open, "%s%.*s",
+					    open.len ? "," : "", (int)n, p);
+			sqlite3_reset(q);
+			p += n;
+			if (*p == ',')
+				p++;
+		}
+		if (open.len)
+			snprintf(a.purposes, sizeof a.purposes, "%s", open.s);
+		pv_buf_free(&open);
+		if (!dry_run && *a.purposes &&
+		    (s = ledger_add(db, a.customer_id, a.purposes, "expired",
+				    strcmp(a.kind, "double-opt-in") == 0 ?
+				    "double-opt-in" : "re-permission", now,
+				    NULL, NULL, pv_col_text(st, 5), a.campaign,
+				    e)))
+			goto fail;
+		if (!dry_run) {
+			sqlite3_reset(up);
+			sqlite3_bind_int64(up, 1, a.message_row);
+			pv_bind_text(up, 2, now);
+			if (sqlite3_step(up) != SQLITE_DONE) {
+				pv_db_fail(db, e, "campaign_messages");
+				goto fail;
+			}
+		}
+		(*count)++;
+		if (fn && (s = fn(arg, &a))) {
+			pv_fail(e, s, "write error");
+			goto fail;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		pv_db_fail(db, e, "campaign_messages");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	sqlite3_finalize(latest);
+	st = up = latest = NULL;
+	if (dry_run || !*count) {
+		pv_db_rollback(db);
+		return PV_OK;
+	}
+	detail = pv_jsonf("{s:I}", "expired", (json_int_t)*count);
+	s = pv_audit(db, "consent.expire", NULL, detail, e);
+	free(detail);
+	if (s || (s = pv_db_commit(db, e)))
+		goto fail;
+	return PV_OK;
+fail:
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	sqlite3_finalize(latest);
+	pv_db_rollback(db);
+	return e->status ? e->status : PV_SOFTWARE;
+}
+
+/* ---- the audience phase ----------------------------------------------- */
+
+struct enq {
+	struct pv_campaign *c;
+	const char *domain;
+	int dry_run;
+	struct pv_writer *w;
+	struct pv_campaign_counts *n;
+	struct pv_err *e;
+	const char *input; /* "file:line" of a record, or NULL */
+};
+
+static int enq_one(void *arg, const struct pv_elig *v)
+{
+	struct enq *q = arg;
+	int queued, st;
+
+	if (q->dry_run) {
+		pv_w_begin(q->w);
+		pv_w_int(q->w, "customer_id", v->customer_id);
+		pv_w_str(q->w, "campaign", q->c->name);
+		pv_w_bool(q->w, "eligible", v->reason == NULL);
+		pv_w_str(q->w, "reason", v->reason);
+		pv_w_str(q->w, "purposes", *v->purposes ? v->purposes : NULL);
+		pv_w_str(q->w, "journal", *v->journal ? v->journal : NULL);
+		pv_w_end(q->w);
+		if (v->reason)
+			q->n->skipped++;
+		else
+			q->n->queued++;
+		return 0;
+	}
+	if (v->reason) {
+		pv_w_begin(q->w);
+		pv_w_int(q->w, "customer_id", v->customer_id);
+		pv_w_str(q->w, "campaign", q->c->name);
+		pv_w_str(q->w, "status", "skipped");
+		pv_w_str(q->w, "reason", v->reason);
+		pv_w_end(q->w);
+		q->n->skipped++;
+		return 0;
+	}
+	if ((st = pv_campaign_queue(q->c, v, q->domain, &queued, q->e)))
+		return st;
+	if (queued)
+		q->n->queued++;
+	else
+		q->n->pending++;
+	return 0;
+}
+
+static int enq_records(struct enq *q, struct pv_input *in)
+{
+	struct pv_rec r = {0};
+	struct pv_subject s;
+	struct pv_elig v;
+	int rc, st = PV_OK;
+
+	while ((rc = pv_input_next(in, &r, q->e)) == 1) {
+		st = pv_subject_from_rec(q->c->db, &r, &s, q->e);
+		if (st == PV_NOINPUT) {
+			struct pv_err e2 = {0};
+			int er = pv_campaign_erased(q->c,
+						    pv_rec_val(&r, "location"),
+						    pv_rec_val(&r, "external_id"),
+						    pv_rec_val(&r, "email"), &e2);
+
+			if (er < 0) {
+				*q->e = e2;
+				st = e2.status;
+				break;
+			}
+			if (!er)
+				break;
+			pv_w_begin(q->w);
+			pv_w_null(q->w, "customer_id");
+			pv_w_str(q->w, "campaign", q->c->name);
+			if (q->dry_run) {
+				pv_w_bool(q->w, "eligible", 0);
+				pv_w_str(q->w, "reason", "erased");
+			} else {
+				pv_w_str(q->w, "status", "skipped");
+				pv_w_str(q->w, "reason", "erased");
+			}
+			{
+				char pos[300];
+
+				snprintf(pos, sizeof pos, "%s:%ld", r.file,
+					 r.line);
+				pv_w_str(q->w, "input", pos);
+			}
+			pv_w_end(q->w);
+			q->n->skipped++;
+			st = PV_OK;
+			continue;
+		}
+		if (st)
+			break;
+		if ((st = pv_campaign_check(q->c, s.customer_id, &v, q->e)) ||
+		    (st = enq_one(q, &v)))
+			break;
+	}
+	if (rc < 0)
+		st = q->e->status;
+	pv_rec_free(&r);
+	return st;
+}
+
+int pv_campaign_enqueue(struct pv_campaign *c, struct pv_input *in,
+			const char *domain, int dry_run, struct pv_writer *w,
+			struct pv_campaign_counts *n, struct pv_err *e)
+{
+	struct enq q = {c, domain, dry_run, w, n, e, NULL};
+	int st;
+
+	if (!dry_run && !c->have_key)
+		return pv_fail(e, PV_SOFTWARE, "campaign opened without key");
+	if ((st = pv_db_begin(c->db, e)))
+		return st;
+	if (in)
+		st = enq_records(&q, in);
+	else
+		st = pv_campaign_audience(c, enq_one, &q, e);
+	if (st || dry_run)
+		goto undo;
+	if (n->queued) {
+		char obj[64];
+		char *detail = pv_jsonf("{s:I, s:I}", "queued",
+					(json_int_t)n->queued, "skipped",
+					(json_int_t)n->skipped);
+
+		snprintf(obj, sizeof obj, "campaign:%lld", c->id);
+		st = pv_audit(c->db, "campaign.queue", obj, detail, e);
+		free(detail);
+		if (st)
+			goto undo;
+	}
+	if ((st = pv_db_commit(c->db, e)))
+		goto undo;
+	c->created_now = 0;
+	return PV_OK;
+undo:
+	pv_db_rollback(c->db);
+	if (c->created_now)
+		c->id = 0; /* created in the transaction just undone */
+	c->created_now = 0;
+	return st;
+}

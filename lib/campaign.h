@@ -1,0 +1,220 @@
+/*
+ * campaign.h - consent campaigns: who may be asked, the send journal, and
+ * the answers (Art. 7(1) GDPR, § 7 UWG).
+ *
+ * Kinds:
+ *   repermission   ask again for pre-GDPR opt-ins: purposes whose latest
+ *                  ledger event is a 'granted' dated before 2018-05-25
+ *                  without proof (consent.h: needs-repermission)
+ *   double-opt-in  confirm new opt-ins: purposes whose latest event is a
+ *                  'granted' on or after 2018-05-25 without proof
+ *                  (consent.h: unproven)
+ * Never asked, whatever the input says (the reason of the skip):
+ *   erased          an identifier matches a tombstone (or the customer
+ *                   named by a record no longer exists but was erased)
+ *   withdrawn       the latest event of some purpose is withdrawn or
+ *                   declined
+ *   confirmed       every opt-in is already proven
+ *   already-mailed  this campaign sent to the customer before
+ *   failed          this campaign's mail was refused for good (5xx)
+ *   no-address      no usable e-mail address
+ *   other-location  the campaign is for another location
+ *   not-eligible    nothing for this kind of campaign to ask (no opt-in,
+ *                   expired, or an opt-in of the other kind)
+ *
+ * The journal: one campaign_messages row per customer and campaign,
+ * 'queued' -> 'sending' (committed before the message is handed to the
+ * transport) -> 'sent' (with the server's reply) | 'deferred' (4xx or
+ * timeout: retried by a later run after a delay) | 'failed' (5xx); a row
+ * whose customer is no longer eligible when its turn comes is 'cancelled'.
+ * Rows left 'sending' by a killed run are sent again first, with the same
+ * Message-ID and token (token.h).  One run per database at a time (a lock
+ * file beside the database).
+ */
+#ifndef PV_CAMPAIGN_H
+#define PV_CAMPAIGN_H
+
+#include <sqlite3.h>
+#include <time.h>
+
+#include "rec.h"
+#include "token.h"
+#include "util.h"
+
+enum pv_campaign_kind { PV_CAMP_REPERMISSION = 1, PV_CAMP_DOI = 2 };
+
+/* "repermission" / "double-opt-in"; 0 when unknown. */
+int pv_campaign_kind_parse(const char *s);
+const char *pv_campaign_kind_name(int kind);
+
+struct pv_campaign;
+
+/*
+ * Open the campaign called name, creating it (audited) on first use unless
+ * dry_run.  kind 0 takes the stored kind; location NULL means all
+ * locations.  PV_USAGE when it exists with another kind or location,
+ * PV_NOINPUT for an unknown location, or when dry_run and kind 0 and the
+ * campaign does not exist.  lock: take the run lock (PV_TEMPFAIL when
+ * another run holds it).  Loads (or, unless dry_run, creates) the token
+ * key.  The statements are prepared once and reused.
+ */
+int pv_campaign_open(sqlite3 *db, const char *db_path, const char *name,
+		     int kind, const char *location, int dry_run, int lock,
+		     struct pv_campaign **out, struct pv_err *e);
+void pv_campaign_close(struct pv_campaign *c);
+long long pv_campaign_id(const struct pv_campaign *c); /* 0 when dry new */
+int pv_campaign_kind(const struct pv_campaign *c);
+const char *pv_campaign_name(const struct pv_campaign *c);
+
+/* The verdict on one customer. */
+struct pv_elig {
+	long long customer_id;
+	long long location_id;
+	const char *reason;   /* NULL when the customer is to be mailed */
+	char purposes[64];    /* purposes asked for, comma-separated */
+	char journal[16];     /* status of an existing journal row, or "" */
+};
+
+/* Judge one customer (who must exist).  Does not write. */
+int pv_campaign_check(struct pv_campaign *c, long long customer_id,
+		      struct pv_elig *v, struct pv_err *e);
+
+/*
+ * Walk the default audience: every customer of the campaign's location(s)
+ * with an opt-in of the campaign's kind, plus those this campaign has
+ * already queued.  fn is called with each verdict; a non-zero return stops
+ * the walk and is returned.
+ */
+int pv_campaign_audience(struct pv_campaign *c,
+			 int (*fn)(void *arg, const struct pv_elig *v),
+			 void *arg, struct pv_err *e);
+
+/*
+ * Whether an erased customer is named by a record that selects no
+ * existing customer: 1 when its email or external_id (with location)
+ * matches a tombstone, 0 when not, -1 on error.
+ */
+int pv_campaign_erased(struct pv_campaign *c, const char *location,
+		       const char *external_id, const char *email,
+		       struct pv_err *e);
+
+/*
+ * Put an eligible verdict into the journal, in the caller's transaction:
+ * a new 'queued' row with a fresh Message-ID, or a 'cancelled' row back to
+ * 'queued'.  Rows already queued, deferred or sending are left alone.
+ * Message-IDs use domain.  *queued is 1 when a row was written.
+ */
+int pv_campaign_queue(struct pv_campaign *c, const struct pv_elig *v,
+		      const char *domain, int *queued, struct pv_err *e);
+
+struct pv_campaign_counts {
+	long long queued, pending, skipped; /* enqueue */
+	long long sent, deferred, failed, cancelled; /* sending */
+};
+
+/*
+ * The audience phase of a run, in one transaction: each customer named by
+ * the records of in (NULL: the default audience) is judged; the eligible
+ * are queued (with Message-IDs of domain), each skip is written to w as
+ * {customer_id, campaign, status "skipped", reason}.  With dry_run nothing
+ * is written to the database and every verdict goes to w as
+ * {customer_id, campaign, eligible, reason, purposes, journal}.  A bad
+ * record (PV_DATAERR, or PV_NOINPUT for a customer that does not exist and
+ * was not erased) stops the phase and rolls everything back.  A record
+ * naming an erased customer is a skip "erased" with its input position.
+ */
+int pv_campaign_enqueue(struct pv_campaign *c, struct pv_input *in,
+			const char *domain, int dry_run, struct pv_writer *w,
+			struct pv_campaign_counts *n, struct pv_err *e);
+
+/* A message to send, with what its text needs (owned by the campaign,
+ * valid until the next call). */
+struct pv_cmsg {
+	long long row;          /* campaign_messages.id */
+	long long customer_id;
+	const char *status;     /* before this run: queued, deferred, sending */
+	const char *message_id; /* without angle brackets */
+	char token[PV_TOKEN_LEN + 1];
+	const char *purposes;
+	const char *email, *first_name, *last_name;
+	const char *location_slug, *location_name, *language;
+	int attempts;
+	const char *expires_at; /* token expiry once sent, else NULL */
+};
+
+/*
+ * The next message of the journal to send: first those left 'sending' by
+ * a killed run, then 'queued', then 'deferred' ones whose time has come,
+ * each at most once per run (in id order).  Returns 1 with *m filled, 0
+ * when none is left, or a status < 0 ... (-1) with e set.
+ */
+int pv_campaign_next(struct pv_campaign *c, struct pv_cmsg *m,
+		     struct pv_err *e);
+
+/* Mark a row 'cancelled' (customer no longer eligible), committed. */
+int pv_campaign_cancel(struct pv_campaign *c, const struct pv_cmsg *m,
+		       const char *reason, struct pv_err *e);
+
+/*
+ * Mark m 'sending' and commit, before the message goes to the transport:
+ * the token expires token_days after the latest attempt; text_hash is the SHA-256 of the text that goes
+ * out.  m->expires_at and m->attempts are updated.
+ */
+int pv_campaign_sending(struct pv_campaign *c, struct pv_cmsg *m,
+			const char *text_hash, long token_days,
+			struct pv_err *e);
+
+/* Record the outcome and commit: status "sent", "deferred" (next attempt
+ * after retry_secs) or "failed"; reply is the server's reply or the error
+ * (no personal data). */
+int pv_campaign_result(struct pv_campaign *c, const struct pv_cmsg *m,
+		       const char *status, const char *reply, long retry_secs,
+		       struct pv_err *e);
+
+/* How many of the campaign's messages wait as 'deferred'. */
+int pv_campaign_deferred(struct pv_campaign *c, long long *n,
+			 struct pv_err *e);
+
+/* Audit a run's counts (JSON object text) in its own transaction. */
+int pv_campaign_audit_run(struct pv_campaign *c, const char *counts_json,
+			  struct pv_err *e);
+
+/* The outcome of an answer. */
+struct pv_answer {
+	long long customer_id;
+	long long message_row;
+	char campaign[128];
+	char kind[16];
+	char purposes[64];
+	char event[16]; /* confirmed, withdrawn, expired */
+	char at[32];
+};
+
+/*
+ * Record the answer to a token: confirm (1) writes a 'confirmed' ledger
+ * event for each purpose asked, with time, ip, user agent (either may be
+ * NULL), campaign and the hash of the text sent; decline (0) writes
+ * 'withdrawn'.  One transaction, audited.  Errors change nothing:
+ * PV_DATAERR for a malformed token, and for a token already used
+ * ("already used") or expired; PV_NOINPUT for a token no campaign issued
+ * or whose customer was erased.  ip must be an IPv4/IPv6 address, ua
+ * printable UTF-8 of at most 512 bytes (PV_USAGE otherwise).
+ */
+int pv_consent_answer(sqlite3 *db, const char *token, int confirm,
+		      const char *ip, const char *ua, struct pv_answer *a,
+		      struct pv_err *e);
+
+/*
+ * Expire the requests whose tokens ran out unanswered (whatever became of
+ * the mail: sent, deferred or refused; expiring a consent only ever stops
+ * marketing, so it is the safe side): each gets an
+ * 'expired' ledger event per purpose asked (unless the purpose was
+ * answered otherwise since), so those opt-ins stop counting as active.
+ * fn is called per expired request (before commit; dry_run: nothing is
+ * written).  One transaction, audited.
+ */
+int pv_consent_expire(sqlite3 *db, int dry_run,
+		      int (*fn)(void *arg, const struct pv_answer *a),
+		      void *arg, long long *count, struct pv_err *e);
+
+#endif

@@ -1,0 +1,585 @@
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "csend.h"
+#include "mail.h"
+#include "progress.h"
+
+enum { MAX_CONNECTIONS = 64 };
+
+struct tmpl {
+	char name[32], lang[8];
+	char *subject, *body;
+};
+
+struct pv_csend {
+	const struct pv_cfg *cfg;
+	const struct pv_csend_cfg *k;
+	struct pv_csend_opts o;
+	struct pv_transport *t[MAX_CONNECTIONS];
+	int nt;
+	/* the run */
+	pthread_mutex_t mu;
+	struct pv_campaign *c;
+	struct pv_writer *w;
+	struct pv_campaign_counts *n;
+	int stop, status;
+	int no_server; /* consecutive sends without any SMTP reply */
+	struct pv_err err;
+	struct tmpl tmpl[4];
+	int ntmpl;
+	struct timespec start;
+	long long slots;
+	struct pv_progress prog;
+};
+
+static int cfg_ll(const struct pv_cfg *cfg, const char *key, long long def,
+		  long long lo, long long hi, long long *out, struct pv_err *e)
+{
+	int st = pv_cfg_int(cfg, key, def, out, e);
+
+	if (st)
+		return st;
+	if (*out < lo || *out > hi)
+		return pv_fail(e, PV_CONFIG, "%s: %s: must be %lld to %lld",
+			       pv_cfg_origin(cfg, key), key, lo, hi);
+	return PV_OK;
+}
+
+static int url_ok(const struct pv_cfg *cfg, const char *key, const char **out,
+		  struct pv_err *e)
+{
+	const char *u = pv_cfg_str(cfg, key, NULL);
+
+	if (!u || !*u)
+		return pv_fail(e, PV_CONFIG, "%s: not set: the link in the "
+			       "mail, with {token} for the token", key);
+	if (!strstr(u, "{token}") ||
+	    (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0))
+		return pv_fail(e, PV_CONFIG, "%s: %s: must be an http(s) URL "
+			       "with {token}", pv_cfg_origin(cfg, key), key);
+	for (const char *p = u; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return pv_fail(e, PV_CONFIG, "%s: %s: no spaces or "
+				       "control characters in a URL",
+				       pv_cfg_origin(cfg, key), key);
+	*out = u;
+	return PV_OK;
+}
+
+int pv_csend_config(const struct pv_cfg *cfg, struct pv_csend_cfg *k,
+		    struct pv_err *e)
+{
+	int st;
+
+	memset(k, 0, sizeof *k);
+	if ((st = url_ok(cfg, "consent.confirm_url", &k->confirm_url, e)) ||
+	    (st = url_ok(cfg, "consent.decline_url", &k->decline_url, e)))
+		return st;
+	k->from = pv_cfg_str(cfg, "consent.from",
+			     pv_cfg_str(cfg, "controller.email", NULL));
+	if (!k->from || !pv_email_valid(k->from))
+		return pv_fail(e, PV_CONFIG, "consent.from: not set or not an "
+			       "e-mail address (nor controller.email)");
+	k->from_name = pv_cfg_str(cfg, "controller.name", NULL);
+	if ((st = cfg_ll(cfg, "consent.token_days", 30, 1, 365,
+			 &k->token_days, e)) ||
+	    (st = cfg_ll(cfg, "consent.retry_minutes", 15, 1, 10080,
+			 &k->retry_minutes, e)) ||
+	    (st = cfg_ll(cfg, "consent.max_attempts", 10, 1, 1000,
+			 &k->max_attempts, e)))
+		return st;
+	return PV_OK;
+}
+
+const char *pv_csend_domain(const struct pv_csend_cfg *k)
+{
+	return strrchr(k->from, '@') + 1;
+}
+
+int pv_csend_open(const struct pv_cfg *cfg, const struct pv_csend_cfg *k,
+		  const struct pv_csend_opts *o, struct pv_csend **out,
+		  struct pv_err *e)
+{
+	struct pv_csend *s = xcalloc(1, sizeof *s);
+	int st = PV_OK;
+
+	s->cfg = cfg;
+	s->k = k;
+	s->o = *o;
+	if (s->o.connections < 1 || s->o.connections > MAX_CONNECTIONS) {
+		free(s);
+		return pv_fail(e, PV_USAGE, "--connections: must be 1 to %d",
+			       MAX_CONNECTIONS);
+	}
+	for (s->nt = 0; s->nt < s->o.connections; s->nt++)
+		if ((st = pv_transport_open(cfg, o->transport, &s->t[s->nt],
+					    e)))
+			break;
+	if (st) {
+		pv_csend_close(s);
+		return st;
+	}
+	pthread_mutex_init(&s->mu, NULL);
+	*out = s;
+	return PV_OK;
+}
+
+void pv_csend_close(struct pv_csend *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < s->nt; i++)
+		pv_transport_close(s->t[i]);
+	for (int i = 0; i < s->ntmpl; i++) {
+		free(s->tmpl[i].subject);
+		free(s->tmpl[i].body);
+	}
+	free(s);
+}
+
+static struct tmpl *get_tmpl(struct pv_csend *s, const char *name,
+			     const char *lang, struct pv_err *e)
+{
+	struct tmpl *t;
+	const char *builtin;
+
+	for (int i = 0; i < s->ntmpl; i++)
+		if (strcmp(s->tmpl[i].name, name) == 0 &&
+		    strcmp(s->tmpl[i].lang, lang) == 0)
+			return &s->tmpl[i];
+	if (s->ntmpl == 4) {
+		pv_fail(e, PV_SOFTWARE, "too many templates");
+		return NULL;
+	}
+	builtin = pv_csend_builtin(name, lang);
+	if (!builtin)
+		builtin = pv_csend_builtin(name, "de");
+	t = &s->tmpl[s->ntmpl];
+	if (pv_tmpl_load(s->cfg, name, lang, builtin, &t->subject, &t->body,
+			 e))
+		return NULL;
+	snprintf(t->name, sizeof t->name, "%s", name);
+	snprintf(t->lang, sizeof t->lang, "%s", lang);
+	s->ntmpl++;
+	return t;
+}
+
+/* The placeholders of the texts. */
+struct vars {
+	struct pv_csend *s;
+	const struct pv_cmsg *m;
+	int en;
+	char salutation[512];
+	char purposes[256];
+	char expires[PV_TIME_LEN];
+	char *confirm, *decline;
+};
+
+static char *link_for(const char *url, const char *token)
+{
+	const char *p = strstr(url, "{token}");
+	struct pv_buf b = {0};
+
+	pv_buf_add(&b, url, (size_t)(p - url));
+	pv_buf_adds(&b, token);
+	pv_buf_adds(&b, p + 7);
+	return pv_buf_detach(&b);
+}
+
+static const char *lookup(void *arg, const char *name)
+{
+	struct vars *v = arg;
+	const struct pv_cfg *cfg = v->s->cfg;
+
+	if (strcmp(name, "salutation") == 0)
+		return v->salutation;
+	if (strcmp(name, "first_name") == 0)
+		return v->m->first_name ? v->m->first_name : "";
+	if (strcmp(name, "last_name") == 0)
+		return v->m->last_name ? v->m->last_name : "";
+	if (strcmp(name, "location") == 0)
+		return v->m->location_name ? v->m->location_name : "";
+	if (strcmp(name, "purposes") == 0)
+		return v->purposes;
+	if (strcmp(name, "confirm_url") == 0)
+		return v->confirm;
+	if (strcmp(name, "decline_url") == 0)
+		return v->decline;
+	if (strcmp(name, "expires") == 0)
+		return v->expires;
+	if (strcmp(name, "controller_name") == 0)
+		return pv_cfg_str(cfg, "controller.name",
+				  v->m->location_name ? v->m->location_name :
+				  "");
+	if (strcmp(name, "controller_address") == 0)
+		return pv_cfg_str(cfg, "controller.address", "");
+	if (strcmp(name, "controller_email") == 0)
+		return pv_cfg_str(cfg, "controller.email", v->s->k->from);
+	return NULL;
+}
+
+static void vars_init(struct vars *v, struct pv_csend *s,
+		      const struct pv_cmsg *m)
+{
+	const char *fn = m->first_name ? m->first_name : "";
+	const char *ln = m->last_name ? m->last_name : "";
+	const char *p = m->purposes;
+
+	memset(v, 0, sizeof *v);
+	v->s = s;
+	v->m = m;
+	v->en = m->language && strcmp(m->language, "en") == 0;
+	if (*fn || *ln)
+		snprintf(v->salutation, sizeof v->salutation, "%s %s%s%s,",
+			 v->en ? "Hello" : "Guten Tag", fn, *fn && *ln ? " " : "",
+			 ln);
+	else
+		snprintf(v->salutation, sizeof v->salutation, "%s",
+			 v->en ? "Hello," : "Guten Tag,");
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		int sms = strncmp(p, "marketing-sms", n) == 0 && n == 13;
+		size_t len = strlen(v->purposes);
+
+		snprintf(v->purposes + len, sizeof v->purposes - len, "%s%s",
+			 len ? (v->en ? " and " : " und ") : "",
+			 v->en ? (sms ? "news and offers by text message" :
+				  "news and offers by e-mail") :
+				 (sms ? "Neuigkeiten und Angebote per SMS" :
+				  "Neuigkeiten und Angebote per E-Mail"));
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	v->confirm = link_for(s->k->confirm_url, m->token);
+	v->decline = link_for(s->k->decline_url, m->token);
+}
+
+static void vars_free(struct vars *v)
+{
+	free(v->confirm);
+	free(v->decline);
+}
+
+static void write_rec(struct pv_csend *s, const struct pv_cmsg *m,
+		      const char *status, const char *reason,
+		      const char *reply, int resent)
+{
+	struct pv_writer *w = s->w;
+
+	pv_w_begin(w);
+	pv_w_int(w, "customer_id", m->customer_id);
+	pv_w_str(w, "campaign", pv_campaign_name(s->c));
+	pv_w_str(w, "status", status);
+	if (reason)
+		pv_w_str(w, "reason", reason);
+	pv_w_str(w, "message_id", m->message_id);
+	pv_w_str(w, "reply", reply);
+	pv_w_int(w, "attempts", m->attempts);
+	pv_w_bool(w, "resent", resent);
+	pv_w_end(w);
+}
+
+/* One message ready to go, owned by the worker. */
+struct job {
+	struct pv_cmsg m; /* pointers into the strings below */
+	char *to, *mid;
+	struct pv_buf msg;
+	int resent;
+};
+
+/* Under the lock: the next message, rendered and marked 'sending'.
+ * 1: a job, 0: nothing left, -1: stop (s->status set). */
+static int next_job(struct pv_csend *s, struct job *j)
+{
+	struct pv_cmsg m;
+	struct pv_elig v;
+	struct vars vars;
+	struct tmpl *t;
+	struct pv_buf subj = {0}, body = {0};
+	struct pv_err *e = &s->err;
+	char hash[65];
+	struct pv_mail mail;
+	char *msgid = NULL, *toname = NULL;
+	int r, st;
+
+	for (;;) {
+		r = pv_campaign_next(s->c, &m, e);
+		if (r <= 0) {
+			if (r < 0)
+				s->status = e->status;
+			return r < 0 ? -1 : 0;
+		}
+		if (pv_campaign_check(s->c, m.customer_id, &v, e)) {
+			s->status = e->status;
+			return -1;
+		}
+		if (!v.reason)
+			break;
+		if (pv_campaign_cancel(s->c, &m, v.reason, e)) {
+			s->status = e->status;
+			return -1;
+		}
+		write_rec(s, &m, "skipped", v.reason, NULL, 0);
+		s->n->cancelled++;
+	}
+	j->resent = strcmp(m.status, "sending") == 0;
+	t = get_tmpl(s, pv_campaign_kind(s->c) == PV_CAMP_DOI ?
+		     "consent-double-opt-in" : "consent-repermission",
+		     m.language ? m.language : "de", e);
+	if (!t) {
+		s->status = e->status;
+		return -1;
+	}
+	/* The expiry is the one the journal will hold: an earlier attempt's,
+	 * or token_days from now. */
+	{
+		time_t exp = pv_now() + (time_t)s->k->token_days * 86400;
+		char buf[PV_TIME_LEN];
+
+		if (m.expires_at)
+			pv_time_parse(m.expires_at, &exp);
+		vars_init(&vars, s, &m);
+		pv_time_fmt(exp, buf);
+		memcpy(vars.expires, buf, 10);
+		vars.expires[10] = '\0';
+	}
+	if (pv_tmpl_render("subject", t->subject, lookup, &vars, &subj, e) ||
+	    pv_tmpl_render("body", t->body, lookup, &vars, &body, e)) {
+		vars_free(&vars);
+		goto fail;
+	}
+	vars_free(&vars);
+	pv_sha256_hex(body.s, body.len, hash);
+
+	j->to = xstrdup(m.email);
+	if (m.first_name || m.last_name)
+		toname = xasprintf("%s%s%s", m.first_name ? m.first_name : "",
+				   m.first_name && m.last_name ? " " : "",
+				   m.last_name ? m.last_name : "");
+	j->mid = xasprintf("<%s>", m.message_id);
+	memset(&mail, 0, sizeof mail);
+	mail.from = s->k->from;
+	mail.from_name = s->k->from_name;
+	mail.to = j->to;
+	mail.to_name = toname;
+	mail.subject = subj.s;
+	mail.body = body.s;
+	mail.message_id = j->mid;
+	pv_buf_reset(&j->msg);
+	st = pv_mail_render(&mail, pv_now(), &j->msg, &msgid, e);
+	free(toname);
+	toname = NULL;
+	if (st)
+		goto fail;
+	free(msgid);
+	if (pv_campaign_sending(s->c, &m, hash, (long)s->k->token_days, e))
+		goto fail;
+	pv_buf_free(&subj);
+	pv_buf_free(&body);
+	j->m = m;
+	j->m.message_id = j->mid;
+	j->m.email = NULL;
+	j->m.first_name = j->m.last_name = NULL;
+	j->m.location_slug = j->m.location_name = j->m.language = NULL;
+	j->m.purposes = NULL;
+	j->m.status = NULL;
+	j->m.expires_at = NULL;
+	pv_wipe(j->m.token, sizeof j->m.token);
+	return 1;
+fail:
+	pv_buf_free(&subj);
+	pv_buf_free(&body);
+	free(j->to);
+	free(j->mid);
+	j->to = j->mid = NULL;
+	s->status = e->status ? e->status : PV_SOFTWARE;
+	return -1;
+}
+
+static double since(const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a->tv_sec) +
+	       (double)(b.tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* Under the lock: the outcome of a send. */
+static void finish_job(struct pv_csend *s, struct job *j, int st,
+		       const char *reply, const struct pv_err *se)
+{
+	const char *status;
+	long retry = 0;
+	struct pv_cmsg m = j->m;
+	char why[sizeof se->msg];
+
+	/* Journal and output show the Message-ID without brackets. */
+	m.message_id = j->mid + 1;
+	j->mid[strlen(j->mid) - 1] = '\0';
+	switch (st) {
+	case PV_OK:
+		status = "sent";
+		break;
+	case PV_TEMPFAIL:
+		status = m.attempts >= s->k->max_attempts ? "failed"
+							    : "deferred";
+		retry = (long)s->k->retry_minutes * 60;
+		for (int i = 1; i < m.attempts && retry < 86400; i++)
+			retry *= 2;
+		if (retry > 86400)
+			retry = 86400;
+		break;
+	case PV_UNAVAILABLE:
+		status = "failed";
+		break;
+	default:
+		/* Set-up (TLS, AUTH) or local trouble: nothing went out;
+		 * back to the queue, and stop. */
+		status = "queued";
+		break;
+	}
+	if (!reply || !*reply) {
+		snprintf(why, sizeof why, "%s", se->msg);
+		reply = why;
+	}
+	if (pv_campaign_result(s->c, &m, status, reply, retry, &s->err)) {
+		s->status = s->err.status;
+		s->stop = 1;
+		return;
+	}
+	if (strcmp(status, "queued") == 0) {
+		s->err = *se;
+		s->status = st;
+		s->stop = 1;
+		return;
+	}
+	write_rec(s, &m, status, NULL, reply, j->resent);
+	/* No SMTP reply at all (connection refused, timeout) several times
+	 * in a row: the server is away; stop instead of burning an attempt
+	 * of every message in the journal.  The rest waits for a rerun. */
+	if (st == PV_TEMPFAIL && !(reply[0] >= '2' && reply[0] <= '5')) {
+		if (++s->no_server >= 3) {
+			s->stop = 1;
+			s->status = pv_fail(&s->err, PV_TEMPFAIL, "no answer "
+					    "from the SMTP "
+				"server (%s): stopped, run again later", reply);
+		}
+	} else {
+		s->no_server = 0;
+	}
+	if (strcmp(status, "sent") == 0)
+		s->n->sent++;
+	else if (strcmp(status, "deferred") == 0)
+		s->n->deferred++;
+	else
+		s->n->failed++;
+	pv_progress_add(&s->prog, 1);
+}
+
+struct worker {
+	struct pv_csend *s;
+	struct pv_transport *t;
+	pthread_t th;
+};
+
+static void *work(void *arg)
+{
+	struct worker *wk = arg;
+	struct pv_csend *s = wk->s;
+	struct job j;
+	char reply[512];
+	struct pv_err se;
+
+	memset(&j, 0, sizeof j);
+	for (;;) {
+		double wait = 0;
+		int r, st;
+
+		pthread_mutex_lock(&s->mu);
+		r = s->stop ? 0 : next_job(s, &j);
+		if (r <= 0) {
+			s->stop = 1;
+			pthread_mutex_unlock(&s->mu);
+			break;
+		}
+		if (s->o.rate > 0) {
+			wait = (double)s->slots++ / s->o.rate - since(&s->start);
+		}
+		pthread_mutex_unlock(&s->mu);
+		if (wait > 0) {
+			struct timespec ts;
+
+			ts.tv_sec = (time_t)wait;
+			ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+				;
+		}
+		reply[0] = '\0';
+		memset(&se, 0, sizeof se);
+		st = pv_transport_send(wk->t, s->k->from, j.to, j.msg.s,
+				       j.msg.len, reply, sizeof reply, &se);
+		pthread_mutex_lock(&s->mu);
+		finish_job(s, &j, st, reply, &se);
+		pthread_mutex_unlock(&s->mu);
+		free(j.to);
+		free(j.mid);
+		j.to = j.mid = NULL;
+	}
+	pv_buf_free(&j.msg);
+	return NULL;
+}
+
+int pv_csend_run(struct pv_csend *s, struct pv_campaign *c,
+		 struct pv_writer *w, struct pv_campaign_counts *n,
+		 struct pv_err *e)
+{
+	struct worker wk[MAX_CONNECTIONS];
+	int i, started = 0;
+
+	s->c = c;
+	s->w = w;
+	s->n = n;
+	s->stop = 0;
+	s->status = PV_OK;
+	memset(&s->err, 0, sizeof s->err);
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	if (s->o.progress)
+		pv_progress_start(&s->prog, "messages sent", n->queued +
+				  n->pending);
+	if (s->nt == 1) {
+		wk[0].s = s;
+		wk[0].t = s->t[0];
+		work(&wk[0]);
+	} else {
+		for (i = 0; i < s->nt; i++) {
+			wk[i].s = s;
+			wk[i].t = s->t[i];
+			if (pthread_create(&wk[i].th, NULL, work, &wk[i]) != 0)
+				break;
+			started++;
+		}
+		for (i = 0; i < started; i++)
+			pthread_join(wk[i].th, NULL);
+		if (!started) {
+			pv_progress_end(&s->prog);
+			return pv_fail(e, PV_SOFTWARE, "cannot start threads");
+		}
+	}
+	if (s->o.progress)
+		pv_progress_end(&s->prog);
+	if (s->status) {
+		*e = s->err;
+		if (!e->status)
+			e->status = s->status;
+		return s->status;
+	}
+	return PV_OK;
+}

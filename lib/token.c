@@ -1,0 +1,146 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "db.h"
+#include "token.h"
+
+/* Keeps the tokens of this key apart from any other use of an HMAC key. */
+static const char token_ctx[] = "privacyctl consent token v1";
+
+static int key_create(const char *path, struct pv_token_key *key,
+		      struct pv_err *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return pv_fail(e, PV_IOERR, "cannot create campaign key '%s': "
+			       "%s", path, strerror(errno));
+	randombytes_buf(key->k, sizeof key->k);
+	if (write(fd, key->k, sizeof key->k) != (ssize_t)sizeof key->k ||
+	    fsync(fd) < 0) {
+		int err = errno;
+
+		close(fd);
+		unlink(path);
+		pv_token_key_wipe(key);
+		return pv_fail(e, PV_IOERR, "cannot write campaign key '%s': "
+			       "%s", path, strerror(err));
+	}
+	close(fd);
+	return PV_OK;
+}
+
+int pv_token_key_open(const char *db_path, int create,
+		      struct pv_token_key *key, struct pv_err *e)
+{
+	char *path = pv_db_sidecar(db_path, ".campaign-key");
+	char *buf = NULL;
+	size_t len = 0;
+	int st;
+
+	if (sodium_init() < 0) {
+		free(path);
+		return pv_fail(e, PV_SOFTWARE, "libsodium init failed");
+	}
+	if (access(path, F_OK) != 0) {
+		if (errno == ENOENT && create)
+			st = key_create(path, key, e);
+		else if (errno == ENOENT)
+			st = pv_fail(e, PV_NOINPUT, "no campaign key '%s': "
+				     "no campaign was sent from this database",
+				     path);
+		else
+			st = pv_fail(e, PV_IOERR, "cannot read campaign key "
+				     "'%s': %s", path, strerror(errno));
+		free(path);
+		return st;
+	}
+	st = pv_read_file(path, 1, &buf, &len, e);
+	if (!st && len != sizeof key->k)
+		st = pv_fail(e, PV_CONFIG, "campaign key '%s' is not %zu bytes "
+			     "long", path, sizeof key->k);
+	if (!st)
+		memcpy(key->k, buf, len);
+	if (buf) {
+		pv_wipe(buf, len);
+		free(buf);
+	}
+	free(path);
+	return st;
+}
+
+void pv_token_key_wipe(struct pv_token_key *key)
+{
+	pv_wipe(key->k, sizeof key->k);
+}
+
+void pv_message_id_new(const char *domain, char *out, size_t n)
+{
+	unsigned char r[16];
+	char hex[sizeof r * 2 + 1];
+
+	randombytes_buf(r, sizeof r);
+	sodium_bin2hex(hex, sizeof hex, r, sizeof r);
+	snprintf(out, n, "%s.consent@%s", hex, domain);
+}
+
+void pv_token_derive(const struct pv_token_key *key, const char *message_id,
+		     char out[PV_TOKEN_LEN + 1])
+{
+	crypto_auth_hmacsha256_state s;
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+
+	crypto_auth_hmacsha256_init(&s, key->k, sizeof key->k);
+	crypto_auth_hmacsha256_update(&s, (const unsigned char *)token_ctx,
+				      sizeof token_ctx);
+	crypto_auth_hmacsha256_update(&s, (const unsigned char *)message_id,
+				      strlen(message_id));
+	crypto_auth_hmacsha256_final(&s, mac);
+	sodium_bin2base64(out, PV_TOKEN_LEN + 1, mac, sizeof mac,
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	/* A leading '-' would read as an option on a command line: '~'
+	 * (also URL-safe, never produced by base64url) stands in for it. */
+	if (out[0] == '-')
+		out[0] = '~';
+	pv_wipe(mac, sizeof mac);
+	pv_wipe(&s, sizeof s);
+}
+
+int pv_token_wellformed(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++) {
+		char c = s[i];
+
+		if (i >= PV_TOKEN_LEN)
+			return 0;
+		if (i == 0 && c == '-')
+			return 0;
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		      (c >= '0' && c <= '9') || c == '_' ||
+		      (c == '-' && i > 0) || (c == '~' && i == 0)))
+			return 0;
+	}
+	/* 256 bits in 43 characters: the last one carries 4 bits and two
+	 * zero bits, so its value is a multiple of 4. */
+	return i == PV_TOKEN_LEN &&
+	       strchr("AEIMQUYcgkosw048", s[PV_TOKEN_LEN - 1]) != NULL;
+}
+
+void pv_token_hash(const char *token, char out[65])
+{
+	pv_sha256_hex(token, strlen(token), out);
+}
+
+int pv_token_hash_equal(const char *a, const char *b)
+{
+	if (strlen(a) != 64 || strlen(b) != 64)
+		return 0;
+	return sodium_memcmp(a, b, 64) == 0;
+}

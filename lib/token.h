@@ -1,0 +1,52 @@
+/*
+ * token.h - single-use answer tokens of consent campaigns.
+ *
+ * A token is 43 characters of base64url (no padding, and a leading '-'
+ * written as '~' so that a token never looks like an option): the 256-bit
+ * HMAC-SHA256, under a random 32-byte key kept beside the database
+ * ("<db>.campaign-key", 0600, created with O_EXCL on first use, never in
+ * the database), of the message's Message-ID, whose local part carries 128
+ * random bits from libsodium.  The database stores only the token's
+ * SHA-256, so a copy of the database alone answers no campaign; with the
+ * key, a message left 'sending' by a killed run is sent again with the
+ * same Message-ID and the same token, without the token ever being stored.
+ * Single use and expiry are kept by the campaign journal (campaign.h).
+ */
+#ifndef PV_TOKEN_H
+#define PV_TOKEN_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+enum { PV_TOKEN_LEN = 43, PV_TOKEN_KEYLEN = 32 };
+
+struct pv_token_key {
+	unsigned char k[PV_TOKEN_KEYLEN];
+};
+
+/* Load the key beside db_path; create it when missing and create is set.
+ * PV_NOPERM for a key file readable by group or others, PV_CONFIG for a
+ * key of the wrong size, PV_NOINPUT when missing and !create. */
+int pv_token_key_open(const char *db_path, int create,
+		      struct pv_token_key *key, struct pv_err *e);
+void pv_token_key_wipe(struct pv_token_key *key);
+
+/* A new Message-ID "<32 hex random>.consent@domain" (without angle
+ * brackets), 128 random bits; out must hold 64 + strlen(domain) bytes. */
+void pv_message_id_new(const char *domain, char *out, size_t n);
+
+/* The token of a message: deterministic in (key, message_id). */
+void pv_token_derive(const struct pv_token_key *key, const char *message_id,
+		     char out[PV_TOKEN_LEN + 1]);
+
+/* 1 when s has the form of a token, else 0. */
+int pv_token_wellformed(const char *s);
+
+/* Hex SHA-256 of the token text: what the journal stores. */
+void pv_token_hash(const char *token, char out[65]);
+
+/* Constant-time equality of two hex hashes of 64 characters. */
+int pv_token_hash_equal(const char *a, const char *b);
+
+#endif
