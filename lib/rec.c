@@ -404,8 +404,6 @@ static int json_fail(struct pv_input *in, const json_error_t *je, long line,
 	char *key = NULL;
 	int rc;
 
-	if (je->line > 1)
-		line += je->line - 1;
 	switch (json_error_code(je)) {
 	case json_error_duplicate_key:
 		/* "... near '"key"'": a key is a field name, not data */
@@ -506,8 +504,8 @@ static int parse_object(struct pv_input *in, const char *s, size_t n,
 
 	if (!pv_utf8_valid(s, n))
 		return utf8_fail(in, s, n, line, e);
-	j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL,
-		       &je);
+	j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL |
+			     JSON_DECODE_ANY, &je);
 	if (!j)
 		return json_fail(in, &je, line, e);
 	if (!json_is_object(j)) {
@@ -657,9 +655,11 @@ static int array_elem(struct pv_input *in, struct pv_rec *r, struct pv_err *e)
 		return io_fail(in, e);
 	if (bad)
 		return dead_fail(in, e, in->line, NULL, "unbalanced brackets");
-	if (!term)
+	/* a whole last element before a missing ']' is still returned; the
+	 * next call reports the end */
+	if (!term && (str || in->stack.len))
 		return dead_fail(in, e, line, NULL, "unexpected end of input");
-	in->astate = term == ',' ? A_ELEM : A_OPEN;
+	in->astate = term == ']' ? A_OPEN : A_ELEM;
 	if (big)
 		return data_fail(in, e, line, NULL, "record too long");
 	end = in->tmp.s + in->tmp.len;
@@ -759,7 +759,7 @@ static int csv_feed(struct pv_input *in, struct pv_err *e)
 {
 	int rc = fill(in);
 	const char *s, *nl;
-	size_t n, take;
+	size_t n, take, blk;
 
 	if (rc < 0)
 		return io_fail(in, e);
@@ -784,8 +784,12 @@ static int csv_feed(struct pv_input *in, struct pv_err *e)
 		in->row_line = in->line;
 		in->row_bytes = 0;
 	}
-	nl = memchr(s, '\n', n);
-	take = nl ? (size_t)(nl - s) + 1 : n;
+	nl = memchr(s, '\n', n < RBUF_SIZE ? n : RBUF_SIZE);
+	take = nl ? (size_t)(nl - s) + 1 : n < RBUF_SIZE ? n : RBUF_SIZE;
+	/* libcsv grows a cell's buffer by a fixed step: make it geometric
+	 * (with bounded feeds), or a long cell costs quadratic time */
+	blk = csv_get_buffer_size(&in->csv);
+	csv_set_blk_size(&in->csv, blk > 4096 ? blk : 4096);
 	if (csv_parse(&in->csv, s, take, csv_cell, csv_row, in) < take)
 		return dead_fail(in, e, in->line, NULL, "misplaced quote");
 	in->pos += take;
