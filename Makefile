@@ -89,7 +89,7 @@ PROVE ?= prove
 PROVE_JOBS ?= 2
 check:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) bench/gen
 	$(PROVE) -j$(PROVE_JOBS) $(PROVE_FLAGS) $(UNIT_BINS) $(sort $(wildcard tests/*.t)) </dev/null
 
 demo:

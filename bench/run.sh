@@ -33,7 +33,7 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/pvbench.XXXXXX")
 SEED=20180525
 NSUBJ=1000
 SINK_PID=
-SMTP_MSGS=${BENCH_SMTP_MSGS:-20000}
+SMTP_MSGS=${BENCH_SMTP_MSGS:-5000}
 
 cleanup() {
 	if [ -n "$SINK_PID" ]; then
