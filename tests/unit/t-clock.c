@@ -195,6 +195,10 @@ static void test_time_parse(void)
 	       "format 9999");
 	is_str(fmt_t(-62135596800LL), "0001-01-01T00:00:00Z",
 	       "format year 1");
+	is_str(fmt_t(253402300800LL), "10000-01-01T00:00:00Z",
+	       "format past year 9999 (the slow path)");
+	is_str(fmt_t(1782345599), "2026-06-24T23:59:59Z",
+	       "format the last second of a day");
 	is_str(fmt_d(0), "1970-01-01", "format day 0");
 	is_str(fmt_d(pv_days_from_civil(2024, 2, 29)), "2024-02-29",
 	       "format a leap day");

@@ -1,0 +1,218 @@
+#!/usr/bin/python3
+"""bench/report.py RESULTS.tsv SIZE RUNS OUT.md
+
+Turns the figures bench/run.sh measured into a table on stdout and a
+Markdown report: machine, library versions, date, each figure with its
+baseline, ratio and target.  The part of an existing report below the line
+NOTES_MARK (the analysis written by hand: profiles, causes, fixes) is kept.
+"""
+import datetime
+import os
+import platform
+import subprocess
+import sys
+
+NOTES_MARK = "<!-- notes below this line are kept across runs -->"
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True,
+                              timeout=20).stdout.strip()
+    except Exception:
+        return ""
+
+
+def num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def machine():
+    cpu = sh("lscpu | sed -n 's/^Model name: *//p'") or platform.processor()
+    mem = sh("free -g | awk '/^Mem:/ {print $2}'")
+    osr = sh(". /etc/os-release && echo \"$PRETTY_NAME\"")
+    disk = sh("df -T \"${TMPDIR:-/tmp}\" | awk 'NR == 2 {print $2}'")
+    return [
+        ("CPU", "%s, %s cores" % (cpu, os.cpu_count())),
+        ("memory", "%s GiB" % mem),
+        ("system", "%s, Linux %s" % (osr, platform.release())),
+        ("scratch file system", disk or "?"),
+    ]
+
+
+def versions():
+    pc = "pkg-config --modversion %s 2>/dev/null"
+    dq = "dpkg-query -W -f='${Version}' %s 2>/dev/null"
+    return [
+        ("SQLite (library)", sh(pc % "sqlite3")),
+        ("sqlite3 shell", sh("sqlite3 --version | cut -d' ' -f1")),
+        ("jansson", sh(pc % "jansson")),
+        ("libyaml", sh(pc % "yaml-0.1")),
+        ("libsodium", sh(pc % "libsodium")),
+        ("libcsv", sh(dq % "libcsv3")),
+        ("libcurl", sh(pc % "libcurl")),
+        ("GMime", sh(pc % "gmime-3.0")),
+        ("Postfix (smtp-sink, smtp-source)",
+         sh("postconf -h mail_version 2>/dev/null") or "not installed"),
+        ("hyperfine", sh("hyperfine --version | cut -d' ' -f2")),
+        ("compiler", sh("cc --version | head -n 1")),
+        ("privacyctl", sh("cat VERSION") + " (" +
+         sh("git rev-parse --short HEAD") + ")"),
+    ]
+
+
+def main():
+    tsv, size, runs, out = sys.argv[1:5]
+    r = {}
+    for line in open(tsv, encoding="utf-8"):
+        k, _, v = line.rstrip("\n").partition("\t")
+        r[k] = v
+    rows = []   # (figure, tool, baseline, ratio, target, verdict)
+
+    def fmt(v, unit):
+        x = num(v)
+        if x is None:
+            return v if v else "-"
+        if unit == "s":
+            return "%.3f s" % x if x >= 1 else "%.1f ms" % (x * 1e3)
+        if unit == "ms":
+            return "%.2f ms" % x
+        if unit == "MB":
+            return "%.1f MB" % x
+        if unit == "/s":
+            return "{:,.0f}/s".format(x)
+        return v
+
+    def ratio(t, b):
+        t, b = num(t), num(b)
+        if t is None or b is None or b == 0:
+            return None
+        return t / b
+
+    def verdict(ok):
+        if ok is None:
+            return "not measured"
+        return "met" if ok else "**missed**"
+
+    def row(fig, t, b, unit, target, ok, rat=None):
+        rs = "-" if rat is None else "%.2f×" % rat
+        if t == "missing":
+            t = "not yet built"
+        rows.append((fig, fmt(t, unit), fmt(b, unit), rs, target, verdict(ok)))
+
+    # import
+    t, b = r.get("import_tool"), r.get("import_base")
+    q = ratio(t, b)
+    row("import customers + appointments", t, b, "s",
+        "≤ 1.5× baseline", None if q is None else q <= 1.5, q)
+    row("  (bare `.import`, no index, no join: reference)", "",
+        r.get("import_raw"), "s", "-", None)
+    # single export
+    for p in ("p50", "p99"):
+        t, b = r.get("one_tool_" + p), r.get("one_base_" + p)
+        q = ratio(t, b)
+        if p == "p99":
+            ok = None if q is None else (q <= 2 and num(t) <= 25)
+            tgt = "≤ 25 ms and ≤ 2× baseline"
+        else:
+            ok = None if q is None else q <= 2
+            tgt = "≤ 2× baseline"
+        row("single-subject export, %s (%s subjects)" % (p, "1,000"),
+            t, b, "ms", tgt, ok, q)
+    # whole location
+    t, b = r.get("all_tool"), r.get("all_base")
+    q = ratio(t, b)
+    row("export of location %s (%s subjects)" % (r.get("loc_slug", "?"),
+        r.get("loc_subjects", "?")), t, b, "s", "≤ 1.5× baseline",
+        None if q is None else q <= 1.5, q)
+    t, b = r.get("all_tool_mb"), r.get("all_base_mb")
+    row("  peak memory", t, b, "MB", "< 64 MB",
+        None if num(t) is None else num(t) < 64, ratio(t, b))
+    # erasure
+    n = num(r.get("erase_n")) or 0
+    t = num(r.get("erase_tool"))
+    b = num(r.get("erase_base"))
+    ts = n / t if t else r.get("erase_tool")
+    bs = n / b if b else r.get("erase_base")
+    q = ratio(ts, bs)
+    ok = None if q is None else (q >= 0.5 and num(ts) >= 1000)
+    row("batch erasure of %d subjects" % n, ts, bs, "/s",
+        "≥ 1,000/s and ≥ 0.5× baseline", ok, q)
+    # sending
+    m = num(r.get("send_msgs")) or 0
+    for s in ("1", "4"):
+        t = num(r.get("send_tool_" + s))
+        b = num(r.get("send_base_" + s))
+        tn = num(r.get("send_n")) or 0
+        ts = tn / t if t else r.get("send_tool_" + s)
+        bs = m / b if b else r.get("send_base_" + s)
+        q = ratio(ts, bs)
+        if s == "1":
+            ok = None if q is None else (q >= 1 / 3 and num(ts) >= 2000)
+            tgt = "≥ 2,000/s and ≥ ⅓ baseline"
+        else:
+            ok = None if q is None else q >= 1 / 3
+            tgt = "≥ ⅓ baseline"
+        row("consent-send, %s connection%s (vs smtp-source)" %
+            (s, "" if s == "1" else "s"), ts, bs, "/s", tgt, ok, q)
+    # start-up
+    b = r.get("start_base")
+    for prog in ("privacyctl", "dsar-export", "dsar-erase", "consent-send",
+                 "notify"):
+        t = r.get("start_" + prog)
+        q = ratio(t, b)
+        if prog in ("privacyctl", "dsar-export", "dsar-erase"):
+            tgt = "≤ 2 ms"
+            ok = None if num(t) is None else num(t) <= 0.002
+        else:
+            tgt = "- (links libcurl, GMime)"
+            ok = None
+        row("start-up `%s --version`" % prog, t, b, "s", tgt, ok, q)
+    row("  (`/bin/true`: the cost of any process here)", r.get("start_true"),
+        b, "s", "-", None, ratio(r.get("start_true"), b))
+
+    head = ("figure", "tool", "baseline", "ratio", "target", "verdict")
+    w = [max(len(x[i]) for x in rows + [head]) for i in range(6)]
+    for x in [head] + rows:
+        print("  ".join(x[i].ljust(w[i]) for i in range(6)).rstrip())
+
+    notes = ""
+    if os.path.exists(out):
+        old = open(out, encoding="utf-8").read()
+        if NOTES_MARK in old:
+            notes = old.split(NOTES_MARK, 1)[1]
+    when = datetime.datetime.now(datetime.timezone.utc)
+    with open(out, "w", encoding="utf-8") as f:
+        f.write("# Benchmark results, size %s\n\n" % size)
+        f.write("Written by `make bench` (`BENCH_SIZE=%s`) on %s UTC. "
+                "Each figure is the median of %s runs on the same machine "
+                "in the same run as its baseline; the ratio is tool ÷ "
+                "baseline for times and sizes, tool ÷ baseline for rates "
+                "(higher is better there). See bench/README.md for what "
+                "each baseline does.\n\n"
+                % (size, when.strftime("%Y-%m-%d %H:%M"), runs))
+        f.write("Data set: %s customers, %s appointments, %s invoices, "
+                "%s consent events; the ready database was made by %s.\n\n"
+                % (r.get("customers"), r.get("appointments"),
+                   r.get("invoices"), r.get("consents"), r.get("ready_by")))
+        f.write("| " + " | ".join(head) + " |\n")
+        f.write("|" + "---|" * 6 + "\n")
+        for x in rows:
+            f.write("| " + " | ".join(c.replace("|", "\\|") for c in x) +
+                    " |\n")
+        f.write("\n## Machine\n\n")
+        for k, v in machine():
+            f.write("- %s: %s\n" % (k, v))
+        f.write("\n## Versions\n\n")
+        for k, v in versions():
+            f.write("- %s: %s\n" % (k, v or "?"))
+        f.write("\n" + NOTES_MARK)
+        f.write(notes if notes else "\n\n## Notes\n\n(none yet)\n")
+    print("bench: wrote %s" % out, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

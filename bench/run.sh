@@ -1,0 +1,362 @@
+#!/bin/sh
+# bench/run.sh - `make bench`: every tool against its plain baseline, on the
+# same machine in the same run; prints a table and writes bench/RESULTS.md.
+#
+#	BENCH_SIZE=S|M|L (default M)   data set size (see bench/README.md)
+#	BENCH_RUNS=N                   runs per figure (default 5; S: 3)
+#	BENCH_DATA=DIR                 where the data set is kept (bench/data)
+#	BENCH_RESULTS=FILE             the report (bench/RESULTS.md; S and L
+#	                               runs go to bench/RESULTS-S.md, -L.md)
+#
+# A tool that is not there yet (not on this branch) is reported as such;
+# its baseline is still measured.  Needs hyperfine, /usr/bin/time, sqlite3,
+# python3; installs Postfix (for smtp-sink and smtp-source) when missing,
+# with its daemon kept from starting.
+set -eu
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP"
+SIZE=${BENCH_SIZE:-M}
+case $SIZE in
+S) RUNS=${BENCH_RUNS:-3} NERASE=1000 LPASS=1 ;;
+M) RUNS=${BENCH_RUNS:-5} NERASE=10000 LPASS=3 ;;
+L) RUNS=${BENCH_RUNS:-3} NERASE=10000 LPASS=3 ;;
+*) echo "bench: BENCH_SIZE must be S, M or L" >&2; exit 64 ;;
+esac
+DATA=${BENCH_DATA:-$TOP/bench/data}/$SIZE
+if [ "$SIZE" = M ]; then
+	RESULTS=${BENCH_RESULTS:-$TOP/bench/RESULTS.md}
+else
+	RESULTS=${BENCH_RESULTS:-$TOP/bench/RESULTS-$SIZE.md}
+fi
+W=$(mktemp -d "${TMPDIR:-/tmp}/pvbench.XXXXXX")
+SEED=20180525
+NSUBJ=1000
+SINK_PID=
+SMTP_MSGS=${BENCH_SMTP_MSGS:-5000}
+
+cleanup() {
+	if [ -n "$SINK_PID" ]; then
+		kill "$SINK_PID" 2>/dev/null || :
+		wait "$SINK_PID" 2>/dev/null || :
+	fi
+	rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+
+# A hermetic environment: no user or system config, a fixed clock.
+export HOME="$W/home" LC_ALL=C TZ=UTC
+export PRIVACY_NOW=2026-11-15T10:00:00Z
+export PRIVACY_SYSCONFIG="$W/no-sysconfig.yaml"
+unset PRIVACY_CONFIG PRIVACY_DB XDG_CONFIG_HOME XDG_DATA_HOME
+mkdir -p "$HOME"
+export PATH="$TOP/bin:$PATH"
+R="$W/results.tsv"
+: >"$R"
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+for t in hyperfine sqlite3 python3 /usr/bin/time; do
+	command -v "$t" >/dev/null 2>&1 || { say "missing: $t"; exit 69; }
+done
+[ -x bench/gen ] && [ -x bench/lat ] || { say "run 'make bench'"; exit 64; }
+
+# result KEY VALUE: one figure for the report
+result() { printf '%s\t%s\n' "$1" "$2" >>"$R"; }
+
+# median seconds of RUNS runs of a shell command, each after PREPARE;
+# "fail" when a run does not exit 0
+hf() { # NAME PREPARE CMD
+	if hyperfine -r "$RUNS" -w 0 --style none --prepare "$2" \
+	    --export-json "$W/$1.json" "$3" >"$W/$1.log" 2>&1; then
+		python3 -c 'import json,sys
+print("%.6f" % json.load(open(sys.argv[1]))["results"][0]["median"])' \
+		    "$W/$1.json"
+	else
+		say "$1 failed:"; tail -n 5 "$W/$1.log" >&2
+		echo fail
+	fi
+}
+
+# peak resident memory in MB of one run of a shell command
+peak() {
+	if /usr/bin/time -f '%M' -o "$W/peak" sh -c "$1" >/dev/null 2>"$W/peak.err"; then
+		python3 -c 'import sys; print("%.1f" % (int(open(sys.argv[1]).read().split()[-1]) / 1024))' "$W/peak"
+	else
+		echo fail
+	fi
+}
+
+free_port() {
+	python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# does this build have the command?  (the tools land one by one)
+# A privacyctl command is looked up in the command list of its --help.
+have() {
+	if [ "$1" = privacyctl ]; then
+		privacyctl --help 2>/dev/null | grep -q "^  $2 $3\( \|\$\)"
+	else
+		[ -x "bin/$1" ] && "$@" --help >/dev/null 2>&1
+	fi
+}
+
+# --- the data set ------------------------------------------------------
+stamp="$SIZE $SEED $(cksum <bench/gen.c)"
+if [ ! -f "$DATA/.stamp" ] || [ "$(cat "$DATA/.stamp")" != "$stamp" ]; then
+	say "generating data set $SIZE in $DATA"
+	rm -rf "$DATA"
+	mkdir -p "$DATA"
+	bench/gen -S "$SIZE" -s $SEED "$DATA"
+	printf '%s' "$stamp" >"$DATA/.stamp"
+fi
+LOCS=$(tail -n +2 "$DATA/locations.csv" | cut -d, -f1)
+BIG=$(echo "$LOCS" | head -n 1)	# the largest location
+
+say "creating the databases"
+PRIVACY_DB="$W/empty.db" privacyctl init >/dev/null
+tail -n +2 "$DATA/locations.csv" | while IFS=, read -r slug name tz hol; do
+	PRIVACY_DB="$W/empty.db" privacyctl location add "$slug" --name "$name" \
+	    --timezone "$tz" --holidays "$hol" >/dev/null
+done
+
+# the tool's import, as the benchmark runs it
+cat >"$W/import-tool.sh" <<'EOF'
+set -e
+for slug in $LOCS; do
+	privacyctl customer import -q --location "$slug" "$DATA/$slug/customers.csv"
+	privacyctl appointment import -q --location "$slug" "$DATA/$slug/appointments.csv"
+	[ -z "${WITH_INVOICES:-}" ] ||
+	privacyctl invoice import -q --location "$slug" "$DATA/$slug/invoices.csv"
+done >/dev/null
+EOF
+export LOCS DATA
+
+HAVE_IMPORT=0
+if have privacyctl customer import && have privacyctl appointment import; then
+	HAVE_IMPORT=1
+fi
+# The ready database of the other figures: made by the tools when they can
+# (what a user has), by the plain loader otherwise.
+cp "$W/empty.db" "$W/ready.db"
+if [ $HAVE_IMPORT = 1 ] && have privacyctl invoice import &&
+    PRIVACY_DB="$W/ready.db" WITH_INVOICES=1 sh "$W/import-tool.sh"; then
+	result ready_by "privacyctl customer/appointment/invoice import"
+else
+	cp "$W/empty.db" "$W/ready.db"
+	sh bench/load.sh -a -i "$DATA" "$W/ready.db"
+	result ready_by "bench/load.sh (plain sqlite3)"
+fi
+result customers "$(sqlite3 "$W/ready.db" 'SELECT count(*) FROM customers')"
+result appointments "$(sqlite3 "$W/ready.db" 'SELECT count(*) FROM appointments')"
+result invoices "$(sqlite3 "$W/ready.db" 'SELECT count(*) FROM invoices')"
+result consents "$(sqlite3 "$W/ready.db" 'SELECT count(*) FROM consents')"
+
+# --- import ------------------------------------------------------------
+say "import"
+result import_base "$(hf import_base "cp '$W/empty.db' '$W/w.db'" \
+    "sh bench/load.sh -a '$DATA' '$W/w.db'")"
+# for reference: .import alone, into new untyped tables, no index, no join
+n=0
+for f in "$DATA"/*/customers.csv "$DATA"/*/appointments.csv; do
+	n=$((n + 1))
+	printf ".import --csv '%s' t%d\n" "$f" $n
+done >"$W/raw.sql"
+result import_raw "$(hf import_raw "rm -f '$W/raw.db'" "sqlite3 '$W/raw.db' <'$W/raw.sql'")"
+if [ $HAVE_IMPORT = 1 ]; then
+	result import_tool "$(hf import_tool "cp '$W/empty.db' '$W/w.db'" \
+	    "PRIVACY_DB='$W/w.db' sh '$W/import-tool.sh'")"
+else
+	result import_tool missing
+fi
+
+# --- subjects ----------------------------------------------------------
+sqlite3 "$W/ready.db" 'SELECT id FROM customers ORDER BY id' >"$W/all-ids"
+python3 - "$W/all-ids" "$NSUBJ" "$NERASE" "$W" <<'EOF'
+import random, sys
+ids = open(sys.argv[1]).read().split()
+r = random.Random(20180525)
+n1, ne, w = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+open(w + "/subjects", "w").write("\n".join(r.sample(ids, min(n1, len(ids)))) + "\n")
+er = r.sample(ids, min(ne, len(ids)))
+open(w + "/erase-ids", "w").write("\n".join(er) + "\n")
+open(w + "/erase.ndjson", "w").write("".join('{"customer_id":%s}\n' % i for i in er))
+EOF
+LOCID=$(sqlite3 "$W/ready.db" "SELECT id FROM locations WHERE slug = '$BIG'")
+sqlite3 "$W/ready.db" "SELECT '{\"customer_id\":' || id || '}' FROM customers
+    WHERE location_id = $LOCID ORDER BY id" >"$W/loc.ndjson"
+result loc_subjects "$(wc -l <"$W/loc.ndjson")"
+result loc_slug "$BIG"
+
+# --- single-subject export ---------------------------------------------
+say "single-subject latency ($NSUBJ subjects, $LPASS passes)"
+# The baseline: the same customer's rows, by the indexes, as JSON.
+ONE="SELECT * FROM customers WHERE id = :id;
+SELECT * FROM appointments WHERE customer_id = :id ORDER BY starts_at;
+SELECT * FROM invoices WHERE customer_id = :id;
+SELECT * FROM consents WHERE customer_id = :id ORDER BY at;
+SELECT * FROM requests WHERE customer_id = :id;"
+lat_passes() { # KEY CMD...
+	key=$1; shift
+	i=0
+	: >"$W/$key.lat"
+	while [ $i -lt "$LPASS" ]; do
+		bench/lat "$W/subjects" "$@" >>"$W/$key.lat" || {
+			say "$key: some runs failed"; echo fail >"$W/$key.lat"; break; }
+		i=$((i + 1))
+	done
+	python3 - "$W/$key.lat" <<'EOF'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+if not rows or rows[0][0] == "fail":
+    print("fail fail"); sys.exit()
+print("%.3f %.3f" % (statistics.median(float(r[1]) for r in rows),
+                     statistics.median(float(r[2]) for r in rows)))
+EOF
+}
+set -- $(lat_passes one_base sqlite3 -readonly -json -cmd ".param set :id {}" \
+    "$W/ready.db" "$ONE")
+result one_base_p50 "$1"; result one_base_p99 "$2"
+if have dsar-export; then
+	set -- $(PRIVACY_DB="$W/ready.db" lat_passes one_tool dsar-export --customer '{}')
+	result one_tool_p50 "$1"; result one_tool_p99 "$2"
+else
+	result one_tool_p50 missing; result one_tool_p99 missing
+fi
+
+# --- export of a whole location ----------------------------------------
+say "export of all subjects of $BIG"
+ALL="SELECT c.* FROM customers c WHERE c.location_id = $LOCID ORDER BY c.id;
+SELECT a.* FROM appointments a JOIN customers c ON c.id = a.customer_id
+  WHERE c.location_id = $LOCID ORDER BY a.customer_id, a.starts_at;
+SELECT i.* FROM invoices i JOIN customers c ON c.id = i.customer_id
+  WHERE c.location_id = $LOCID ORDER BY i.customer_id;
+SELECT k.* FROM consents k JOIN customers c ON c.id = k.customer_id
+  WHERE c.location_id = $LOCID ORDER BY k.customer_id, k.at;"
+printf '%s\n' "$ALL" >"$W/all.sql"
+result all_base "$(hf all_base : "sqlite3 -readonly -json '$W/ready.db' <'$W/all.sql' >/dev/null")"
+result all_base_mb "$(peak "sqlite3 -readonly -json '$W/ready.db' <'$W/all.sql'")"
+if have dsar-export; then
+	result all_tool "$(hf all_tool : "PRIVACY_DB='$W/ready.db' dsar-export <'$W/loc.ndjson' >/dev/null")"
+	result all_tool_mb "$(peak "PRIVACY_DB='$W/ready.db' dsar-export <'$W/loc.ndjson'")"
+else
+	result all_tool missing; result all_tool_mb missing
+fi
+
+# --- batch erasure -----------------------------------------------------
+NE=$(wc -l <"$W/erase-ids")
+result erase_n "$NE"
+say "erasure of $NE subjects"
+{
+	printf '.bail on\nPRAGMA foreign_keys = ON;\nPRAGMA secure_delete = ON;\n'
+	printf 'PRAGMA synchronous = FULL;\n'
+	printf 'CREATE TEMP TABLE gone (id INTEGER PRIMARY KEY);\n'
+	printf ".import '%s' gone\n" "$W/erase-ids"
+	cat <<'EOF'
+BEGIN;
+DELETE FROM consents WHERE customer_id IN (SELECT id FROM gone);
+DELETE FROM appointments WHERE customer_id IN (SELECT id FROM gone);
+UPDATE invoices SET customer_id = NULL WHERE customer_id IN (SELECT id FROM gone);
+UPDATE requests SET customer_id = NULL WHERE customer_id IN (SELECT id FROM gone);
+DELETE FROM customers WHERE id IN (SELECT id FROM gone);
+COMMIT;
+PRAGMA wal_checkpoint(TRUNCATE);
+EOF
+} >"$W/erase.sql"
+result erase_base "$(hf erase_base "cp '$W/ready.db' '$W/e.db'; rm -f '$W/e.db-wal' '$W/e.db-shm'" \
+    "sqlite3 -batch '$W/e.db' <'$W/erase.sql' >/dev/null")"
+if have dsar-erase; then
+	result erase_tool "$(hf erase_tool "cp '$W/ready.db' '$W/e.db'; rm -f '$W/e.db-wal' '$W/e.db-shm'" \
+	    "PRIVACY_DB='$W/e.db' dsar-erase <'$W/erase.ndjson' >/dev/null")"
+else
+	result erase_tool missing
+fi
+
+# --- sending -----------------------------------------------------------
+say "sending"
+if ! command -v smtp-sink >/dev/null 2>&1; then
+	if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+		say "installing postfix for smtp-sink and smtp-source"
+		# keep the daemon from starting while it is installed
+		prc=/usr/sbin/policy-rc.d
+		own_prc=0
+		if [ ! -e $prc ]; then
+			printf '#!/bin/sh\nexit 101\n' >$prc && chmod 755 $prc
+			own_prc=1
+		fi
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix \
+		    >"$W/apt.log" 2>&1 || { apt-get update -qq >/dev/null 2>&1 &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix \
+		    >"$W/apt.log" 2>&1; } || say "postfix install failed: see apt-get"
+		[ $own_prc = 0 ] || rm -f $prc
+	fi
+	# Should a daemon be running after all, stop it the postfix way.
+	if command -v postfix >/dev/null 2>&1 && postfix status >/dev/null 2>&1; then
+		postfix stop >/dev/null 2>&1 || :
+	fi
+fi
+if command -v smtp-sink >/dev/null 2>&1; then
+	PORT=$(free_port)
+	smtp-sink -u nobody -c "127.0.0.1:$PORT" 256 >/dev/null 2>&1 &
+	SINK_PID=$!
+	sleep 0.3
+	for s in 1 4; do
+		t=$(hf "src$s" : "smtp-source -s $s -m $SMTP_MSGS -l 3000 \
+		    -f bench@salon.example -t kunde@example.com 127.0.0.1:$PORT")
+		result "send_base_$s" "$t"
+	done
+	if have consent-send; then
+		cat >"$W/send.yaml" <<EOF
+smtp:
+  host: 127.0.0.1
+  port: $PORT
+  tls: none
+  from: bench@salon.example
+consent:
+  confirm_url: https://salon.example/c/{token}
+  decline_url: https://salon.example/d/{token}
+EOF
+		n=$(sqlite3 "$W/ready.db" "SELECT count(*) FROM consents WHERE at < '2018-05-25'")
+		result send_n "$n"
+		for s in 1 4; do
+			result "send_tool_$s" "$(hf "send$s" \
+			    "cp '$W/ready.db' '$W/s.db'; rm -f '$W/s.db-wal' '$W/s.db-shm'" \
+			    "PRIVACY_DB='$W/s.db' PRIVACY_CONFIG='$W/send.yaml' consent-send \
+			       --campaign bench --kind repermission --connections $s >/dev/null")"
+		done
+	else
+		result send_tool_1 missing; result send_tool_4 missing
+	fi
+	kill "$SINK_PID" 2>/dev/null || :
+	wait "$SINK_PID" 2>/dev/null || :
+	SINK_PID=
+else
+	result send_base_1 "no smtp-source"; result send_base_4 "no smtp-source"
+	result send_tool_1 missing; result send_tool_4 missing
+fi
+result send_msgs "$SMTP_MSGS"
+
+# --- start-up ----------------------------------------------------------
+say "start-up"
+startup() { # KEY CMD
+	if hyperfine -N -w 20 -r 300 --style none --export-json "$W/$1.json" "$2" \
+	    >"$W/$1.log" 2>&1; then
+		python3 -c 'import json,sys
+print("%.6f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$W/$1.json"
+	else
+		echo fail
+	fi
+}
+result start_base "$(startup start_base "sqlite3 :memory: 'select 1'")"
+# the floor: what starting any process costs on this machine
+result start_true "$(startup start_true "/bin/true")"
+for b in privacyctl dsar-export dsar-erase consent-send notify; do
+	if [ -x "bin/$b" ]; then
+		result "start_$b" "$(startup "start_$b" "bin/$b --version")"
+	else
+		result "start_$b" missing
+	fi
+done
+
+# --- the report --------------------------------------------------------
+python3 bench/report.py "$R" "$SIZE" "$RUNS" "$RESULTS"
