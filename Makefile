@@ -94,6 +94,14 @@ tests/fuzz/%.o: tests/fuzz/%.c
 tests/fuzz/fuzz-%-replay: tests/fuzz/fuzz-%.o tests/fuzz/replay.o $(LIB)
 	$(CC) -o $@ $(filter %.o,$^) $(LIB) $(ALL_LDFLAGS) $(CORE_LIBS)
 
+# Fault injection helpers for tests/faults.t and tests/crash.t.  The
+# allocation shim is built without sanitizers (it replaces malloc).
+FAULT_BINS = tests/fault/killer tests/fault/failmalloc.so
+tests/fault/killer: tests/fault/killer.c
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+tests/fault/failmalloc.so: tests/fault/failmalloc.c
+	$(CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) -O2 -fPIC -shared -o $@ $<
+
 # make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS="fuzz-cfg ..."]: libFuzzer with
 # clang, ASan and UBSan, on a separately built copy of lib/.  New inputs go
 # to tests/tmp/fuzz/NAME (make fuzz-merge adds the interesting ones to the
@@ -108,6 +116,7 @@ FUZZ_CFLAGS  = -std=c11 -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
 FUZZ_DIR     = tests/tmp/fuzz-build
 FUZZ_LIBOBJS = $(addprefix $(FUZZ_DIR)/,$(LIB_SRCS:.c=.o))
 
+.PRECIOUS: $(FUZZ_DIR)/%.o
 $(FUZZ_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(ALL_CPPFLAGS) $(CORE_CFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
@@ -135,7 +144,8 @@ PROVE ?= prove
 PROVE_JOBS ?= 2
 check:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(FUZZ_REPLAY)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(FUZZ_REPLAY) \
+		$(FAULT_BINS)
 	$(PROVE) -j$(PROVE_JOBS) $(PROVE_FLAGS) $(UNIT_BINS) $(sort $(wildcard tests/*.t)) </dev/null
 
 demo:
@@ -179,7 +189,8 @@ clean:
 	rm -rf bin tests/tmp
 	rm -f lib/*.o lib/*.d lib/*.a lib/mail/*.o lib/mail/*.d lib/mail/*.a \
 	      cmd/*/*.o cmd/*/*.d tests/unit/*.o tests/unit/*.d $(UNIT_BINS) \
-	      tests/fuzz/*.o tests/fuzz/*.d $(FUZZ_REPLAY)
+	      tests/fuzz/*.o tests/fuzz/*.d $(FUZZ_REPLAY) \
+	      tests/fault/*.d $(FAULT_BINS)
 
 .PHONY: all check demo deps bench completions install uninstall clean fuzz \
 	fuzz-merge
