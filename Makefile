@@ -131,8 +131,15 @@ fuzz: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
 			-rss_limit_mb=2048 -print_final_stats=1 \
 			$$(test -f tests/fuzz/$$t.dict && echo -dict=tests/fuzz/$$t.dict) \
 			-artifact_prefix=tests/fuzz/crashes/$$t/ \
-			tests/tmp/fuzz/$$t tests/fuzz/corpus/$$t 2>&1 | \
-			grep -v '^#[0-9]*.*\(NEW\|REDUCE\|pulse\)' || exit 1; \
+			tests/tmp/fuzz/$$t tests/fuzz/corpus/$$t \
+			>tests/tmp/fuzz/$$t.log 2>&1; st=$$?; \
+		grep '^stat::number_of_executed_units\|^==.*ERROR\|invariant' \
+			tests/tmp/fuzz/$$t.log; \
+		if [ $$st -ne 0 ]; then \
+			tail -40 tests/tmp/fuzz/$$t.log; \
+			echo "fuzz: $$t found a bug: see tests/fuzz/crashes/$$t/"; \
+			exit 1; \
+		fi; \
 	done
 fuzz-merge: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
 	@for t in $(FUZZ_TARGETS); do \
