@@ -15,6 +15,26 @@ _privacyctl() {
 	--timezone) return ;;
 	--holidays) return ;;
 	--since) return ;;
+	--location|-l) return ;;
+	--input-format) COMPREPLY=($(compgen -W "auto ndjson json csv" -- "$cur")); return ;;
+	--email) return ;;
+	--marketing) return ;;
+	--inactive-since) return ;;
+	--purpose) return ;;
+	--source) return ;;
+	--ip) return ;;
+	--user-agent) return ;;
+	--text-version) return ;;
+	--type|-t) return ;;
+	--customer) return ;;
+	--external-id) return ;;
+	--channel) return ;;
+	--received) return ;;
+	--by) return ;;
+	--reason) return ;;
+	--note) return ;;
+	--status) return ;;
+	--due-within) return ;;
 	--config|-c) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--db) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--format|-f) COMPREPLY=($(compgen -W "ndjson json csv" -- "$cur")); return ;;
@@ -30,6 +50,25 @@ _privacyctl() {
 	"settings set") opts=" --dry-run -n" ;;
 	"audit list") opts=" --since" ;;
 	"audit verify") opts="" ;;
+	"customer import") opts=" --location --skip-invalid --dry-run -n --input-format" ;;
+	"customer list") opts=" --location --email --marketing --inactive-since" ;;
+	"customer show") opts=" --email --location" ;;
+	"appointment import") opts=" --location --skip-invalid --dry-run -n --input-format" ;;
+	"invoice import") opts=" --location --skip-invalid --dry-run -n --input-format" ;;
+	"marketing audience") opts=" --location" ;;
+	"consent grant") opts=" --purpose --source --ip --user-agent --text-version --dry-run -n" ;;
+	"consent withdraw") opts=" --purpose --source --dry-run -n" ;;
+	"consent show") opts="" ;;
+	"consent list") opts=" --location --needs-repermission" ;;
+	"consent import") opts=" --location --skip-invalid --dry-run -n --input-format" ;;
+	"request new") opts=" --type -t --customer --email --external-id --location -l --channel --received --verified" ;;
+	"request verify") opts="" ;;
+	"request extend") opts=" --by --reason" ;;
+	"request reject") opts=" --reason" ;;
+	"request complete") opts=" --note" ;;
+	"request list") opts=" --status --type -t --location -l --overdue --due-within" ;;
+	"request show") opts="" ;;
+	"check") opts=" --location -l" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version" -- "$cur"))
@@ -45,5 +84,5 @@ _privacyctl() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify"
+_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|request new|request verify|request extend|request reject|request complete|request list|request show|check"
 complete -F _privacyctl privacyctl

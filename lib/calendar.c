@@ -1,7 +1,10 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "calendar.h"
+#include "cfg.h"
 #include "clock.h"
+#include "util.h"
 
 /* Index 0 is the federation, whose holidays every state has too. */
 static const char *const regions[] = {
@@ -273,4 +276,44 @@ time_t pv_cal_due_end(long due, const char *tz)
 int pv_cal_due_passed(long due, time_t t, const char *tz)
 {
 	return pv_cal_local_date(t, tz) > due;
+}
+
+int pv_cal_extra_days(const struct pv_cfg *c, const char *slug, long **out,
+		      size_t *n, struct pv_err *e)
+{
+	const struct pv_node *all = pv_cfg_node(c, "holidays"), *list, *d;
+	size_t cap = 0;
+	int y, m, dd;
+
+	*out = NULL;
+	*n = 0;
+	if (!all)
+		return 0;
+	if (all->type != PV_NODE_MAP)
+		return pv_fail(e, PV_CONFIG, "%s: holidays: must map location "
+			       "slugs to lists of dates", all->origin);
+	list = pv_node_get(all, slug);
+	if (!list)
+		return 0;
+	if (list->type != PV_NODE_SEQ)
+		return pv_fail(e, PV_CONFIG, "%s: holidays.%s: must be a list "
+			       "of dates", list->origin, slug);
+	for (d = list->child; d; d = d->next) {
+		if (d->type != PV_NODE_SCALAR || !d->value ||
+		    pv_date_parse(d->value, &y, &m, &dd) != 0) {
+			free(*out);
+			*out = NULL;
+			*n = 0;
+			return pv_fail(e, PV_CONFIG, "%s: holidays.%s: not a "
+				       "date: '%s'", d->origin, slug,
+				       d->type == PV_NODE_SCALAR && d->value ?
+				       d->value : "(not a scalar)");
+		}
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		(*out)[(*n)++] = pv_days_from_civil(y, m, dd);
+	}
+	return 0;
 }

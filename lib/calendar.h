@@ -108,4 +108,21 @@ time_t pv_cal_due_end(long due, const char *tz);
  * than due in tz), else 0. */
 int pv_cal_due_passed(long due, time_t t, const char *tz);
 
+/*
+ * The extra days of a location from the configuration: the sequence
+ * holidays.SLUG of "YYYY-MM-DD" dates (a local feast, a municipal
+ * holiday), e.g.
+ *
+ *     holidays:
+ *       mitte: [2026-06-11, 2026-11-11]
+ *
+ * Unlike the functions above this one allocates (*out, to free; NULL when
+ * there are none) and can fail: PV_CONFIG "origin: holidays.SLUG: not a
+ * date: 'value'" for a malformed entry.
+ */
+struct pv_cfg;
+struct pv_err;
+int pv_cal_extra_days(const struct pv_cfg *c, const char *slug, long **out,
+		      size_t *n, struct pv_err *e);
+
 #endif

@@ -20,6 +20,7 @@
 
 #include <sqlite3.h>
 
+#include "rec.h"
 #include "util.h"
 
 /* SQL over a consents row (alias k) that is true when the row proves
@@ -39,6 +40,80 @@
  */
 int pv_marketing_blockers(sqlite3 *db, long long location_id,
 			  long long *count, struct pv_buf *ids,
+			  struct pv_err *e);
+
+/* The state of one purpose for one customer (see the top of this file). */
+enum pv_consent_state {
+	PV_CONSENT_NONE = 0,
+	PV_CONSENT_VALID,
+	PV_CONSENT_NEEDS_REPERMISSION,
+	PV_CONSENT_UNPROVEN,
+};
+const char *pv_consent_state_name(enum pv_consent_state s);
+
+/* SQL expression: the state name of purpose P ('marketing-email') for the
+ * customer aliased c, from the latest ledger event (uses the index
+ * consents_customer). */
+#define PV_CONSENT_STATE_SQL(P)                                            \
+	"coalesce((SELECT CASE WHEN " PV_CONSENT_PROVEN_SQL " THEN 'valid' " \
+	"WHEN k.event <> 'granted' THEN 'none' "                           \
+	"WHEN k.at < '" PV_GDPR_DATE "' THEN 'needs-repermission' "        \
+	"ELSE 'unproven' END FROM consents k WHERE k.customer_id = c.id "  \
+	"AND k.purpose = " P " ORDER BY k.at DESC, k.id DESC LIMIT 1), "   \
+	"'none')"
+
+/* Purposes, events and sources the ledger knows (NULL-terminated). */
+extern const char *const pv_consent_purposes[];
+extern const char *const pv_consent_events[];
+extern const char *const pv_consent_sources[];
+int pv_consent_word(const char *const *list, const char *s); /* 1: in list */
+
+/*
+ * The current state of a purpose for a customer, and the latest event
+ * (NULL when there is none; latest_at gets its time, "" when none).
+ * Reused by consent-send.
+ */
+int pv_consent_state(sqlite3 *db, long long customer_id, const char *purpose,
+		     enum pv_consent_state *state, char latest_event[16],
+		     char latest_at[32], struct pv_err *e);
+
+/* One ledger event. at is RFC 3339 UTC; the strings may be NULL. */
+struct pv_consent_event {
+	const char *purpose, *event, *at, *source;
+	const char *ip, *user_agent, *text_version, *campaign;
+};
+
+/*
+ * Append an event in the caller's transaction (audited, no personal
+ * data: the customer id, purpose, event and source).  Values are checked:
+ * PV_USAGE for an unknown purpose, event or source; PV_DATAERR for a bad
+ * IP address or control characters in the user agent.
+ */
+int pv_consent_append(sqlite3 *db, long long customer_id,
+		      const struct pv_consent_event *ev, struct pv_err *e);
+
+/* "a.b.c.d" or an IPv6 address: 1 when valid. */
+int pv_ip_valid(const char *s);
+
+/* Records: the full history of one customer, oldest first. */
+int pv_consent_write_history(sqlite3 *db, long long customer_id,
+			     struct pv_writer *w, struct pv_err *e);
+
+/*
+ * Records: the current state per customer and purpose of customers with
+ * ledger events (location_id 0: all; only_reperm: only those needing
+ * re-permission).  *count gets the number written.
+ */
+int pv_consent_write_states(sqlite3 *db, long long location_id,
+			    int only_reperm, struct pv_writer *w,
+			    long long *count, struct pv_err *e);
+
+/*
+ * Records: the customers who may receive marketing now: their location has
+ * marketing=on and at least one purpose is valid.  location_id 0: all.
+ */
+int pv_marketing_audience(sqlite3 *db, long long location_id,
+			  struct pv_writer *w, long long *count,
 			  struct pv_err *e);
 
 #endif

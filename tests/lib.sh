@@ -156,3 +156,36 @@ done_testing() {
 	[ "$_failed" -eq 0 ]
 	exit $?
 }
+
+# A throwaway CA-less certificate for 127.0.0.1 and localhost:
+# make_cert DIR -> DIR/cert.pem, DIR/key.pem (the client trusts cert.pem).
+make_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
+		-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+		-keyout "$1/key.pem" -out "$1/cert.pem" >/dev/null 2>&1
+}
+
+# Start tests/smtpd.py on a free port, recording into DIR:
+#   start_smtpd DIR [--tls CERT KEY] [--no-starttls] [--auth USER:PW]
+# Sets SMTP_PORT and SMTPD_PID; waits until it accepts connections.
+start_smtpd() {
+	_d=$1
+	shift
+	mkdir -p "$_d"
+	SMTP_PORT=$(free_port)
+	/usr/bin/python3 "$TOP/tests/smtpd.py" --port "$SMTP_PORT" --dir "$_d" \
+		"$@" 2>"$_d/stderr" &
+	SMTPD_PID=$!
+	_pids="$_pids $SMTPD_PID"
+	_i=0
+	while [ ! -e "$_d/ready" ] && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ -e "$_d/ready" ] || { diag "smtpd did not start"; cat "$_d/stderr"; }
+}
+
+stop_server() {
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}

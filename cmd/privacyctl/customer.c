@@ -1,6 +1,210 @@
-/* customer.c - privacyctl's customer commands. */
+/* customer.c - customer, appointment and invoice imports, customer list
+ * and show, the marketing audience. */
+#include <string.h>
+
+#include "clock.h"
 #include "commands.h"
+#include "consent.h"
+#include "customer.h"
+#include "import.h"
+#include "location.h"
+#include "subject.h"
+
+enum { MAX_SHOWN = 100 };
+
+struct shown {
+	long n;
+};
+
+static void report_row(void *arg, const struct pv_err *e)
+{
+	struct shown *s = arg;
+
+	if (s->n++ < MAX_SHOWN)
+		pv_report(e);
+}
+
+/* Shared by the four imports (consent.c calls it too). */
+int pc_import(struct pv_ctx *c, enum pv_import_kind kind)
+{
+	struct pv_import_opts o = {0};
+	struct pv_import_stats s;
+	struct shown shown = {0};
+	enum pv_fmt fmt = PV_FMT_AUTO;
+	struct pv_input *in;
+	const char *f = pv_opt(c, "input-format");
+	int st;
+
+	if (f && pv_fmt_parse(f, 1, &fmt) != 0)
+		return pv_usage(c, "unknown input format '%s' (auto, ndjson, "
+				"json, csv)", f);
+	o.location = pv_opt(c, "location");
+	o.db_path = c->db_path;
+	o.skip_invalid = pv_flag(c, "skip-invalid");
+	o.dry_run = pv_flag(c, "dry-run");
+	if (o.location) {
+		struct pv_location l = {0};
+
+		st = pv_location_get(c->db, o.location, &l, &c->err);
+		pv_location_free(&l);
+		if (st)
+			return st;
+	}
+	in = pv_input_open(c->argc, c->argv, fmt);
+	st = pv_import(c->db, kind, in, &o, report_row, &shown, &s, &c->err);
+	pv_input_close(in);
+	if (shown.n > MAX_SHOWN)
+		pv_warn("%ld more messages not shown", shown.n - MAX_SHOWN);
+	if (st == PV_OK || st == PV_PARTIAL)
+		pv_import_write_stats(c->out, kind, &s, o.dry_run);
+	return st;
+}
+
+static int cmd_customer_import(struct pv_ctx *c)
+{
+	return pc_import(c, PV_IMPORT_CUSTOMERS);
+}
+
+static int cmd_appointment_import(struct pv_ctx *c)
+{
+	return pc_import(c, PV_IMPORT_APPOINTMENTS);
+}
+
+static int cmd_invoice_import(struct pv_ctx *c)
+{
+	return pc_import(c, PV_IMPORT_INVOICES);
+}
+
+/* --location SLUG as an id (0 when not given). */
+int pc_location_id(struct pv_ctx *c, long long *id)
+{
+	const char *slug = pv_opt(c, "location");
+	struct pv_location l = {0};
+	int st;
+
+	*id = 0;
+	if (!slug)
+		return PV_OK;
+	st = pv_location_get(c->db, slug, &l, &c->err);
+	*id = l.id;
+	pv_location_free(&l);
+	return st;
+}
+
+static int cmd_customer_list(struct pv_ctx *c)
+{
+	struct pv_customer_filter f = {0};
+	const char *since = pv_opt(c, "inactive-since");
+	char cutoff[PV_TIME_LEN];
+	long long n;
+	int st;
+
+	f.email = pv_opt(c, "email");
+	f.marketing = pv_opt(c, "marketing");
+	if (f.marketing && !pv_customer_marketing_filter_valid(f.marketing))
+		return pv_usage(c, "--marketing: must be valid, invalid, "
+				"needs-repermission or none");
+	if (since) {
+		struct pv_duration d;
+
+		if (pv_duration_parse(since, &d) != 0)
+			return pv_usage(c, "--inactive-since: not a duration "
+					"(3y, 18m, 6w, 30d): '%s'", since);
+		f.inactive_before = pv_time_fmt(pv_time_sub(pv_now(), &d),
+						cutoff);
+	}
+	if ((st = pc_location_id(c, &f.location_id)))
+		return st;
+	if ((st = pv_customer_list(c->db, &f, c->out, &n, &c->err)))
+		return st;
+	if (n == 0)
+		return pv_fail(&c->err, PV_PARTIAL, "no customer matched");
+	return PV_OK;
+}
+
+static int cmd_customer_show(struct pv_ctx *c)
+{
+	struct pv_subject_opts so = {0};
+	struct pv_subject s;
+	int st;
+
+	so.customer = c->argc ? c->argv[0] : NULL;
+	so.email = pv_opt(c, "email");
+	so.location = pv_opt(c, "location");
+	if (!so.customer && !so.email)
+		return pv_usage(c, "name a customer id or --email");
+	if (so.customer && so.email)
+		return pv_usage(c, "give a customer id or --email, not both");
+	st = pv_subject_from_opts(c->db, &so, &s, &c->err);
+	if (st == PV_USAGE)
+		return pv_usage(c, "%s", c->err.msg);
+	if (st)
+		return st;
+	return pv_customer_write(c->db, s.customer_id, c->out, &c->err);
+}
+
+static int cmd_marketing_audience(struct pv_ctx *c)
+{
+	long long loc, n;
+	int st;
+
+	if ((st = pc_location_id(c, &loc)))
+		return st;
+	if ((st = pv_marketing_audience(c->db, loc, c->out, &n, &c->err)))
+		return st;
+	if (n == 0)
+		return pv_fail(&c->err, PV_PARTIAL, "nobody may receive "
+			       "marketing now (marketing off, or no valid "
+			       "consent)");
+	return PV_OK;
+}
+
+#define IMPORT_OPTS                                                        \
+	{"location", 0, "SLUG", "the location of rows without a location "  \
+	 "column"},                                                         \
+	{"skip-invalid", 0, NULL, "import the valid rows, report the "      \
+	 "others, exit 1"},                                                 \
+	{"dry-run", 'n', NULL, "check and count, change nothing"},          \
+	{"input-format", 0, "FORMAT", "auto (default), ndjson, json, csv"}, \
+	{NULL, 0, NULL, NULL}
+
+static const struct pv_opt import_opts[] = {IMPORT_OPTS};
+static const struct pv_opt list_opts[] = {
+	{"location", 0, "SLUG", "only customers of this location"},
+	{"email", 0, "ADDR", "only customers with this e-mail address"},
+	{"marketing", 0, "STATE", "valid, invalid, needs-repermission or "
+	 "none"},
+	{"inactive-since", 0, "DURATION", "no appointment within DURATION "
+	 "(3y, 18m)"},
+	{NULL, 0, NULL, NULL},
+};
+static const struct pv_opt show_opts[] = {
+	{"email", 0, "ADDR", "the customer with this e-mail address"},
+	{"location", 0, "SLUG", "with --email: in this location"},
+	{NULL, 0, NULL, NULL},
+};
+static const struct pv_opt audience_opts[] = {
+	{"location", 0, "SLUG", "only customers of this location"},
+	{NULL, 0, NULL, NULL},
+};
 
 const struct pv_cmd pc_customer_cmds[] = {
+	{"customer import", "[FILE...]", "import or update customers",
+	 import_opts, PV_CMD_DB_RW | PV_CMD_STDIN | PV_CMD_SINGLE, 0, -1,
+	 cmd_customer_import},
+	{"customer list", "", "list customers", list_opts, PV_CMD_DB_RO, 0, 0,
+	 cmd_customer_list},
+	{"customer show", "[ID]", "show a customer with bookings, invoices "
+	 "and consent state", show_opts, PV_CMD_DB_RO | PV_CMD_SINGLE, 0, 1,
+	 cmd_customer_show},
+	{"appointment import", "[FILE...]", "import or update appointments",
+	 import_opts, PV_CMD_DB_RW | PV_CMD_STDIN | PV_CMD_SINGLE, 0, -1,
+	 cmd_appointment_import},
+	{"invoice import", "[FILE...]", "import or update invoices",
+	 import_opts, PV_CMD_DB_RW | PV_CMD_STDIN | PV_CMD_SINGLE, 0, -1,
+	 cmd_invoice_import},
+	{"marketing audience", "", "list the customers who may receive "
+	 "marketing now", audience_opts, PV_CMD_DB_RO, 0, 0,
+	 cmd_marketing_audience},
 	{NULL, NULL, NULL, NULL, 0, 0, 0, NULL},
 };

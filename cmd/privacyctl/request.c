@@ -1,6 +1,263 @@
-/* request.c - privacyctl's request commands. */
+/* request.c - privacyctl's request commands and the compliance check. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "clock.h"
 #include "commands.h"
+#include "location.h"
+#include "request.h"
+#include "subject.h"
+
+static int request_id(struct pv_ctx *c, long long *id)
+{
+	if (pv_parse_ll(c->argv[0], id) != 0 || *id <= 0)
+		return pv_usage(c, "not a request id: '%s'", c->argv[0]);
+	return PV_OK;
+}
+
+/* A library refusal that is a usage error gets the command's usage. */
+static int done(struct pv_ctx *c, int st)
+{
+	if (st == PV_USAGE)
+		return pv_usage(c, "%s", c->err.msg);
+	return st;
+}
+
+static int show(struct pv_ctx *c, long long id)
+{
+	return pv_request_show(c->db, id, c->out, &c->err);
+}
+
+static int cmd_new(struct pv_ctx *c)
+{
+	struct pv_subject_opts so = {
+		NULL, pv_opt(c, "customer"), pv_opt(c, "email"),
+		pv_opt(c, "external-id"), pv_opt(c, "location"),
+	};
+	struct pv_request_in in = {0};
+	const char *rec = pv_opt(c, "received");
+	struct pv_subject s;
+	long long id;
+	int st;
+
+	in.type = pv_opt(c, "type");
+	in.channel = pv_opt(c, "channel");
+	in.verified = pv_flag(c, "verified");
+	if (!in.type)
+		return pv_usage(c, "missing --type");
+	if (rec && pv_time_or_date_parse(rec, &in.received) != 0)
+		return pv_usage(c, "--received: not an RFC 3339 time or date: "
+				"'%s'", rec);
+	if ((st = pv_subject_from_opts(c->db, &so, &s, &c->err)))
+		return done(c, st);
+	if (so.location && so.customer) {
+		struct pv_location loc;
+
+		if ((st = pv_location_get(c->db, so.location, &loc, &c->err)))
+			return st;
+		st = loc.id != s.location_id;
+		pv_location_free(&loc);
+		if (st)
+			return pv_usage(c, "customer %lld does not belong to "
+					"location '%s'", s.customer_id,
+					so.location);
+	}
+	in.customer_id = s.customer_id;
+	in.location_id = s.location_id;
+	if ((st = pv_request_new(c->db, c->cfg, &in, &id, &c->err)))
+		return done(c, st);
+	return show(c, id);
+}
+
+static int cmd_verify(struct pv_ctx *c)
+{
+	long long id;
+	int st;
+
+	if ((st = request_id(c, &id)))
+		return st;
+	if ((st = pv_request_verify(c->db, id, c->argc > 1 ? c->argv[1] : NULL,
+				    &c->err)))
+		return done(c, st);
+	return show(c, id);
+}
+
+static int cmd_extend(struct pv_ctx *c)
+{
+	const char *by = pv_opt(c, "by");
+	long long id, n = 0;
+	int st;
+
+	if ((st = request_id(c, &id)))
+		return st;
+	if (!by)
+		return pv_usage(c, "missing --by 1|2");
+	if (pv_parse_ll(by, &n) != 0 || (n != 1 && n != 2))
+		return pv_usage(c, "--by: must be 1 or 2 (months)");
+	if ((st = pv_request_extend(c->db, c->cfg, id, (int)n,
+				    pv_opt(c, "reason"), &c->err)))
+		return done(c, st);
+	return show(c, id);
+}
+
+static int cmd_reject(struct pv_ctx *c)
+{
+	long long id;
+	int st;
+
+	if ((st = request_id(c, &id)))
+		return st;
+	if ((st = pv_request_reject(c->db, id, pv_opt(c, "reason"), &c->err)))
+		return done(c, st);
+	return show(c, id);
+}
+
+static int cmd_complete(struct pv_ctx *c)
+{
+	long long id;
+	int st;
+
+	if ((st = request_id(c, &id)))
+		return st;
+	if ((st = pv_request_complete(c->db, id, pv_opt(c, "note"), &c->err)))
+		return done(c, st);
+	return show(c, id);
+}
+
+static int cmd_show(struct pv_ctx *c)
+{
+	long long id;
+	int st;
+
+	if ((st = request_id(c, &id)))
+		return st;
+	return show(c, id);
+}
+
+static int cmd_list(struct pv_ctx *c)
+{
+	struct pv_request_filter f = {0};
+	const char *within = pv_opt(c, "due-within");
+	struct pv_duration d;
+	long n;
+	int st;
+
+	f.status = pv_opt(c, "status");
+	f.type = pv_opt(c, "type");
+	f.location = pv_opt(c, "location");
+	f.overdue = pv_flag(c, "overdue");
+	if (f.overdue)
+		f.event = "request.overdue";
+	if (within) {
+		if (f.overdue)
+			return pv_usage(c, "--overdue and --due-within "
+					"exclude each other");
+		if (pv_duration_parse(within, &d) != 0)
+			return pv_usage(c, "--due-within: not a duration "
+					"(7d, 2w, 1m): '%s'", within);
+		f.due_before = pv_time_add(pv_now(), &d);
+		f.event = "request.deadline-near";
+	}
+	if ((st = pv_request_list(c->db, &f, c->out, &n, &c->err)))
+		return done(c, st);
+	return PV_OK;
+}
+
+static __attribute__((unused)) int cmd_process(struct pv_ctx *c)
+{
+	const char *lim = pv_opt(c, "limit");
+	long long limit = 0;
+
+	if (lim && (pv_parse_ll(lim, &limit) != 0 || limit <= 0))
+		return pv_usage(c, "--limit: not a positive whole number: "
+				"'%s'", lim);
+	return done(c, pv_request_process(c->db, c->cfg, c->db_path,
+					  pv_opt(c, "location"), (long)limit,
+					  pv_flag(c, "dry-run"), c->out,
+					  &c->err));
+}
+
+static int cmd_check(struct pv_ctx *c)
+{
+	long n;
+	int st = pv_check(c->db, c->cfg, c->db_path, pv_opt(c, "location"),
+			  c->out, &n, &c->err);
+
+	if (st == PV_PARTIAL && !pv_quiet)
+		pv_warn("%ld finding%s", n, n == 1 ? "" : "s");
+	return done(c, st);
+}
+
+static const struct pv_opt no_opts[] = {{NULL, 0, NULL, NULL}};
+static const struct pv_opt new_opts[] = {
+	{"type", 't', "TYPE", "access, portability, erasure, rectification, "
+	 "restriction or objection (required)"},
+	{"customer", 0, "ID", "the subject by customer id"},
+	{"email", 0, "ADDR", "the subject by e-mail address"},
+	{"external-id", 0, "X", "the subject by booking-system id (with "
+	 "--location)"},
+	{"location", 'l', "SLUG", "the customer's location"},
+	{"channel", 0, "CHANNEL", "booking-form, email (default), phone, "
+	 "letter or in-person"},
+	{"received", 0, "TIME", "when the request arrived (default now)"},
+	{"verified", 0, NULL, "the caller vouches for the identity (the "
+	 "customer is logged in)"},
+	{NULL, 0, NULL, NULL},
+};
+static const struct pv_opt extend_opts[] = {
+	{"by", 0, "MONTHS", "1 or 2 further months (required)"},
+	{"reason", 0, "TEXT", "why, for the customer (required)"},
+	{NULL, 0, NULL, NULL},
+};
+static const struct pv_opt reject_opts[] = {
+	{"reason", 0, "TEXT", "why, for the customer (required)"},
+	{NULL, 0, NULL, NULL},
+};
+static const struct pv_opt complete_opts[] = {
+	{"note", 0, "TEXT", "what was done"},
+	{NULL, 0, NULL, NULL},
+};
+static const struct pv_opt list_opts[] = {
+	{"status", 0, "STATUS", "only requests in this status"},
+	{"type", 't', "TYPE", "only requests of this type"},
+	{"location", 'l', "SLUG", "only requests of this location"},
+	{"overdue", 0, NULL, "only open requests past their deadline"},
+	{"due-within", 0, "DURATION", "only open requests due within "
+	 "DURATION (7d, 2w)"},
+	{NULL, 0, NULL, NULL},
+};
+static const struct pv_opt __attribute__((unused)) process_opts[] = {
+	{"location", 'l', "SLUG", "only this location"},
+	{"limit", 0, "N", "at most N requests"},
+	{"dry-run", 'n', NULL, "show what would be done, change nothing"},
+	{NULL, 0, NULL, NULL},
+};
+static const struct pv_opt check_opts[] = {
+	{"location", 'l', "SLUG", "only this location"},
+	{NULL, 0, NULL, NULL},
+};
 
 const struct pv_cmd pc_request_cmds[] = {
+	{"request new", "--type TYPE --customer ID|--email A|--external-id X",
+	 "record a privacy request and compute its deadline", new_opts,
+	 PV_CMD_DB_RW | PV_CMD_SINGLE, 0, 0, cmd_new},
+	{"request verify", "ID [CODE]", "accept the customer's code, or "
+	 "confirm the identity by hand", no_opts,
+	 PV_CMD_DB_RW | PV_CMD_SINGLE, 1, 2, cmd_verify},
+	{"request extend", "ID --by 1|2 --reason TEXT",
+	 "extend the deadline once, before it passes", extend_opts,
+	 PV_CMD_DB_RW | PV_CMD_SINGLE, 1, 1, cmd_extend},
+	{"request reject", "ID --reason TEXT", "reject a request, with the "
+	 "reason", reject_opts, PV_CMD_DB_RW | PV_CMD_SINGLE, 1, 1, cmd_reject},
+	{"request complete", "ID", "mark a request done by hand",
+	 complete_opts, PV_CMD_DB_RW | PV_CMD_SINGLE, 1, 1, cmd_complete},
+	{"request list", "", "list requests, by status, type, deadline",
+	 list_opts, PV_CMD_DB_RO, 0, 0, cmd_list},
+	{"request show", "ID", "show a request with its history", no_opts,
+	 PV_CMD_DB_RO | PV_CMD_SINGLE, 1, 1, cmd_show},
+	{"check", "", "report what needs attention: deadlines, consent, "
+	 "settings, outbox, retention, permissions, audit chain", check_opts,
+	 PV_CMD_DB_RO, 0, 0, cmd_check},
 	{NULL, NULL, NULL, NULL, 0, 0, 0, NULL},
 };

@@ -1,0 +1,1016 @@
+/*
+ * import.c - the booking system's data in, one transaction, streaming.
+ *
+ * Each kind is a table of fields; a row's values are checked, then looked
+ * up by their key through a UNIQUE index and compared column by column,
+ * so that only real changes are written.  Every statement is prepared
+ * once and reused for all rows.
+ */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "consent.h"
+#include "db.h"
+#include "import.h"
+#include "json.h"
+#include "location.h"
+#include "progress.h"
+#include "tombstone.h"
+
+enum ftype {
+	F_TEXT,   /* any UTF-8 (the reader checked it) */
+	F_LINE,   /* no control characters */
+	F_EMAIL,
+	F_DATE,   /* YYYY-MM-DD, stored as given */
+	F_TIME,   /* RFC 3339, stored in UTC */
+	F_TIME_OR_DATE,
+	F_CENTS,  /* whole number >= 0 */
+	F_AMOUNT, /* whole number, may be negative (credit notes) */
+	F_YESNO,
+	F_CURRENCY,
+	F_PURPOSE,
+	F_EVENT,
+	F_SOURCE,
+	F_IP,
+	F_LOCATION,
+};
+
+struct field {
+	const char *name;
+	enum ftype type;
+	int required;
+};
+
+enum { MAXF = 16 };
+
+struct kind {
+	const char *name;
+	const struct field *fields;
+	const char *key;      /* the field that is the key within a location */
+	int has_customer_ref; /* customer_external_id */
+};
+
+static const struct field customer_fields[] = {
+	{"external_id", F_LINE, 1}, {"location", F_LOCATION, 0},
+	{"first_name", F_TEXT, 0},  {"last_name", F_TEXT, 0},
+	{"email", F_EMAIL, 0},      {"phone", F_LINE, 0},
+	{"birth_date", F_DATE, 0},  {"street", F_TEXT, 0},
+	{"postal_code", F_LINE, 0}, {"city", F_TEXT, 0},
+	{"country", F_LINE, 0},     {"notes", F_TEXT, 0},
+	{"marketing_email", F_YESNO, 0},
+	{"marketing_opt_in_at", F_TIME_OR_DATE, 0},
+	{"marketing_source", F_SOURCE, 0},
+	{NULL, 0, 0},
+};
+/* indexes into customer_fields */
+enum { C_XID, C_LOC, C_FIRST, C_LAST, C_EMAIL, C_PHONE, C_BIRTH, C_STREET,
+       C_POSTAL, C_CITY, C_COUNTRY, C_NOTES, C_MKT, C_MKT_AT, C_MKT_SRC };
+
+static const struct field appointment_fields[] = {
+	{"external_id", F_LINE, 1}, {"location", F_LOCATION, 0},
+	{"customer_external_id", F_LINE, 1}, {"starts_at", F_TIME, 1},
+	{"service", F_TEXT, 0},     {"staff", F_TEXT, 0},
+	{"price_cents", F_CENTS, 0}, {"notes", F_TEXT, 0},
+	{NULL, 0, 0},
+};
+static const struct field invoice_fields[] = {
+	{"number", F_LINE, 1},      {"location", F_LOCATION, 0},
+	{"customer_external_id", F_LINE, 1}, {"issued_on", F_DATE, 1},
+	{"total_cents", F_AMOUNT, 1}, {"currency", F_CURRENCY, 0},
+	{"billing_name", F_TEXT, 0}, {"billing_address", F_TEXT, 0},
+	{NULL, 0, 0},
+};
+static const struct field consent_fields[] = {
+	{"customer_external_id", F_LINE, 1}, {"location", F_LOCATION, 0},
+	{"purpose", F_PURPOSE, 1},  {"event", F_EVENT, 1},
+	{"at", F_TIME_OR_DATE, 1},  {"source", F_SOURCE, 1},
+	{"evidence_ip", F_IP, 0},   {"evidence_user_agent", F_LINE, 0},
+	{"text_version", F_LINE, 0},
+	{NULL, 0, 0},
+};
+enum { K_XID, K_LOC, K_PURPOSE, K_EVENT, K_AT, K_SOURCE, K_IP, K_UA, K_TV };
+
+static const struct kind kinds[] = {
+	[PV_IMPORT_CUSTOMERS] = {"customers", customer_fields, "external_id", 0},
+	[PV_IMPORT_APPOINTMENTS] = {"appointments", appointment_fields,
+				    "external_id", 1},
+	[PV_IMPORT_INVOICES] = {"invoices", invoice_fields, "number", 1},
+	[PV_IMPORT_CONSENTS] = {"consents", consent_fields, NULL, 1},
+};
+
+const char *pv_import_kind_name(enum pv_import_kind k)
+{
+	return kinds[k].name;
+}
+
+/* A set of strings (keys seen in this input), open addressing. */
+struct strset {
+	char **slot;
+	size_t cap, n;
+};
+
+static uint64_t fnv(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (n--)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+/* 1 when the key was new (and is now in the set), 0 when seen before. */
+static int strset_add(struct strset *set, const char *k, size_t n)
+{
+	size_t i;
+
+	if ((set->n + 1) * 2 > set->cap) {
+		struct strset big = {0};
+
+		big.cap = set->cap ? set->cap * 2 : 1024;
+		big.slot = xcalloc(big.cap, sizeof *big.slot);
+		for (i = 0; i < set->cap; i++) {
+			char *s = set->slot[i];
+			size_t j;
+
+			if (!s)
+				continue;
+			j = fnv(s, strlen(s)) & (big.cap - 1);
+			while (big.slot[j])
+				j = (j + 1) & (big.cap - 1);
+			big.slot[j] = s;
+		}
+		free(set->slot);
+		set->slot = big.slot;
+		set->cap = big.cap;
+	}
+	i = fnv(k, n) & (set->cap - 1);
+	for (; set->slot[i]; i = (i + 1) & (set->cap - 1))
+		if (strlen(set->slot[i]) == n && !memcmp(set->slot[i], k, n))
+			return 0;
+	set->slot[i] = xstrndup(k, n);
+	set->n++;
+	return 1;
+}
+
+static void strset_free(struct strset *set)
+{
+	for (size_t i = 0; i < set->cap; i++)
+		free(set->slot[i]);
+	free(set->slot);
+}
+
+/* The import's state. */
+struct imp {
+	sqlite3 *db;
+	const struct kind *k;
+	enum pv_import_kind kind;
+	const struct pv_import_opts *o;
+	pv_import_report_fn report;
+	void *arg;
+	struct pv_import_stats *s;
+	struct pv_err *e;
+	char now[PV_TIME_LEN];
+	/* locations: the last one looked up, and the default */
+	char loc_slug[64];
+	long long loc_id;
+	long long default_id;
+	char default_slug[64];
+	int default_tried;
+	struct pv_err default_err;
+	const char *row_slug;
+	struct strset seen;
+	struct pv_tomb *tomb;
+	int tombs; /* any tombstones at all? */
+	sqlite3_stmt *st_loc, *st_sel, *st_ins, *st_upd, *st_cust, *st_latest,
+		*st_consent;
+	/* this row */
+	const struct pv_rec *r;
+	const char *v[MAXF];
+	char norm[MAXF][PV_TIME_LEN];
+	long long num[MAXF];
+	int bad;
+};
+
+static void row_error(struct imp *im, int status, const char *field,
+		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void row_error(struct imp *im, int status, const char *field,
+		      const char *fmt, ...)
+{
+	struct pv_err re = {0};
+	char why[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	pv_fail(&re, status, "%s:%ld: %s: %s", im->r->file, im->r->line,
+		field, why);
+	if (status == PV_DATAERR)
+		im->bad = 1;
+	if (im->report)
+		im->report(im->arg, &re);
+}
+
+static int field_index(const struct field *f, const char *name)
+{
+	for (int i = 0; f[i].name; i++)
+		if (strcmp(f[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static int has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+static void check_value(struct imp *im, int i)
+{
+	const struct field *f = &im->k->fields[i];
+	const char *v = im->v[i];
+	int y, m, d;
+	time_t t;
+
+	switch (f->type) {
+	case F_TEXT:
+	case F_LOCATION:
+		break;
+	case F_LINE:
+		if (has_ctl(v))
+			row_error(im, PV_DATAERR, f->name, "control characters "
+				  "not allowed");
+		break;
+	case F_EMAIL:
+		if (!pv_email_valid(v))
+			row_error(im, PV_DATAERR, f->name, "not a valid e-mail "
+				  "address");
+		break;
+	case F_DATE:
+		if (pv_date_parse(v, &y, &m, &d) != 0)
+			row_error(im, PV_DATAERR, f->name, "not a date "
+				  "(YYYY-MM-DD)");
+		break;
+	case F_TIME:
+		if (pv_time_parse(v, &t) != 0)
+			row_error(im, PV_DATAERR, f->name, "not an RFC 3339 "
+				  "time");
+		else
+			im->v[i] = pv_time_fmt(t, im->norm[i]);
+		break;
+	case F_TIME_OR_DATE:
+		if (pv_time_or_date_parse(v, &t) != 0)
+			row_error(im, PV_DATAERR, f->name, "not an RFC 3339 "
+				  "time or date");
+		else
+			im->v[i] = pv_time_fmt(t, im->norm[i]);
+		break;
+	case F_CENTS:
+	case F_AMOUNT:
+		if (pv_parse_ll(v, &im->num[i]) != 0 ||
+		    (f->type == F_CENTS && im->num[i] < 0))
+			row_error(im, PV_DATAERR, f->name, "not a whole number "
+				  "of cents%s", f->type == F_CENTS ?
+				  " (0 or more)" : "");
+		break;
+	case F_YESNO:
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			row_error(im, PV_DATAERR, f->name, "must be yes or no");
+		break;
+	case F_CURRENCY:
+		if (strlen(v) != 3 || v[0] < 'A' || v[0] > 'Z' || v[1] < 'A' ||
+		    v[1] > 'Z' || v[2] < 'A' || v[2] > 'Z')
+			row_error(im, PV_DATAERR, f->name, "not an ISO 4217 "
+				  "code (EUR)");
+		break;
+	case F_PURPOSE:
+		if (!pv_consent_word(pv_consent_purposes, v))
+			row_error(im, PV_DATAERR, f->name, "must be "
+				  "marketing-email or marketing-sms");
+		break;
+	case F_EVENT:
+		if (!pv_consent_word(pv_consent_events, v))
+			row_error(im, PV_DATAERR, f->name, "must be granted, "
+				  "confirmed, declined, withdrawn or expired");
+		break;
+	case F_SOURCE:
+		if (!pv_consent_word(pv_consent_sources, v))
+			row_error(im, PV_DATAERR, f->name, "must be "
+				  "booking-form, staff, import, double-opt-in "
+				  "or re-permission");
+		break;
+	case F_IP:
+		if (!pv_ip_valid(v))
+			row_error(im, PV_DATAERR, f->name, "not an IP address");
+		break;
+	}
+}
+
+/* The location of this row: 1 and *id, 0 when reported bad, -1 on a
+ * database error. */
+static int row_location(struct imp *im, long long *id, const char **slug)
+{
+	const char *col = im->v[1]; /* every kind has location second */
+	const char *want = im->o->location;
+	int rc;
+
+	if (want && col && strcmp(want, col) != 0) {
+		row_error(im, PV_DATAERR, "location", "'%s' differs from "
+			  "--location '%s'", col, want);
+		return 0;
+	}
+	if (!want)
+		want = col;
+	if (!want) {
+		if (!im->default_tried) {
+			struct pv_location l = {0};
+
+			im->default_tried = 1;
+			if (pv_location_resolve(im->db, NULL, &l,
+						&im->default_err) == PV_OK) {
+				im->default_id = l.id;
+				snprintf(im->default_slug,
+					 sizeof im->default_slug, "%s",
+					 l.slug);
+			}
+			pv_location_free(&l);
+		}
+		if (!im->default_id) {
+			row_error(im, PV_DATAERR, "location", "missing: %s",
+				  im->default_err.msg);
+			return 0;
+		}
+		*id = im->default_id;
+		*slug = im->default_slug;
+		return 1;
+	}
+	if (im->loc_id && strcmp(im->loc_slug, want) == 0) {
+		*id = im->loc_id;
+		*slug = im->loc_slug;
+		return 1;
+	}
+	sqlite3_reset(im->st_loc);
+	pv_bind_text(im->st_loc, 1, want);
+	rc = sqlite3_step(im->st_loc);
+	if (rc == SQLITE_ROW) {
+		im->loc_id = sqlite3_column_int64(im->st_loc, 0);
+		snprintf(im->loc_slug, sizeof im->loc_slug, "%s", want);
+		*id = im->loc_id;
+		*slug = im->loc_slug;
+		return 1;
+	}
+	if (rc != SQLITE_DONE) {
+		pv_db_fail(im->db, im->e, "locations");
+		return -1;
+	}
+	row_error(im, PV_DATAERR, "location", "no such location: '%s'", want);
+	return 0;
+}
+
+/* Customer id by external id: >0, 0 when unknown, -1 on error. */
+static long long customer_ref(struct imp *im, long long loc, const char *xid)
+{
+	long long id = 0;
+	int rc;
+
+	sqlite3_reset(im->st_cust);
+	sqlite3_bind_int64(im->st_cust, 1, loc);
+	pv_bind_text(im->st_cust, 2, xid);
+	rc = sqlite3_step(im->st_cust);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(im->st_cust, 0);
+	else if (rc != SQLITE_DONE)
+		return pv_db_fail(im->db, im->e, "customers"), -1;
+	return id;
+}
+
+/*
+ * Values of the upserted columns, in the order of the SQL below: text
+ * (NULL for absent) or, where num_col says so, integers.
+ */
+struct colval {
+	const char *s;
+	long long i;
+	int is_int, is_null;
+};
+
+static int same(sqlite3_stmt *st, int col, const struct colval *v)
+{
+	int t = sqlite3_column_type(st, col);
+
+	if (v->is_null)
+		return t == SQLITE_NULL;
+	if (t == SQLITE_NULL)
+		return 0;
+	if (v->is_int)
+		return t == SQLITE_INTEGER &&
+		       sqlite3_column_int64(st, col) == v->i;
+	return t == SQLITE_TEXT &&
+	       (size_t)sqlite3_column_bytes(st, col) == strlen(v->s) &&
+	       memcmp(sqlite3_column_text(st, col), v->s, strlen(v->s)) == 0;
+}
+
+static void bind_val(sqlite3_stmt *st, int i, const struct colval *v)
+{
+	if (v->is_null)
+		sqlite3_bind_null(st, i);
+	else if (v->is_int)
+		sqlite3_bind_int64(st, i, v->i);
+	else
+		sqlite3_bind_text(st, i, v->s, -1, SQLITE_STATIC);
+}
+
+static struct colval tv(const char *s)
+{
+	struct colval c = {s, 0, 0, s == NULL};
+
+	return c;
+}
+
+static struct colval iv(long long i, int null)
+{
+	struct colval c = {NULL, i, 1, null};
+
+	return c;
+}
+
+static const char *const upsert_sql[][3] = {
+	[PV_IMPORT_CUSTOMERS] = {
+		"SELECT id, first_name, last_name, email, phone, birth_date,"
+		" street, postal_code, city, country, notes FROM customers"
+		" WHERE location_id = ?1 AND external_id = ?2",
+		"INSERT INTO customers (location_id, external_id, first_name,"
+		" last_name, email, phone, birth_date, street, postal_code, city,"
+		" country, notes, created_at, updated_at) VALUES (?1, ?2, ?3,"
+		" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+		"UPDATE customers SET first_name = ?3, last_name = ?4,"
+		" email = ?5, phone = ?6, birth_date = ?7, street = ?8,"
+		" postal_code = ?9, city = ?10, country = ?11, notes = ?12,"
+		" updated_at = ?13 WHERE id = ?1",
+	},
+	[PV_IMPORT_APPOINTMENTS] = {
+		"SELECT id, customer_id, starts_at, service, staff, price_cents,"
+		" notes FROM appointments WHERE location_id = ?1 AND"
+		" external_id = ?2",
+		"INSERT INTO appointments (location_id, external_id,"
+		" customer_id, starts_at, service, staff, price_cents, notes)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		"UPDATE appointments SET customer_id = ?3, starts_at = ?4,"
+		" service = ?5, staff = ?6, price_cents = ?7, notes = ?8"
+		" WHERE id = ?1",
+	},
+	[PV_IMPORT_INVOICES] = {
+		"SELECT id, customer_id, issued_on, total_cents, currency,"
+		" billing_name, billing_address FROM invoices WHERE"
+		" location_id = ?1 AND number = ?2",
+		"INSERT INTO invoices (location_id, number, customer_id,"
+		" issued_on, total_cents, currency, billing_name,"
+		" billing_address) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		"UPDATE invoices SET customer_id = ?3, issued_on = ?4,"
+		" total_cents = ?5, currency = ?6, billing_name = ?7,"
+		" billing_address = ?8 WHERE id = ?1",
+	},
+	[PV_IMPORT_CONSENTS] = {
+		"SELECT id FROM consents WHERE customer_id = ?1 AND"
+		" purpose = ?2 AND at = ?3 AND event = ?4",
+		"INSERT INTO consents (customer_id, purpose, event, at, source,"
+		" evidence_ip, evidence_user_agent, text_version, recorded_at)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		NULL,
+	},
+};
+
+/*
+ * Upsert one row of values (vals[0..n-1] are ?3...).  *id gets the row
+ * id; *what 'i', 'u' or '=' (unchanged); 'n' when new and not inserted
+ * because dont_insert.  Returns 0 or -1 on a database error.
+ */
+static int upsert(struct imp *im, long long loc, const char *key,
+		  const struct colval *vals, int n, long long *id, char *what,
+		  int (*may_insert)(struct imp *, long long, const char *))
+{
+	int rc, diff = 0;
+
+	sqlite3_reset(im->st_sel);
+	sqlite3_bind_int64(im->st_sel, 1, loc);
+	pv_bind_text(im->st_sel, 2, key);
+	rc = sqlite3_step(im->st_sel);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(im->st_sel, 0);
+		for (int i = 0; i < n && !diff; i++)
+			diff = !same(im->st_sel, i + 1, &vals[i]);
+		sqlite3_reset(im->st_sel);
+		*what = '=';
+		if (!diff)
+			return 0;
+		sqlite3_reset(im->st_upd);
+		sqlite3_clear_bindings(im->st_upd);
+		sqlite3_bind_int64(im->st_upd, 1, *id);
+		for (int i = 0; i < n; i++)
+			bind_val(im->st_upd, i + 3, &vals[i]);
+		if (im->kind == PV_IMPORT_CUSTOMERS)
+			pv_bind_text(im->st_upd, 3 + n, im->now);
+		if (sqlite3_step(im->st_upd) != SQLITE_DONE)
+			return pv_db_fail(im->db, im->e, im->k->name), -1;
+		*what = 'u';
+		return 0;
+	}
+	sqlite3_reset(im->st_sel);
+	if (rc != SQLITE_DONE)
+		return pv_db_fail(im->db, im->e, im->k->name), -1;
+	if (may_insert) {
+		int m = may_insert(im, loc, key);
+
+		if (m < 0)
+			return -1;
+		if (!m) {
+			*what = 'n';
+			return 0;
+		}
+	}
+	sqlite3_reset(im->st_ins);
+	sqlite3_clear_bindings(im->st_ins);
+	sqlite3_bind_int64(im->st_ins, 1, loc);
+	pv_bind_text(im->st_ins, 2, key);
+	for (int i = 0; i < n; i++)
+		bind_val(im->st_ins, i + 3, &vals[i]);
+	if (im->kind == PV_IMPORT_CUSTOMERS)
+		pv_bind_text(im->st_ins, 3 + n, im->now);
+	if (sqlite3_step(im->st_ins) != SQLITE_DONE)
+		return pv_db_fail(im->db, im->e, im->k->name), -1;
+	*id = sqlite3_last_insert_rowid(im->db);
+	*what = 'i';
+	return 0;
+}
+
+/* Not a customer erased earlier? */
+static int not_tombstoned(struct imp *im, long long loc, const char *key)
+{
+	int m;
+
+	if (!im->tombs)
+		return 1;
+	m = pv_tomb_match(im->tomb, im->db, im->row_slug, key, im->v[C_EMAIL],
+			  im->v[C_PHONE], im->e);
+	if (m < 0)
+		return -1;
+	if (m) {
+		row_error(im, PV_PARTIAL, "external_id", "matches a customer "
+			  "erased earlier: not re-created");
+		return 0;
+	}
+	return 1;
+}
+
+/* The latest marketing-email (or purpose) event: 1 with ev/at, 0 none. */
+static int latest(struct imp *im, long long cid, const char *purpose,
+		  char ev[16], char at[PV_TIME_LEN])
+{
+	int rc;
+
+	sqlite3_reset(im->st_latest);
+	sqlite3_bind_int64(im->st_latest, 1, cid);
+	pv_bind_text(im->st_latest, 2, purpose);
+	rc = sqlite3_step(im->st_latest);
+	if (rc == SQLITE_ROW) {
+		snprintf(ev, 16, "%s", pv_col_text(im->st_latest, 0));
+		snprintf(at, PV_TIME_LEN, "%s", pv_col_text(im->st_latest, 1));
+		sqlite3_reset(im->st_latest);
+		return 1;
+	}
+	sqlite3_reset(im->st_latest);
+	if (rc != SQLITE_DONE)
+		return pv_db_fail(im->db, im->e, "consents"), -1;
+	return 0;
+}
+
+static int is_active(const char *ev)
+{
+	return !strcmp(ev, "granted") || !strcmp(ev, "confirmed");
+}
+
+static int add_event(struct imp *im, long long cid, const char *purpose,
+		     const char *event, const char *at, const char *source,
+		     const char *ip, const char *ua, const char *tv)
+{
+	sqlite3_stmt *st = im->st_consent;
+
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, cid);
+	pv_bind_text(st, 2, purpose);
+	pv_bind_text(st, 3, event);
+	pv_bind_text(st, 4, at);
+	pv_bind_text(st, 5, source);
+	pv_bind_text(st, 6, ip);
+	pv_bind_text(st, 7, ua);
+	pv_bind_text(st, 8, tv);
+	pv_bind_text(st, 9, im->now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return pv_db_fail(im->db, im->e, "consents"), -1;
+	return 0;
+}
+
+/* The marketing columns of a customer row. */
+static int customer_marketing(struct imp *im, long long cid, int is_new)
+{
+	const char *mkt = im->v[C_MKT];
+	char ev[16] = "", at[PV_TIME_LEN] = "";
+	int have = 0;
+
+	if (!mkt)
+		return 0;
+	if (!is_new && (have = latest(im, cid, "marketing-email", ev, at)) < 0)
+		return -1;
+	if (strcmp(mkt, "no") == 0) {
+		if (!have || !is_active(ev))
+			return 0;
+		if (add_event(im, cid, "marketing-email", "withdrawn", im->now,
+			      "import", NULL, NULL, NULL))
+			return -1;
+		im->s->consents_withdrawn++;
+		return 0;
+	}
+	if (have && is_active(ev))
+		return 0;
+	if (have) {
+		/* The customer withdrew (or declined): a plain "yes" of the
+		 * booking system carries no evidence of a new consent. */
+		row_error(im, PV_PARTIAL, "marketing_email", "customer %lld "
+			  "has %s marketing e-mail on %s: 'yes' ignored "
+			  "(record a new grant with evidence)", cid, ev, at);
+		im->s->kept_withdrawn++;
+		return 0;
+	}
+	if (add_event(im, cid, "marketing-email", "granted",
+		      im->v[C_MKT_AT] ? im->v[C_MKT_AT] : im->now,
+		      im->v[C_MKT_SRC] ? im->v[C_MKT_SRC] : "import", NULL,
+		      NULL, NULL))
+		return -1;
+	im->s->consents_granted++;
+	return 0;
+}
+
+static void count(struct imp *im, char what)
+{
+	if (what == 'i')
+		im->s->inserted++;
+	else if (what == 'u')
+		im->s->updated++;
+	else if (what == '=')
+		im->s->unchanged++;
+	else
+		im->s->skipped++;
+}
+
+/* Write one checked row: 0, or -1 on a database error. */
+static int write_row(struct imp *im, long long loc)
+{
+	const char **v = im->v;
+	struct colval vals[12];
+	long long id = 0, cid = 0;
+	char what = 0;
+
+	if (im->k->has_customer_ref) {
+		cid = customer_ref(im, loc, v[im->kind == PV_IMPORT_CONSENTS ?
+					      K_XID : 2]);
+		if (cid < 0)
+			return -1;
+		if (!cid) {
+			row_error(im, PV_DATAERR, "customer_external_id",
+				  "unknown customer");
+			return 0;
+		}
+	}
+	switch (im->kind) {
+	case PV_IMPORT_CUSTOMERS:
+		for (int i = C_FIRST; i <= C_NOTES; i++)
+			vals[i - C_FIRST] = tv(v[i]);
+		if (upsert(im, loc, v[C_XID], vals, C_NOTES - C_FIRST + 1, &id,
+			   &what, not_tombstoned))
+			return -1;
+		count(im, what);
+		if (what != 'n' && customer_marketing(im, id, what == 'i'))
+			return -1;
+		return 0;
+	case PV_IMPORT_APPOINTMENTS:
+		vals[0] = iv(cid, 0);
+		vals[1] = tv(v[3]);
+		vals[2] = tv(v[4]);
+		vals[3] = tv(v[5]);
+		vals[4] = iv(im->num[6], v[6] == NULL);
+		vals[5] = tv(v[7]);
+		if (upsert(im, loc, v[0], vals, 6, &id, &what, NULL))
+			return -1;
+		count(im, what);
+		return 0;
+	case PV_IMPORT_INVOICES:
+		vals[0] = iv(cid, 0);
+		vals[1] = tv(v[3]);
+		vals[2] = iv(im->num[4], 0);
+		vals[3] = tv(v[5] ? v[5] : "EUR");
+		vals[4] = tv(v[6]);
+		vals[5] = tv(v[7]);
+		if (upsert(im, loc, v[0], vals, 6, &id, &what, NULL))
+			return -1;
+		count(im, what);
+		return 0;
+	case PV_IMPORT_CONSENTS:
+		break;
+	}
+	/* A consent event: append unless already in the ledger. */
+	{
+		char ev[16], at[PV_TIME_LEN];
+		int rc, have;
+
+		sqlite3_reset(im->st_sel);
+		sqlite3_bind_int64(im->st_sel, 1, cid);
+		pv_bind_text(im->st_sel, 2, v[K_PURPOSE]);
+		pv_bind_text(im->st_sel, 3, v[K_AT]);
+		pv_bind_text(im->st_sel, 4, v[K_EVENT]);
+		rc = sqlite3_step(im->st_sel);
+		sqlite3_reset(im->st_sel);
+		if (rc == SQLITE_ROW) {
+			im->s->unchanged++;
+			return 0;
+		}
+		if (rc != SQLITE_DONE)
+			return pv_db_fail(im->db, im->e, "consents"), -1;
+		if ((have = latest(im, cid, v[K_PURPOSE], ev, at)) < 0)
+			return -1;
+		if (have && !is_active(ev) && strcmp(v[K_EVENT], "granted") == 0 &&
+		    strcmp(v[K_AT], at) > 0 &&
+		    !(v[K_TV] && (v[K_IP] || v[K_UA]))) {
+			row_error(im, PV_DATAERR, "event", "a grant after the "
+				  "customer's %s on %s needs evidence "
+				  "(text_version and evidence_ip or "
+				  "evidence_user_agent)", ev, at);
+			return 0;
+		}
+		if (add_event(im, cid, v[K_PURPOSE], v[K_EVENT], v[K_AT],
+			      v[K_SOURCE], v[K_IP], v[K_UA], v[K_TV]))
+			return -1;
+		im->s->inserted++;
+	}
+	return 0;
+}
+
+/* Check one record: fills im->v; 1 when the row may be written. */
+static int check_row(struct imp *im, long long *loc)
+{
+	const struct field *f = im->k->fields;
+	const struct pv_rec *r = im->r;
+	const char *slug = NULL;
+	struct pv_buf key = {0};
+	int i, lr;
+
+	memset(im->v, 0, sizeof im->v);
+	im->bad = 0;
+	for (size_t j = 0; j < r->n; j++) {
+		i = field_index(f, r->keys[j]);
+		if (i < 0) {
+			row_error(im, PV_DATAERR, r->keys[j], "unknown column");
+			continue;
+		}
+		if (r->vals[j] && *r->vals[j])
+			im->v[i] = r->vals[j];
+	}
+	for (i = 0; f[i].name; i++) {
+		if (!im->v[i]) {
+			if (f[i].required)
+				row_error(im, PV_DATAERR, f[i].name,
+					  "missing");
+			continue;
+		}
+		check_value(im, i);
+	}
+	if (im->kind == PV_IMPORT_CUSTOMERS && im->v[C_MKT] &&
+	    strcmp(im->v[C_MKT], "yes") != 0 &&
+	    (im->v[C_MKT_AT] || im->v[C_MKT_SRC]))
+		row_error(im, PV_DATAERR, im->v[C_MKT_AT] ?
+			  "marketing_opt_in_at" : "marketing_source",
+			  "given without marketing_email=yes");
+	if (im->kind == PV_IMPORT_CUSTOMERS && !im->v[C_MKT] &&
+	    (im->v[C_MKT_AT] || im->v[C_MKT_SRC]))
+		row_error(im, PV_DATAERR, im->v[C_MKT_AT] ?
+			  "marketing_opt_in_at" : "marketing_source",
+			  "given without marketing_email=yes");
+	lr = row_location(im, loc, &slug);
+	im->row_slug = slug;
+	if (lr < 0)
+		return -1;
+	if (lr == 0 || im->bad)
+		return 0;
+	/* duplicate key within this input */
+	pv_buf_addf(&key, "%lld", *loc);
+	if (im->kind == PV_IMPORT_CONSENTS) {
+		for (i = 0; i <= K_AT; i++)
+			if (i != K_LOC) {
+				pv_buf_addc(&key, '\x1f');
+				pv_buf_adds(&key, im->v[i]);
+			}
+	} else {
+		pv_buf_addc(&key, '\x1f');
+		pv_buf_adds(&key, im->v[0]);
+	}
+	if (!strset_add(&im->seen, key.s, key.len))
+		row_error(im, PV_DATAERR, im->kind == PV_IMPORT_CONSENTS ?
+			  "customer_external_id" : f[0].name,
+			  "duplicate key within the input");
+	pv_buf_free(&key);
+	return !im->bad;
+}
+
+static int prepare_all(struct imp *im)
+{
+	struct pv_err *e = im->e;
+	sqlite3_stmt *st;
+	int rc;
+
+	im->st_loc = pv_db_prepare(im->db, "SELECT id FROM locations WHERE "
+				   "slug = ?1", e);
+	im->st_sel = pv_db_prepare(im->db, upsert_sql[im->kind][0], e);
+	im->st_ins = pv_db_prepare(im->db, upsert_sql[im->kind][1], e);
+	if (upsert_sql[im->kind][2])
+		im->st_upd = pv_db_prepare(im->db, upsert_sql[im->kind][2], e);
+	im->st_cust = pv_db_prepare(im->db, "SELECT id FROM customers WHERE "
+				    "location_id = ?1 AND external_id = ?2", e);
+	im->st_latest = pv_db_prepare(im->db, "SELECT event, at FROM consents "
+				      "WHERE customer_id = ?1 AND purpose = ?2 "
+				      "ORDER BY at DESC, id DESC LIMIT 1", e);
+	im->st_consent = pv_db_prepare(im->db, upsert_sql[PV_IMPORT_CONSENTS][1],
+				       e);
+	if (!im->st_loc || !im->st_sel || !im->st_ins || !im->st_cust ||
+	    !im->st_latest || !im->st_consent ||
+	    (upsert_sql[im->kind][2] && !im->st_upd))
+		return e->status;
+	if (im->kind != PV_IMPORT_CUSTOMERS)
+		return PV_OK;
+	if (!(st = pv_db_prepare(im->db, "SELECT EXISTS (SELECT 1 FROM "
+				 "tombstones)", e)))
+		return e->status;
+	rc = sqlite3_step(st);
+	im->tombs = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return pv_db_fail(im->db, e, "tombstones");
+	if (im->tombs && im->o->db_path)
+		return pv_tomb_open(im->o->db_path, 0, &im->tomb, e);
+	im->tombs = 0;
+	return PV_OK;
+}
+
+static void finalize_all(struct imp *im)
+{
+	sqlite3_finalize(im->st_loc);
+	sqlite3_finalize(im->st_sel);
+	sqlite3_finalize(im->st_ins);
+	sqlite3_finalize(im->st_upd);
+	sqlite3_finalize(im->st_cust);
+	sqlite3_finalize(im->st_latest);
+	sqlite3_finalize(im->st_consent);
+	pv_tomb_close(im->tomb);
+	strset_free(&im->seen);
+}
+
+static int audit_summary(struct imp *im)
+{
+	const struct pv_import_stats *s = im->s;
+	char action[48], obj[80];
+	char *detail;
+	int rc;
+
+	snprintf(action, sizeof action, "%s.import", im->k->name);
+	detail = pv_jsonf("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			  "inserted", (json_int_t)s->inserted,
+			  "updated", (json_int_t)s->updated,
+			  "unchanged", (json_int_t)s->unchanged,
+			  "rejected", (json_int_t)s->rejected,
+			  "skipped", (json_int_t)s->skipped,
+			  "consents_granted", (json_int_t)s->consents_granted,
+			  "consents_withdrawn",
+			  (json_int_t)s->consents_withdrawn);
+	if (im->o->location)
+		snprintf(obj, sizeof obj, "location:%s", im->o->location);
+	rc = pv_audit(im->db, action, im->o->location ? obj : NULL, detail,
+		      im->e);
+	free(detail);
+	return rc;
+}
+
+int pv_import(sqlite3 *db, enum pv_import_kind kind, struct pv_input *in,
+	      const struct pv_import_opts *o, pv_import_report_fn report,
+	      void *arg, struct pv_import_stats *s, struct pv_err *e)
+{
+	struct imp im = {0};
+	struct pv_rec r = {0};
+	struct pv_progress prog;
+	char what[64];
+	int rc, st = PV_OK, got;
+
+	memset(s, 0, sizeof *s);
+	im.db = db;
+	im.kind = kind;
+	im.k = &kinds[kind];
+	im.o = o;
+	im.report = report;
+	im.arg = arg;
+	im.s = s;
+	im.e = e;
+	pv_time_fmt(pv_now(), im.now);
+	if ((st = pv_db_begin(db, e)))
+		return st;
+	if ((st = prepare_all(&im)))
+		goto fail;
+	snprintf(what, sizeof what, "%s read", im.k->name);
+	pv_progress_start(&prog, what, 0);
+	while ((got = pv_input_next(in, &r, e)) != 0) {
+		long long loc = 0;
+
+		pv_progress_add(&prog, 1);
+		if (got < 0) {
+			if (e->status != PV_DATAERR) {
+				st = e->status;
+				break;
+			}
+			/* a structural error of the input: a bad row */
+			if (report)
+				report(arg, e);
+			s->rows++;
+			s->rejected++;
+			pv_err_clear(e);
+			continue;
+		}
+		s->rows++;
+		im.r = &r;
+		rc = check_row(&im, &loc);
+		if (rc < 0) {
+			st = e->status;
+			break;
+		}
+		if (rc == 0) {
+			s->rejected++;
+			continue;
+		}
+		if (write_row(&im, loc)) {
+			st = e->status;
+			break;
+		}
+		if (im.bad)
+			s->rejected++;
+	}
+	pv_progress_end(&prog);
+	pv_rec_free(&r);
+	if (st)
+		goto fail;
+	if (s->rejected && !o->skip_invalid) {
+		st = pv_fail(e, PV_DATAERR, "%lld bad row%s: nothing imported",
+			     s->rejected, s->rejected == 1 ? "" : "s");
+		goto fail;
+	}
+	if ((st = audit_summary(&im)))
+		goto fail;
+	if (o->dry_run) {
+		pv_db_rollback(db);
+	} else if ((st = pv_db_commit(db, e))) {
+		goto fail;
+	}
+	finalize_all(&im);
+	if (s->rejected)
+		return pv_fail(e, PV_PARTIAL, "%lld bad row%s not imported",
+			       s->rejected, s->rejected == 1 ? "" : "s");
+	if (s->skipped)
+		return pv_fail(e, PV_PARTIAL, "%lld row%s skipped",
+			       s->skipped, s->skipped == 1 ? "" : "s");
+	return PV_OK;
+fail:
+	finalize_all(&im);
+	pv_db_rollback(db);
+	return st;
+}
+
+void pv_import_write_stats(struct pv_writer *w, enum pv_import_kind kind,
+			   const struct pv_import_stats *s, int dry_run)
+{
+	pv_w_begin(w);
+	pv_w_str(w, "import", kinds[kind].name);
+	pv_w_int(w, "rows", s->rows);
+	pv_w_int(w, "inserted", s->inserted);
+	pv_w_int(w, "updated", s->updated);
+	pv_w_int(w, "unchanged", s->unchanged);
+	pv_w_int(w, "rejected", s->rejected);
+	pv_w_int(w, "skipped", s->skipped);
+	pv_w_int(w, "consents_granted", s->consents_granted);
+	pv_w_int(w, "consents_withdrawn", s->consents_withdrawn);
+	pv_w_int(w, "kept_withdrawn", s->kept_withdrawn);
+	pv_w_bool(w, "changed", !dry_run && (s->inserted || s->updated ||
+				s->consents_granted || s->consents_withdrawn));
+	pv_w_bool(w, "dry_run", dry_run);
+	pv_w_end(w);
+}

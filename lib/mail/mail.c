@@ -1,0 +1,318 @@
+/*
+ * mail.c - RFC 5322 messages with GMime, and {{placeholder}} templates.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gmime/gmime.h>
+#include <sodium.h>
+
+#include "mail.h"
+
+static void mail_init(void)
+{
+	static int done;
+
+	if (!done) {
+		g_mime_init();
+		done = 1;
+	}
+}
+
+/* A header value from data: CR, LF, NUL and other C0 controls become
+ * spaces, so that nothing from data can start a new header line. */
+static char *header_clean(const char *s)
+{
+	char *r, *p;
+
+	if (!s)
+		return NULL;
+	r = xstrdup(s);
+	for (p = r; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return r;
+}
+
+char *pv_mail_new_msgid(const char *from)
+{
+	unsigned char rnd[16];
+	char hex[33];
+	const char *at = from ? strrchr(from, '@') : NULL;
+	const char *dom = at && at[1] ? at + 1 : "localhost";
+	char *dclean, *r;
+
+	randombytes_buf(rnd, sizeof rnd);
+	sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
+	dclean = header_clean(dom);
+	r = xasprintf("<%s@%s>", hex, dclean);
+	free(dclean);
+	return r;
+}
+
+static void add_mailbox(GMimeMessage *msg, GMimeAddressType type,
+			const char *name, const char *addr)
+{
+	char *n = header_clean(name);
+	InternetAddress *ia = internet_address_mailbox_new(n ? n : "", addr);
+
+	internet_address_set_charset(ia, "utf-8");
+	internet_address_list_add(g_mime_message_get_addresses(msg, type), ia);
+	g_object_unref(ia);
+	free(n);
+}
+
+/* Text with LF line ends becomes CRLF; lone CRs become CRLF too. */
+static void body_crlf(struct pv_buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\r') {
+			pv_buf_add(b, "\r\n", 2);
+			if (i + 1 < n && s[i + 1] == '\n')
+				i++;
+		} else if (s[i] == '\n') {
+			pv_buf_add(b, "\r\n", 2);
+		} else if (s[i] != '\0') {
+			pv_buf_addc(b, s[i]);
+		}
+	}
+	if (!b->len || b->s[b->len - 1] != '\n')
+		pv_buf_add(b, "\r\n", 2);
+}
+
+int pv_mail_render(const struct pv_mail *m, time_t date, struct pv_buf *out,
+		   char **msgid, struct pv_err *e)
+{
+	GMimeMessage *msg;
+	GMimeTextPart *text;
+	GMimeFormatOptions *fo;
+	GMimeStream *stream;
+	GByteArray *bytes;
+	GDateTime *dt;
+	struct pv_buf body = {0};
+	char *subject, *id, *idcore;
+	size_t n;
+
+	if (!m->from || !pv_email_valid(m->from))
+		return pv_fail(e, PV_CONFIG, "mail: not a valid sender address");
+	if (!m->to || !pv_email_valid(m->to))
+		return pv_fail(e, PV_DATAERR,
+			       "mail: not a valid recipient address");
+	if (m->body && !pv_utf8_valid(m->body, strlen(m->body)))
+		return pv_fail(e, PV_DATAERR, "mail: body is not valid UTF-8");
+	mail_init();
+
+	msg = g_mime_message_new(TRUE);
+	add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, m->from_name, m->from);
+	add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, m->to_name, m->to);
+	if (m->reply_to && pv_email_valid(m->reply_to))
+		add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, NULL,
+			    m->reply_to);
+	subject = header_clean(m->subject ? m->subject : "");
+	g_mime_message_set_subject(msg, subject, "utf-8");
+	free(subject);
+	dt = g_date_time_new_from_unix_utc((gint64)date);
+	g_mime_message_set_date(msg, dt);
+	g_date_time_unref(dt);
+
+	if (m->message_id) {
+		char *c = header_clean(m->message_id);
+
+		id = xasprintf("%s", c);
+		free(c);
+	} else {
+		id = pv_mail_new_msgid(m->from);
+	}
+	n = strlen(id);
+	idcore = (n > 2 && id[0] == '<' && id[n - 1] == '>')
+		 ? xstrndup(id + 1, n - 2) : xstrdup(id);
+	g_mime_message_set_message_id(msg, idcore);
+	free(idcore);
+
+	body_crlf(&body, m->body ? m->body : "", m->body ? strlen(m->body) : 0);
+	/* Not g_mime_text_part_set_text: it would convert the text to the
+	 * smallest charset that holds it (iso-8859-1).  We send UTF-8. */
+	text = g_mime_text_part_new_with_subtype("plain");
+	{
+		GMimeStream *bs = g_mime_stream_mem_new_with_buffer(body.s,
+								  body.len);
+		GMimeDataWrapper *bw = g_mime_data_wrapper_new_with_stream(
+			bs, GMIME_CONTENT_ENCODING_DEFAULT);
+
+		g_mime_part_set_content(GMIME_PART(text), bw);
+		g_object_unref(bw);
+		g_object_unref(bs);
+	}
+	g_mime_text_part_set_charset(text, "utf-8");
+	g_mime_part_set_content_encoding(GMIME_PART(text),
+					 GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	pv_buf_free(&body);
+
+	if (m->attach_data) {
+		GMimeMultipart *mp = g_mime_multipart_new_with_subtype("mixed");
+		GMimePart *att;
+		GMimeStream *ms;
+		GMimeDataWrapper *dw;
+		GMimeContentType *ct;
+		char *aname = header_clean(m->attach_name ? m->attach_name
+					   : "attachment");
+
+		ct = g_mime_content_type_parse(NULL, m->attach_type
+					       ? m->attach_type
+					       : "application/octet-stream");
+		att = g_mime_part_new_with_type(
+			g_mime_content_type_get_media_type(ct),
+			g_mime_content_type_get_media_subtype(ct));
+		g_object_unref(ct);
+		ms = g_mime_stream_mem_new_with_buffer(m->attach_data,
+						       m->attach_len);
+		dw = g_mime_data_wrapper_new_with_stream(
+			ms, GMIME_CONTENT_ENCODING_DEFAULT);
+		g_mime_part_set_content(att, dw);
+		g_object_unref(dw);
+		g_object_unref(ms);
+		g_mime_part_set_filename(att, aname);
+		g_mime_object_set_content_disposition_parameter(
+			GMIME_OBJECT(att), "filename", aname);
+		g_mime_part_set_content_encoding(att,
+						 GMIME_CONTENT_ENCODING_BASE64);
+		free(aname);
+		g_mime_multipart_add(mp, GMIME_OBJECT(text));
+		g_mime_multipart_add(mp, GMIME_OBJECT(att));
+		g_object_unref(att);
+		g_object_unref(text);
+		g_mime_message_set_mime_part(msg, GMIME_OBJECT(mp));
+		g_object_unref(mp);
+	} else {
+		g_mime_message_set_mime_part(msg, GMIME_OBJECT(text));
+		g_object_unref(text);
+	}
+
+	fo = g_mime_format_options_new();
+	g_mime_format_options_set_newline_format(fo, GMIME_NEWLINE_FORMAT_DOS);
+	stream = g_mime_stream_mem_new();
+	g_mime_object_write_to_stream(GMIME_OBJECT(msg), fo, stream);
+	g_mime_stream_flush(stream);
+	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(stream));
+	pv_buf_reset(out);
+	pv_buf_add(out, bytes->data, bytes->len);
+	g_object_unref(stream);
+	g_mime_format_options_free(fo);
+	g_object_unref(msg);
+	if (msgid)
+		*msgid = id;
+	else
+		free(id);
+	return PV_OK;
+}
+
+int pv_tmpl_render(const char *name, const char *text, pv_tmpl_lookup lookup,
+		   void *ctx, struct pv_buf *out, struct pv_err *e)
+{
+	const char *p = text, *open, *close;
+	char key[64];
+	size_t klen;
+
+	pv_buf_reset(out);
+	pv_buf_adds(out, "");
+	while ((open = strstr(p, "{{")) != NULL) {
+		const char *v;
+		const char *k;
+
+		pv_buf_add(out, p, (size_t)(open - p));
+		close = strstr(open + 2, "}}");
+		if (!close)
+			return pv_fail(e, PV_CONFIG,
+				       "template '%s': '{{' without '}}'",
+				       name);
+		k = open + 2;
+		while (k < close && *k == ' ')
+			k++;
+		klen = (size_t)(close - k);
+		while (klen && k[klen - 1] == ' ')
+			klen--;
+		if (klen == 0 || klen >= sizeof key)
+			return pv_fail(e, PV_CONFIG,
+				       "template '%s': empty or overlong "
+				       "placeholder", name);
+		memcpy(key, k, klen);
+		key[klen] = '\0';
+		v = lookup(ctx, key);
+		if (!v)
+			return pv_fail(e, PV_CONFIG,
+				       "template '%s': {{%s}}: unknown "
+				       "placeholder", name, key);
+		pv_buf_adds(out, v);
+		p = close + 2;
+	}
+	pv_buf_adds(out, p);
+	return PV_OK;
+}
+
+/* "Subject: ...\n\nbody" into its two parts. */
+static int tmpl_split(const char *what, const char *text, char **subject,
+		      char **body, struct pv_err *e)
+{
+	const char *nl, *s;
+	size_t n;
+
+	if (strncmp(text, "Subject:", 8) != 0)
+		return pv_fail(e, PV_CONFIG, "template '%s': the first line "
+			       "must be 'Subject: ...'", what);
+	s = text + 8;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	nl = strchr(s, '\n');
+	n = nl ? (size_t)(nl - s) : strlen(s);
+	if (n && s[n - 1] == '\r')
+		n--;
+	if (nl && (nl[1] == '\n' || (nl[1] == '\r' && nl[2] == '\n')))
+		nl += nl[1] == '\n' ? 2 : 3;
+	else if (nl)
+		return pv_fail(e, PV_CONFIG, "template '%s': an empty line "
+			       "must follow the subject", what);
+	*subject = xstrndup(s, n);
+	*body = xstrdup(nl ? nl : "");
+	return PV_OK;
+}
+
+int pv_tmpl_load(const struct pv_cfg *cfg, const char *name, const char *lang,
+		 const char *builtin, char **subject, char **body,
+		 struct pv_err *e)
+{
+	const char *dir = pv_cfg_str(cfg, "templates", NULL);
+	char *path, *text = NULL;
+	int st;
+
+	if (dir && *dir) {
+		path = xasprintf("%s/%s.%s.txt", dir, name, lang);
+		st = pv_read_file(path, 0, &text, NULL, e);
+		if (st == PV_NOINPUT) {
+			text = NULL;
+		} else if (st) {
+			free(path);
+			return st;
+		} else if (!pv_utf8_valid(text, strlen(text))) {
+			free(text);
+			st = pv_fail(e, PV_CONFIG, "template '%s': not valid "
+				     "UTF-8", path);
+			free(path);
+			return st;
+		}
+		if (text) {
+			st = tmpl_split(path, text, subject, body, e);
+			free(text);
+			free(path);
+			return st;
+		}
+		free(path);
+	}
+	if (!builtin)
+		return pv_fail(e, PV_CONFIG, "template '%s.%s': not found",
+			       name, lang);
+	return tmpl_split(name, builtin, subject, body, e);
+}

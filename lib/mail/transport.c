@@ -1,0 +1,354 @@
+/*
+ * transport.c - sending rendered messages: SMTP through libcurl, or files
+ * in a Maildir-style directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "mail.h"
+
+struct pv_transport {
+	/* dir: */
+	char *dir;
+	unsigned long seq;
+	/* smtp: */
+	CURL *curl;
+	char *password;
+	char lastline[512]; /* the last line the server sent */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static int host_is_loopback(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	int r = 0;
+
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		r = strcmp(host, "localhost") == 0 ||
+		    strncmp(host, "127.", 4) == 0 ||
+		    strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
+		curl_free(host);
+	}
+	curl_url_cleanup(u);
+	return r;
+}
+
+/* Server replies arrive as CURLINFO_HEADER_IN; keep the last line. */
+static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
+		    void *ctx)
+{
+	struct pv_transport *t = ctx;
+	size_t n = size;
+
+	if (type != CURLINFO_HEADER_IN)
+		return 0;
+	while (n && (data[n - 1] == '\n' || data[n - 1] == '\r'))
+		n--;
+	if (n >= sizeof t->lastline)
+		n = sizeof t->lastline - 1;
+	memcpy(t->lastline, data, n);
+	t->lastline[n] = '\0';
+	return 0;
+}
+
+static int open_dir(const char *path, struct pv_transport *t,
+		    struct pv_err *e)
+{
+	static const char *const sub[] = {"", "/tmp", "/new", "/cur"};
+	size_t i;
+
+	if (!*path)
+		return pv_fail(e, PV_USAGE, "transport: dir: needs a path");
+	for (i = 0; i < sizeof sub / sizeof sub[0]; i++) {
+		char *p = xasprintf("%s%s", path, sub[i]);
+
+		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+			int st = pv_fail(e, PV_IOERR, "cannot create '%s': %s",
+					 p, strerror(errno));
+
+			free(p);
+			return st;
+		}
+		free(p);
+	}
+	t->dir = xstrdup(path);
+	return PV_OK;
+}
+
+static int open_smtp(const struct pv_cfg *cfg, struct pv_transport *t,
+		     struct pv_err *e)
+{
+	const char *url = pv_cfg_str(cfg, "smtp.url", NULL);
+	const char *tls = pv_cfg_str(cfg, "smtp.tls", "required");
+	const char *user = pv_cfg_str(cfg, "smtp.user", NULL);
+	const char *pwfile = pv_cfg_str(cfg, "smtp.password_file", NULL);
+	const char *ca = pv_cfg_str(cfg, "smtp.ca_file", NULL);
+	const char *envpw = getenv("PRIVACY_SMTP_PASSWORD");
+	long long timeout;
+	int smtps, st;
+
+	if (!url || !*url)
+		return pv_fail(e, PV_CONFIG, "smtp.url is not set (or use "
+			       "--transport dir:PATH)");
+	smtps = strncasecmp(url, "smtps://", 8) == 0;
+	if (!smtps && strncasecmp(url, "smtp://", 7) != 0)
+		return pv_fail(e, PV_CONFIG, "%s: smtp.url: must start with "
+			       "smtp:// or smtps://",
+			       pv_cfg_origin(cfg, "smtp.url"));
+	if (strcmp(tls, "none") == 0) {
+		if (smtps)
+			return pv_fail(e, PV_CONFIG, "%s: smtp.tls: 'none' "
+				       "contradicts smtps://",
+				       pv_cfg_origin(cfg, "smtp.tls"));
+		if (!host_is_loopback(url))
+			return pv_fail(e, PV_CONFIG, "%s: smtp.tls: 'none' is "
+				       "allowed only towards a loopback host",
+				       pv_cfg_origin(cfg, "smtp.tls"));
+	} else if (strcmp(tls, "required") != 0) {
+		return pv_fail(e, PV_CONFIG, "%s: smtp.tls: must be "
+			       "'required' or 'none'",
+			       pv_cfg_origin(cfg, "smtp.tls"));
+	}
+	st = pv_cfg_int(cfg, "smtp.timeout", 30, &timeout, e);
+	if (st)
+		return st;
+	if (timeout < 1 || timeout > 3600)
+		return pv_fail(e, PV_CONFIG, "%s: smtp.timeout: must be 1 to "
+			       "3600 seconds", pv_cfg_origin(cfg,
+							    "smtp.timeout"));
+	if (user && *user) {
+		if (envpw && *envpw) {
+			t->password = xstrdup(envpw);
+		} else if (pwfile && *pwfile) {
+			size_t n;
+
+			st = pv_read_file(pwfile, 1, &t->password, &n, e);
+			if (st)
+				return st;
+			while (n && (t->password[n - 1] == '\n' ||
+				     t->password[n - 1] == '\r'))
+				t->password[--n] = '\0';
+		} else {
+			return pv_fail(e, PV_CONFIG, "smtp.user is set but "
+				       "neither smtp.password_file nor "
+				       "PRIVACY_SMTP_PASSWORD");
+		}
+	}
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	t->curl = curl_easy_init();
+	if (!t->curl)
+		return pv_fail(e, PV_SOFTWARE, "smtp: cannot start libcurl");
+	curl_easy_setopt(t->curl, CURLOPT_URL, url);
+	curl_easy_setopt(t->curl, CURLOPT_USE_SSL,
+			 strcmp(tls, "none") == 0 ? (long)CURLUSESSL_NONE
+						  : (long)CURLUSESSL_ALL);
+	curl_easy_setopt(t->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(t->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (ca && *ca)
+		curl_easy_setopt(t->curl, CURLOPT_CAINFO, ca);
+	if (t->password) {
+		curl_easy_setopt(t->curl, CURLOPT_USERNAME, user);
+		curl_easy_setopt(t->curl, CURLOPT_PASSWORD, t->password);
+	}
+	curl_easy_setopt(t->curl, CURLOPT_CONNECTTIMEOUT, (long)timeout);
+	curl_easy_setopt(t->curl, CURLOPT_TIMEOUT, (long)timeout);
+	curl_easy_setopt(t->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(t->curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(t->curl, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(t->curl, CURLOPT_DEBUGFUNCTION, debug_cb);
+	curl_easy_setopt(t->curl, CURLOPT_DEBUGDATA, t);
+	curl_easy_setopt(t->curl, CURLOPT_VERBOSE, 1L);
+	return PV_OK;
+}
+
+int pv_transport_open(const struct pv_cfg *cfg, const char *spec,
+		      struct pv_transport **out, struct pv_err *e)
+{
+	struct pv_transport *t = xcalloc(1, sizeof *t);
+	int st;
+
+	if (spec && strncmp(spec, "dir:", 4) == 0)
+		st = open_dir(spec + 4, t, e);
+	else if (spec)
+		st = pv_fail(e, PV_USAGE, "transport: must be 'dir:PATH': "
+			     "'%s'", spec);
+	else
+		st = open_smtp(cfg, t, e);
+	if (st) {
+		pv_transport_close(t);
+		return st;
+	}
+	*out = t;
+	return PV_OK;
+}
+
+static int send_dir(struct pv_transport *t, const char *msg, size_t len,
+		    char *reply, size_t replylen, struct pv_err *e)
+{
+	char host[64] = "localhost", name[160];
+	char *tmp, *dst;
+	struct timespec ts;
+	size_t off = 0;
+	int fd, st = PV_OK;
+
+	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = '\0';
+	for (char *p = host; *p; p++)
+		if (*p == '/' || *p == ':')
+			*p = '_';
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(name, sizeof name, "%lld.M%ldP%ldQ%lu.%s",
+		 (long long)ts.tv_sec, ts.tv_nsec / 1000, (long)getpid(),
+		 ++t->seq, host);
+	tmp = xasprintf("%s/tmp/%s", t->dir, name);
+	dst = xasprintf("%s/new/%s", t->dir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		st = pv_fail(e, PV_IOERR, "cannot create '%s': %s", tmp,
+			     strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, msg + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			st = pv_fail(e, PV_IOERR, "cannot write '%s': %s", tmp,
+				     strerror(errno));
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (!st && fsync(fd) < 0)
+		st = pv_fail(e, PV_IOERR, "cannot write '%s': %s", tmp,
+			     strerror(errno));
+	if (close(fd) < 0 && !st)
+		st = pv_fail(e, PV_IOERR, "cannot write '%s': %s", tmp,
+			     strerror(errno));
+	if (!st && rename(tmp, dst) < 0)
+		st = pv_fail(e, PV_IOERR, "cannot rename '%s': %s", tmp,
+			     strerror(errno));
+	if (st)
+		unlink(tmp);
+	else
+		snprintf(reply, replylen, "stored new/%s", name);
+out:
+	free(tmp);
+	free(dst);
+	return st;
+}
+
+struct upload {
+	const char *p;
+	size_t left;
+};
+
+static size_t read_cb(char *buf, size_t size, size_t nmemb, void *ctx)
+{
+	struct upload *u = ctx;
+	size_t n = size * nmemb;
+
+	if (n > u->left)
+		n = u->left;
+	memcpy(buf, u->p, n);
+	u->p += n;
+	u->left -= n;
+	return n;
+}
+
+static int send_smtp(struct pv_transport *t, const char *from, const char *to,
+		     const char *msg, size_t len, char *reply,
+		     size_t replylen, struct pv_err *e)
+{
+	struct curl_slist *rcpt = NULL;
+	struct upload u = {msg, len};
+	char *fromarg;
+	long code = 0;
+	CURLcode rc;
+
+	if (!pv_email_valid(from) || !pv_email_valid(to))
+		return pv_fail(e, PV_DATAERR, "smtp: not a valid address");
+	fromarg = xasprintf("<%s>", from);
+	rcpt = curl_slist_append(rcpt, to);
+	t->lastline[0] = '\0';
+	t->errbuf[0] = '\0';
+	curl_easy_setopt(t->curl, CURLOPT_MAIL_FROM, fromarg);
+	curl_easy_setopt(t->curl, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(t->curl, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(t->curl, CURLOPT_READDATA, &u);
+	curl_easy_setopt(t->curl, CURLOPT_INFILESIZE_LARGE,
+			 (curl_off_t)len);
+	rc = curl_easy_perform(t->curl);
+	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_setopt(t->curl, CURLOPT_MAIL_RCPT, NULL);
+	curl_slist_free_all(rcpt);
+	free(fromarg);
+	snprintf(reply, replylen, "%s", t->lastline[0] ? t->lastline
+		 : curl_easy_strerror(rc));
+
+	switch (rc) {
+	case CURLE_OK:
+		return PV_OK;
+	case CURLE_USE_SSL_FAILED:
+		return pv_fail(e, PV_CONFIG, "smtp: the server does not offer "
+			       "STARTTLS; nothing was sent");
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+		return pv_fail(e, PV_CONFIG, "smtp: TLS failed: %s",
+			       t->errbuf[0] ? t->errbuf
+					    : curl_easy_strerror(rc));
+	case CURLE_LOGIN_DENIED:
+		return pv_fail(e, PV_NOPERM, "smtp: authentication failed: "
+			       "%s", reply);
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+		return pv_fail(e, PV_CONFIG, "smtp: %s",
+			       curl_easy_strerror(rc));
+	default:
+		break;
+	}
+	if (code >= 500 && code < 600)
+		return pv_fail(e, PV_UNAVAILABLE, "smtp: refused: %s", reply);
+	if (code >= 400 && code < 500)
+		return pv_fail(e, PV_TEMPFAIL, "smtp: deferred: %s", reply);
+	snprintf(reply, replylen, "%s", t->errbuf[0] ? t->errbuf
+		 : curl_easy_strerror(rc));
+	return pv_fail(e, PV_TEMPFAIL, "smtp: %s", reply);
+}
+
+int pv_transport_send(struct pv_transport *t, const char *from,
+		      const char *to, const char *msg, size_t len,
+		      char *reply, size_t replylen, struct pv_err *e)
+{
+	if (t->dir)
+		return send_dir(t, msg, len, reply, replylen, e);
+	return send_smtp(t, from, to, msg, len, reply, replylen, e);
+}
+
+void pv_transport_close(struct pv_transport *t)
+{
+	if (!t)
+		return;
+	if (t->curl)
+		curl_easy_cleanup(t->curl);
+	if (t->password) {
+		pv_wipe(t->password, strlen(t->password));
+		free(t->password);
+	}
+	free(t->dir);
+	free(t);
+}

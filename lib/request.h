@@ -1,0 +1,136 @@
+/*
+ * request.h - privacy requests (Art. 15-21 GDPR): intake, identity check,
+ * legal deadlines, extension, rejection, completion, automatic fulfilment.
+ *
+ * Statuses: unverified (waiting for the code sent to the customer),
+ * received (identity not checked by the suite), verified, in-progress
+ * (fulfilment started or failed: see error, retried by process),
+ * completed, rejected.  The last two are final.
+ *
+ * Every change of state is one transaction holding the change, a
+ * request_history row, an audit entry (ids only) and, where somebody must
+ * be told, an outbox event:
+ *   request.verification  customer  the one-time code (payload "code")
+ *   request.received      business  a request arrived (or was verified)
+ *   request.extended      customer  the new due date and the reason
+ *   request.rejected      customer  the reason
+ *   request.completed     business  fulfilled automatically
+ *   export.ready          customer  an access export, payload "document"
+ *
+ * Deadlines: calendar.h (pv_cal_due) in the location's zone, holiday
+ * region and extra days (holidays.SLUG in the config).  Refusals carry
+ * the request id, never personal data.
+ */
+#ifndef PV_REQUEST_H
+#define PV_REQUEST_H
+
+#include <sqlite3.h>
+#include <time.h>
+
+#include "cfg.h"
+#include "rec.h"
+#include "util.h"
+
+/* Valid values, NULL-terminated, for messages and checks. */
+extern const char *const pv_request_types[];
+extern const char *const pv_request_channels[];
+extern const char *const pv_request_statuses[];
+
+enum {
+	PV_VERIFY_ATTEMPTS = 5,      /* wrong codes before a code is dead */
+	PV_VERIFY_HOURS = 24,        /* a code's lifetime */
+	PV_DUE_SOON_DAYS = 7,        /* check: "due within" */
+};
+
+struct pv_request_in {
+	const char *type;      /* one of pv_request_types */
+	const char *channel;   /* one of pv_request_channels; NULL: email */
+	long long customer_id; /* the subject (required) */
+	long long location_id; /* the customer's location */
+	time_t received;       /* 0: now */
+	int verified;          /* the caller vouches for the identity */
+};
+
+/*
+ * Intake.  At a self-service location a booking-form request that is not
+ * verified starts "unverified" and a fresh code goes to the address on
+ * file (PV_DATAERR when the customer has none); otherwise it is
+ * "verified" (with verified) or "received", and the business is told.
+ * PV_USAGE for a bad type or channel or a receipt in the future.  *id gets
+ * the new request's id.
+ */
+int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
+		   const struct pv_request_in *in, long long *id,
+		   struct pv_err *e);
+
+/*
+ * Identity check.  With code: the request must be unverified; a wrong
+ * code is PV_DATAERR and counts (the count is kept, audited); the code is
+ * refused with PV_NOPERM after PV_VERIFY_ATTEMPTS wrong ones or
+ * PV_VERIFY_HOURS after it was sent.  Without code (staff checked the
+ * identity): the request must be "received".  PV_NOINPUT for an unknown
+ * id; PV_DATAERR for a request in another status.
+ */
+int pv_request_verify(sqlite3 *db, long long id, const char *code,
+		      struct pv_err *e);
+
+/*
+ * Extend the deadline by 1 or 2 further months (Art. 12(3)): once, with a
+ * reason, only while the first deadline has not passed (PV_DATAERR with
+ * the reason otherwise; PV_USAGE for a bad by or an empty reason).  The
+ * customer is told.
+ */
+int pv_request_extend(sqlite3 *db, const struct pv_cfg *cfg, long long id,
+		      int by, const char *reason, struct pv_err *e);
+/* Reject an open request with a reason (PV_USAGE without); the customer
+ * is told. */
+int pv_request_reject(sqlite3 *db, long long id, const char *reason,
+		      struct pv_err *e);
+/* Mark an open, identity-checked request completed (by hand); note may be
+ * NULL. */
+int pv_request_complete(sqlite3 *db, long long id, const char *note,
+			struct pv_err *e);
+
+/*
+ * For dsar-export and dsar-erase, inside the caller's transaction: record
+ * the result (a JSON object text) of fulfilling request id.  With
+ * complete the request becomes completed, else in-progress; its error is
+ * cleared.  A final request is refused (PV_DATAERR), so that a request is
+ * never fulfilled twice.  Audited.
+ */
+int pv_request_record_result(sqlite3 *db, long long id, const char *result,
+			     int complete, struct pv_err *e);
+/* In its own transaction: the request failed with msg (no personal data);
+ * it becomes in-progress with the error, for process to retry.  The same
+ * error again changes nothing (no new history on every retry). */
+int pv_request_record_error(sqlite3 *db, long long id, const char *msg,
+			    struct pv_err *e);
+
+/* Records: one request (with its history), or a filtered list. */
+int pv_request_show(sqlite3 *db, long long id, struct pv_writer *w,
+		    struct pv_err *e);
+struct pv_request_filter {
+	const char *status, *type, *location; /* NULL: any */
+	int overdue;        /* only open requests past their deadline */
+	time_t due_before;  /* not 0: only open ones not yet overdue whose
+			     * deadline ends at or before this time */
+	const char *event;  /* not NULL: add "event" and "at" (now) to each
+			     * record, so that a list pipes into notify */
+};
+/* *n gets the number written. */
+int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,
+		    struct pv_writer *w, long *n, struct pv_err *e);
+
+/*
+ * Fulfil the verified access, portability and erasure requests of
+ * self-service locations (or of one, slug not NULL), at most limit
+ * (0: all), oldest first, each in its own transaction, and write one
+ * record per request.  Requests that failed before (in-progress with an
+ * error) are retried; a failure is recorded on the request and the run
+ * goes on (PV_PARTIAL).  Manual locations are never touched.
+ */
+int pv_request_process(sqlite3 *db, const struct pv_cfg *cfg,
+		       const char *db_path, const char *slug, long limit,
+		       int dry_run, struct pv_writer *w, struct pv_err *e);
+
+#endif

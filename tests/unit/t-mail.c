@@ -1,0 +1,192 @@
+/* t-mail.c - unit tests of lib/mail/mail.c and the dir: transport. */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mail/mail.h"
+#include "tap.h"
+
+static const char *lookup(void *ctx, const char *name)
+{
+	if (strcmp(name, "name") == 0)
+		return "Jörg";
+	if (strcmp(name, "id") == 0)
+		return "42";
+	return NULL;
+}
+
+/* The header block (up to the first empty line) of a message. */
+static char *headers_of(const char *msg)
+{
+	const char *end = strstr(msg, "\r\n\r\n");
+
+	return xstrndup(msg, end ? (size_t)(end - msg) + 2 : strlen(msg));
+}
+
+/* Every line of the header block ends CRLF, and no header line starts
+ * with something other than a name or folding white space. */
+static int headers_sane(const char *h)
+{
+	const char *p = h;
+
+	while (*p) {
+		const char *nl = strstr(p, "\r\n");
+
+		if (!nl)
+			return 0;
+		if (memchr(p, '\n', (size_t)(nl - p)) ||
+		    memchr(p, '\r', (size_t)(nl - p)))
+			return 0;
+		if (*p != ' ' && *p != '\t') {
+			const char *colon = memchr(p, ':', (size_t)(nl - p));
+
+			if (!colon)
+				return 0;
+			if (strncmp(p, "Injected", 8) == 0 ||
+			    strncmp(p, "Bcc", 3) == 0)
+				return 0;
+		}
+		p = nl + 2;
+	}
+	return 1;
+}
+
+int main(void)
+{
+	struct pv_mail m = {0};
+	struct pv_buf out = {0}, t = {0};
+	struct pv_err e;
+	char *id = NULL, *h, *subj, *body;
+	struct pv_transport *tr;
+	struct pv_cfg *cfg;
+	char dir[] = "/tmp/t-mail.XXXXXX", reply[256], *spec;
+	int st;
+
+	m.from = "datenschutz@salon.example";
+	m.from_name = "Salon Müller\r\nBcc: evil@example.com";
+	m.to = "kunde@example.com";
+	m.to_name = "Anna\nInjected: yes\0x";
+	m.subject = "Ihre Anfrage – Größe\r\nBcc: evil@example.com";
+	m.body = "Hallo Jörg,\nline two\n";
+	st = pv_mail_render(&m, 1767225600, &out, &id, &e);
+	is_int(st, PV_OK, "render ok");
+	h = headers_of(out.s);
+	ok(headers_sane(h), "no CR/LF from data starts a header line");
+	ok(strstr(h, "Date: Thu, 01 Jan 2026 00:00:00 +0000") != NULL,
+	   "Date header");
+	ok(strstr(h, "Message-Id: <") != NULL ||
+	   strstr(h, "Message-ID: <") != NULL, "Message-ID header");
+	ok(id && strstr(id, "@salon.example>") != NULL,
+	   "message id in the sender's domain");
+	ok(strstr(h, "=?utf-8?") != NULL || strstr(h, "=?UTF-8?") != NULL,
+	   "non-ASCII header encoded as UTF-8 (RFC 2047)");
+	ok(strstr(h, "MIME-Version: 1.0") != NULL, "MIME-Version");
+	ok(strstr(h, "quoted-printable") != NULL, "quoted-printable body");
+	ok(strstr(h, "charset=utf-8") != NULL, "UTF-8 charset");
+	ok(strstr(out.s, "J=C3=B6rg") != NULL, "body encoded");
+	ok(strstr(out.s, "line two\r\n") != NULL, "body lines end CRLF");
+	free(h);
+	free(id);
+
+	m.to = "not an address";
+	st = pv_mail_render(&m, 0, &out, NULL, &e);
+	is_int(st, PV_DATAERR, "bad recipient refused");
+	m.to = "kunde@example.com";
+	m.attach_name = "export.json";
+	m.attach_type = "application/json";
+	m.attach_data = "{\"a\":1}";
+	m.attach_len = 7;
+	st = pv_mail_render(&m, 0, &out, NULL, &e);
+	is_int(st, PV_OK, "render with attachment");
+	ok(strstr(out.s, "multipart/mixed") != NULL, "multipart");
+	ok(strstr(out.s, "application/json") != NULL, "attachment type");
+	ok(strstr(out.s, "filename=export.json") != NULL ||
+	   strstr(out.s, "filename=\"export.json\"") != NULL,
+	   "attachment name");
+	ok(strstr(out.s, "eyJhIjoxfQ==") != NULL, "attachment in base64");
+
+	st = pv_tmpl_render("x", "Hi {{name}}, request {{ id }}.", lookup,
+			    NULL, &t, &e);
+	is_int(st, PV_OK, "template renders");
+	is_str(t.s, "Hi Jörg, request 42.", "placeholders replaced");
+	st = pv_tmpl_render("x", "Hi {{nope}}", lookup, NULL, &t, &e);
+	is_int(st, PV_CONFIG, "unknown placeholder is a config error");
+	is_str(e.msg, "template 'x': {{nope}}: unknown placeholder",
+	       "its message");
+	st = pv_tmpl_render("x", "Hi {{name", lookup, NULL, &t, &e);
+	is_int(st, PV_CONFIG, "unclosed placeholder");
+
+	ok(mkdtemp(dir) != NULL, "scratch dir");
+	cfg = pv_cfg_new();
+	st = pv_tmpl_load(cfg, "request.received", "de",
+			  "Subject: S {{id}}\n\nBody\n", &subj, &body, &e);
+	is_int(st, PV_OK, "built-in template");
+	is_str(subj, "S {{id}}", "its subject");
+	is_str(body, "Body\n", "its body");
+	free(subj);
+	free(body);
+	{
+		char *tp = xasprintf("%s/request.received.de.txt", dir);
+		FILE *f = fopen(tp, "w");
+
+		fputs("Subject: Eigene {{id}}\n\nEigener Text\n", f);
+		fclose(f);
+		free(tp);
+	}
+	pv_cfg_set(cfg, "templates", dir, "test");
+	st = pv_tmpl_load(cfg, "request.received", "de", "Subject: S\n\nB\n",
+			  &subj, &body, &e);
+	is_int(st, PV_OK, "template file");
+	is_str(subj, "Eigene {{id}}", "template file subject");
+	is_str(body, "Eigener Text\n", "template file body");
+	free(subj);
+	free(body);
+	st = pv_tmpl_load(cfg, "request.received", "en", "No subject line\n",
+			  &subj, &body, &e);
+	is_int(st, PV_CONFIG, "template without Subject: refused");
+
+	spec = xasprintf("dir:%s/md", dir);
+	st = pv_transport_open(cfg, spec, &tr, &e);
+	is_int(st, PV_OK, "dir transport opens");
+	st = pv_transport_send(tr, m.from, m.to, out.s, out.len, reply,
+			       sizeof reply, &e);
+	is_int(st, PV_OK, "dir transport stores");
+	ok(strncmp(reply, "stored new/", 11) == 0, "reply names the file");
+	{
+		char *p = xasprintf("%s/md/%s", dir, reply + 7);
+		struct stat sb;
+
+		ok(stat(p, &sb) == 0 && (size_t)sb.st_size == out.len &&
+		   (sb.st_mode & 077) == 0, "file in new/, whole, 0600");
+		unlink(p);
+		free(p);
+	}
+	pv_transport_close(tr);
+	free(spec);
+	st = pv_transport_open(cfg, "ftp:x", &tr, &e);
+	is_int(st, PV_USAGE, "unknown transport refused");
+	st = pv_transport_open(cfg, NULL, &tr, &e);
+	is_int(st, PV_CONFIG, "smtp without smtp.url refused");
+	pv_cfg_set(cfg, "smtp.url", "smtp://mail.example.com:587", "test");
+	pv_cfg_set(cfg, "smtp.tls", "none", "test");
+	st = pv_transport_open(cfg, NULL, &tr, &e);
+	is_int(st, PV_CONFIG, "tls: none towards a remote host refused");
+	pv_cfg_set(cfg, "smtp.url", "smtp://127.0.0.1:2525", "test");
+	st = pv_transport_open(cfg, NULL, &tr, &e);
+	is_int(st, PV_OK, "tls: none towards loopback allowed");
+	pv_transport_close(tr);
+
+	{
+		char *cmd = xasprintf("rm -rf '%s'", dir);
+
+		if (system(cmd) != 0)
+			ok(0, "cleanup");
+		free(cmd);
+	}
+	pv_cfg_free(cfg);
+	pv_buf_free(&out);
+	pv_buf_free(&t);
+	return done_testing();
+}
