@@ -90,9 +90,9 @@ tests/unit/t-%: tests/unit/t-%.o tests/unit/tap.o $(if $(MAIL_OBJS),$(MAILLIB)) 
 tests/unit/tap.o: tests/unit/tap.c
 
 tests/fuzz/%.o: tests/fuzz/%.c
-	$(CC) $(ALL_CPPFLAGS) $(CORE_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
-tests/fuzz/fuzz-%-replay: tests/fuzz/fuzz-%.o tests/fuzz/replay.o $(LIB)
-	$(CC) -o $@ $(filter %.o,$^) $(LIB) $(ALL_LDFLAGS) $(CORE_LIBS)
+	$(CC) $(ALL_CPPFLAGS) $(CORE_CFLAGS) $(MAIL_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+tests/fuzz/fuzz-%-replay: tests/fuzz/fuzz-%.o tests/fuzz/replay.o $(if $(MAIL_OBJS),$(MAILLIB)) $(LIB)
+	$(CC) -o $@ $(filter %.o,$^) $(if $(MAIL_OBJS),$(MAILLIB)) $(LIB) $(ALL_LDFLAGS) $(MAIL_LIBS) $(CORE_LIBS)
 
 # Fault injection helpers for tests/faults.t and tests/crash.t.  The
 # allocation shim is built without sanitizers (it replaces malloc).
@@ -114,14 +114,14 @@ FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS  = -std=c11 -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
                -fsanitize=fuzzer-no-link
 FUZZ_DIR     = tests/tmp/fuzz-build
-FUZZ_LIBOBJS = $(addprefix $(FUZZ_DIR)/,$(LIB_SRCS:.c=.o))
+FUZZ_LIBOBJS = $(addprefix $(FUZZ_DIR)/,$(LIB_SRCS:.c=.o) $(MAIL_SRCS:.c=.o))
 
 .PRECIOUS: $(FUZZ_DIR)/%.o
 $(FUZZ_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(ALL_CPPFLAGS) $(CORE_CFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(CORE_CFLAGS) $(MAIL_CFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
 $(FUZZ_DIR)/fuzz-%: $(FUZZ_DIR)/tests/fuzz/fuzz-%.o $(FUZZ_LIBOBJS)
-	$(FUZZ_CC) -o $@ $^ $(FUZZ_SAN) -fsanitize=fuzzer $(CORE_LIBS)
+	$(FUZZ_CC) -o $@ $^ $(FUZZ_SAN) -fsanitize=fuzzer $(MAIL_LIBS) $(CORE_LIBS)
 
 fuzz: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
 	@for t in $(FUZZ_TARGETS); do \
