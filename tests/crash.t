@@ -10,9 +10,10 @@
 # CRASH_SEED makes a run repeatable (the seed is printed).
 #
 # Scenarios: init (migration of a new database), settings set (several
-# keys and their audit entries in one transaction), location add.  The
-# import, erasure batch, consent campaign and notify drain join here as
-# those tools land (see SECURITY.md).
+# keys and their audit entries in one transaction), customer import (a
+# batch of customers with their consent events), location add.  The
+# erasure batch, consent campaign and notify drain join here as those
+# tools land (see SECURITY.md).
 . "$(dirname "$0")/lib.sh"
 
 KILLER="$TOP/tests/fault/killer"
@@ -68,7 +69,7 @@ kill_run() {
 	esac
 }
 
-share=$((POINTS / 3))
+share=$((POINTS / 4))
 
 # --- init: a new database is created and migrated, or not at all --------
 max=$(($(duration privacyctl --db "$SCRATCH/probe.db" init) * 3 / 2 + 1000))
@@ -121,9 +122,34 @@ for i in $(seq "$share"); do
 	check_common "settings set" "$now" "$([ "$i" = "$share" ] && echo last)"
 done
 
+# --- customer import: the whole batch with its consents and audit, or none
+ROWS=400
+batch() {
+	echo "external_id,first_name,last_name,email,marketing_email,marketing_opt_in_at,marketing_source"
+	for r in $(seq "$ROWS"); do
+		if [ $((r % 2)) -eq 0 ]; then m="yes,2019-05-0$((r % 9 + 1)),booking-form"; else m=",,"; fi
+		echo "B$1-$r,Vorname$r,Nachname$r,b$1.r$r@example.org,$m"
+	done
+}
+batch probe >"$SCRATCH/probe.csv"
+max=$(($(duration privacyctl customer import --location mitte "$SCRATCH/probe.csv") * 3 / 2 + 1000))
+for i in $(seq "$share"); do
+	batch "$i" >"$SCRATCH/batch.csv"
+	done_before=$(sql "SELECT count(*) FROM audit WHERE action = 'customers.import'")
+	kill_run "$(delay $max)" privacyctl customer import --location mitte "$SCRATCH/batch.csv"
+	r=$(q "SELECT count(*) FROM customers WHERE external_id LIKE 'B$i-%';
+	       SELECT count(*) FROM consents k JOIN customers c ON c.id = k.customer_id WHERE c.external_id LIKE 'B$i-%';
+	       SELECT count(*) - $done_before FROM audit WHERE action = 'customers.import';")
+	case $r in
+	"ok|0|0|0|"|"ok|$ROWS|$((ROWS / 2))|1|") ;;
+	*) diag "customer import: half-done: $r"; bad=$((bad + 1)) ;;
+	esac
+	check_common "customer import" "$r" "$([ "$i" = "$share" ] && echo last)"
+done
+
 # --- location add: the location and its audit entry, or neither -------
 max=$(($(duration privacyctl location add probe --name Probe) * 3 / 2 + 1000))
-rest=$((POINTS - 2 * share))
+rest=$((POINTS - 3 * share))
 for i in $(seq "$rest"); do
 	slug="loc-$i"
 	kill_run "$(delay $max)" privacyctl location add "$slug" --name "Location $i"
