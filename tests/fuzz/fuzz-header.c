@@ -54,8 +54,8 @@ static void check_message(const char *s, size_t len)
 						(size_t)(colon - p)) == 0)
 					break;
 			if (i == NALLOWED)
-				fprintf(stderr, "header: %.*s\n",
-					(int)(colon - p), p);
+				fprintf(stderr, "header '%.*s' in:\n%.*s\n",
+					(int)(colon - p), p, (int)len, s);
 			FUZZ_CHECK(i < NALLOWED);
 			FUZZ_CHECK(++seen[i] == 1);
 		}
