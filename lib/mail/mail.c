@@ -33,6 +33,12 @@ static char *header_clean(const char *s)
 	for (p = r; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
+	/* Invalid UTF-8 would reach the header as raw 8-bit bytes (GMime
+	 * encodes only what it can decode): replace the non-ASCII. */
+	if (!pv_utf8_valid(r, strlen(r)))
+		for (p = r; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
 	return r;
 }
 
