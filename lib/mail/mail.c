@@ -126,8 +126,12 @@ int pv_mail_render(const struct pv_mail *m, time_t date, struct pv_buf *out,
 	g_date_time_unref(dt);
 
 	if (m->message_id) {
-		char *c = header_clean(m->message_id);
+		char *c = header_clean(m->message_id), *p;
 
+		/* A Message-ID is ASCII (RFC 5322 msg-id), never encoded. */
+		for (p = c; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
 		id = xasprintf("%s", c);
 		free(c);
 	} else {
