@@ -21,6 +21,14 @@ static void mail_init(void)
 	}
 }
 
+static int is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
 /* A header value from data: CR, LF, NUL and other C0 controls become
  * spaces, so that nothing from data can start a new header line. */
 static char *header_clean(const char *s)
@@ -103,11 +111,17 @@ int pv_mail_render(const struct pv_mail *m, time_t date, struct pv_buf *out,
 	char *subject, *id, *idcore;
 	size_t n;
 
-	if (!m->from || !pv_email_valid(m->from))
+	if (!m->from || !pv_email_valid(m->from) || !is_ascii(m->from))
 		return pv_fail(e, PV_CONFIG, "mail: not a valid sender address");
 	if (!m->to || !pv_email_valid(m->to))
 		return pv_fail(e, PV_DATAERR,
 			       "mail: not a valid recipient address");
+	/* An address cannot be RFC 2047 encoded; UTF-8 in one needs
+	 * SMTPUTF8 (RFC 6531), which is not supported. */
+	if (!is_ascii(m->to))
+		return pv_fail(e, PV_DATAERR, "mail: recipient address is not "
+			       "ASCII (internationalised addresses are not "
+			       "supported)");
 	if (m->body && !pv_utf8_valid(m->body, strlen(m->body)))
 		return pv_fail(e, PV_DATAERR, "mail: body is not valid UTF-8");
 	mail_init();
@@ -115,7 +129,8 @@ int pv_mail_render(const struct pv_mail *m, time_t date, struct pv_buf *out,
 	msg = g_mime_message_new(TRUE);
 	add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, m->from_name, m->from);
 	add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, m->to_name, m->to);
-	if (m->reply_to && pv_email_valid(m->reply_to))
+	if (m->reply_to && pv_email_valid(m->reply_to) &&
+	    is_ascii(m->reply_to))
 		add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, NULL,
 			    m->reply_to);
 	subject = header_clean(m->subject ? m->subject : "");
