@@ -29,6 +29,19 @@ static int is_ascii(const char *s)
 	return 1;
 }
 
+/* The header section (up to the first empty line) is 7-bit. */
+static int headers_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+		if (s[i] == '\n' && i + 2 < n && s[i + 1] == '\r' &&
+		    s[i + 2] == '\n')
+			return 1;
+	}
+	return 1;
+}
+
 /* A header value from data: CR, LF, NUL and other C0 controls become
  * spaces, so that nothing from data can start a new header line. */
 static char *header_clean(const char *s)
@@ -228,6 +241,15 @@ int pv_mail_render(const struct pv_mail *m, time_t date, struct pv_buf *out,
 	g_object_unref(stream);
 	g_mime_format_options_free(fo);
 	g_object_unref(msg);
+	/* The last guard: GMime turns an "xn--" domain into Unicode, and an
+	 * invalid one into garbage; a header is 7-bit or not sent at all. */
+	if (!headers_ascii(out->s, out->len)) {
+		free(id);
+		pv_buf_reset(out);
+		return pv_fail(e, PV_DATAERR, "mail: a header cannot be "
+			       "written in ASCII (an address with a bad "
+			       "international domain?)");
+	}
 	if (msgid)
 		*msgid = id;
 	else

@@ -42,8 +42,12 @@ static void check_message(const char *s, size_t len)
 	while (p < end && !(p + 1 < end && p[0] == '\r' && p[1] == '\n')) {
 		eol = strstr(p, "\r\n");
 		FUZZ_CHECK(eol != NULL);
-		for (const char *q = p; q < eol; q++)
+		for (const char *q = p; q < eol; q++) {
+			if ((unsigned char)*q >= 0x80)
+				fprintf(stderr, "8-bit header line: %.*s\n",
+					(int)(eol - p), p);
 			FUZZ_CHECK((unsigned char)*q < 0x80);
+		}
 		if (*p != ' ' && *p != '\t') {
 			const char *colon = memchr(p, ':', (size_t)(eol - p));
 
