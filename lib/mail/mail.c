@@ -288,6 +288,13 @@ int pv_tmpl_render(const char *name, const char *text, pv_tmpl_lookup lookup,
 				       "placeholder", name);
 		memcpy(key, k, klen);
 		key[klen] = '\0';
+		/* Names are [A-Za-z0-9_.-]: anything else (a newline, bytes
+		 * of another placeholder) must not reach the message. */
+		if (strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+			   "qrstuvwxyz0123456789_.-") != klen)
+			return pv_fail(e, PV_CONFIG,
+				       "template '%s': bad placeholder name",
+				       name);
 		v = lookup(ctx, key);
 		if (!v)
 			return pv_fail(e, PV_CONFIG,
