@@ -1,5 +1,5 @@
 # privacyctl - GDPR operations for businesses that book customers.
-# make [all|check|demo|install|uninstall|clean|deps|bench|fuzz|completions]
+# make [all|check|demo|install|uninstall|clean|deps|bench|fuzz|fuzz-merge|completions]
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -52,6 +52,10 @@ BINS      = $(foreach b,$(CORE_BINS) $(MAIL_BINS),$(call have_cmd,$(b)))
 UNIT_SRCS = $(wildcard tests/unit/t-*.c)
 UNIT_BINS = $(UNIT_SRCS:.c=)
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_NAMES = $(notdir $(FUZZ_SRCS:.c=))
+# The replay drivers: each target with a main() that feeds it the corpus,
+# built with the normal compiler and flags (so SANITIZE= applies).
+FUZZ_REPLAY = $(FUZZ_SRCS:.c=-replay)
 
 MAN1 = $(wildcard man/*.1)
 MAN5 = $(wildcard man/*.5)
@@ -85,11 +89,70 @@ tests/unit/t-%: tests/unit/t-%.o tests/unit/tap.o $(if $(MAIL_OBJS),$(MAILLIB)) 
 
 tests/unit/tap.o: tests/unit/tap.c
 
+tests/fuzz/%.o: tests/fuzz/%.c
+	$(CC) $(ALL_CPPFLAGS) $(CORE_CFLAGS) $(MAIL_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+tests/fuzz/fuzz-%-replay: tests/fuzz/fuzz-%.o tests/fuzz/replay.o $(if $(MAIL_OBJS),$(MAILLIB)) $(LIB)
+	$(CC) -o $@ $(filter %.o,$^) $(if $(MAIL_OBJS),$(MAILLIB)) $(LIB) $(ALL_LDFLAGS) $(MAIL_LIBS) $(CORE_LIBS)
+
+# Fault injection helpers for tests/faults.t and tests/crash.t.  The
+# allocation shim is built without sanitizers (it replaces malloc).
+FAULT_BINS = tests/fault/killer tests/fault/failmalloc.so
+tests/fault/killer: tests/fault/killer.c
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+tests/fault/failmalloc.so: tests/fault/failmalloc.c
+	$(CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) -O2 -fPIC -shared -o $@ $<
+
+# make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS="fuzz-cfg ..."]: libFuzzer with
+# clang, ASan and UBSan, on a separately built copy of lib/.  New inputs go
+# to tests/tmp/fuzz/NAME (make fuzz-merge adds the interesting ones to the
+# seed corpus); crashes to tests/fuzz/crashes/NAME/, which make check
+# replays: commit them with the fix.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS  = -std=c11 -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) \
+               -fsanitize=fuzzer-no-link
+FUZZ_DIR     = tests/tmp/fuzz-build
+FUZZ_LIBOBJS = $(addprefix $(FUZZ_DIR)/,$(LIB_SRCS:.c=.o) $(MAIL_SRCS:.c=.o))
+
+.PRECIOUS: $(FUZZ_DIR)/%.o
+$(FUZZ_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CPPFLAGS) $(CORE_CFLAGS) $(MAIL_CFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+$(FUZZ_DIR)/fuzz-%: $(FUZZ_DIR)/tests/fuzz/fuzz-%.o $(FUZZ_LIBOBJS)
+	$(FUZZ_CC) -o $@ $^ $(FUZZ_SAN) -fsanitize=fuzzer $(MAIL_LIBS) $(CORE_LIBS)
+
+fuzz: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p tests/tmp/fuzz/$$t tests/fuzz/crashes/$$t && \
+		echo "fuzz: $$t for $(FUZZ_SECONDS)s" && \
+		$(FUZZ_DIR)/$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+			-rss_limit_mb=2048 -print_final_stats=1 \
+			$$(test -f tests/fuzz/$$t.dict && echo -dict=tests/fuzz/$$t.dict) \
+			-artifact_prefix=tests/fuzz/crashes/$$t/ \
+			tests/tmp/fuzz/$$t tests/fuzz/corpus/$$t \
+			>tests/tmp/fuzz/$$t.log 2>&1; st=$$?; \
+		grep '^stat::number_of_executed_units\|^==.*ERROR\|invariant' \
+			tests/tmp/fuzz/$$t.log; \
+		if [ $$st -ne 0 ]; then \
+			tail -40 tests/tmp/fuzz/$$t.log; \
+			echo "fuzz: $$t found a bug: see tests/fuzz/crashes/$$t/"; \
+			exit 1; \
+		fi; \
+	done
+fuzz-merge: $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+		$(FUZZ_DIR)/$$t -merge=1 tests/fuzz/corpus/$$t \
+			tests/tmp/fuzz/$$t || exit 1; \
+	done
+
 PROVE ?= prove
 PROVE_JOBS ?= 2
 check:
 	@$(MAKE) --no-print-directory deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) bench/gen
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(FUZZ_REPLAY) \
+		$(FAULT_BINS) bench/gen
 	$(PROVE) -j$(PROVE_JOBS) $(PROVE_FLAGS) $(UNIT_BINS) $(sort $(wildcard tests/*.t)) </dev/null
 
 demo:
@@ -138,9 +201,12 @@ clean:
 	rm -rf bin tests/tmp
 	rm -f bench/gen bench/lat
 	rm -f lib/*.o lib/*.d lib/*.a lib/mail/*.o lib/mail/*.d lib/mail/*.a \
-	      cmd/*/*.o cmd/*/*.d tests/unit/*.o tests/unit/*.d $(UNIT_BINS)
+	      cmd/*/*.o cmd/*/*.d tests/unit/*.o tests/unit/*.d $(UNIT_BINS) \
+	      tests/fuzz/*.o tests/fuzz/*.d $(FUZZ_REPLAY) \
+	      tests/fault/*.d $(FAULT_BINS)
 
-.PHONY: all check demo deps bench completions install uninstall clean
+.PHONY: all check demo deps bench completions install uninstall clean fuzz \
+	fuzz-merge
 .DELETE_ON_ERROR:
 
--include $(wildcard lib/*.d lib/mail/*.d cmd/*/*.d tests/unit/*.d)
+-include $(wildcard lib/*.d lib/mail/*.d cmd/*/*.d tests/unit/*.d tests/fuzz/*.d)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -210,11 +211,47 @@ static int busy_timeout(void)
 	return 5000;
 }
 
+/*
+ * A WAL database cannot be opened, not even for reading, where its -shm
+ * cannot be created: on a read-only file system (a backup, a snapshot).
+ * Nobody can change the file there, so it is opened as immutable, unless
+ * a -wal with content is left over, which immutable mode would ignore.
+ * Returns the URI to open, or NULL to open the path as usual.
+ */
+static char *readonly_fs_uri(const char *path)
+{
+	struct statvfs vfs;
+	struct stat sb;
+	struct pv_buf b = {0};
+	char *wal;
+	const char *p;
+	int busy;
+
+	if (statvfs(path, &vfs) < 0 || !(vfs.f_flag & ST_RDONLY))
+		return NULL;
+	wal = xasprintf("%s-wal", path);
+	busy = stat(wal, &sb) == 0 && sb.st_size > 0;
+	free(wal);
+	if (busy)
+		return NULL;
+	pv_buf_adds(&b, "file:");
+	for (p = path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			pv_buf_addf(&b, "%%%02X", (unsigned char)*p);
+		else
+			pv_buf_addc(&b, *p);
+	}
+	pv_buf_adds(&b, "?immutable=1");
+	return pv_buf_detach(&b);
+}
+
 int pv_db_open(const char *path, int mode, sqlite3 **out, struct pv_err *e)
 {
 	sqlite3 *db = NULL;
 	struct stat sb;
-	int flags, st, v, on = 1;
+	int flags, st, v, rc, on = 1;
+	struct statvfs vfs;
+	char *uri;
 
 	*out = NULL;
 	if (stat(path, &sb) < 0) {
@@ -230,9 +267,18 @@ int pv_db_open(const char *path, int mode, sqlite3 **out, struct pv_err *e)
 		return pv_fail(e, PV_IOERR, "not a regular file: '%s'", path);
 	}
 
+	if ((mode & PV_DB_RW) && statvfs(path, &vfs) == 0 &&
+	    (vfs.f_flag & ST_RDONLY))
+		return pv_fail(e, PV_IOERR, "cannot write database '%s': "
+			       "read-only file system", path);
 	flags = (mode & PV_DB_RW) ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
-	if (sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, NULL)) {
-		st = pv_fail(e, PV_IOERR, "cannot open database '%s': %s", path,
+	uri = (mode & PV_DB_RW) ? NULL : readonly_fs_uri(path);
+	rc = sqlite3_open_v2(uri ? uri : path, &db, flags | SQLITE_OPEN_NOMUTEX |
+			     (uri ? SQLITE_OPEN_URI : 0), NULL);
+	free(uri);
+	if (rc) {
+		st = pv_fail(e, rc == SQLITE_NOMEM || !db ? PV_SOFTWARE :
+			     PV_IOERR, "cannot open database '%s': %s", path,
 			     db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		return st;

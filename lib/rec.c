@@ -1180,8 +1180,11 @@ void pv_csv_cell(struct pv_buf *b, const char *s, size_t n, int neutralise)
 	if (!s || n == 0)
 		return;
 	end = s + n;
+	/* A leading U+FEFF is quoted, or at the start of a file a reader
+	 * would take it for a byte order mark and drop it. */
 	quote = s[0] == ' ' || s[0] == '\t' || end[-1] == ' ' ||
-		end[-1] == '\t';
+		end[-1] == '\t' ||
+		(n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0);
 	for (const char *p = s; !quote && p < end; p++)
 		quote = *p == ',' || *p == '"' || *p == '\r' || *p == '\n';
 	pv_buf_grow(b, n + 4);

@@ -15,6 +15,8 @@
 #   unchanged FILE NAME the database still dumps exactly as in FILE
 #   free_port           a free TCP port on 127.0.0.1
 #   done_testing        print the plan and exit with the right status
+#
+# VALGRIND=1 runs the suite's binaries under valgrind (see .ci/run).
 
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,6 +33,22 @@ export LSAN_OPTIONS="exitcode=99"
 SCRATCH="$TOP/tests/tmp/$T.$$"
 rm -rf "$SCRATCH"
 mkdir -p "$SCRATCH/home"
+
+# VALGRIND=1: every binary of the suite runs under valgrind (memcheck);
+# an error or a definite leak is exit 97, which counts as a crash.
+if [ -n "${VALGRIND:-}" ]; then
+	mkdir -p "$SCRATCH/vgbin"
+	for b in "$TOP"/bin/*; do
+		cat >"$SCRATCH/vgbin/${b##*/}" <<VG
+#!/bin/sh
+exec valgrind -q --error-exitcode=97 --leak-check=full \\
+	--errors-for-leak-kinds=definite --show-leak-kinds=definite \\
+	"$b" "\$@"
+VG
+		chmod +x "$SCRATCH/vgbin/${b##*/}"
+	done
+	export PATH="$SCRATCH/vgbin:$PATH"
+fi
 export HOME="$SCRATCH/home"
 export PRIVACY_SYSCONFIG="$SCRATCH/etc-config.yaml"
 export PRIVACY_DB="$SCRATCH/privacy.db"
@@ -64,8 +82,8 @@ run() {
 	"$@" >"$out" 2>"$err"
 	rc=$?
 	_crashed=0
-	if [ $rc -ge 128 ] || [ $rc -eq 98 ] || [ $rc -eq 99 ] ||
-	   grep -q 'Sanitizer\|runtime error:' "$err"; then
+	if [ $rc -ge 128 ] || [ $rc -eq 97 ] || [ $rc -eq 98 ] || [ $rc -eq 99 ] ||
+	   grep -q 'Sanitizer\|runtime error:\|^==[0-9]*== ' "$err"; then
 		_crashed=1
 		diag "CRASH or sanitizer report (status $rc) from: $*"
 		sed 's/^/#   /' "$err" | head -40

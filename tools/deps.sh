@@ -6,7 +6,8 @@ set -eu
 
 PKGS="gcc make pkg-config perl sqlite3 libsqlite3-dev libcurl4-openssl-dev \
 libyaml-dev libjansson-dev libcsv-dev libsodium-dev libgmime-3.0-dev \
-python3 python3-aiosmtpd openssl ca-certificates mandoc"
+python3 python3-aiosmtpd openssl ca-certificates mandoc clang \
+libclang-rt-14-dev valgrind"
 
 missing=""
 for p in $PKGS; do

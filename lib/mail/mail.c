@@ -21,6 +21,27 @@ static void mail_init(void)
 	}
 }
 
+static int is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* The header section (up to the first empty line) is 7-bit. */
+static int headers_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+		if (s[i] == '\n' && i + 2 < n && s[i + 1] == '\r' &&
+		    s[i + 2] == '\n')
+			return 1;
+	}
+	return 1;
+}
+
 /* A header value from data: CR, LF, NUL and other C0 controls become
  * spaces, so that nothing from data can start a new header line. */
 static char *header_clean(const char *s)
@@ -33,6 +54,12 @@ static char *header_clean(const char *s)
 	for (p = r; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
+	/* Invalid UTF-8 would reach the header as raw 8-bit bytes (GMime
+	 * encodes only what it can decode): replace the non-ASCII. */
+	if (!pv_utf8_valid(r, strlen(r)))
+		for (p = r; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
 	return r;
 }
 
@@ -97,11 +124,17 @@ int pv_mail_render(const struct pv_mail *m, time_t date, struct pv_buf *out,
 	char *subject, *id, *idcore;
 	size_t n;
 
-	if (!m->from || !pv_email_valid(m->from))
+	if (!m->from || !pv_email_valid(m->from) || !is_ascii(m->from))
 		return pv_fail(e, PV_CONFIG, "mail: not a valid sender address");
 	if (!m->to || !pv_email_valid(m->to))
 		return pv_fail(e, PV_DATAERR,
 			       "mail: not a valid recipient address");
+	/* An address cannot be RFC 2047 encoded; UTF-8 in one needs
+	 * SMTPUTF8 (RFC 6531), which is not supported. */
+	if (!is_ascii(m->to))
+		return pv_fail(e, PV_DATAERR, "mail: recipient address is not "
+			       "ASCII (internationalised addresses are not "
+			       "supported)");
 	if (m->body && !pv_utf8_valid(m->body, strlen(m->body)))
 		return pv_fail(e, PV_DATAERR, "mail: body is not valid UTF-8");
 	mail_init();
@@ -109,7 +142,8 @@ int pv_mail_render(const struct pv_mail *m, time_t date, struct pv_buf *out,
 	msg = g_mime_message_new(TRUE);
 	add_mailbox(msg, GMIME_ADDRESS_TYPE_FROM, m->from_name, m->from);
 	add_mailbox(msg, GMIME_ADDRESS_TYPE_TO, m->to_name, m->to);
-	if (m->reply_to && pv_email_valid(m->reply_to))
+	if (m->reply_to && pv_email_valid(m->reply_to) &&
+	    is_ascii(m->reply_to))
 		add_mailbox(msg, GMIME_ADDRESS_TYPE_REPLY_TO, NULL,
 			    m->reply_to);
 	subject = header_clean(m->subject ? m->subject : "");
@@ -120,8 +154,12 @@ int pv_mail_render(const struct pv_mail *m, time_t date, struct pv_buf *out,
 	g_date_time_unref(dt);
 
 	if (m->message_id) {
-		char *c = header_clean(m->message_id);
+		char *c = header_clean(m->message_id), *p;
 
+		/* A Message-ID is ASCII (RFC 5322 msg-id), never encoded. */
+		for (p = c; *p; p++)
+			if ((unsigned char)*p >= 0x80)
+				*p = '?';
 		id = xasprintf("%s", c);
 		free(c);
 	} else {
@@ -203,6 +241,15 @@ int pv_mail_render(const struct pv_mail *m, time_t date, struct pv_buf *out,
 	g_object_unref(stream);
 	g_mime_format_options_free(fo);
 	g_object_unref(msg);
+	/* The last guard: GMime turns an "xn--" domain into Unicode, and an
+	 * invalid one into garbage; a header is 7-bit or not sent at all. */
+	if (!headers_ascii(out->s, out->len)) {
+		free(id);
+		pv_buf_reset(out);
+		return pv_fail(e, PV_DATAERR, "mail: a header cannot be "
+			       "written in ASCII (an address with a bad "
+			       "international domain?)");
+	}
 	if (msgid)
 		*msgid = id;
 	else
@@ -241,6 +288,13 @@ int pv_tmpl_render(const char *name, const char *text, pv_tmpl_lookup lookup,
 				       "placeholder", name);
 		memcpy(key, k, klen);
 		key[klen] = '\0';
+		/* Names are [A-Za-z0-9_.-]: anything else (a newline, bytes
+		 * of another placeholder) must not reach the message. */
+		if (strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+			   "qrstuvwxyz0123456789_.-") != klen)
+			return pv_fail(e, PV_CONFIG,
+				       "template '%s': bad placeholder name",
+				       name);
 		v = lookup(ctx, key);
 		if (!v)
 			return pv_fail(e, PV_CONFIG,

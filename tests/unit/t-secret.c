@@ -1,0 +1,59 @@
+/* t-secret.c - secret files: pv_read_file refuses one that group or others
+ * may read, write or run (DESIGN.md "Security rules"). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "util.h"
+
+int main(void)
+{
+	static const mode_t refused[] = { 0640, 0604, 0660, 0644, 0606, 0610,
+					  0601, 0620, 0602, 0777 };
+	static const mode_t accepted[] = { 0600, 0400 };
+	char path[] = "/tmp/t-secret.XXXXXX";
+	struct pv_err e;
+	char *buf, name[64];
+	size_t len, i;
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, "s3cret\n", 7) != 7) {
+		perror("t-secret");
+		return 1;
+	}
+	close(fd);
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		chmod(path, refused[i]);
+		buf = (char *)"untouched";
+		snprintf(name, sizeof name, "mode %04o refused with 77",
+			 (unsigned)refused[i]);
+		is_int(pv_read_file(path, 1, &buf, &len, &e), PV_NOPERM, name);
+		snprintf(name, sizeof name, "mode %04o: message",
+			 (unsigned)refused[i]);
+		ok(strstr(e.msg, path) && strstr(e.msg, "group or others") &&
+		   !strstr(e.msg, "s3cret"), "%s: %s", name, e.msg);
+		ok(strcmp(buf, "untouched") == 0, "mode %04o: nothing read",
+		   (unsigned)refused[i]);
+	}
+	for (i = 0; i < sizeof accepted / sizeof accepted[0]; i++) {
+		chmod(path, accepted[i]);
+		snprintf(name, sizeof name, "mode %04o accepted",
+			 (unsigned)accepted[i]);
+		is_int(pv_read_file(path, 1, &buf, &len, &e), 0, name);
+		is_str(buf, "s3cret\n", "the secret is read");
+		is_int((long long)len, 7, "with its length");
+		free(buf);
+	}
+	/* Not a secret (a template): any mode will do. */
+	chmod(path, 0644);
+	is_int(pv_read_file(path, 0, &buf, &len, &e), 0,
+	       "not private: 0644 is fine");
+	free(buf);
+	unlink(path);
+	is_int(pv_read_file(path, 1, &buf, &len, &e), PV_NOINPUT,
+	       "a missing secret file is 66");
+	return done_testing();
+}
