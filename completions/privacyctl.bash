@@ -61,6 +61,9 @@ _privacyctl() {
 	"consent show") opts="" ;;
 	"consent list") opts=" --location --needs-repermission" ;;
 	"consent import") opts=" --location --skip-invalid --dry-run -n --input-format" ;;
+	"consent confirm") opts=" --ip --user-agent" ;;
+	"consent decline") opts="" ;;
+	"consent expire") opts=" --dry-run -n" ;;
 	"request new") opts=" --type -t --customer --email --external-id --location -l --channel --received --verified" ;;
 	"request verify") opts="" ;;
 	"request extend") opts=" --by --reason" ;;
@@ -87,5 +90,5 @@ _privacyctl() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|request new|request verify|request extend|request reject|request complete|request list|request show|check|customer hold|customer unhold|retention list"
+_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|consent confirm|consent decline|consent expire|request new|request verify|request extend|request reject|request complete|request list|request show|check|customer hold|customer unhold|retention list"
 complete -F _privacyctl privacyctl
