@@ -6,6 +6,7 @@
 #include "db.h"
 #include "erase.h"
 #include "outbox.h"
+#include "request.h"
 #include "tombstone.h"
 
 struct item {
@@ -445,6 +446,9 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 	pv_buf_addc(&b, '}');
 	snprintf(obj, sizeof obj, "customer:%lld", s->customer_id);
 	st = pv_audit(er->db, "customer.erase", obj, b.s, e);
+	/* The erasure fulfils its request (lib/request.h). */
+	if (!st && s->request_id)
+		st = pv_request_record_result(er->db, s->request_id, b.s, 1, e);
 out:
 	pv_buf_free(&b);
 	return st;

@@ -718,7 +718,7 @@ int pv_export_audit(sqlite3 *wdb, const long long *ids, int n,
 	if (n <= 0)
 		return PV_OK;
 	pv_buf_addf(&d, "{\"to\":\"%s\"", strcmp(dest, "file") == 0 ? "file" :
-		    "stdout");
+		    strcmp(dest, "outbox") == 0 ? "outbox" : "stdout");
 	if (n == 1) {
 		snprintf(obj, sizeof obj, "customer:%lld", ids[0]);
 	} else {

@@ -1,11 +1,324 @@
-/* request-process.c - automatic fulfilment of requests (see request.h). */
-#include "request.h"
+/*
+ * request-process.c - automatic fulfilment of the verified requests of
+ * self-service locations (see request.h).
+ *
+ * Each request runs in one transaction: the fulfilment (lib/erase), the
+ * result on the request, its history and audit, and the events.  On any
+ * error that transaction is rolled back and, in a second one, the request
+ * is marked in-progress with the error, so that the next run retries it.
+ * The status is read again inside the transaction (BEGIN IMMEDIATE), so
+ * two runs at once never fulfil a request twice.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "erase.h"
+#include "export.h"
+#include "json.h"
+#include "outbox.h"
 #include "request-int.h"
+#include "request.h"
+#include "retention.h"
+
+/* The types process fulfils: the others need a person's judgement. */
+#define PROCESS_TYPES "('access', 'portability', 'erasure')"
+
+struct run {
+	sqlite3 *db;
+	const struct pv_cfg *cfg;
+	const char *db_path;
+	int dry_run;
+	struct pv_policy *pol;
+	struct pv_exporter *x; /* opened at the first access request */
+	struct pv_writer *w;
+};
+
+static void report(struct pv_writer *w, const struct pv_req *r,
+		   const char *status, const char *result, const char *error)
+{
+	pv_w_begin(w);
+	pv_w_int(w, "request_id", r->id);
+	pv_w_str(w, "location", r->slug);
+	if (r->customer_id)
+		pv_w_int(w, "customer_id", r->customer_id);
+	else
+		pv_w_null(w, "customer_id");
+	pv_w_str(w, "type", r->type);
+	pv_w_str(w, "status", status);
+	if (result)
+		pv_w_raw(w, "result", result);
+	if (error)
+		pv_w_str(w, "error", error);
+	pv_w_end(w);
+}
+
+/* The eraser's report of one subject, as a JSON object text. */
+static int erase_one(struct run *run, const struct pv_req *r, char **result,
+		     struct pv_err *e)
+{
+	struct pv_erase_opts o = {run->db_path, run->dry_run, 1};
+	struct pv_subject s = {r->customer_id, r->location_id, r->id};
+	struct pv_eraser *er = NULL;
+	struct pv_writer *mw;
+	struct pv_err we = {0};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mf;
+	int rc;
+
+	*result = NULL;
+	if (!r->customer_id)
+		return pv_fail(e, PV_NOINPUT, "request %lld no longer points "
+			       "at a customer", r->id);
+	if ((rc = pv_eraser_open(run->db, run->pol, &o, &er, e)))
+		return rc;
+	if (!(mf = open_memstream(&buf, &len))) {
+		pv_eraser_close(er, NULL, NULL, NULL, &we);
+		return pv_fail(e, PV_SOFTWARE, "out of memory");
+	}
+	mw = pv_writer_new(mf, PV_FMT_NDJSON, 0);
+	rc = pv_erase_subject(er, &s, mw, e);
+	if (rc == PV_PARTIAL)
+		pv_fail(e, PV_PARTIAL, "customer %lld is under legal hold: "
+			"erasure refused (Art. 17(3) GDPR); reject the request "
+			"with the reason", r->customer_id);
+	pv_eraser_close(er, mw, NULL, NULL, rc ? &we : e);
+	pv_writer_finish(mw, &we);
+	fclose(mf);
+	while (len && (buf[len - 1] == '\n'))
+		buf[--len] = 0;
+	if (rc || !len) {
+		free(buf);
+		return rc ? rc : pv_fail(e, PV_SOFTWARE, "no erasure report");
+	}
+	*result = buf;
+	return PV_OK;
+}
+
+/*
+ * Access and portability (Art. 15, 20): the subject's export document goes
+ * to the outbox as an "export.ready" event for the customer (notify mails
+ * it to the address on file and scrubs it after delivery), the export is
+ * audited, and the business is told the request was answered.  *result
+ * gets what the request keeps: where the document went, no personal data.
+ */
+static int export_one(struct run *run, const struct pv_req *r,
+		      char **result, struct pv_err *e)
+{
+	struct pv_subject s = {r->customer_id, r->location_id, r->id};
+	struct pv_writer *mw;
+	struct pv_err we = {0};
+	struct pv_buf f = {0};
+	char *doc = NULL, *fields;
+	long long eid = 0;
+	size_t len = 0;
+	FILE *mf;
+	int rc;
+
+	*result = NULL;
+	if (!r->customer_id)
+		return pv_fail(e, PV_NOINPUT, "request %lld no longer points "
+			       "at a customer", r->id);
+	if (!run->x && (rc = pv_exporter_open(run->db, run->cfg, run->db_path,
+					      PV_FMT_NDJSON, &run->x, e)))
+		return rc;
+	if (!(mf = open_memstream(&doc, &len)))
+		return pv_fail(e, PV_SOFTWARE, "out of memory");
+	mw = pv_writer_new(mf, PV_FMT_NDJSON, 0);
+	rc = pv_export_subject(run->x, &s, mw, e);
+	if (pv_writer_finish(mw, &we) && !rc)
+		rc = pv_fail(e, PV_IOERR, "export: %s", we.msg);
+	fclose(mf);
+	while (len && doc[len - 1] == '\n')
+		doc[--len] = 0;
+	if (!rc && !len)
+		rc = pv_fail(e, PV_SOFTWARE, "request %lld: empty export",
+			     r->id);
+	if (rc) {
+		free(doc);
+		return rc;
+	}
+	if (run->dry_run) {
+		*result = pv_jsonf("{s:s,s:I}", "export", "planned", "bytes",
+				   (json_int_t)len);
+		free(doc);
+		return PV_OK;
+	}
+	pv_buf_addf(&f, "{\"type\":\"%s\",\"format\":\"%s\","
+		    "\"document\":", r->type, PV_EXPORT_FORMAT);
+	pv_buf_add(&f, doc, len);
+	pv_buf_addc(&f, '}');
+	pv_wipe(doc, len);
+	free(doc);
+	rc = pv_event_add(run->db, "export.ready", r->location_id,
+			  r->customer_id, r->id, "customer", f.s, &eid, e);
+	pv_wipe(f.s, f.len);
+	pv_buf_free(&f);
+	if (!rc)
+		rc = pv_export_audit(run->db, &r->customer_id, 1, "outbox", e);
+	if (rc)
+		return rc;
+	fields = pv_jsonf("{s:s,s:s}", "type", r->type, "result",
+			  "export queued for the customer");
+	rc = pv_event_add(run->db, "request.completed", r->location_id,
+			  r->customer_id, r->id, "business", fields, NULL, e);
+	free(fields);
+	if (rc)
+		return rc;
+	*result = pv_jsonf("{s:s,s:I,s:I}", "export", "queued", "event_id",
+			   (json_int_t)eid, "bytes", (json_int_t)len);
+	return PV_OK;
+}
+
+static int fulfil(struct run *run, long long id, int *done,
+		  struct pv_err *e)
+{
+	struct pv_req r;
+	char *result = NULL;
+	int rc;
+
+	*done = 0;
+	if ((rc = pv_db_begin(run->db, e)))
+		return rc;
+	if ((rc = pv_req_load(run->db, id, &r, e)))
+		goto fail;
+	if (pv_req_is_final(r.status) ||
+	    (strcmp(r.status, "verified") != 0 &&
+	     strcmp(r.status, "in-progress") != 0)) {
+		pv_db_rollback(run->db); /* done by another run meanwhile */
+		return PV_OK;
+	}
+	if (strcmp(r.type, "erasure") == 0)
+		rc = erase_one(run, &r, &result, e);
+	else if (strcmp(r.type, "access") == 0 ||
+		 strcmp(r.type, "portability") == 0)
+		rc = export_one(run, &r, &result, e);
+	else
+		rc = pv_fail(e, PV_SOFTWARE, "request %lld: %s cannot be "
+			     "fulfilled automatically", id, r.type);
+	if (rc)
+		goto fail;
+	if (run->dry_run) {
+		pv_db_rollback(run->db);
+		report(run->w, &r, "planned", result, NULL);
+		free(result);
+		*done = 1;
+		return PV_OK;
+	}
+	/* lib/erase records the result on the request itself (as it does
+	 * for dsar-erase --request), in the same transaction. */
+	if (strcmp(r.type, "erasure") != 0 &&
+	    (rc = pv_request_record_result(run->db, id, result, 1, e)))
+		goto fail;
+	if ((rc = pv_db_commit(run->db, e)))
+		goto fail;
+	if (strcmp(r.type, "erasure") == 0) {
+		struct pv_err ce = {0};
+
+		/* No copy of the erased values may stay in the WAL.  The
+		 * erasure is committed either way; a failed checkpoint is
+		 * made good by the next one. */
+		(void)pv_db_checkpoint_truncate(run->db, &ce);
+	}
+	if (strcmp(r.type, "erasure") == 0)
+		r.customer_id = 0; /* the request no longer points at it */
+	report(run->w, &r, "completed", result, NULL);
+	free(result);
+	*done = 1;
+	return PV_OK;
+fail:
+	pv_db_rollback(run->db);
+	free(result);
+	return rc ? rc : PV_SOFTWARE;
+}
 
 int pv_request_process(sqlite3 *db, const struct pv_cfg *cfg,
 		       const char *db_path, const char *slug, long limit,
 		       int dry_run, struct pv_writer *w, struct pv_err *e)
 {
-	return pv_fail(e, PV_SOFTWARE, "request process: waiting for "
-		       "lib/export and lib/erase");
+	static const char sql[] =
+		"SELECT r.id FROM requests r "
+		"JOIN locations l ON l.id = r.location_id "
+		"JOIN settings s ON s.location_id = r.location_id "
+		"WHERE s.requests = 'self-service' "
+		"AND r.type IN " PROCESS_TYPES " "
+		"AND r.status IN ('verified', 'in-progress') "
+		"AND (?1 IS NULL OR l.slug = ?1) "
+		"ORDER BY r.id LIMIT ?2";
+	struct run run = {db, cfg, db_path, dry_run, NULL, NULL, w};
+	long long *ids = NULL;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc, worst = PV_OK;
+
+	if (slug) {
+		sqlite3_stmt *q = pv_db_prepare(db, "SELECT 1 FROM locations "
+						"WHERE slug = ?", e);
+
+		if (!q)
+			return e->status;
+		pv_bind_text(q, 1, slug);
+		rc = sqlite3_step(q);
+		sqlite3_finalize(q);
+		if (rc == SQLITE_DONE)
+			return pv_fail(e, PV_NOINPUT, "no such location: '%s'",
+				       slug);
+		if (rc != SQLITE_ROW)
+			return pv_db_fail(db, e, "locations");
+	}
+	if ((rc = pv_policy_load(cfg, &run.pol, e)))
+		return rc;
+	/* The ids first: no read statement stays open across the writes. */
+	if (!(st = pv_db_prepare(db, sql, e))) {
+		pv_policy_free(run.pol);
+		return e->status;
+	}
+	pv_bind_text(st, 1, slug);
+	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			ids = xrealloc(ids, cap * sizeof *ids);
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(ids);
+		pv_policy_free(run.pol);
+		return pv_db_fail(db, e, "requests");
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct pv_err fe = {0};
+		struct pv_req r;
+		int done;
+
+		rc = fulfil(&run, ids[i], &done, &fe);
+		if (!rc)
+			continue;
+		if (rc == PV_TEMPFAIL || rc == PV_IOERR) {
+			/* the database itself: stop, the next run goes on */
+			*e = fe;
+			worst = rc;
+			break;
+		}
+		if (!dry_run &&
+		    pv_request_record_error(db, ids[i], fe.msg, e) != PV_OK) {
+			worst = e->status;
+			break;
+		}
+		if (pv_req_load(db, ids[i], &r, e) == PV_OK)
+			report(w, &r, dry_run ? r.status : "in-progress", NULL,
+			       fe.msg);
+		pv_fail(e, PV_PARTIAL, "%s", fe.msg);
+		worst = pv_status_merge(worst, PV_PARTIAL);
+	}
+	free(ids);
+	pv_policy_free(run.pol);
+	if (run.x)
+		pv_exporter_close(run.x);
+	return worst;
 }

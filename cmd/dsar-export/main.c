@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "db.h"
 #include "export.h"
+#include "request.h"
 #include "subject.h"
 
 /* Subjects per audit entry (and per audit transaction) in a stream. */
@@ -64,9 +65,18 @@ static int audit(struct run *r, struct pv_err *e)
 		ids[i] = r->batch[i].customer_id;
 	if ((st = pv_db_begin(r->wdb, e)))
 		return st;
-	if ((st = pv_export_audit(r->wdb, ids, r->n, r->dir ? "file" :
-				  "stdout", e)) ||
-	    (st = pv_db_commit(r->wdb, e))) {
+	st = pv_export_audit(r->wdb, ids, r->n, r->dir ? "file" : "stdout",
+			     e);
+	/* The export answers its request (lib/request.h): recorded, not
+	 * completed, since the business still sends it to the person. */
+	for (int i = 0; !st && i < r->n; i++)
+		if (r->batch[i].request_id)
+			st = pv_request_record_result(r->wdb,
+						      r->batch[i].request_id,
+						      r->dir ? "{\"export\":\"file\"}"
+							     : "{\"export\":\"stdout\"}",
+						      0, e);
+	if (st || (st = pv_db_commit(r->wdb, e))) {
 		pv_db_rollback(r->wdb);
 		return st;
 	}

@@ -164,7 +164,7 @@ static int cmd_list(struct pv_ctx *c)
 	return PV_OK;
 }
 
-static __attribute__((unused)) int cmd_process(struct pv_ctx *c)
+static int cmd_process(struct pv_ctx *c)
 {
 	const char *lim = pv_opt(c, "limit");
 	long long limit = 0;
@@ -227,7 +227,7 @@ static const struct pv_opt list_opts[] = {
 	 "DURATION (7d, 2w)"},
 	{NULL, 0, NULL, NULL},
 };
-static const struct pv_opt __attribute__((unused)) process_opts[] = {
+static const struct pv_opt process_opts[] = {
 	{"location", 'l', "SLUG", "only this location"},
 	{"limit", 0, "N", "at most N requests"},
 	{"dry-run", 'n', NULL, "show what would be done, change nothing"},
@@ -256,6 +256,9 @@ const struct pv_cmd pc_request_cmds[] = {
 	 list_opts, PV_CMD_DB_RO, 0, 0, cmd_list},
 	{"request show", "ID", "show a request with its history", no_opts,
 	 PV_CMD_DB_RO | PV_CMD_SINGLE, 1, 1, cmd_show},
+	{"request process", "", "fulfil the verified requests of "
+	 "self-service locations (cron)", process_opts, PV_CMD_DB_RW, 0, 0,
+	 cmd_process},
 	{"check", "", "report what needs attention: deadlines, consent, "
 	 "settings, outbox, retention, permissions, audit chain", check_opts,
 	 PV_CMD_DB_RO, 0, 0, cmd_check},
