@@ -35,6 +35,7 @@ _privacyctl() {
 	--note) return ;;
 	--status) return ;;
 	--due-within) return ;;
+	--limit) return ;;
 	--config|-c) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--db) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--format|-f) COMPREPLY=($(compgen -W "ndjson json csv" -- "$cur")); return ;;
@@ -71,6 +72,7 @@ _privacyctl() {
 	"request complete") opts=" --note" ;;
 	"request list") opts=" --status --type -t --location -l --overdue --due-within" ;;
 	"request show") opts="" ;;
+	"request process") opts=" --location -l --limit --dry-run -n" ;;
 	"check") opts=" --location -l" ;;
 	"customer hold") opts=" --reason --dry-run -n" ;;
 	"customer unhold") opts=" --dry-run -n" ;;
@@ -90,5 +92,5 @@ _privacyctl() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|consent confirm|consent decline|consent expire|request new|request verify|request extend|request reject|request complete|request list|request show|check|customer hold|customer unhold|retention list"
+_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|consent confirm|consent decline|consent expire|request new|request verify|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|retention list"
 complete -F _privacyctl privacyctl

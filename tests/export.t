@@ -105,6 +105,7 @@ is "$(jq_ 'd["subject"]["customer_id"]')" "$E" "--external-id finds the customer
 run dsar-export --request "$R"
 status 0 "--request"
 is "$(jq_ 'd["subject"]')" "{'customer_id': $E, 'location': 'mitte', 'external_id': 'K-1', 'request_id': $R}" "the document names the request"
+is "$(sql "SELECT status || ' ' || result FROM requests WHERE id = $R")" 'in-progress {"export":"stdout"}' "--request records the result on the request"
 
 # --- English location ------------------------------------------------------
 run dsar-export --customer "$N"
@@ -231,7 +232,7 @@ assert d[("information", "", "rights.7")].startswith("Beschwerde")
 assert any(k[0] == "appointments" and k[2] == "service" and v == "Färben" for k, v in d.items())
 assert any(k[0] == "invoices" and k[2] == "retained" and v == "false" for k, v in d.items())
 assert any(k[0] == "consents" and k[2] == "evidence_ip" and v == "192.0.2.7" for k, v in d.items())
-assert any(k[0] == "requests" and k[2] == "status" and v == "received" for k, v in d.items())
+assert any(k[0] == "requests" and k[2] == "status" and v == "in-progress" for k, v in d.items())
 for r in rows:
     for cell in r:
         assert not cell[:1] in ("=", "+", "-", "@", "\t", "\r"), "formula cell: %r" % cell
