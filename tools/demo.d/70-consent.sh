@@ -29,14 +29,14 @@ note "Who would be asked (nothing is sent or written):"
 step consent-send --campaign demo-reperm --kind repermission --location demo-konsens -n
 note "Send, here into a maildir instead of an SMTP server:"
 step consent-send --campaign demo-reperm --kind repermission --location demo-konsens \
-	--transport "dir:$DEMO/mail"
+	--transport "dir:$DEMO/consent-mail"
 note "A second run mails nobody twice:"
-step consent-send --campaign demo-reperm --transport "dir:$DEMO/mail"
+step consent-send --campaign demo-reperm --transport "dir:$DEMO/consent-mail"
 note "One of the mails:"
-sed -n '/^Subject/,$p' "$(ls "$DEMO"/mail/new/* | head -1)" | head -30
+sed -n '/^Subject/,$p' "$(ls "$DEMO"/consent-mail/new/* | head -1)" | head -30
 note "Two customers click their confirm link; the web page runs:"
-for f in $(ls "$DEMO"/mail/new/* | head -2); do
-	tok=$(python3 -c 'import email, re, sys
+for f in $(ls "$DEMO"/consent-mail/new/* | head -2); do
+	tok=$(/usr/bin/python3 -c 'import email, re, sys
 m = email.message_from_binary_file(open(sys.argv[1], "rb"))
 print(re.search(r"/ja\?t=([A-Za-z0-9_~-]+)", m.get_payload(decode=True).decode()).group(1))' "$f")
 	step privacyctl consent confirm "$tok" --ip 192.0.2.10 --user-agent "Mozilla/5.0"
