@@ -124,14 +124,6 @@ int pv_ip_valid(const char *s)
 		     inet_pton(AF_INET6, s, buf) == 1);
 }
 
-static int has_ctl(const char *s)
-{
-	for (; s && *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 int pv_consent_append(sqlite3 *db, long long customer_id,
 		      const struct pv_consent_event *ev, struct pv_err *e)
 {
@@ -155,7 +147,7 @@ int pv_consent_append(sqlite3 *db, long long customer_id,
 			       "staff, import, double-opt-in or re-permission");
 	if (ev->ip && *ev->ip && !pv_ip_valid(ev->ip))
 		return pv_fail(e, PV_DATAERR, "ip: not an IP address");
-	if (has_ctl(ev->user_agent) || has_ctl(ev->text_version))
+	if (pv_has_ctl(ev->user_agent) || pv_has_ctl(ev->text_version))
 		return pv_fail(e, PV_DATAERR, "evidence: control characters");
 	if (!(st = pv_db_prepare(db, sql, e)))
 		return e->status;

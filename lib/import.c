@@ -235,14 +235,6 @@ static int field_index(const struct field *f, const char *name)
 	return -1;
 }
 
-static int has_ctl(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 static void check_value(struct imp *im, int i)
 {
 	const struct field *f = &im->k->fields[i];
@@ -255,7 +247,7 @@ static void check_value(struct imp *im, int i)
 	case F_LOCATION:
 		break;
 	case F_LINE:
-		if (has_ctl(v))
+		if (pv_has_ctl(v))
 			row_error(im, PV_DATAERR, f->name, "control characters "
 				  "not allowed");
 		break;

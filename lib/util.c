@@ -298,6 +298,14 @@ int pv_email_valid(const char *s)
 	return pv_utf8_valid(s, strlen(s));
 }
 
+int pv_has_ctl(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
 int pv_slug_valid(const char *s)
 {
 	size_t n = 0;

@@ -86,6 +86,8 @@ int pv_parse_ll(const char *s, long long *out);
 /* A plausible e-mail address (addr-spec, no display name, no spaces,
  * no CR/LF, one @, a dot in the domain). */
 int pv_email_valid(const char *s);
+/* Any control character (below 0x20, or DEL)? NULL has none. */
+int pv_has_ctl(const char *s);
 /* Slug: [a-z0-9][a-z0-9-]{0,62} */
 int pv_slug_valid(const char *s);
 
