@@ -104,6 +104,38 @@ sqlite3_stmt *pv_db_prepare(sqlite3 *db, const char *sql, struct pv_err *e)
 	return st;
 }
 
+/* Few statements are cached (subject.c's five): a small table, searched
+ * by pointer. */
+enum { NCACHED = 16 };
+static struct {
+	sqlite3 *db;
+	const char *sql;
+	sqlite3_stmt *st;
+} cached[NCACHED];
+
+sqlite3_stmt *pv_db_cached(sqlite3 *db, const char *sql, struct pv_err *e)
+{
+	int i, free_slot = -1;
+
+	for (i = 0; i < NCACHED; i++) {
+		if (cached[i].db == db && cached[i].sql == sql) {
+			sqlite3_clear_bindings(cached[i].st);
+			return cached[i].st;
+		}
+		if (!cached[i].db && free_slot < 0)
+			free_slot = i;
+	}
+	if (free_slot < 0) {
+		pv_fail(e, PV_SOFTWARE, "statement cache full");
+		return NULL;
+	}
+	if (!(cached[free_slot].st = pv_db_prepare(db, sql, e)))
+		return NULL;
+	cached[free_slot].db = db;
+	cached[free_slot].sql = sql;
+	return cached[free_slot].st;
+}
+
 void pv_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s)
@@ -329,6 +361,9 @@ void pv_db_close(sqlite3 *db)
 
 	if (!db)
 		return;
+	for (int i = 0; i < NCACHED; i++)
+		if (cached[i].db == db)
+			memset(&cached[i], 0, sizeof cached[i]);
 	while ((st = sqlite3_next_stmt(db, NULL)))
 		sqlite3_finalize(st);
 	sqlite3_close(db);

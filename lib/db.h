@@ -44,6 +44,15 @@ void pv_db_rollback(sqlite3 *db);
 /* Prepare (persistent); NULL with e set on error. */
 sqlite3_stmt *pv_db_prepare(sqlite3 *db, const char *sql, struct pv_err *e);
 
+/*
+ * A statement run once per record (subject look-ups): prepared on the
+ * first call for this connection and SQL text (the same pointer: a string
+ * literal), then reused.  The caller binds, steps, and sqlite3_reset()s it
+ * when done, never finalizes it (pv_db_close does).  Not reentrant: one
+ * user at a time per statement.  NULL with e set on error.
+ */
+sqlite3_stmt *pv_db_cached(sqlite3 *db, const char *sql, struct pv_err *e);
+
 /* Bind helpers: text NULL binds NULL; empty text binds NULL with _opt. */
 void pv_bind_text(sqlite3_stmt *st, int i, const char *s);
 void pv_bind_text_opt(sqlite3_stmt *st, int i, const char *s);

@@ -1457,6 +1457,15 @@ void pv_w_raw(struct pv_writer *w, const char *key, const char *json)
 	}
 }
 
+int pv_w_compact(struct pv_writer *w, const char *key, const char *json,
+		 size_t len)
+{
+	if (!ready(w) || w->pretty || w->fmt == PV_FMT_CSV)
+		return 0;
+	pv_buf_add(member(w, key), json, len);
+	return 1;
+}
+
 static void open_nested(struct pv_writer *w, const char *key, int arr)
 {
 	if (!ready(w))

@@ -79,6 +79,13 @@ void pv_w_bool(struct pv_writer *w, const char *key, int v);
 void pv_w_null(struct pv_writer *w, const char *key);
 /* A ready-made JSON text, written as is (must be valid JSON). */
 void pv_w_raw(struct pv_writer *w, const char *key, const char *json);
+/* A compact JSON text (as this writer makes it without layout: no space
+ * outside strings), copied as is: 1.  0 and nothing written when the
+ * writer lays its output out (pretty JSON) or makes CSV cells of it; the
+ * caller then writes the value field by field.  For a value repeated in
+ * every record of a stream, rendered once (export's Art. 15 text). */
+int pv_w_compact(struct pv_writer *w, const char *key, const char *json,
+		 size_t len);
 /* Nested values: in CSV a nested value becomes one cell of compact JSON. */
 void pv_w_obj(struct pv_writer *w, const char *key);
 void pv_w_arr(struct pv_writer *w, const char *key);

@@ -6,7 +6,7 @@
 static int by_customer(sqlite3 *db, long long id, struct pv_subject *s,
 		       const char *where, struct pv_err *e)
 {
-	sqlite3_stmt *st = pv_db_prepare(db, "SELECT location_id FROM "
+	sqlite3_stmt *st = pv_db_cached(db, "SELECT location_id FROM "
 					 "customers WHERE id = ?", e);
 	int rc;
 
@@ -18,7 +18,7 @@ static int by_customer(sqlite3 *db, long long id, struct pv_subject *s,
 		s->customer_id = id;
 		s->location_id = sqlite3_column_int64(st, 0);
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return PV_OK;
 	if (rc != SQLITE_DONE)
@@ -29,7 +29,7 @@ static int by_customer(sqlite3 *db, long long id, struct pv_subject *s,
 static int by_request(sqlite3 *db, long long id, struct pv_subject *s,
 		      const char *where, struct pv_err *e)
 {
-	sqlite3_stmt *st = pv_db_prepare(db, "SELECT customer_id FROM requests "
+	sqlite3_stmt *st = pv_db_cached(db, "SELECT customer_id FROM requests "
 					 "WHERE id = ?", e);
 	long long cid = 0;
 	int rc;
@@ -40,7 +40,7 @@ static int by_request(sqlite3 *db, long long id, struct pv_subject *s,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		cid = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return pv_db_fail(db, e, "requests");
 	if (rc == SQLITE_DONE)
@@ -57,7 +57,7 @@ static int by_request(sqlite3 *db, long long id, struct pv_subject *s,
 static int location_id(sqlite3 *db, const char *slug, long long *id,
 		       const char *where, struct pv_err *e)
 {
-	sqlite3_stmt *st = pv_db_prepare(db, "SELECT id FROM locations WHERE "
+	sqlite3_stmt *st = pv_db_cached(db, "SELECT id FROM locations WHERE "
 					 "slug = ?", e);
 	int rc;
 
@@ -67,7 +67,7 @@ static int location_id(sqlite3 *db, const char *slug, long long *id,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return PV_OK;
 	if (rc != SQLITE_DONE)
@@ -88,7 +88,7 @@ static int by_external(sqlite3 *db, const char *xid, const char *slug,
 			       where);
 	if ((rc = location_id(db, slug, &lid, where, e)))
 		return rc;
-	st = pv_db_prepare(db, "SELECT id FROM customers WHERE location_id = ? "
+	st = pv_db_cached(db, "SELECT id FROM customers WHERE location_id = ? "
 			   "AND external_id = ?", e);
 	if (!st)
 		return e->status;
@@ -99,7 +99,7 @@ static int by_external(sqlite3 *db, const char *xid, const char *slug,
 		s->customer_id = sqlite3_column_int64(st, 0);
 		s->location_id = lid;
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
 		return PV_OK;
 	if (rc != SQLITE_DONE)
@@ -120,7 +120,7 @@ static int by_email(sqlite3 *db, const char *email, const char *slug,
 
 	if (slug && (rc = location_id(db, slug, &lid, where, e)))
 		return rc;
-	st = pv_db_prepare(db, "SELECT id, location_id FROM customers WHERE "
+	st = pv_db_cached(db, "SELECT id, location_id FROM customers WHERE "
 			   "email = ?1 AND (?2 = 0 OR location_id = ?2) "
 			   "ORDER BY id LIMIT 2", e);
 	if (!st)
@@ -133,7 +133,7 @@ static int by_email(sqlite3 *db, const char *email, const char *slug,
 			s->location_id = sqlite3_column_int64(st, 1);
 		}
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return pv_db_fail(db, e, "customers");
 	if (n > 1)

@@ -214,6 +214,24 @@ is "$(jq_ 'd["subject"]["customer_id"]')" "$O" "CSV subject records read"
 run dsar-export -f json s.csv
 is "$(head -c1 "$out")" "[" "-f json for a stream: an array"
 
+# The Art. 15 information is rendered once per language and copied into each
+# compact document; pretty JSON (-f json) writes it field by field.  A stream
+# mixing languages gives each document its location's text, the same as -f json.
+printf '{"customer_id":%s}\n{"customer_id":%s}\n{"customer_id":%s}\n' "$E" "$N" "$M" >mix.ndjson
+run dsar-export mix.ndjson
+status 0 "stream over a German and an English location"
+cp "$out" mix.out
+is "$(jq_ 'd["information"]["language"]' | tr '\n' ' ')" "de en de " "each document in its location's language"
+run dsar-export -f json mix.ndjson
+status 0 "the same stream as -f json"
+is "$(/usr/bin/python3 -c 'import json, sys
+a = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
+b = json.load(open(sys.argv[2], encoding="utf-8"))
+print(len(a) == 3 and a == b)' mix.out "$out")" "True" "NDJSON documents (copied text) equal the -f json ones (written field by field)"
+is "$(/usr/bin/python3 -c 'import json, sys
+a = [json.loads(l)["information"] for l in open(sys.argv[1], encoding="utf-8")]
+print(a[0] == a[2] != a[1] and len(a[1]["rights"]) == 8)' mix.out)" "True" "the English text is not the German one, and complete"
+
 # --- CSV -----------------------------------------------------------------------
 run dsar-export --customer "$E" -f csv
 status 0 "-f csv"

@@ -22,8 +22,9 @@
 #include "request.h"
 #include "subject.h"
 
-/* Subjects per audit entry (and per audit transaction) in a stream. */
-enum { BATCH = 256 };
+/* Subjects per audit entry (and per audit transaction) in a stream;
+ * batches per read transaction. */
+enum { BATCH = 256, READ_SPAN = 16 };
 
 struct run {
 	struct pv_ctx *c;
@@ -35,11 +36,16 @@ struct run {
 	int n;
 	int single;
 	int reading; /* a read transaction is open on the data connection */
+	int span;    /* batches read in it */
 };
 
-/* A stream reads each batch in one read transaction: one consistent
+/* A stream reads its batches in one read transaction: one consistent
  * snapshot, and no lock taken and dropped around every statement.  It
- * ends with the batch, so that the WAL can be checkpointed meanwhile. */
+ * ends every READ_SPAN batches, so that the WAL can be checkpointed
+ * meanwhile.  Not with every batch: the audit entry written between two
+ * batches changes the WAL, and SQLite then drops the whole page cache of
+ * this connection at the next read transaction (twice the CPU time of an
+ * export of a location, bench/RESULTS.md). */
 static void read_begin(struct run *r)
 {
 	if (!r->reading && sqlite3_exec(r->c->db, "BEGIN", NULL, NULL, NULL) ==
@@ -52,6 +58,14 @@ static void read_end(struct run *r)
 	if (r->reading)
 		sqlite3_exec(r->c->db, "COMMIT", NULL, NULL, NULL);
 	r->reading = 0;
+	r->span = 0;
+}
+
+/* A batch is done. */
+static void read_pause(struct run *r)
+{
+	if (++r->span >= READ_SPAN)
+		read_end(r);
 }
 
 static int audit(struct run *r, struct pv_err *e)
@@ -236,7 +250,7 @@ static int flush(struct run *r, int *status)
 		}
 	}
 	r->n = 0;
-	read_end(r);
+	read_pause(r);
 	return PV_OK;
 }
 
@@ -313,7 +327,7 @@ static int run(struct pv_ctx *c)
 		pv_opt(c, "external-id"), pv_opt(c, "location"),
 	};
 	struct run r = {c, NULL, NULL, NULL, pv_opt(c, "output-dir"), {{0}},
-			0, 0, 0};
+			0, 0, 0, 0};
 	struct pv_err we = {0};
 	struct stat sb;
 	int st, status = PV_OK, wst;
