@@ -21,4 +21,20 @@ make -s -C "$TOP" uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null 2>&1
 ok $? "make uninstall"
 is "$(find "$dest" -type f | wc -l)" "0" "uninstall removes every installed file"
 
+# make STATIC=1: the core libraries linked in.  Its link command (make -n) is
+# run into the scratch directory, so that bin/ stays as the other tests use it.
+cmd=$(make -s -n -C "$TOP" STATIC=1 -W cmd/privacyctl/main.o bin/privacyctl | grep -- '-o bin/privacyctl')
+like "$cmd" "-Wl,-Bstatic .*-lsqlite3.*-Wl,-Bdynamic" "STATIC=1 links the core libraries statically"
+(cd "$TOP" && eval "${cmd/-o bin\/privacyctl/-o $SCRATCH/privacyctl-static}") >"$SCRATCH/static.log" 2>&1
+ok $? "the STATIC=1 link of privacyctl succeeds"
+unlike "$(ldd "$SCRATCH/privacyctl-static")" "libsqlite3|libyaml|libjansson|libsodium|libcsv" "no shared core library left"
+PRIVACY_DB="$SCRATCH/static.db" "$SCRATCH/privacyctl-static" init >/dev/null
+ok $? "the static build creates a database"
+PRIVACY_DB="$SCRATCH/static.db" "$SCRATCH/privacyctl-static" location add mitte --name Mitte >/dev/null &&
+printf 'external_id,first_name,marketing_email,marketing_opt_in_at\nK-1,Erika,yes,2019-01-02\n' >"$SCRATCH/c.csv" &&
+PRIVACY_DB="$SCRATCH/static.db" "$SCRATCH/privacyctl-static" customer import --location mitte "$SCRATCH/c.csv" >/dev/null
+ok $? "and imports into it"
+is "$(sqlite3 "$SCRATCH/static.db" "SELECT count(*) FROM customers; SELECT event FROM consents")" "1
+granted" "the rows are there"
+
 done_testing
