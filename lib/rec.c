@@ -47,16 +47,39 @@ int pv_fmt_parse(const char *s, int allow_auto, enum pv_fmt *out)
 
 /* ---- records ---------------------------------------------------------- */
 
+/* Copy s (n bytes, NUL added) into *buf of capacity *cap, growing it. */
+static char *keep(char **buf, size_t *cap, const char *s, size_t n)
+{
+	if (n >= *cap) {
+		*cap = n < 32 ? 32 : n + 1;
+		free(*buf);
+		*buf = xmalloc(*cap);
+	}
+	memcpy(*buf, s, n);
+	(*buf)[n] = '\0';
+	return *buf;
+}
+
 static void rec_add(struct pv_rec *r, const char *k, size_t kl, const char *v,
 		    size_t vl)
 {
-	if (r->n == r->cap) {
+	size_t i = r->n;
+
+	if (i == r->cap) {
 		r->cap = r->cap ? 2 * r->cap : 16;
 		r->keys = xrealloc(r->keys, r->cap * sizeof *r->keys);
 		r->vals = xrealloc(r->vals, r->cap * sizeof *r->vals);
+		r->vbuf = xrealloc(r->vbuf, r->cap * sizeof *r->vbuf);
+		r->kcap = xrealloc(r->kcap, r->cap * sizeof *r->kcap);
+		r->vcap = xrealloc(r->vcap, r->cap * sizeof *r->vcap);
 	}
-	r->keys[r->n] = xstrndup(k, kl);
-	r->vals[r->n] = v ? xstrndup(v, vl) : NULL;
+	if (i == r->nbuf) {
+		r->keys[i] = r->vbuf[i] = NULL;
+		r->kcap[i] = r->vcap[i] = 0;
+		r->nbuf++;
+	}
+	keep(&r->keys[i], &r->kcap[i], k, kl);
+	r->vals[i] = v ? keep(&r->vbuf[i], &r->vcap[i], v, vl) : NULL;
 	r->n++;
 }
 
@@ -89,10 +112,6 @@ int pv_rec_has(const struct pv_rec *r, const char *key)
 
 void pv_rec_clear(struct pv_rec *r)
 {
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->keys[i]);
-		free(r->vals[i]);
-	}
 	r->n = 0;
 	r->line = 0;
 }
@@ -101,9 +120,15 @@ void pv_rec_free(struct pv_rec *r)
 {
 	if (!r)
 		return;
-	pv_rec_clear(r);
+	for (size_t i = 0; i < r->nbuf; i++) {
+		free(r->keys[i]);
+		free(r->vbuf[i]);
+	}
 	free(r->keys);
 	free(r->vals);
+	free(r->vbuf);
+	free(r->kcap);
+	free(r->vcap);
 	memset(r, 0, sizeof *r);
 }
 

@@ -32,6 +32,10 @@ struct pv_rec {
 	char **vals;      /* vals[i] == NULL: JSON null */
 	const char *file; /* for messages: the operand, or "stdin" */
 	long line;        /* line where the record starts */
+	/* private: the buffers of keys and values, kept from record to
+	 * record (no malloc and free per field) */
+	char **vbuf;
+	size_t *kcap, *vcap, nbuf;
 };
 
 /* Value of key, or NULL when absent or null.  Owned by the record. */
