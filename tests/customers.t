@@ -179,6 +179,18 @@ is "$(sql "SELECT l.slug FROM customers c JOIN locations l ON l.id = c.location_
 run privacyctl customer import --location nowhere dry.csv
 status 66 "--location of an unknown location: 66"
 
+# The import remembers customer ids by external id (per location): the same
+# external id in two locations names two customers, rows alternating between them.
+printf 'external_id,first_name,location\nX-1,Mia,mitte\nX-1,Nils,nord\n' >x.csv
+run privacyctl customer import x.csv
+status 0 "the same external id in two locations"
+printf 'external_id,customer_external_id,starts_at,location\nXA-1,X-1,2026-01-01T10:00:00Z,mitte\nXA-1,X-1,2026-01-02T10:00:00Z,nord\nXA-2,X-1,2026-01-03T10:00:00Z,mitte\nXA-2,X-1,2026-01-04T10:00:00Z,nord\nXA-3,X-9,2026-01-05T10:00:00Z,nord\n' >xa.csv
+run privacyctl appointment import --skip-invalid xa.csv
+status 1 "appointments of both, and one of an unknown customer"
+like "$(stderr)" "xa.csv:6: customer_external_id: unknown customer" "the unknown one reported"
+is "$(sql "SELECT a.external_id || ' ' || l.slug || ' ' || c.first_name FROM appointments a JOIN customers c ON c.id = a.customer_id JOIN locations l ON l.id = a.location_id WHERE a.external_id LIKE 'XA-%' ORDER BY a.starts_at" | tr '\n' ' ')" \
+	"XA-1 mitte Mia XA-1 nord Nils XA-2 mitte Mia XA-2 nord Nils " "each appointment linked to the customer of its own location"
+
 # JSON array input, and --input-format
 printf '[{"external_id":"J-1","first_name":"Jörg","location":"mitte"},\n {"external_id":"J-2","price":1,"location":"mitte"}]\n' >arr.json
 snapshot before_json
