@@ -128,13 +128,20 @@ status 65 "a declined token cannot confirm afterwards: 65"
 unchanged used "reuse changes nothing"
 PRIVACY_NOW=$exp run privacyctl consent confirm "$t2"
 status 65 "the untouched one expires like the others"
+run dsar-erase --customer 2
+status 0 "customer 2 is erased"
+snapshot erased
+run privacyctl consent confirm "$t2"
+status 66 "the token of an erased customer: 66"
+like "$(stderr)" "erased" "says so"
+unchanged erased "and changes nothing (no consent for nobody)"
 
 # ---- request verification codes -----------------------------------------
 privacyctl settings set mitte requests=self-service >/dev/null
 code_of() { sql "SELECT json_extract(payload, '\$.code') FROM events WHERE request_id = $1 AND type = 'request.verification' ORDER BY id DESC LIMIT 1"; }
 rnew() { privacyctl request new --type access --customer "$1" --channel booking-form | jget request_id; }
-ra=$(rnew 1)
-rb=$(rnew 2)
+ra=$(rnew 3)
+rb=$(rnew 4)
 ca=$(code_of "$ra")
 cb=$(code_of "$rb")
 like "$ca $cb" "^[A-Z2-7]{26} [A-Z2-7]{26}$" "two requests waiting for their codes"
