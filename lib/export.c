@@ -326,7 +326,7 @@ static void information_items(struct pv_exporter *x)
 /*
  * The information is the same in every document of a language: it is
  * rendered once (by the same writer code, so byte for byte the same) and
- * copied into each compact JSON document.  It is a third of a document
+ * copied into each compact JSON document.  It is half of the document
  * of an average customer; the format keeps it in every document, each
  * document stands alone.
  */
