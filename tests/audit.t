@@ -23,6 +23,7 @@ is "$(wc -l <"$out")" "5" "five entries"
 is "$(sed -n 2p "$out" | jget action)" "settings.set" "entry action"
 is "$(sed -n 2p "$out" | jget at)" "2026-03-02T10:00:00Z" "entries carry PRIVACY_NOW"
 like "$(sed -n 2p "$out" | jget actor)" '^privacyctl/' "the actor is the program and user"
+is "$(sed -n 2p "$out" | jget actor)" "privacyctl/$(id -un)" "the user's name (read from /etc/passwd without NSS for local users)"
 run privacyctl audit list --since 2026-03-04
 is "$(wc -l <"$out")" "2" "--since filters"
 run privacyctl audit list --since soon
