@@ -1,4 +1,4 @@
-/* t-db.c - unit tests of lib/db.c: the statement cache of per-record
+/* t-db-cached.c - unit tests of lib/db.c: the statement cache of per-record
  * look-ups (pv_db_cached) and its end with the connection. */
 #include <stdio.h>
 #include <stdlib.h>
