@@ -22,8 +22,10 @@ Each new connection reads its behaviour from the first word of DIR/mode
 
 DIR/log gets one line per event: "CONNECT mode", the command verbs as
 received ("EHLO", "MAIL", "RCPT", "DATA", "RSET", "QUIT", "STARTTLS",
-"TLS ok" / "TLS failed") and "MSG <rcpt> <message-id>" for every message
-received up to its final dot (also when the reply is then withheld).
+"TLS ok" / "TLS failed") and "MSG <key> <message-id>" for every message
+received up to its final dot (also when the reply is then withheld); the
+key is "event-N" for a message of notify (its last line names the event),
+else the recipient.
 Nothing of a message is logged in clear after a STARTTLS that failed.
 """
 import argparse
@@ -126,7 +128,7 @@ def session(c, mode):
                 c.say("250 2.1.5 ok")
         elif verb == "DATA":
             c.say("354 end data with <CR><LF>.<CR><LF>")
-            msgid, n = "?", 0
+            msgid, key, n = "?", None, 0
             while True:
                 if mode == "drop-before-dot" and n >= 3:
                     c.log("DROP before dot")
@@ -138,13 +140,16 @@ def session(c, mode):
                 m = re.match(rb"(?i)message-id:\s*<([^>]*)>", body)
                 if m and msgid == "?":
                     msgid = m.group(1).decode("utf-8", "replace")
+                m = re.match(rb"privacyctl notify, event ([0-9]+)", body)
+                if m:
+                    key = "event-" + m.group(1).decode()
             if mode in ("data451", "data554"):
                 c.say("451 4.3.0 faultd: queue full, try later"
                       if mode == "data451" else
                       "554 5.6.0 faultd: message refused")
                 continue
             for r in rcpt:
-                c.log("MSG %s %s" % (r, msgid))
+                c.log("MSG %s %s" % (key or r, msgid))
             if mode == "drop-after-dot":
                 c.log("DROP after dot")
                 return

@@ -319,6 +319,7 @@ static int send_smtp(struct pv_transport *t, const char *from, const char *to,
 	struct upload u = {msg, len};
 	char *fromarg;
 	long code = 0;
+	int setup = 0;
 	CURLcode rc;
 
 	if (!pv_email_valid(from) || !pv_email_valid(to))
@@ -367,25 +368,36 @@ static int send_smtp(struct pv_transport *t, const char *from, const char *to,
 	case CURLE_OK:
 		return PV_OK;
 	case CURLE_USE_SSL_FAILED:
-		return pv_fail(e, PV_CONFIG, "smtp: the server does not offer "
-			       "STARTTLS; nothing was sent");
+		setup = PV_CONFIG;
+		snprintf(reply, replylen, "smtp: the server does not offer "
+			 "STARTTLS; nothing was sent");
+		break;
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:
-		return pv_fail(e, PV_CONFIG, "smtp: TLS failed: %s",
-			       t->errbuf[0] ? t->errbuf
-					    : curl_easy_strerror(rc));
+		setup = PV_CONFIG;
+		snprintf(reply, replylen, "smtp: TLS failed: %.300s; nothing "
+			 "was sent", t->errbuf[0] ? t->errbuf
+						  : curl_easy_strerror(rc));
+		break;
 	case CURLE_LOGIN_DENIED:
-		return pv_fail(e, PV_NOPERM, "smtp: authentication failed: "
-			       "%s", reply);
+		setup = PV_NOPERM;
+		snprintf(reply, replylen, "smtp: authentication failed: %.300s",
+			 t->failreply[0] ? t->failreply : t->lastreply);
+		break;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
-		return pv_fail(e, PV_CONFIG, "smtp: %s",
-			       curl_easy_strerror(rc));
+		setup = PV_CONFIG;
+		snprintf(reply, replylen, "smtp: %s", curl_easy_strerror(rc));
+		break;
 	default:
 		break;
 	}
+	/* Set-up failed and the message did not go: its reply is why, not
+	 * the last line of the conversation (an EHLO or "220 go ahead"). */
+	if (setup)
+		return pv_fail(e, setup, "%s", reply);
 	if (t->failreply[0] == '5' || (!t->failreply[0] && code >= 500 &&
 					code < 600))
 		return pv_fail(e, PV_UNAVAILABLE, "smtp: refused: %s", reply);
