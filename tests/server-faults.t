@@ -161,26 +161,28 @@ for tool in notify consent-send; do
 		consent-send:waiting) w="queued:0:-" ;;
 		esac
 		is "$(state "$tool")" "$w $w" "$n: both $st"
+		R=$(replies "$tool")
 		if [ "$st" = waiting ]; then
 			like "$(stderr)" "$ere" "$n: says why"
 			[ "$tool" = consent-send ] &&
-				like "$(replies "$tool")" "$ere" "$n: the reply stored is why"
+				like "$R" "$ere" "$n: the reply stored is why"
 			unlike "$(grep -v '^CONNECT\|^EHLO\|^STARTTLS\|^TLS\|^CLOSED' "$SMTPD/log")" . \
 				"$n: nothing but EHLO and STARTTLS in clear"
 		else
-			is "$(replies "$tool" | grep -Evc "$ere")" "0" "$n: every stored reply is the server's answer"
-			is "$(replies "$tool" | grep -Ec "$ere")" \
+			is "$(printf '%s\n' "$R" | grep -Evc "$ere")" "0" "$n: every stored reply is the server's answer"
+			is "$(printf '%s\n' "$R" | grep -Ec "$ere")" \
 				"$([ "$tool" = notify ] && echo 4 || echo 2)" "$n: a reply for each"
 			is "$(grep -o '"reply":"[^"]*"' "$out" | cut -d'"' -f4 | grep -Ec "$ere")" "2" "$n: the output shows it"
 		fi
-		unlike "$(replies "$tool")" "^221|[Bb]ye" "$n: never the reply to QUIT"
-		is "$(received | wc -l)" "$got" "$n: $got message(s) received in full"
-		is "$(received | cut -d' ' -f1 | sort | uniq -d)" "" "$n: none twice"
+		unlike "$R" "^221|[Bb]ye" "$n: never the reply to QUIT"
+		M=$(received)
+		is "$(printf '%s' "$M" | grep -c .)" "$got" "$n: $got message(s) received in full"
+		is "$(printf '%s' "$M" | cut -d' ' -f1 | sort | uniq -d)" "" "$n: none twice"
 		if [ "${mode#stall}" != "$mode" ]; then
 			[ "$ms" -lt $(( 2 * TIMEOUT * 1000 + 1500 )) ]
 			ok $? "$n: gave up after the timeout (two messages: ${ms} ms)"
 		fi
-		first=$(received | cut -d' ' -f2 | sort | tr '\n' ' ')
+		first=$(printf '%s' "$M" | cut -d' ' -f2 | sort | tr '\n' ' ')
 
 		# later, a healthy server
 		[ "$heal" = starttls ] && config tls-ca
@@ -199,12 +201,13 @@ for tool in notify consent-send; do
 		esac
 		is "$(state "$tool")" "$w $w" "$n: later: both delivered"
 		like "$(replies "$tool" | sort -u | tr '\n' ' ')" "^(250 2\.0\.0 ok: queued )+$" "$n: later: the reply is the 250"
-		is "$(received | wc -l)" "2" "$n: later: two messages"
-		is "$(received | cut -d' ' -f1 | sort -u | wc -l)" "2" "$n: later: each once"
+		M=$(received)
+		is "$(printf '%s' "$M" | grep -c .)" "2" "$n: later: two messages"
+		is "$(printf '%s' "$M" | cut -d' ' -f1 | sort -u | grep -c .)" "2" "$n: later: each once"
 		[ "$heal" = starttls ] &&
 			like "$(grep -c '^TLS ok' "$SMTPD/log")" "^[12]$" "$n: later: over TLS, the certificate trusted"
 		if [ "$got" != 0 ] && [ "$tool" = consent-send ]; then
-			is "$(received | cut -d' ' -f2 | sort | tr '\n' ' ')" "$first" \
+			is "$(printf '%s' "$M" | cut -d' ' -f2 | sort | tr '\n' ' ')" "$first" \
 				"$n: the one in flight is sent again under its Message-ID"
 		fi
 	done 3< <(matrix)
