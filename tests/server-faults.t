@@ -7,6 +7,7 @@
 # the delivery state in the database, the stored reply, what the server
 # received (never a message twice), and that a later run delivers what
 # waited exactly once.  Timeouts are 2 s (smtp.timeout, webhook.timeout).
+# SERVER_FAULTS=smtp or =http runs only that half.
 . "$(dirname "$0")/lib.sh"
 
 export PRIVACY_NOW=2026-03-02T09:00:00Z
@@ -113,7 +114,8 @@ replies() { # TOOL
 received() { grep '^MSG ' "$SMTPD/log" | cut -d' ' -f2-; }
 # a field of each request the webhook receiver logged, one a line
 hget() { grep -o "\"$1\": \(\"[^\"]*\"\|[^,}]*\)" hook/log | sed 's/^[^:]*: //; s/"//g'; }
-elapsed() { echo $(( $(date +%s%N) / 1000000 - t0 )); }
+now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $(( t / 1000 )); }
+elapsed() { echo $(( $(now_ms) - t0 )); }
 
 # ---- the SMTP matrix ---------------------------------------------------------
 # MODE  EXIT  STATE  REPLY-ERE  RECEIVED  CONFIG  RECOVERY-MODE
@@ -140,7 +142,9 @@ starttls        78 waiting  TLS.failed:.*certificate.*;.nothing.was.sent        
 EOF
 }
 
-for tool in notify consent-send; do
+tools="notify consent-send"
+[ "${SERVER_FAULTS:-}" = http ] && tools=""
+for tool in $tools; do
 	while read -r mode want st ere got cfg heal <&3; do
 		n="$tool $mode"
 		export PRIVACY_DB="$SCRATCH/$tool-$mode.db"
@@ -148,7 +152,7 @@ for tool in notify consent-send; do
 		config "$cfg"
 		echo "$mode" >"$SMTPD/mode"
 		: >"$SMTPD/log"
-		t0=$(( $(date +%s%N) / 1000000 ))
+		t0=$(now_ms)
 		send "$tool"
 		ms=$(elapsed)
 		status "$want" "$n: exit $want"
@@ -240,11 +244,13 @@ while read -r fault want st ere got <&3; do
 	     notify_webhook = 'http://127.0.0.1:$port/hook' WHERE location_id = 1"
 	case $fault in
 	down) rm -f hook/status ;;
-	redirect) echo "redirect http://127.0.0.2:$HTTP_PORT/moved" >hook/status ;;
+	# another host name for the same receiver: a redirect followed
+	# would show up in its log as /moved
+	redirect) echo "redirect http://localhost:$HTTP_PORT/moved" >hook/status ;;
 	*) echo "$fault" >hook/status ;;
 	esac
 	: >hook/log
-	t0=$(( $(date +%s%N) / 1000000 ))
+	t0=$(now_ms)
 	run notify --pending </dev/null
 	ms=$(elapsed)
 	status "$want" "$n: exit $want"
@@ -286,6 +292,6 @@ while read -r fault want st ere got <&3; do
 	[ "$got" != 0 ] &&
 		is "$(hget delivery | sort | tr '\n' ' ')" "$first" \
 			"$n: the one in flight again under its X-Privacy-Delivery"
-done 3< <(hmatrix)
+done 3< <([ "${SERVER_FAULTS:-}" = smtp ] || hmatrix)
 
 done_testing
