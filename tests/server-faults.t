@@ -182,7 +182,7 @@ for tool in $tools; do
 		is "$(printf '%s' "$M" | grep -c .)" "$got" "$n: $got message(s) received in full"
 		is "$(printf '%s' "$M" | cut -d' ' -f1 | sort | uniq -d)" "" "$n: none twice"
 		if [ "${mode#stall}" != "$mode" ]; then
-			[ "$ms" -lt $(( 2 * TIMEOUT * 1000 + 1500 )) ]
+			[ "$ms" -lt $(( 2 * TIMEOUT * 1000 + 4000 )) ]
 			ok $? "$n: gave up after the timeout (two messages: ${ms} ms)"
 		fi
 		first=$(printf '%s' "$M" | cut -d' ' -f2 | sort | tr '\n' ' ')
@@ -267,7 +267,7 @@ while read -r fault want st ere got <&3; do
 	is "$(hget delivery | sort | uniq -d)" "" "$n: none twice"
 	is "$(hget path | grep -vc '^/hook$')" "0" "$n: nothing but the configured URL"
 	if [ "${fault#stall}" != "$fault" ]; then
-		[ "$ms" -lt $(( 2 * TIMEOUT * 1000 + 1500 )) ]
+		[ "$ms" -lt $(( 2 * TIMEOUT * 1000 + 4000 )) ]
 		ok $? "$n: gave up after the timeout (two events: ${ms} ms)"
 	fi
 	first=$(hget delivery | sort | tr '\n' ' ')
