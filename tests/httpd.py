@@ -15,6 +15,7 @@ with that word as its "status"):
     stall-body      sends "200" headers announcing 100 bytes, 10 of them,
                     then nothing more
     redirect URL    answers 307 with Location: URL
+With --tls CERT KEY it speaks HTTPS with that certificate.
 """
 import argparse
 import hashlib
@@ -30,6 +31,7 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--dir", required=True)
     ap.add_argument("--secret-file", required=True)
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     a = ap.parse_args()
     with open(a.secret_file, "rb") as f:
         secret = f.read().rstrip(b"\r\n")
@@ -86,6 +88,11 @@ def main():
 
     os.makedirs(a.dir, exist_ok=True)
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), H)
+    if a.tls:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls[0], a.tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     with open(os.path.join(a.dir, "ready"), "w") as f:
         f.write(str(os.getpid()))
     try:

@@ -48,6 +48,13 @@ _pids="$_pids $!"
 for _ in $(seq 100); do [ -f "$SMTPD/ready" ] && break; sleep 0.1; done
 [ -f "$SMTPD/ready" ]; ok $? "the fault SMTP server is up"
 start_httpd hook whsecret
+# the same receiver's log, over HTTPS with the untrusted test certificate
+HTTPS_PORT=$(free_port)
+/usr/bin/python3 "$TOP/tests/httpd.py" --port "$HTTPS_PORT" --dir hooktls \
+	--secret-file whsecret --tls certs/cert.pem certs/key.pem 2>hooktls.err &
+_pids="$_pids $!"
+for _ in $(seq 100); do [ -f hooktls/ready ] && break; sleep 0.1; done
+[ -f hooktls/ready ]; ok $? "the HTTPS receiver is up"
 DEAD_PORT=$(free_port)
 
 # plain: tls none (loopback); tls: STARTTLS required, the test certificate
@@ -230,6 +237,7 @@ stall-body 75 deferred ^Operation.timed.out.*10.out.of.100         1
 400        69 failed   ^HTTP.400$                                 1
 410        69 failed   ^HTTP.410$                                 1
 redirect   69 failed   ^HTTP.307:.redirects.are.not.followed$     1
+badcert    75 deferred certificate                                0
 EOF
 }
 config plain
@@ -238,11 +246,13 @@ while read -r fault want st ere got <&3; do
 	export PRIVACY_DB="$SCRATCH/hook-$fault.db"
 	cp "$SCRATCH/template.db" "$PRIVACY_DB"
 	port=$HTTP_PORT
+	scheme=http
 	[ "$fault" = down ] && port=$DEAD_PORT
+	[ "$fault" = badcert ] && port=$HTTPS_PORT scheme=https
 	sql "UPDATE settings SET notify_email = NULL,
-	     notify_webhook = 'http://127.0.0.1:$port/hook' WHERE location_id = 1"
+	     notify_webhook = '$scheme://127.0.0.1:$port/hook' WHERE location_id = 1"
 	case $fault in
-	down) rm -f hook/status ;;
+	down | badcert) rm -f hook/status ;;
 	# another host name for the same receiver: a redirect followed
 	# would show up in its log as /moved
 	redirect) echo "redirect http://localhost:$HTTP_PORT/moved" >hook/status ;;
@@ -266,6 +276,8 @@ while read -r fault want st ere got <&3; do
 	is "$(hget delivery | wc -l)" "$((2 * got))" "$n: $got request(s) per event arrived"
 	is "$(hget delivery | sort | uniq -d)" "" "$n: none twice"
 	is "$(hget path | grep -vc '^/hook$')" "0" "$n: nothing but the configured URL"
+	[ "$fault" = badcert ] &&
+		is "$(cat hooktls/log 2>/dev/null | wc -l)" "0" "$n: nothing reached the HTTPS receiver"
 	if [ "${fault#stall}" != "$fault" ]; then
 		[ "$ms" -lt $(( 2 * TIMEOUT * 1000 + 4000 )) ]
 		ok $? "$n: gave up after the timeout (two events: ${ms} ms)"

@@ -180,9 +180,13 @@ int pv_webhook_post(struct pv_webhook *w, const char *url, const char *event,
 	if (rc != CURLE_OK) {
 		snprintf(reply, replylen, "%s", w->errbuf[0] ? w->errbuf
 			 : curl_easy_strerror(rc));
+		/* A certificate that does not verify: nothing was sent,
+		 * and the receiver can mend it; kept for a retry, never
+		 * failed for good at the first attempt (nor sent). */
 		if (rc == CURLE_PEER_FAILED_VERIFICATION ||
-		    rc == CURLE_SSL_CACERT_BADFILE)
-			return pv_fail(e, PV_UNAVAILABLE, "webhook: TLS: %s",
+		    rc == CURLE_SSL_CACERT_BADFILE ||
+		    rc == CURLE_SSL_CONNECT_ERROR)
+			return pv_fail(e, PV_TEMPFAIL, "webhook: TLS: %s",
 				       reply);
 		return pv_fail(e, PV_TEMPFAIL, "webhook: %s", reply);
 	}
