@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -104,36 +105,70 @@ sqlite3_stmt *pv_db_prepare(sqlite3 *db, const char *sql, struct pv_err *e)
 	return st;
 }
 
-/* Few statements are cached (subject.c's five): a small table, searched
- * by pointer. */
-enum { NCACHED = 16 };
+/*
+ * The statement cache: a few dozen statements over all connections, so a
+ * list searched in order, by connection and SQL text (by content: a
+ * pointer could be a reused buffer).  Entries of a connection go when
+ * pv_db_close closes it.  A full cache does not evict: it prepares a
+ * statement that only pv_db_close finalizes (never happens with the
+ * helpers' fixed SQL).
+ */
+enum { STMT_CACHE = 64 };
 static struct {
 	sqlite3 *db;
-	const char *sql;
+	char *sql;
 	sqlite3_stmt *st;
-} cached[NCACHED];
+} stmt_cache[STMT_CACHE];
+static int stmt_cached;
+static pthread_mutex_t stmt_mu = PTHREAD_MUTEX_INITIALIZER;
 
-sqlite3_stmt *pv_db_cached(sqlite3 *db, const char *sql, struct pv_err *e)
+sqlite3_stmt *pv_db_stmt(sqlite3 *db, const char *sql, struct pv_err *e)
 {
-	int i, free_slot = -1;
+	sqlite3_stmt *st = NULL;
+	int i;
 
-	for (i = 0; i < NCACHED; i++) {
-		if (cached[i].db == db && cached[i].sql == sql) {
-			sqlite3_clear_bindings(cached[i].st);
-			return cached[i].st;
+	pthread_mutex_lock(&stmt_mu);
+	for (i = 0; i < stmt_cached; i++)
+		if (stmt_cache[i].db == db &&
+		    strcmp(stmt_cache[i].sql, sql) == 0) {
+			st = stmt_cache[i].st;
+			break;
 		}
-		if (!cached[i].db && free_slot < 0)
-			free_slot = i;
+	pthread_mutex_unlock(&stmt_mu);
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return st;
 	}
-	if (free_slot < 0) {
-		pv_fail(e, PV_SOFTWARE, "statement cache full");
+	if (!(st = pv_db_prepare(db, sql, e)))
 		return NULL;
+	pthread_mutex_lock(&stmt_mu);
+	if (stmt_cached < STMT_CACHE) {
+		stmt_cache[stmt_cached].db = db;
+		stmt_cache[stmt_cached].sql = xstrdup(sql);
+		stmt_cache[stmt_cached].st = st;
+		stmt_cached++;
 	}
-	if (!(cached[free_slot].st = pv_db_prepare(db, sql, e)))
-		return NULL;
-	cached[free_slot].db = db;
-	cached[free_slot].sql = sql;
-	return cached[free_slot].st;
+	pthread_mutex_unlock(&stmt_mu);
+	return st;
+}
+
+/* Forget (and finalize) the cached statements of a connection. */
+static void stmt_forget(sqlite3 *db)
+{
+	int i, j = 0;
+
+	pthread_mutex_lock(&stmt_mu);
+	for (i = 0; i < stmt_cached; i++) {
+		if (stmt_cache[i].db == db) {
+			sqlite3_finalize(stmt_cache[i].st);
+			free(stmt_cache[i].sql);
+			continue;
+		}
+		stmt_cache[j++] = stmt_cache[i];
+	}
+	stmt_cached = j;
+	pthread_mutex_unlock(&stmt_mu);
 }
 
 void pv_bind_text(sqlite3_stmt *st, int i, const char *s)
@@ -361,10 +396,16 @@ void pv_db_close(sqlite3 *db)
 
 	if (!db)
 		return;
-	for (int i = 0; i < NCACHED; i++)
-		if (cached[i].db == db)
-			memset(&cached[i], 0, sizeof cached[i]);
+	stmt_forget(db);
 	while ((st = sqlite3_next_stmt(db, NULL)))
 		sqlite3_finalize(st);
+	/* Copy what this connection wrote into the database file now: a
+	 * read-only connection still open (dsar-export keeps one) would
+	 * close last, and a reader cannot checkpoint, so the writes would
+	 * stay in the -wal after the tool exits and a plain copy of the
+	 * file would miss them.  Passive: never waits for a reader. */
+	if (sqlite3_db_readonly(db, "main") == 0)
+		sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE,
+					  NULL, NULL);
 	sqlite3_close(db);
 }

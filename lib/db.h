@@ -45,13 +45,16 @@ void pv_db_rollback(sqlite3 *db);
 sqlite3_stmt *pv_db_prepare(sqlite3 *db, const char *sql, struct pv_err *e);
 
 /*
- * A statement run once per record (subject look-ups): prepared on the
- * first call for this connection and SQL text (the same pointer: a string
- * literal), then reused.  The caller binds, steps, and sqlite3_reset()s it
- * when done, never finalizes it (pv_db_close does).  Not reentrant: one
- * user at a time per statement.  NULL with e set on error.
+ * A statement kept prepared for the life of the connection, for the
+ * helpers that run the same SQL once per subject or message (audit,
+ * outbox, tombstones): looked up by its SQL text (a literal, usually),
+ * returned reset with its bindings cleared.  The connection owns it:
+ * never finalize it; reset it after use so that it holds no read
+ * transaction open.  pv_db_close finalizes it.  Thread-safe lookup; the
+ * statement itself is used under the connection's rules.  NULL with e
+ * set on error.
  */
-sqlite3_stmt *pv_db_cached(sqlite3 *db, const char *sql, struct pv_err *e);
+sqlite3_stmt *pv_db_stmt(sqlite3 *db, const char *sql, struct pv_err *e);
 
 /* Bind helpers: text NULL binds NULL; empty text binds NULL with _opt. */
 void pv_bind_text(sqlite3_stmt *st, int i, const char *s);

@@ -6,7 +6,7 @@
 static int by_customer(sqlite3 *db, long long id, struct pv_subject *s,
 		       const char *where, struct pv_err *e)
 {
-	sqlite3_stmt *st = pv_db_cached(db, "SELECT location_id FROM "
+	sqlite3_stmt *st = pv_db_stmt(db, "SELECT location_id FROM "
 					 "customers WHERE id = ?", e);
 	int rc;
 
@@ -29,7 +29,7 @@ static int by_customer(sqlite3 *db, long long id, struct pv_subject *s,
 static int by_request(sqlite3 *db, long long id, struct pv_subject *s,
 		      const char *where, struct pv_err *e)
 {
-	sqlite3_stmt *st = pv_db_cached(db, "SELECT customer_id FROM requests "
+	sqlite3_stmt *st = pv_db_stmt(db, "SELECT customer_id FROM requests "
 					 "WHERE id = ?", e);
 	long long cid = 0;
 	int rc;
@@ -57,7 +57,7 @@ static int by_request(sqlite3 *db, long long id, struct pv_subject *s,
 static int location_id(sqlite3 *db, const char *slug, long long *id,
 		       const char *where, struct pv_err *e)
 {
-	sqlite3_stmt *st = pv_db_cached(db, "SELECT id FROM locations WHERE "
+	sqlite3_stmt *st = pv_db_stmt(db, "SELECT id FROM locations WHERE "
 					 "slug = ?", e);
 	int rc;
 
@@ -88,7 +88,7 @@ static int by_external(sqlite3 *db, const char *xid, const char *slug,
 			       where);
 	if ((rc = location_id(db, slug, &lid, where, e)))
 		return rc;
-	st = pv_db_cached(db, "SELECT id FROM customers WHERE location_id = ? "
+	st = pv_db_stmt(db, "SELECT id FROM customers WHERE location_id = ? "
 			   "AND external_id = ?", e);
 	if (!st)
 		return e->status;
@@ -120,7 +120,7 @@ static int by_email(sqlite3 *db, const char *email, const char *slug,
 
 	if (slug && (rc = location_id(db, slug, &lid, where, e)))
 		return rc;
-	st = pv_db_cached(db, "SELECT id, location_id FROM customers WHERE "
+	st = pv_db_stmt(db, "SELECT id, location_id FROM customers WHERE "
 			   "email = ?1 AND (?2 = 0 OR location_id = ?2) "
 			   "ORDER BY id LIMIT 2", e);
 	if (!st)
