@@ -171,6 +171,11 @@ def main():
             tgt = "- (links libcurl, GMime)"
             ok = None
         row("start-up `%s --version`" % prog, t, b, "s", tgt, ok, q)
+    for prog in ("privacyctl", "dsar-export", "dsar-erase"):
+        t = r.get("start_full_" + prog)
+        ok = None if num(t) is None else num(t) <= 0.002
+        row("start-up `%s --version`, `make STATIC=full`" % prog, t, b, "s",
+            "≤ 2 ms", ok, ratio(t, b))
     row("  (`/bin/true`: the cost of any process here)", r.get("start_true"),
         b, "s", "-", None, ratio(r.get("start_true"), b))
 
