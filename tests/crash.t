@@ -377,9 +377,38 @@ def notify(db, bad, want):
         bad.append("received but not delivered: %s" % " ".join(inflight))
     return len(mails) - len(set(mails)) + len(hooks) - len(set(hooks))
 
+def sql(text):
+    """The rows of each statement, columns and rows separated by "|" like
+    q's sqlite3 | tr '\\n' '|'."""
+    db = sqlite3.connect("file:%s?mode=ro" % dbpath, uri=True)
+    rows, stmt = [], ""
+    try:
+        for part in text.split(";"):
+            stmt += part + ";"
+            if not sqlite3.complete_statement(stmt):
+                continue
+            if stmt.strip() != ";":
+                for row in db.execute(stmt):
+                    rows.append("|".join("" if c is None else str(c) for c in row))
+            stmt = ""
+    except sqlite3.Error as e:
+        rows.append("error: %s" % e)
+    db.close()
+    return "".join(r + "|" for r in rows)
+
 for line in sys.stdin:
     a = line.split()
     bad = []
+    if a[0] == "sql":
+        print(sql(line[4:]))
+        print(".", flush=True)
+        continue
+    if a[0] == "ids":
+        with open(a[1]) as fh:
+            ids = set(re.findall(r'"customer_id":(\d+)', fh.read()))
+        print("".join(i + "," for i in sorted(ids)))
+        print(".", flush=True)
+        continue
     try:
         db = sqlite3.connect("file:%s?mode=ro" % dbpath, uri=True)
         prev, kills = int(a[1]), int(a[2])
@@ -399,6 +428,16 @@ PY
 coproc CHECKER { exec /usr/bin/python3 "$SCRATCH/checker.py" "$SPOOL" \
 	"$SCRATCH/hook/log" "$PRIVACY_DB" 2>&1; }
 _pids="$_pids $CHECKER_PID"
+# ask the checker: checker_ask WORDS... prints its answer
+checker_ask() {
+	local l="$*" line
+	echo "${l//$'\n'/ }" >&"${CHECKER[1]}"
+	while IFS= read -r line <&"${CHECKER[0]}" && [ "$line" != . ]; do
+		echo "$line"
+	done
+}
+# q without a sqlite3 process: "integrity_check|rows of SQL|"
+cq() { checker_ask sql "PRAGMA integrity_check; $1"; }
 verdict() {
 	local what=$1 line res=
 	shift
@@ -492,16 +531,14 @@ er_state() {
 		count(*) FROM s;"
 }
 er_left() {
-	sql "SELECT id FROM customers WHERE location_id = $ERS ORDER BY id" |
-		sed 's/.*/{"customer_id":&}/' >"$SCRATCH/er-in.ndjson"
-	[ -s "$SCRATCH/er-in.ndjson" ]
+	local ids
+	ids=$(checker_ask sql "SELECT id FROM customers WHERE location_id = $ERS ORDER BY id")
+	ids=${ids//|/ }
+	[ -n "$ids" ] || return 1
+	printf '{"customer_id":%s}\n' $ids >"$SCRATCH/er-in.ndjson"
 }
 # Every subject named in a report (even a line cut by the kill) was
 # erased: a report is written only after its subject's commit.
-er_reported() {
-	grep -o '"customer_id":[0-9]*' "$SCRATCH/er-reports" | sed 's/.*://' |
-		sort -u | tr '\n' ','
-}
 new_erase_round
 er_left
 # the kill moments span a whole round at each group size
@@ -519,10 +556,11 @@ for i in $(seq "$erase_share"); do
 		--commit-every "$ce" "$SCRATCH/er-in.ndjson"
 	[ "$outcome" = killed ] && er_kills=$((er_kills + 1))
 	# "ok|untouched|erased|subjects|tombstones|audits|reported alive|"
-	r=$(q "$(er_state $er_round $er_round)
+	r=$(cq "$(er_state $er_round $er_round)
 	       SELECT count(*) FROM tombstones;
 	       SELECT count(*) FROM audit WHERE action = 'customer.erase';
-	       SELECT count(*) FROM customers WHERE id IN ($(er_reported)0);")
+	       SELECT count(*) FROM customers WHERE id IN
+		($(checker_ask ids "$SCRATCH/er-reports")0);")
 	IFS='|' read -r _ u e n t a alive _ <<<"$r"
 	if [ "$n" != "$ER_M" ] || [ $((u + e)) -ne "$ER_M" ] || [ "$t" != $((3 * a)) ]; then
 		diag "erasure batch: half-erased: $r (untouched|erased|subjects|tombstones|audits)"
@@ -575,7 +613,7 @@ new_camp_round() {
 }
 # "ok|how many of this round's messages the journal has sent|"
 camp_q() {
-	q "SELECT count(*) FROM campaign_messages m JOIN campaigns g ON g.id = m.campaign_id
+	cq "SELECT count(*) FROM campaign_messages m JOIN campaigns g ON g.id = m.campaign_id
 	   WHERE g.name = 'camp-$camp_round' AND m.status = 'sent';"
 }
 new_camp_round
@@ -649,7 +687,7 @@ for i in $(seq "$notify_share"); do
 	[ "$outcome" = killed ] && n_kills=$((n_kills + 1))
 	verdict "notify drain" notify "$extra" "$n_kills" "$n_want"
 	# "ok|events not delivered yet|"
-	r=$(q "SELECT count(*) FROM events WHERE status <> 'delivered';")
+	r=$(cq "SELECT count(*) FROM events WHERE status <> 'delivered';")
 	check_common "notify drain" "$r" "$([ "$i" = "$notify_share" ] && echo last)"
 done
 n_events=$n_want
