@@ -12,26 +12,22 @@
 /* Keeps the tokens of this key apart from any other use of an HMAC key. */
 static const char token_ctx[] = "privacyctl consent token v1";
 
+/* 1 when another run created the key first (read it then). */
 static int key_create(const char *path, struct pv_token_key *key,
 		      struct pv_err *e)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		return pv_fail(e, PV_IOERR, "cannot create campaign key '%s': "
-			       "%s", path, strerror(errno));
 	randombytes_buf(key->k, sizeof key->k);
-	if (write(fd, key->k, sizeof key->k) != (ssize_t)sizeof key->k ||
-	    fsync(fd) < 0) {
+	/* whole or not at all: a key file cut short by a crash would stop
+	 * every later campaign */
+	if (pv_create_whole(path, key->k, sizeof key->k) < 0) {
 		int err = errno;
 
-		close(fd);
-		unlink(path);
 		pv_token_key_wipe(key);
-		return pv_fail(e, PV_IOERR, "cannot write campaign key '%s': "
+		if (err == EEXIST)
+			return 1;
+		return pv_fail(e, PV_IOERR, "cannot create campaign key '%s': "
 			       "%s", path, strerror(err));
 	}
-	close(fd);
 	return PV_OK;
 }
 
@@ -57,8 +53,10 @@ int pv_token_key_open(const char *db_path, int create,
 		else
 			st = pv_fail(e, PV_IOERR, "cannot read campaign key "
 				     "'%s': %s", path, strerror(errno));
-		free(path);
-		return st;
+		if (st != 1) { /* 1: made meanwhile by another run: read it */
+			free(path);
+			return st;
+		}
 	}
 	st = pv_read_file(path, 1, &buf, &len, e);
 	if (!st && len != sizeof key->k)

@@ -39,22 +39,18 @@ static int load_key(struct pv_tomb *t, const char *path, struct pv_err *e)
 
 static int create_key(struct pv_tomb *t, const char *path, struct pv_err *e)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		return pv_fail(e, PV_IOERR, "cannot create tombstone key '%s': "
-			       "%s", path, strerror(errno));
 	randombytes_buf(t->key, sizeof t->key);
-	if (write(fd, t->key, sizeof t->key) != (ssize_t)sizeof t->key ||
-	    fsync(fd) < 0) {
+	/* whole or not at all: a key file cut short by a crash would stop
+	 * every later erasure */
+	if (pv_create_whole(path, t->key, sizeof t->key) < 0) {
 		int err = errno;
 
-		close(fd);
-		unlink(path);
-		return pv_fail(e, PV_IOERR, "cannot write tombstone key '%s': "
+		pv_wipe(t->key, sizeof t->key);
+		if (err == EEXIST) /* another run was first: use its key */
+			return load_key(t, path, e);
+		return pv_fail(e, PV_IOERR, "cannot create tombstone key '%s': "
 			       "%s", path, strerror(err));
 	}
-	close(fd);
 	t->have_key = 1;
 	return PV_OK;
 }

@@ -6,14 +6,32 @@
 # run goes on from whatever state the crash left.
 #
 # CRASH_POINTS (default 60; .ci/run sets 200) kill points in all, shared
-# by the scenarios;
-# CRASH_SEED makes a run repeatable (the seed is printed).
+# by the scenarios: 3/40 each for the four short ones, 1/4 for the
+# erasure batch, 9/40 for the consent campaign, the rest (9/40) for the
+# notify drain; CRASH_SEED makes the kill moments repeatable (the seed is
+# printed; the machine's speed still decides where they fall).
 #
 # Scenarios: init (migration of a new database), settings set (several
 # keys and their audit entries in one transaction), customer import (a
-# batch of customers with their consent events), location add.  The
-# erasure batch, consent campaign and notify drain join here as those
-# tools land (see SECURITY.md).
+# batch of customers with their consent events), location add; then, on
+# a database of their own, with a test SMTP server (tests/smtpd.py) and
+# webhook receiver (tests/httpd.py) on free loopback ports:
+#   erasure batch     dsar-erase over rounds of subjects with a retention
+#                     policy that deletes, anonymises and retains: each
+#                     subject untouched or erased completely (tombstones,
+#                     audit entry, event), never reported before its commit;
+#   consent campaign  consent-send over rounds of customers: the journal
+#                     never says sent for a message the server lacks, each
+#                     message has the journal's Message-ID, at most one in
+#                     flight, at most one duplicate per run;
+#   notify drain      notify --pending over the outbox (the erasure events,
+#                     then rounds of new ones), by e-mail and webhook: no
+#                     event lost, none marked delivered that did not arrive,
+#                     delivered exactly when scrubbed, at most one duplicate
+#                     per run.
+# The kill moments of a scenario span a whole round (its duration measured
+# on a copy of the database); after the kills a last run completes the
+# work, and everything is checked done exactly once (but the duplicates).
 . "$(dirname "$0")/lib.sh"
 
 KILLER="$TOP/tests/fault/killer"
@@ -541,6 +559,34 @@ er_left() {
 # erased: a report is written only after its subject's commit.
 new_erase_round
 er_left
+
+# A kill while a key file is written (tests/fault/killwrite.so kills the
+# process at its first write to it): then there is no key file, or the
+# whole key, never one cut short, which would stop every later erasure or
+# campaign (exit 78) until someone deleted it.  On a copy of the database.
+# key_kill KEYFILE-SUFFIX WHAT COMMAND...
+key_kill() {
+	local sfx=$1 what=$2 key
+	shift 2
+	key="$SCRATCH/keytest.db$sfx"
+	rm -f "$SCRATCH"/keytest.db*
+	sql ".backup '$SCRATCH/keytest.db'"
+	{ LD_PRELOAD="$TOP/tests/fault/killwrite.so" KILLWRITE_NAME=key "$@"; rc=$?; } >/dev/null 2>&1
+	is "$rc" 137 "$what: killed at the write of its new key"
+	[ ! -e "$key" ] || [ "$(wc -c <"$key")" -eq 32 ]
+	ok $? "$what: no key file, or a whole one"
+	run "$@"
+	status 0 "$what: the next run goes on"
+	is "$(wc -c <"$key" | tr -d ' ')" 32 "$what: with a key of 32 bytes"
+	rm -f "$SCRATCH"/keytest.db*
+}
+if nm -D "$TOP/bin/dsar-erase" 2>/dev/null | grep -q __asan_init; then
+	diag "skipped the key file kills: a sanitizer build"
+else
+	key_kill .key "tombstone key" dsar-erase --db "$SCRATCH/keytest.db" \
+		--customer $((1000000 + 1000 + 1))
+fi
+
 # the kill moments span a whole round at each group size
 for ce in 1 5 25; do
 	ermax[ce]=$(probe dsar-erase --db "$SCRATCH/probe.db" --commit-every $ce "$SCRATCH/er-in.ndjson")
@@ -582,6 +628,8 @@ is "$(sql "$(er_state 1 $er_round)")" "0|$er_total|$er_total" \
 	"erasure batch: $er_total subjects in $er_round rounds, each erased exactly once ($er_kills kills)"
 is "$(sql "SELECT count(*) FROM tombstones; SELECT count(*) FROM retained WHERE kind = 'invoices'" | tr '\n' ' ')" \
 	"$((3 * er_total)) $((2 * er_total)) " "erasure batch: three tombstones and two retained invoices each"
+test "$er_kills" -ge $((erase_share / 4 + 1))
+ok $? "erasure batch: $er_kills of $erase_share runs were killed mid-way"
 
 lap "erasure batch"
 
@@ -617,6 +665,10 @@ camp_q() {
 	   WHERE g.name = 'camp-$camp_round' AND m.status = 'sent';"
 }
 new_camp_round
+if ! nm -D "$TOP/bin/consent-send" 2>/dev/null | grep -q __asan_init; then
+	key_kill .campaign-key "campaign key" consent-send --db "$SCRATCH/keytest.db" \
+		--campaign keytest --kind repermission --location camp "$SCRATCH/camp.ndjson"
+fi
 max=$(probe consent-send --db "$SCRATCH/probe.db" --campaign probe \
 	--kind repermission --location camp "$SCRATCH/camp.ndjson")
 rm -f "$SPOOL"/*.eml
@@ -642,6 +694,8 @@ is "$(sql "SELECT count(*) FROM campaign_messages m JOIN customers c ON c.id = m
 	"consent campaign: $camp_total journalled as sent in $camp_round rounds"
 is "$(grep -ah '^X-Test-Rcpt-To: c[0-9]*@camp.example' "$SPOOL"/*.eml | sort -u | wc -l)" "$camp_total" \
 	"consent campaign: each of them received it ($extra duplicates after $camp_kills kills)"
+test "$camp_kills" -ge $((camp_share / 4 + 1))
+ok $? "consent campaign: $camp_kills of $camp_share runs were killed mid-way"
 
 lap "consent campaign"
 
@@ -704,6 +758,8 @@ is "$(grep -o '"delivery": "[a-z]*-[0-9]*"' "$SCRATCH/hook/log" | sort -u | wc -
 is "$(sql "SELECT count(*) FROM audit WHERE action = 'notify.deliver'")" \
 	"$(sql "SELECT count(*) FROM deliveries WHERE status = 'delivered'")" \
 	"notify drain: each delivery audited once"
+test "$n_kills" -ge $((notify_share / 4 + 1))
+ok $? "notify drain: $n_kills of $notify_share runs were killed mid-way"
 
 lap "notify drain"
 
