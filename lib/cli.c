@@ -45,6 +45,18 @@ static const struct pv_cmd *find_cmd(const struct pv_prog *p,
 	return NULL;
 }
 
+/* A noun is the first word of some command ("customer" of "customer add"). */
+static int is_noun(const struct pv_prog *p, const char *noun)
+{
+	size_t n = strlen(noun);
+
+	for (const struct pv_cmd *const *g = p->groups; *g; g++)
+		for (const struct pv_cmd *c = *g; c->name; c++)
+			if (strncmp(c->name, noun, n) == 0 && c->name[n] == ' ')
+				return 1;
+	return 0;
+}
+
 static int single_command(const struct pv_prog *p)
 {
 	return p->groups[0] && p->groups[0]->name &&
@@ -367,16 +379,22 @@ int pv_main(const struct pv_prog *p, int argc, char **argv)
 				used[w[0]] = 1;
 		}
 		if (!cmd) {
-			if (words == 0 || (help && words >= 1)) {
-				const char *noun = words ? argv[w[0]] : NULL;
+			const char *noun = words ? argv[w[0]] : NULL;
+			int known = noun && is_noun(p, noun);
 
-				prog_help(help ? stdout : stderr, p, noun);
+			if (words == 0 || (known && words == 1)) {
+				/* "privacyctl [noun]": the commands there are */
+				prog_help(help ? stdout : stderr, p,
+					  known ? noun : NULL);
 				free(used);
 				return help ? check_stdout(PV_OK, &ctx.err)
 					    : PV_USAGE;
 			}
-			pv_warn("unknown command '%s'", argv[w[0]]);
-			prog_help(stderr, p, NULL);
+			if (known)
+				snprintf(name, sizeof name, "%s %s", noun,
+					 argv[w[1]]);
+			pv_warn("unknown command '%s'", known ? name : noun);
+			prog_help(stderr, p, known ? noun : NULL);
 			free(used);
 			return PV_USAGE;
 		}

@@ -38,11 +38,32 @@ struct pv_eraser {
 	struct pv_tomb *tomb;
 	int keyed; /* the key file exists (created at the first erasure) */
 	sqlite3_stmt *cust, *unlink, *sp, *release, *rollback_to;
+	sqlite3_stmt *purge[4]; /* purge_sql */
 	struct rule_stmts rs[8];
 	struct report *queue;
 	int nq, capq;
 	long long erased, held;
 	int checkpoint;
+};
+
+/*
+ * The send journals (campaign_messages, and the outbox's events and
+ * deliveries) have no foreign key to customers: their rows outlive an
+ * erasure.  A campaign message not yet sent is cancelled, so that no run
+ * mails the erased address; and every server reply kept for the customer
+ * goes, since a relay may quote the address in it ("550 5.1.1 <a@b>:
+ * Recipient address rejected").  ?1 is the customer id.
+ */
+static const char *const purge_sql[] = {
+	"UPDATE campaign_messages SET status = 'cancelled', last_reply ="
+	" 'erased', next_attempt_at = NULL WHERE customer_id = ?1 AND status"
+	" IN ('queued', 'deferred', 'sending')",
+	"UPDATE campaign_messages SET last_reply = NULL WHERE customer_id = ?1"
+	" AND last_reply IS NOT NULL AND last_reply <> 'erased'",
+	"UPDATE events SET last_reply = NULL WHERE customer_id = ?1 AND"
+	" last_reply IS NOT NULL",
+	"UPDATE deliveries SET last_reply = NULL WHERE last_reply IS NOT NULL"
+	" AND event_id IN (SELECT id FROM events WHERE customer_id = ?1)",
 };
 
 /* pv_until(date, years): the end of retention, NULL for a bad date. */
@@ -131,6 +152,8 @@ static void eraser_free(struct pv_eraser *er)
 	sqlite3_finalize(er->sp);
 	sqlite3_finalize(er->release);
 	sqlite3_finalize(er->rollback_to);
+	for (int i = 0; i < 4; i++)
+		sqlite3_finalize(er->purge[i]);
 	for (int i = 0; i < 8; i++) {
 		sqlite3_finalize(er->rs[i].plan);
 		sqlite3_finalize(er->rs[i].keep);
@@ -202,6 +225,12 @@ int pv_eraser_open(sqlite3 *db, const struct pv_policy *pol,
 			st = e->status;
 			goto fail;
 		}
+		for (int i = 0; i < 4; i++)
+			if (!(er->purge[i] = pv_db_prepare(db, purge_sql[i],
+							   e))) {
+				st = e->status;
+				goto fail;
+			}
 	}
 	for (int i = 0; i < pol->n; i++)
 		if ((st = prepare_rule(er, &pol->rule[i], &er->rs[i], e)))
@@ -382,6 +411,12 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 	sqlite3_bind_int64(er->unlink, 2, s->customer_id);
 	if ((st = step_done(er->db, er->unlink, e, "requests")))
 		return st;
+	for (int i = 0; i < 4; i++) {
+		sqlite3_bind_int64(er->purge[i], 1, s->customer_id);
+		if ((st = step_done(er->db, er->purge[i], e, i < 2 ?
+				    "campaign_messages" : "events")))
+			return st;
+	}
 	for (int i = 0; i < er->pol->n; i++) {
 		const struct pv_ret_rule *rule = &er->pol->rule[i];
 		struct rule_stmts *rs = &er->rs[i];

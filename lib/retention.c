@@ -96,9 +96,16 @@ static int bad(struct pv_err *e, const struct pv_node *n, const char *table,
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
-	return pv_fail(e, PV_CONFIG, "%s: retention.%s%s%s: %s",
-		       n->origin ? n->origin : "config", table, key ? "." : "",
-		       key ? key : "", why);
+	pv_fail(e, PV_CONFIG, "%s: retention.%s%s%s: %s",
+		n->origin ? n->origin : "config", table, key ? "." : "",
+		key ? key : "", why);
+	/* Keys and values come from the file: a newline or an escape
+	 * sequence in them must not split the message or drive the terminal
+	 * (found by fuzz-retention). */
+	for (char *p = e->msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return PV_CONFIG;
 }
 
 static int parse_rule(const struct pv_node *n, const struct pv_ret_table *t,
@@ -169,12 +176,21 @@ static int parse_rule(const struct pv_node *n, const struct pv_ret_table *t,
 			return bad(e, fields, t->name, "fields", "%s", "must "
 				   "be a list of the fields to keep");
 		for (f = fields->child; f; f = f->next) {
+			const struct pv_node *g;
+
 			if (f->type != PV_NODE_SCALAR || !f->value ||
 			    !in_list(t->fields, f->value))
 				return bad(e, f, t->name, "fields", "unknown "
 					   "field '%s'", f->type ==
 					   PV_NODE_SCALAR && f->value ?
 					   f->value : "?");
+			/* twice would be a duplicate key in the retained
+			 * record's JSON (found by fuzz-retention) */
+			for (g = fields->child; g != f; g = g->next)
+				if (strcmp(g->value, f->value) == 0)
+					return bad(e, f, t->name, "fields",
+						   "field '%s' listed twice",
+						   f->value);
 			cnt++;
 		}
 		r->fields = xcalloc(cnt + 1, sizeof *r->fields);

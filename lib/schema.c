@@ -158,6 +158,8 @@ static const char m1[] =
 	"  scrubbed INTEGER NOT NULL DEFAULT 0\n"
 	") STRICT;\n"
 	"CREATE INDEX events_status ON events(status, next_attempt_at);\n"
+	/* an erasure purges the replies kept for its customer (erase.c) */
+	"CREATE INDEX events_customer ON events(customer_id);\n"
 	/* One row per event and channel that notify has tried: an event for
 	 * the business may go by e-mail and to a webhook, each with its own
 	 * state; events.status is their sum.  No addresses are kept here. */
@@ -226,6 +228,8 @@ static const char m1[] =
 	") STRICT;\n"
 	"CREATE INDEX campaign_messages_status ON campaign_messages(campaign_id,\n"
 	"  status);\n"
+	"CREATE INDEX campaign_messages_customer ON campaign_messages(\n"
+	"  customer_id);\n"
 	"CREATE INDEX campaign_messages_open ON campaign_messages(answer,\n"
 	"  token_expires_at);\n"
 

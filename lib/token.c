@@ -7,67 +7,21 @@
 
 #include "audit.h"
 #include "db.h"
+#include "secret.h"
 #include "token.h"
 
 /* Keeps the tokens of this key apart from any other use of an HMAC key. */
 static const char token_ctx[] = "privacyctl consent token v1";
 
-/* 1 when another run created the key first (read it then). */
-static int key_create(const char *path, struct pv_token_key *key,
-		      struct pv_err *e)
-{
-	randombytes_buf(key->k, sizeof key->k);
-	/* whole or not at all: a key file cut short by a crash would stop
-	 * every later campaign */
-	if (pv_create_whole(path, key->k, sizeof key->k) < 0) {
-		int err = errno;
-
-		pv_token_key_wipe(key);
-		if (err == EEXIST)
-			return 1;
-		return pv_fail(e, PV_IOERR, "cannot create campaign key '%s': "
-			       "%s", path, strerror(err));
-	}
-	return PV_OK;
-}
-
 int pv_token_key_open(const char *db_path, int create,
 		      struct pv_token_key *key, struct pv_err *e)
 {
 	char *path = pv_db_sidecar(db_path, ".campaign-key");
-	char *buf = NULL;
-	size_t len = 0;
-	int st;
+	int st = pv_key_file(path, "campaign key", create, key->k, NULL, e);
 
-	if (sodium_init() < 0) {
-		free(path);
-		return pv_fail(e, PV_SOFTWARE, "libsodium init failed");
-	}
-	if (access(path, F_OK) != 0) {
-		if (errno == ENOENT && create)
-			st = key_create(path, key, e);
-		else if (errno == ENOENT)
-			st = pv_fail(e, PV_NOINPUT, "no campaign key '%s': "
-				     "no campaign was sent from this database",
-				     path);
-		else
-			st = pv_fail(e, PV_IOERR, "cannot read campaign key "
-				     "'%s': %s", path, strerror(errno));
-		if (st != 1) { /* 1: made meanwhile by another run: read it */
-			free(path);
-			return st;
-		}
-	}
-	st = pv_read_file(path, 1, &buf, &len, e);
-	if (!st && len != sizeof key->k)
-		st = pv_fail(e, PV_CONFIG, "campaign key '%s' is not %zu bytes "
-			     "long", path, sizeof key->k);
-	if (!st)
-		memcpy(key->k, buf, len);
-	if (buf) {
-		pv_wipe(buf, len);
-		free(buf);
-	}
+	if (st == PV_NOINPUT && !create)
+		pv_fail(e, PV_NOINPUT, "no campaign key '%s': no campaign was "
+			"sent from this database", path);
 	free(path);
 	return st;
 }

@@ -17,9 +17,10 @@
 
 #include <stddef.h>
 
+#include "secret.h"
 #include "util.h"
 
-enum { PV_TOKEN_LEN = 43, PV_TOKEN_KEYLEN = 32 };
+enum { PV_TOKEN_LEN = 43, PV_TOKEN_KEYLEN = PV_KEY_LEN };
 
 struct pv_token_key {
 	unsigned char k[PV_TOKEN_KEYLEN];
@@ -27,7 +28,8 @@ struct pv_token_key {
 
 /* Load the key beside db_path; create it when missing and create is set.
  * PV_NOPERM for a key file readable by group or others, PV_CONFIG for a
- * key of the wrong size, PV_NOINPUT when missing and !create. */
+ * key of the wrong size, PV_NOINPUT when missing and !create (pv_key_file
+ * in secret.h does the work). */
 int pv_token_key_open(const char *db_path, int create,
 		      struct pv_token_key *key, struct pv_err *e);
 void pv_token_key_wipe(struct pv_token_key *key);

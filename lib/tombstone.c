@@ -9,70 +9,28 @@
 
 #include "clock.h"
 #include "db.h"
+#include "secret.h"
 #include "tombstone.h"
 
 struct pv_tomb {
 	int have_key;
-	unsigned char key[crypto_auth_hmacsha256_KEYBYTES];
+	unsigned char key[PV_KEY_LEN];
 };
-
-static int load_key(struct pv_tomb *t, const char *path, struct pv_err *e)
-{
-	size_t len;
-	char *buf;
-	int st = pv_read_file(path, 1, &buf, &len, e);
-
-	if (st)
-		return st;
-	if (len != sizeof t->key) {
-		pv_wipe(buf, len);
-		free(buf);
-		return pv_fail(e, PV_CONFIG, "tombstone key '%s' is not %zu "
-			       "bytes long", path, sizeof t->key);
-	}
-	memcpy(t->key, buf, len);
-	pv_wipe(buf, len);
-	free(buf);
-	t->have_key = 1;
-	return PV_OK;
-}
-
-static int create_key(struct pv_tomb *t, const char *path, struct pv_err *e)
-{
-	randombytes_buf(t->key, sizeof t->key);
-	/* whole or not at all: a key file cut short by a crash would stop
-	 * every later erasure */
-	if (pv_create_whole(path, t->key, sizeof t->key) < 0) {
-		int err = errno;
-
-		pv_wipe(t->key, sizeof t->key);
-		if (err == EEXIST) /* another run was first: use its key */
-			return load_key(t, path, e);
-		return pv_fail(e, PV_IOERR, "cannot create tombstone key '%s': "
-			       "%s", path, strerror(err));
-	}
-	t->have_key = 1;
-	return PV_OK;
-}
 
 int pv_tomb_open(const char *db_path, int create, struct pv_tomb **out,
 		 struct pv_err *e)
 {
 	struct pv_tomb *t = xcalloc(1, sizeof *t);
 	char *path = pv_db_sidecar(db_path, ".key");
-	int st = PV_OK;
+	int st = pv_key_file(path, "tombstone key", create, t->key, NULL, e);
 
-	if (sodium_init() < 0) {
-		st = pv_fail(e, PV_SOFTWARE, "libsodium init failed");
-	} else if (access(path, F_OK) == 0) {
-		st = load_key(t, path, e);
-	} else if (errno != ENOENT) {
-		st = pv_fail(e, PV_IOERR, "cannot read tombstone key '%s': %s",
-			     path, strerror(errno));
-	} else if (create) {
-		st = create_key(t, path, e);
-	}
 	free(path);
+	if (st == PV_NOINPUT && !create) {
+		st = PV_OK; /* no key yet: no tombstones to match */
+		pv_err_clear(e);
+	}
+	else if (!st)
+		t->have_key = 1;
 	if (st) {
 		pv_tomb_close(t);
 		return st;

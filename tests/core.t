@@ -19,6 +19,24 @@ run privacyctl frobnicate
 status 64 "unknown command is exit 64"
 like "$(stderr)" "unknown command 'frobnicate'" "unknown command is named"
 
+run privacyctl frobnicate --help
+status 64 "--help of an unknown command is exit 64, not the help"
+like "$(stderr)" "unknown command 'frobnicate'" "--help of an unknown command names it"
+is "$(stdout)" "" "--help of an unknown command prints no help on stdout"
+
+run privacyctl customer frobnicate --help
+status 64 "unknown verb of a known noun is exit 64, with or without --help"
+like "$(stderr)" "unknown command 'customer frobnicate'" "the unknown verb is named with its noun"
+like "$(stderr)" 'customer import' "the noun's commands are listed"
+
+run privacyctl customer
+status 64 "a noun alone is a usage error"
+like "$(stderr)" 'customer import' "a noun alone lists its commands"
+
+run privacyctl customer --help
+status 0 "noun --help exits 0"
+like "$(stdout)" 'customer import' "noun --help lists its commands on stdout"
+
 run privacyctl location list --bogus
 status 64 "unknown option is exit 64"
 like "$(stderr)" "unknown option '--bogus'" "unknown option is named"

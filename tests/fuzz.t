@@ -24,8 +24,8 @@ for src in "$FZ"/fuzz-*.c; do
 	is "$(grep -c '^ok' "$out")" "$(echo $dirs | wc -w)" \
 		"$name: every directory replayed ($crashes past crashes)"
 done
-test "$n" -ge 6
-ok $? "at least the six targets of the readers, config and clock ($n)"
+test "$n" -ge 9
+ok $? "at least the targets of the readers, config, clock, templates, headers and retention ($n)"
 
 # The driver itself must fail loudly when it cannot read what it is given
 # (a replay that silently replays nothing would be no test).

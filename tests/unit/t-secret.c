@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "secret.h"
 #include "util.h"
 
 int main(void)
@@ -59,6 +60,46 @@ int main(void)
 	is_int(pv_read_file(path, 1, &buf, &len, &e), PV_NOINPUT,
 	       "a missing secret file is 66");
 
+	/* pv_key_file: the one loader of the 32-byte keys (tombstone,
+	 * campaign). */
+	{
+		unsigned char k1[PV_KEY_LEN], k2[PV_KEY_LEN];
+		struct stat sb;
+		int created;
+		mode_t old = umask(0);
+
+		is_int(pv_key_file(path, "test key", 0, k1, &created, &e),
+		       PV_NOINPUT, "key: missing and not created is 66");
+		ok(strstr(e.msg, "no test key") != NULL, "key: %s", e.msg);
+		is_int(pv_key_file(path, "test key", 1, k1, &created, &e), 0,
+		       "key: created when missing");
+		is_int(created, 1, "key: says it created it");
+		ok(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600 &&
+		   sb.st_size == PV_KEY_LEN, "key: 0600, 32 bytes, umask 000");
+		umask(old);
+		is_int(pv_key_file(path, "test key", 1, k2, &created, &e), 0,
+		       "key: loaded the second time");
+		ok(created == 0 && memcmp(k1, k2, PV_KEY_LEN) == 0,
+		   "key: the same key, not a new one");
+		for (i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+			chmod(path, refused[i]);
+			memset(k2, 0, sizeof k2);
+			snprintf(name, sizeof name, "key: mode %04o refused "
+				 "with 77", (unsigned)refused[i]);
+			is_int(pv_key_file(path, "test key", 1, k2, NULL, &e),
+			       PV_NOPERM, name);
+			ok(k2[0] == 0 && memcmp(k2, k2 + 1, PV_KEY_LEN - 1)
+			   == 0, "key: mode %04o: nothing read",
+			   (unsigned)refused[i]);
+		}
+		chmod(path, 0600);
+		if (truncate(path, PV_KEY_LEN - 1) == 0)
+			is_int(pv_key_file(path, "test key", 1, k2, NULL, &e),
+			       PV_CONFIG, "key: 31 bytes is 78");
+		ok(strstr(e.msg, "not 32 bytes") != NULL, "key: %s", e.msg);
+		unlink(path);
+	}
+	/* pv_create_whole: a file whole or not at all (the keys) */
 	{
 		struct stat sb;
 		char pat[64];

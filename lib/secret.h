@@ -1,0 +1,31 @@
+/*
+ * secret.h - key files: the 32-byte random keys kept beside the database
+ * (the tombstone key "<db>.key" and the campaign key "<db>.campaign-key").
+ *
+ * One loader for every kind, so that each gets the same checks: a key file
+ * readable or writable by group or others is refused before it is read,
+ * one of the wrong size is refused, and a new one is created 0600
+ * (whatever the umask), whole or not at all even when the process is
+ * killed (pv_create_whole), never replacing one made meanwhile.
+ */
+#ifndef PV_SECRET_H
+#define PV_SECRET_H
+
+#include "util.h"
+
+enum { PV_KEY_LEN = 32 };
+
+/*
+ * Load the key at path into key[], or, when the file does not exist and
+ * create is set, make a new random one there.  `what` names the key in
+ * messages ("campaign key").  PV_NOINPUT "no WHAT 'path'" when it is
+ * missing and !create (callers may say more); PV_NOPERM when group or
+ * others may access it; PV_CONFIG when it is not PV_KEY_LEN bytes;
+ * PV_IOERR otherwise.  *created (may be NULL) is set to 1 when a new key
+ * was written.  On failure key[] holds nothing of the file.
+ */
+int pv_key_file(const char *path, const char *what, int create,
+		unsigned char key[PV_KEY_LEN], int *created,
+		struct pv_err *e);
+
+#endif
