@@ -32,6 +32,9 @@
 # The kill moments of a scenario span a whole round (its duration measured
 # on a copy of the database); after the kills a last run completes the
 # work, and everything is checked done exactly once (but the duplicates).
+# Besides, deterministically (tests/fault/killwrite.so, not under the
+# sanitizers): a kill at the write of a new tombstone or campaign key
+# leaves no key file or the whole key, and the next run goes on.
 . "$(dirname "$0")/lib.sh"
 
 KILLER="$TOP/tests/fault/killer"
