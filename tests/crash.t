@@ -38,6 +38,9 @@
 . "$(dirname "$0")/lib.sh"
 
 KILLER="$TOP/tests/fault/killer"
+for f in "$KILLER" "$TOP/tests/fault/killwrite.so"; do
+	[ -e "$f" ] || { echo "Bail out! no $f: make check builds it"; exit 1; }
+done
 POINTS=${CRASH_POINTS:-60}
 SEED=${CRASH_SEED:-$(date +%s)}
 RANDOM=$SEED
