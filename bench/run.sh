@@ -244,30 +244,75 @@ else
 fi
 
 # --- batch erasure -----------------------------------------------------
+# dsar-export writes its audit entries through a second connection and
+# leaves them in ready.db-wal (its last connection is read-only and cannot
+# checkpoint): fold the WAL into the file, so that a copy of the file alone
+# is the whole database (a copy without its WAL is torn: "malformed").
+sqlite3 "$W/ready.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+# fresh NAME: the shell command giving a pristine copy of the ready
+# database, without the files an earlier run created beside it
+fresh() {
+	printf "cp '%s' '%s'; rm -f '%s-wal' '%s-shm' '%s.key' '%s.campaign-key' '%s.campaign-lock'" \
+	    "$W/ready.db" "$W/$1" "$W/$1" "$W/$1" "$W/$1" "$W/$1" "$W/$1"
+}
+# what an erasure leaves: the ids left in each table, the retained
+# records, the requests' links; equal for the tool and the baseline
+erased_state() {
+	sqlite3 -batch "$1" "SELECT id FROM customers ORDER BY id;
+SELECT id FROM appointments ORDER BY id;
+SELECT id FROM consents ORDER BY id;
+SELECT id FROM invoices ORDER BY id;
+SELECT location_id, kind, record_key, record_date, data, basis, retain_until
+  FROM retained ORDER BY location_id, kind, record_key;
+SELECT id, customer_id FROM requests ORDER BY id;" | cksum
+}
 NE=$(wc -l <"$W/erase-ids")
 result erase_n "$NE"
 say "erasure of $NE subjects"
+# The baseline: what dsar-erase does to the data under the default policy
+# (the bench has no config), as plain SQL in one transaction: consents,
+# appointments and the customer deleted; invoices copied to restricted
+# storage (retained until the end of the 8th year after issue) and
+# deleted; requests unlinked.  Not done: the tool's tombstones, outbox
+# event and audit entry per subject.
 {
 	printf '.bail on\nPRAGMA foreign_keys = ON;\nPRAGMA secure_delete = ON;\n'
 	printf 'PRAGMA synchronous = FULL;\n'
 	printf 'CREATE TEMP TABLE gone (id INTEGER PRIMARY KEY);\n'
 	printf ".import '%s' gone\n" "$W/erase-ids"
-	cat <<'EOF'
+	cat <<EOF
 BEGIN;
 DELETE FROM consents WHERE customer_id IN (SELECT id FROM gone);
 DELETE FROM appointments WHERE customer_id IN (SELECT id FROM gone);
-UPDATE invoices SET customer_id = NULL WHERE customer_id IN (SELECT id FROM gone);
-UPDATE requests SET customer_id = NULL WHERE customer_id IN (SELECT id FROM gone);
+INSERT INTO retained (location_id, kind, record_key, record_date, data,
+    basis, retain_until, request_id, subject_ref, created_at)
+  SELECT location_id, 'invoices', CAST(number AS TEXT), issued_on,
+    json_object('number', number, 'issued_on', issued_on,
+      'total_cents', total_cents, 'currency', currency,
+      'billing_name', billing_name, 'billing_address', billing_address),
+    '§ 147 Abs. 3 AO, § 14b UStG',
+    printf('%04d-12-31', substr(issued_on, 1, 4) + 8), NULL, NULL,
+    '$PRIVACY_NOW'
+  FROM invoices WHERE customer_id IN (SELECT id FROM gone) ORDER BY id;
+DELETE FROM invoices WHERE customer_id IN (SELECT id FROM gone);
+UPDATE requests SET customer_id = NULL, updated_at = '$PRIVACY_NOW'
+  WHERE customer_id IN (SELECT id FROM gone);
 DELETE FROM customers WHERE id IN (SELECT id FROM gone);
 COMMIT;
 PRAGMA wal_checkpoint(TRUNCATE);
 EOF
 } >"$W/erase.sql"
-result erase_base "$(hf erase_base "cp '$W/ready.db' '$W/e.db'; rm -f '$W/e.db-wal' '$W/e.db-shm'" \
+result erase_base "$(hf erase_base "$(fresh e.db)" \
     "sqlite3 -batch '$W/e.db' <'$W/erase.sql' >/dev/null")"
+base_state=$(erased_state "$W/e.db")
 if have dsar-erase; then
-	result erase_tool "$(hf erase_tool "cp '$W/ready.db' '$W/e.db'; rm -f '$W/e.db-wal' '$W/e.db-shm'" \
-	    "PRIVACY_DB='$W/e.db' dsar-erase <'$W/erase.ndjson' >/dev/null")"
+	t=$(hf erase_tool "$(fresh e.db)" \
+	    "PRIVACY_DB='$W/e.db' dsar-erase <'$W/erase.ndjson' >/dev/null")
+	if [ "$t" != fail ] && [ "$(erased_state "$W/e.db")" != "$base_state" ]; then
+		say "erase_tool: the tool and the baseline left different data"
+		t="differs from baseline"
+	fi
+	result erase_tool "$t"
 else
 	result erase_tool missing
 fi
@@ -300,29 +345,49 @@ if command -v smtp-sink >/dev/null 2>&1; then
 	smtp-sink -u nobody -c "127.0.0.1:$PORT" 256 >/dev/null 2>&1 &
 	SINK_PID=$!
 	sleep 0.3
+	# -d: many messages per session, as consent-send keeps each of its
+	# connections open (without it smtp-source reconnects per message)
 	for s in 1 4; do
-		t=$(hf "src$s" : "smtp-source -s $s -m $SMTP_MSGS -l 3000 \
+		t=$(hf "src$s" : "smtp-source -d -s $s -m $SMTP_MSGS -l 3000 \
 		    -f bench@salon.example -t kunde@example.com 127.0.0.1:$PORT")
 		result "send_base_$s" "$t"
 	done
 	if have consent-send; then
+		# privacy-config(5): smtp.url, smtp.tls (none only to loopback),
+		# consent.from and the two links (with {token})
 		cat >"$W/send.yaml" <<EOF
+controller:
+  name: Salon Bench GmbH
+  address: Hauptstr. 1, 10115 Berlin
+  email: datenschutz@salon.example
 smtp:
-  host: 127.0.0.1
-  port: $PORT
+  url: smtp://127.0.0.1:$PORT
   tls: none
-  from: bench@salon.example
+  timeout: 30
 consent:
-  confirm_url: https://salon.example/c/{token}
-  decline_url: https://salon.example/d/{token}
+  from: bench@salon.example
+  confirm_url: https://salon.example/consent/yes?t={token}
+  decline_url: https://salon.example/consent/no?t={token}
 EOF
-		n=$(sqlite3 "$W/ready.db" "SELECT count(*) FROM consents WHERE at < '2018-05-25'")
+		# the audience: every pre-2018 opt-in not yet proven (the
+		# bench data has no later events, so one message each)
+		n=$(PRIVACY_DB="$W/ready.db" PRIVACY_CONFIG="$W/send.yaml" \
+		    consent-send --campaign bench --kind repermission -n \
+		    </dev/null | grep -c '"eligible":true') || :
 		result send_n "$n"
 		for s in 1 4; do
-			result "send_tool_$s" "$(hf "send$s" \
-			    "cp '$W/ready.db' '$W/s.db'; rm -f '$W/s.db-wal' '$W/s.db-shm'" \
+			t=$(hf "send$s" "$(fresh s.db)" \
 			    "PRIVACY_DB='$W/s.db' PRIVACY_CONFIG='$W/send.yaml' consent-send \
-			       --campaign bench --kind repermission --connections $s >/dev/null")"
+			       -q --campaign bench --kind repermission --connections $s \
+			       </dev/null >/dev/null")
+			# the last run's journal: every message sent, once
+			sent=$(sqlite3 "$W/s.db" "SELECT count(*) FROM campaign_messages
+			    WHERE status = 'sent'")
+			if [ "$t" != fail ] && [ "$sent" != "$n" ]; then
+				say "send$s: sent $sent messages of $n"
+				t="sent $sent of $n"
+			fi
+			result "send_tool_$s" "$t"
 		done
 	else
 		result send_tool_1 missing; result send_tool_4 missing

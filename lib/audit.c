@@ -59,18 +59,22 @@ static int read_head(sqlite3 *db, long long *id, char hash[65],
 
 	*id = 0;
 	strcpy(hash, GENESIS);
-	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = "
-			       "'audit_head'", -1, &st, NULL))
-		return pv_db_fail(db, e, "audit");
+	st = pv_db_stmt(db, "SELECT value FROM meta WHERE key = 'audit_head'",
+			e);
+	if (!st)
+		return e->status;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && (v = pv_col_text(st, 0)) &&
 	    sscanf(v, "%lld:%64s", id, hash) != 2) {
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 		return pv_fail(e, PV_DATAERR, "audit: malformed chain head");
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return pv_db_fail(db, e, "audit");
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		rc = pv_db_fail(db, e, "audit");
+		sqlite3_reset(st);
+		return rc;
+	}
+	sqlite3_reset(st);
 	return PV_OK;
 }
 
@@ -88,20 +92,20 @@ int pv_audit(sqlite3 *db, const char *action, const char *object,
 		return rc;
 	/* Ids are assigned here, not by SQLite, so that they are in the hash
 	 * and follow the head even after rows were deleted behind our back. */
-	if (sqlite3_prepare_v2(db, "SELECT max(id) FROM audit", -1, &st, NULL))
-		return pv_db_fail(db, e, "audit");
+	if (!(st = pv_db_stmt(db, "SELECT max(id) FROM audit", e)))
+		return e->status;
 	sqlite3_step(st);
 	id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (id < last)
 		id = last;
 	id++;
 	pv_time_fmt(pv_now(), at);
 	row_hash(id, at, actor(), action, object, detail_json, prev, hash);
 
-	st = pv_db_prepare(db, "INSERT INTO audit (id, at, actor, action, "
-			   "object, detail, prev_hash, hash) VALUES "
-			   "(?, ?, ?, ?, ?, ?, ?, ?)", e);
+	st = pv_db_stmt(db, "INSERT INTO audit (id, at, actor, action, "
+			"object, detail, prev_hash, hash) VALUES "
+			"(?, ?, ?, ?, ?, ?, ?, ?)", e);
 	if (!st)
 		return e->status;
 	sqlite3_bind_int64(st, 1, id);
@@ -113,19 +117,19 @@ int pv_audit(sqlite3 *db, const char *action, const char *object,
 	pv_bind_text(st, 7, prev);
 	pv_bind_text(st, 8, hash);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return pv_db_fail(db, e, "audit");
 
 	snprintf(head, sizeof head, "%lld:%s", id, hash);
-	st = pv_db_prepare(db, "INSERT INTO meta (key, value) VALUES "
-			   "('audit_head', ?) ON CONFLICT (key) DO UPDATE "
-			   "SET value = excluded.value", e);
+	st = pv_db_stmt(db, "INSERT INTO meta (key, value) VALUES "
+			"('audit_head', ?) ON CONFLICT (key) DO UPDATE "
+			"SET value = excluded.value", e);
 	if (!st)
 		return e->status;
 	pv_bind_text(st, 1, head);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return pv_db_fail(db, e, "audit");
 	return PV_OK;

@@ -27,7 +27,7 @@ struct pv_campaign {
 	int have_key;
 	struct pv_tomb *tomb;
 	sqlite3_stmt *st_cust, *st_latest, *st_journal, *st_ins, *st_requeue;
-	sqlite3_stmt *st_next, *st_sending, *st_result, *st_cancel;
+	sqlite3_stmt *st_next, *st_sending, *st_expires, *st_result, *st_cancel;
 	int created_now;    /* created in the open transaction */
 	int pass;           /* pv_campaign_next: 0 sending, 1 the rest */
 	long long last_row;
@@ -232,25 +232,40 @@ static int prepare_all(struct pv_campaign *c, struct pv_err *e)
 		"UPDATE campaign_messages SET status = 'queued', purposes = ?3,"
 		" last_reply = NULL WHERE campaign_id = ?1 AND customer_id = ?2"
 		" AND status = 'cancelled'", e)) ||
+	    /* The next message after ?2: one arm per status, each a range
+	     * of the (campaign_id, status) index in id order, merged; a
+	     * single WHERE with the statuses in a CASE or OR read every
+	     * message of the campaign and sorted them, on every call. */
 	    !(c->st_next = pv_db_prepare(db,
-		"SELECT m.id, m.customer_id, m.status, m.message_id,"
+		"WITH pick (id) AS ("
+		"  SELECT id FROM campaign_messages WHERE ?3 = 0"
+		"   AND campaign_id = ?1 AND status = 'sending' AND id > ?2"
+		"  UNION ALL"
+		"  SELECT id FROM campaign_messages WHERE ?3 <> 0"
+		"   AND campaign_id = ?1 AND status = 'queued' AND id > ?2"
+		"  UNION ALL"
+		"  SELECT id FROM campaign_messages WHERE ?3 <> 0"
+		"   AND campaign_id = ?1 AND status = 'deferred' AND id > ?2"
+		"   AND next_attempt_at <= ?4"
+		"  ORDER BY 1 LIMIT 1)"
+		" SELECT m.id, m.customer_id, m.status, m.message_id,"
 		" m.purposes, m.attempts, m.token_expires_at, c.email,"
 		" c.first_name, c.last_name, l.slug, l.name,"
 		" coalesce(s.language, 'de')"
-		" FROM campaign_messages m"
+		" FROM pick JOIN campaign_messages m ON m.id = pick.id"
 		" LEFT JOIN customers c ON c.id = m.customer_id"
 		" LEFT JOIN locations l ON l.id = c.location_id"
-		" LEFT JOIN settings s ON s.location_id = l.id"
-		" WHERE m.campaign_id = ?1 AND m.id > ?2 AND (CASE ?3"
-		"  WHEN 0 THEN m.status = 'sending'"
-		"  ELSE m.status = 'queued' OR (m.status = 'deferred' AND"
-		"   m.next_attempt_at <= ?4) END)"
-		" ORDER BY m.id LIMIT 1", e)) ||
+		" LEFT JOIN settings s ON s.location_id = l.id", e)) ||
+	    /* Not RETURNING: SQLite buffers its rows in a temporary table,
+	     * whose page cache is allocated and freed on every message. */
 	    !(c->st_sending = pv_db_prepare(db,
 		"UPDATE campaign_messages SET status = 'sending',"
 		" attempts = attempts + 1, text_hash = ?2,"
 		" token_expires_at = max(coalesce(token_expires_at, ?3), ?3)"
-		" WHERE id = ?1 RETURNING token_expires_at", e)) ||
+		" WHERE id = ?1", e)) ||
+	    !(c->st_expires = pv_db_prepare(db,
+		"SELECT token_expires_at FROM campaign_messages WHERE id = ?1",
+		e)) ||
 	    !(c->st_result = pv_db_prepare(db,
 		"UPDATE campaign_messages SET status = ?2, last_reply = ?3,"
 		" sent_at = CASE ?2 WHEN 'sent' THEN ?4 END,"
@@ -319,6 +334,7 @@ void pv_campaign_close(struct pv_campaign *c)
 	sqlite3_finalize(c->st_requeue);
 	sqlite3_finalize(c->st_next);
 	sqlite3_finalize(c->st_sending);
+	sqlite3_finalize(c->st_expires);
 	sqlite3_finalize(c->st_result);
 	sqlite3_finalize(c->st_cancel);
 	if (c->tomb)
@@ -645,13 +661,19 @@ int pv_campaign_sending(struct pv_campaign *c, struct pv_cmsg *m,
 	pv_bind_text(st, 2, text_hash);
 	pv_bind_text(st, 3, exp);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		snprintf(c->expires, sizeof c->expires, "%s",
-			 pv_col_text(st, 0));
-		m->expires_at = c->expires;
-		rc = sqlite3_step(st);
-	}
 	sqlite3_reset(st);
+	if (rc == SQLITE_DONE) {
+		st = c->st_expires;
+		sqlite3_bind_int64(st, 1, m->row);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			snprintf(c->expires, sizeof c->expires, "%s",
+				 pv_col_text(st, 0));
+			m->expires_at = c->expires;
+			rc = SQLITE_DONE;
+		}
+		sqlite3_reset(st);
+	}
 	if (rc != SQLITE_DONE) {
 		s = pv_db_fail(c->db, e, "campaign_messages");
 		pv_db_rollback(c->db);

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -102,6 +103,72 @@ sqlite3_stmt *pv_db_prepare(sqlite3 *db, const char *sql, struct pv_err *e)
 		return NULL;
 	}
 	return st;
+}
+
+/*
+ * The statement cache: a few dozen statements over all connections, so a
+ * list searched in order, by connection and SQL text (by content: a
+ * pointer could be a reused buffer).  Entries of a connection go when
+ * pv_db_close closes it.  A full cache does not evict: it prepares a
+ * statement that only pv_db_close finalizes (never happens with the
+ * helpers' fixed SQL).
+ */
+enum { STMT_CACHE = 64 };
+static struct {
+	sqlite3 *db;
+	char *sql;
+	sqlite3_stmt *st;
+} stmt_cache[STMT_CACHE];
+static int stmt_cached;
+static pthread_mutex_t stmt_mu = PTHREAD_MUTEX_INITIALIZER;
+
+sqlite3_stmt *pv_db_stmt(sqlite3 *db, const char *sql, struct pv_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int i;
+
+	pthread_mutex_lock(&stmt_mu);
+	for (i = 0; i < stmt_cached; i++)
+		if (stmt_cache[i].db == db &&
+		    strcmp(stmt_cache[i].sql, sql) == 0) {
+			st = stmt_cache[i].st;
+			break;
+		}
+	pthread_mutex_unlock(&stmt_mu);
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return st;
+	}
+	if (!(st = pv_db_prepare(db, sql, e)))
+		return NULL;
+	pthread_mutex_lock(&stmt_mu);
+	if (stmt_cached < STMT_CACHE) {
+		stmt_cache[stmt_cached].db = db;
+		stmt_cache[stmt_cached].sql = xstrdup(sql);
+		stmt_cache[stmt_cached].st = st;
+		stmt_cached++;
+	}
+	pthread_mutex_unlock(&stmt_mu);
+	return st;
+}
+
+/* Forget (and finalize) the cached statements of a connection. */
+static void stmt_forget(sqlite3 *db)
+{
+	int i, j = 0;
+
+	pthread_mutex_lock(&stmt_mu);
+	for (i = 0; i < stmt_cached; i++) {
+		if (stmt_cache[i].db == db) {
+			sqlite3_finalize(stmt_cache[i].st);
+			free(stmt_cache[i].sql);
+			continue;
+		}
+		stmt_cache[j++] = stmt_cache[i];
+	}
+	stmt_cached = j;
+	pthread_mutex_unlock(&stmt_mu);
 }
 
 void pv_bind_text(sqlite3_stmt *st, int i, const char *s)
@@ -329,6 +396,7 @@ void pv_db_close(sqlite3 *db)
 
 	if (!db)
 		return;
+	stmt_forget(db);
 	while ((st = sqlite3_next_stmt(db, NULL)))
 		sqlite3_finalize(st);
 	sqlite3_close(db);

@@ -44,6 +44,18 @@ void pv_db_rollback(sqlite3 *db);
 /* Prepare (persistent); NULL with e set on error. */
 sqlite3_stmt *pv_db_prepare(sqlite3 *db, const char *sql, struct pv_err *e);
 
+/*
+ * A statement kept prepared for the life of the connection, for the
+ * helpers that run the same SQL once per subject or message (audit,
+ * outbox, tombstones): looked up by its SQL text (a literal, usually),
+ * returned reset with its bindings cleared.  The connection owns it:
+ * never finalize it; reset it after use so that it holds no read
+ * transaction open.  pv_db_close finalizes it.  Thread-safe lookup; the
+ * statement itself is used under the connection's rules.  NULL with e
+ * set on error.
+ */
+sqlite3_stmt *pv_db_stmt(sqlite3 *db, const char *sql, struct pv_err *e);
+
 /* Bind helpers: text NULL binds NULL; empty text binds NULL with _opt. */
 void pv_bind_text(sqlite3_stmt *st, int i, const char *s);
 void pv_bind_text_opt(sqlite3_stmt *st, int i, const char *s);

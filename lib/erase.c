@@ -11,6 +11,7 @@
 
 struct item {
 	int rule;
+	int action; /* the rule's, or delete for retention already over */
 	long long count;
 	char until[11];
 };
@@ -116,9 +117,12 @@ static int prepare_rule(struct pv_eraser *er, const struct pv_ret_rule *r,
 		for (int i = 0; r->fields[i]; i++)
 			pv_buf_addf(&b, "%s'%s', %s", i ? ", " : "",
 				    r->fields[i], r->fields[i]);
+		/* a record whose retention is already over is not kept */
 		pv_buf_addf(&b, "), ?2, pv_until(%s, %d), ?3, ?4, ?5 FROM %s "
-			    "WHERE %s = ?1 ORDER BY id", t->date_col, r->years,
-			    t->name, who);
+			    "WHERE %s = ?1 AND pv_until(%s, %d) >= "
+			    "substr(?5, 1, 10) "
+			    "ORDER BY id", t->date_col, r->years, t->name, who,
+			    t->date_col, r->years);
 		rs->keep = pv_db_prepare(er->db, b.s, e);
 		pv_buf_reset(&b);
 		if (!rs->keep)
@@ -191,9 +195,14 @@ int pv_eraser_open(sqlite3 *db, const struct pv_policy *pol,
 	 * cache saves reads, and checkpointing every ~40 MB of WAL rather
 	 * than every 4 MB writes each page back once instead of many times
 	 * (the run ends with a full checkpoint and truncation anyway).
+	 * Each subject's savepoint keeps the old content of every page it
+	 * changes in a sub-journal, which SQLite spills to a temporary file
+	 * past 64 KB: two writes per page, most of a run's system time.  In
+	 * memory it costs a few hundred KB per subject, freed at release.
 	 * These stay set on the caller's connection. */
 	if (!o->dry_run && (st = pv_db_exec(db, "PRAGMA cache_size = -65536;"
-					    "PRAGMA wal_autocheckpoint = 10000",
+					    "PRAGMA wal_autocheckpoint = 10000;"
+					    "PRAGMA temp_store = MEMORY",
 					    e)))
 		goto fail;
 	/* The key is created at the first erasure, not before: a refused
@@ -253,14 +262,20 @@ static int step_done(sqlite3 *db, sqlite3_stmt *st, struct pv_err *e,
 	return PV_OK;
 }
 
-static void add_item(struct report *r, int rule, long long n,
+static void add_item(struct report *r, int rule, int action, long long n,
 		     const char *until)
 {
 	struct item *it;
 
+	if (r->nitems && r->items[r->nitems - 1].rule == rule &&
+	    r->items[r->nitems - 1].action == action && !until) {
+		r->items[r->nitems - 1].count += n;
+		return;
+	}
 	r->items = xrealloc(r->items, (size_t)(r->nitems + 1) * sizeof *it);
 	it = &r->items[r->nitems++];
 	it->rule = rule;
+	it->action = action;
 	it->count = n;
 	snprintf(it->until, sizeof it->until, "%s", until ? until : "");
 }
@@ -268,6 +283,10 @@ static void add_item(struct report *r, int rule, long long n,
 static int plan(struct pv_eraser *er, long long cid, struct report *r,
 		struct pv_err *e)
 {
+	char now[PV_TIME_LEN];
+
+	pv_time_fmt(pv_now(), now);
+	now[10] = '\0'; /* the until day itself is still kept */
 	for (int i = 0; i < er->pol->n; i++) {
 		const struct pv_ret_rule *rule = &er->pol->rule[i];
 		sqlite3_stmt *st = er->rs[i].plan;
@@ -279,7 +298,8 @@ static int plan(struct pv_eraser *er, long long cid, struct report *r,
 				long long n = sqlite3_column_int64(st, 0);
 
 				if (n)
-					add_item(r, i, n, NULL);
+					add_item(r, i, (int)rule->action, n,
+						 NULL);
 				continue;
 			}
 			if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
@@ -292,8 +312,15 @@ static int plan(struct pv_eraser *er, long long cid, struct report *r,
 					       rule->table->name,
 					       rule->table->date_col, bad);
 			}
-			add_item(r, i, sqlite3_column_int64(st, 1),
-				 pv_col_text(st, 0));
+			/* until < today: the period is over, the record
+			 * goes like any other (retained purge's rule) */
+			if (strcmp(pv_col_text(st, 0), now) < 0)
+				add_item(r, i, PV_RET_DELETE,
+					 sqlite3_column_int64(st, 1), NULL);
+			else
+				add_item(r, i, PV_RET_RETAIN,
+					 sqlite3_column_int64(st, 1),
+					 pv_col_text(st, 0));
 		}
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)
@@ -313,10 +340,9 @@ static void counts_json(struct pv_buf *b, const struct pv_eraser *er,
 		long long n = 0;
 		int any = 0;
 
-		if (er->pol->rule[i].action != a)
-			continue;
 		for (int k = 0; k < r->nitems; k++)
-			if (r->items[k].rule == i) {
+			if (r->items[k].rule == i &&
+			    r->items[k].action == (int)a) {
 				n += r->items[k].count;
 				any = 1;
 			}
@@ -420,11 +446,14 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 	for (int i = 0; i < er->pol->n; i++) {
 		const struct pv_ret_rule *rule = &er->pol->rule[i];
 		struct rule_stmts *rs = &er->rs[i];
-		long long planned = 0;
+		long long planned = 0, kept = 0;
 
 		for (int k = 0; k < r->nitems; k++)
-			if (r->items[k].rule == i)
+			if (r->items[k].rule == i) {
 				planned += r->items[k].count;
+				if (r->items[k].action == PV_RET_RETAIN)
+					kept += r->items[k].count;
+			}
 		if (rs->keep) {
 			sqlite3_bind_int64(rs->keep, 1, s->customer_id);
 			pv_bind_text(rs->keep, 2, rule->basis);
@@ -436,7 +465,7 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 			pv_bind_text(rs->keep, 5, at);
 			if ((st = step_done(er->db, rs->keep, e, "retained")))
 				return st;
-			if (sqlite3_changes(er->db) != planned)
+			if (sqlite3_changes(er->db) != kept)
 				return pv_fail(e, PV_TEMPFAIL, "customer %lld: "
 					       "%s changed while erasing, try "
 					       "again", s->customer_id,
@@ -513,7 +542,7 @@ static void write_report(const struct pv_eraser *er, const struct report *r,
 			const struct pv_ret_rule *rule =
 				&er->pol->rule[it->rule];
 
-			if ((int)rule->action != a)
+			if (it->action != a)
 				continue;
 			pv_w_obj(w, NULL);
 			pv_w_str(w, "table", rule->table->name);

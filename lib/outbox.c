@@ -18,7 +18,7 @@ int pv_event_add(sqlite3 *db, const char *type, long long location_id,
 	int rc;
 
 	pv_time_fmt(pv_now(), at);
-	st = pv_db_prepare(db, "INSERT INTO events (type, at, location_id, "
+	st = pv_db_stmt(db, "INSERT INTO events (type, at, location_id, "
 			   "customer_id, request_id, audience, payload) "
 			   "VALUES (?, ?, ?, ?, ?, ?, '{}')", e);
 	if (!st)
@@ -33,7 +33,7 @@ int pv_event_add(sqlite3 *db, const char *type, long long location_id,
 		sqlite3_bind_int64(st, 5, request_id);
 	pv_bind_text(st, 6, audience);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return pv_db_fail(db, e, "outbox");
 	eid = sqlite3_last_insert_rowid(db);
@@ -51,8 +51,8 @@ int pv_event_add(sqlite3 *db, const char *type, long long location_id,
 	json_object_set_new(obj, "event", json_string(type));
 	json_object_set_new(obj, "at", json_string(at));
 	if (location_id) {
-		st = pv_db_prepare(db, "SELECT slug FROM locations WHERE id = ?",
-				   e);
+		st = pv_db_stmt(db, "SELECT slug FROM locations WHERE id = ?",
+				e);
 		if (!st) {
 			json_decref(obj);
 			json_decref(fields);
@@ -62,7 +62,7 @@ int pv_event_add(sqlite3 *db, const char *type, long long location_id,
 		if (sqlite3_step(st) == SQLITE_ROW)
 			json_object_set_new(obj, "location",
 					    json_string(pv_col_text(st, 0)));
-		sqlite3_finalize(st);
+		sqlite3_reset(st);
 	}
 	if (customer_id)
 		json_object_set_new(obj, "customer_id", json_integer(customer_id));
@@ -75,7 +75,7 @@ int pv_event_add(sqlite3 *db, const char *type, long long location_id,
 	payload = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(obj);
 
-	st = pv_db_prepare(db, "UPDATE events SET payload = ? WHERE id = ?", e);
+	st = pv_db_stmt(db, "UPDATE events SET payload = ? WHERE id = ?", e);
 	if (!st) {
 		free(payload);
 		return e->status;
@@ -83,7 +83,7 @@ int pv_event_add(sqlite3 *db, const char *type, long long location_id,
 	pv_bind_text(st, 1, payload);
 	sqlite3_bind_int64(st, 2, eid);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	free(payload);
 	if (rc != SQLITE_DONE)
 		return pv_db_fail(db, e, "outbox");

@@ -107,8 +107,8 @@ int pv_tomb_add(struct pv_tomb *t, sqlite3 *db, const char *slug,
 
 	if (!t->have_key)
 		return pv_fail(e, PV_SOFTWARE, "tombstone key not loaded");
-	st = pv_db_prepare(db, "INSERT OR IGNORE INTO tombstones (hash, kind, "
-			   "created_at) VALUES (?, ?, ?)", e);
+	st = pv_db_stmt(db, "INSERT OR IGNORE INTO tombstones (hash, kind, "
+			"created_at) VALUES (?, ?, ?)", e);
 	if (!st)
 		return e->status;
 	pv_time_fmt(pv_now(), at);
@@ -125,11 +125,13 @@ int pv_tomb_add(struct pv_tomb *t, sqlite3 *db, const char *slug,
 		pv_bind_text(st, 2, kinds[i]);
 		pv_bind_text(st, 3, at);
 		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_finalize(st);
-			return pv_db_fail(db, e, "tombstone");
+			int rc = pv_db_fail(db, e, "tombstone");
+
+			sqlite3_reset(st);
+			return rc;
 		}
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return PV_OK;
 }
 
@@ -145,7 +147,7 @@ int pv_tomb_match(struct pv_tomb *t, sqlite3 *db, const char *slug,
 
 	if (!t->have_key)
 		return 0;
-	st = pv_db_prepare(db, "SELECT 1 FROM tombstones WHERE hash = ?", e);
+	st = pv_db_stmt(db, "SELECT 1 FROM tombstones WHERE hash = ?", e);
 	if (!st)
 		return -1;
 	for (int i = 0; i < 3 && !found; i++) {
@@ -162,12 +164,12 @@ int pv_tomb_match(struct pv_tomb *t, sqlite3 *db, const char *slug,
 		if (rc == SQLITE_ROW) {
 			found = 1;
 		} else if (rc != SQLITE_DONE) {
-			sqlite3_finalize(st);
 			pv_db_fail(db, e, "tombstone");
+			sqlite3_reset(st);
 			return -1;
 		}
 	}
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return found;
 }
 

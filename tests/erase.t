@@ -269,6 +269,20 @@ grep -qa "R2-1" "$PRIVACY_DB"; ok $((! $?)) "a purged record leaves no residue"
 run dsar-erase --purge-expired
 status 0 "a second purge has nothing to do"
 is "$(stdout)" "" "and reports nothing"
+
+# ---- a record whose retention is already over is deleted, not retained
+customer 8
+sql "DELETE FROM requests WHERE customer_id = 8"
+run dsar-erase --customer 8 -n
+status 0 "plan for a customer with an expired and a running invoice (2033)"
+like "$(stdout)" '"deleted":\[\{"table":"consents","count":1\},\{"table":"appointments","count":2\},\{"table":"invoices","count":1\},\{"table":"customers","count":1\}\]' "the invoice of 2024 (until 2032-12-31) is planned for deletion"
+like "$(stdout)" '"retained":\[\{"table":"invoices","count":1,"until":"2033-12-31","basis":"§ 147 Abs. 3 AO, § 14b UStG"\}\]' "the invoice of 2025 is planned to be kept until 2033-12-31"
+run dsar-erase --customer 8
+status 0 "erase it"
+is "$(sql "SELECT record_key FROM retained WHERE record_key LIKE 'R8-%'")" "R8-2" "only the invoice whose period runs is retained"
+is "$(sql "SELECT count(*) FROM retained WHERE retain_until < '2033-01-01'")" "0" "nothing is retained with an end in the past"
+is "$(sql "SELECT count(*) FROM invoices WHERE customer_id = 8")" "0" "both invoices left the live table"
+like "$(sql "SELECT detail FROM audit WHERE action = 'customer.erase' ORDER BY id DESC LIMIT 1")" '"deleted":\{"consents":1,"appointments":2,"invoices":1,"customers":1\},"anonymised":\{\},"retained":\{"invoices":1\}' "the audit entry counts the expired invoice as deleted"
 export PRIVACY_NOW=2026-06-01T10:00:00Z
 
 # ---- through a request, and as CSV

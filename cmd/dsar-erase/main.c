@@ -100,7 +100,7 @@ static int run(struct pv_ctx *c)
 	};
 	const char *every = pv_opt(c, "commit-every");
 	int dry = pv_flag(c, "dry-run");
-	struct pv_erase_opts eo = {c->db_path, dry, 100};
+	struct pv_erase_opts eo = {c->db_path, dry, 1000};
 	struct pv_policy *pol = NULL;
 	struct pv_eraser *er = NULL;
 	struct pv_subject s;
@@ -179,7 +179,7 @@ static const struct pv_opt opts[] = {
 	{"purge-expired", 0, NULL, "delete retained records whose period has "
 	 "ended"},
 	{"commit-every", 0, "N", "subjects per transaction commit in a stream "
-	 "(default 100)"},
+	 "(default 1000)"},
 	{NULL, 0, NULL, NULL},
 };
 
