@@ -297,7 +297,7 @@ pick() {
 # the duplicates received so far ("extra N"), one line per violation, and
 # a line ".".  verdict sets extra and counts a violation as damage.
 cat >"$SCRATCH/checker.py" <<'PY'
-import glob, json, re, sqlite3, sys
+import glob, hashlib, hmac, json, re, sqlite3, sys
 spool, hooklog, dbpath = sys.argv[1:4]
 cache = {}
 
@@ -426,6 +426,32 @@ for line in sys.stdin:
     bad = []
     if a[0] == "sql":
         print(sql(line[4:]))
+        print(".", flush=True)
+        continue
+    if a[0] == "tomb":
+        # subjects LO..HI (those with i % 1000 in 1..M) of location SLUG:
+        # how many lack their three tombstones (external id, e-mail,
+        # phone) though erased, or have one though not erased
+        lo, hi, m, slug = int(a[1]), int(a[2]), int(a[3]), a[4]
+        try:
+            key = open(dbpath + ".key", "rb").read()
+        except FileNotFoundError:
+            key = None
+        db = sqlite3.connect("file:%s?mode=ro" % dbpath, uri=True)
+        tombs = set(h for (h,) in db.execute("SELECT hash FROM tombstones"))
+        alive = set(i for (i,) in db.execute(
+            "SELECT id FROM customers WHERE id BETWEEN ? AND ?", (lo, hi)))
+        db.close()
+        wrong = 0
+        for i in range(lo, hi + 1):
+            if not 1 <= i % 1000 <= m:
+                continue
+            n = sum(hmac.new(key, v.encode(), hashlib.sha256).hexdigest() in tombs
+                    for v in ("external_id:%s:X%d" % (slug, i),
+                              "email:m%d@example.org" % i, "phone:+4930%d" % i)
+                    ) if key else 0
+            wrong += n != (0 if i in alive else 3)
+        print(wrong)
         print(".", flush=True)
         continue
     if a[0] == "ids":
@@ -623,6 +649,11 @@ for i in $(seq "$erase_share"); do
 		diag "erasure batch: $alive reported as erased, but not erased"
 		bad=$((bad + 1))
 	fi
+	tw=$(checker_ask tomb $((1000000 + 1000 * er_round + 1)) $((1000000 + 1000 * er_round + ER_M)) $ER_M ers)
+	if [ "$tw" != 0 ]; then
+		diag "erasure batch: $tw subjects whose tombstones do not match their state"
+		bad=$((bad + 1))
+	fi
 	check_common "erasure batch" "$r" "$([ "$i" = "$erase_share" ] && echo last)"
 done
 # the same command to the end: every subject of every round erased once
@@ -635,6 +666,8 @@ is "$(sql "$(er_state 1 $er_round)")" "0|$er_total|$er_total" \
 	"erasure batch: $er_total subjects in $er_round rounds, each erased exactly once ($er_kills kills)"
 is "$(sql "SELECT count(*) FROM tombstones; SELECT count(*) FROM retained WHERE kind = 'invoices'" | tr '\n' ' ')" \
 	"$((3 * er_total)) $((2 * er_total)) " "erasure batch: three tombstones and two retained invoices each"
+is "$(checker_ask tomb 1001001 $((1000000 + 1000 * er_round + ER_M)) $ER_M ers)" 0 \
+	"erasure batch: each subject's own three tombstones (external id, e-mail, phone)"
 test "$er_kills" -ge $((erase_share / 10 + 1))
 ok $? "erasure batch: $er_kills of $erase_share runs were killed mid-way"
 
