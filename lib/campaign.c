@@ -268,6 +268,9 @@ static int prepare_all(struct pv_campaign *c, struct pv_err *e)
 		e)) ||
 	    !(c->st_result = pv_db_prepare(db,
 		"UPDATE campaign_messages SET status = ?2, last_reply = ?3,"
+		/* back to the queue: nothing went out (TLS, AUTH set-up),
+		 * so it was no attempt */
+		" attempts = attempts - (?2 = 'queued'),"
 		" sent_at = CASE ?2 WHEN 'sent' THEN ?4 END,"
 		" next_attempt_at = ?5 WHERE id = ?1", e)) ||
 	    !(c->st_cancel = pv_db_prepare(db,

@@ -172,6 +172,10 @@ static const char m1[] =
 	"  next_attempt_at TEXT,\n"
 	"  last_reply TEXT,\n"
 	"  delivered_at TEXT,\n"
+	/* e-mail: the Message-ID of the first attempt, kept for every
+	 * retry, so that a receiver can drop a copy sent again after its
+	 * answer was lost */
+	"  message_id TEXT,\n"
 	"  PRIMARY KEY (event_id, channel)\n"
 	") STRICT, WITHOUT ROWID;\n"
 

@@ -63,6 +63,10 @@ datadump >before.data
 run dsar-export --customer "$E"
 status 0 "export one customer"
 is "$(wc -l <"$out")" "1" "one NDJSON document"
+cp "$PRIVACY_DB" copy.db
+is "$(sqlite3 copy.db "SELECT count(*) FROM audit WHERE action = 'customer.export'") $(audits)" "1 1" \
+	"the export's audit entry is in the database file itself when it exits (not only in the -wal)"
+rm -f copy.db
 is "$(jq_ 'd["format"], d["generated_at"]')" "('privacyctl-export/1', '2026-03-01T10:00:00Z')" "format version and generated_at (PRIVACY_NOW)"
 is "$(jq_ 'd["subject"]')" "{'customer_id': $E, 'location': 'mitte', 'external_id': 'K-1'}" "subject: ids and location"
 is "$(jq_ 'list(d)')" "['format', 'generated_at', 'subject', 'controller', 'information', 'data']" "the sections in order"

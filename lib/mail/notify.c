@@ -39,6 +39,7 @@ struct pv_notify {
 	size_t nb;
 	int nfailed, ndeferred, noroute;
 	int setup_status;
+	char *msgid; /* the Message-ID of the e-mail being recorded, or NULL */
 	int scrubbed; /* a payload was scrubbed: checkpoint at the end */
 	time_t now;
 	char nowbuf[PV_TIME_LEN];
@@ -94,17 +95,19 @@ int pv_notify_new(sqlite3 *db, const struct pv_cfg *cfg,
 				     "customer_id, request_id, audience, "
 				     "payload, status FROM events WHERE id = ?",
 				     e);
-	n->get_deliv = pv_db_prepare(db, "SELECT status, attempts FROM "
-				     "deliveries WHERE event_id = ? AND "
+	n->get_deliv = pv_db_prepare(db, "SELECT status, attempts, message_id "
+				     "FROM deliveries WHERE event_id = ? AND "
 				     "channel = ?", e);
 	n->put_deliv = pv_db_prepare(db, "INSERT INTO deliveries (event_id, "
 				     "channel, status, attempts, "
-				     "next_attempt_at, last_reply, delivered_at) "
-				     "VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6) "
+				     "next_attempt_at, last_reply, delivered_at, "
+				     "message_id) "
+				     "VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7) "
 				     "ON CONFLICT (event_id, channel) DO UPDATE "
 				     "SET status = ?3, attempts = attempts + 1, "
 				     "next_attempt_at = ?4, last_reply = ?5, "
-				     "delivered_at = ?6", e);
+				     "delivered_at = ?6, message_id = "
+				     "coalesce(message_id, ?7)", e);
 	n->set_event = pv_db_prepare(db, "UPDATE events SET status = ?2, "
 				     "attempts = attempts + 1, "
 				     "next_attempt_at = ?3, last_reply = ?4, "
@@ -584,6 +587,8 @@ static int record(struct pv_notify *n, const struct event *ev,
 	pv_bind_text(n->put_deliv, 5, reply);
 	pv_bind_text(n->put_deliv, 6, strcmp(dstatus, "delivered") == 0
 				      ? n->nowbuf : NULL);
+	pv_bind_text(n->put_deliv, 7, strcmp(channel, "email") == 0
+				      ? n->msgid : NULL);
 	if (sqlite3_step(n->put_deliv) != SQLITE_DONE) {
 		st = pv_db_fail(n->db, e, "deliveries");
 		goto fail;
@@ -701,10 +706,27 @@ static int customer_address(struct pv_notify *n, long long cust,
 	return found;
 }
 
+/* The Message-ID an earlier attempt of this e-mail used, or NULL. */
+static char *deliv_msgid(struct pv_notify *n, long long id)
+{
+	sqlite3_stmt *s = n->get_deliv;
+	char *m = NULL;
+
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, id);
+	pv_bind_text(s, 2, "email");
+	if (sqlite3_step(s) == SQLITE_ROW && pv_col_text(s, 2))
+		m = xstrdup(pv_col_text(s, 2));
+	sqlite3_reset(s);
+	return m;
+}
+
+/* msgid: in, the Message-ID to use (NULL: a new one); out, the one used
+ * (NULL when nothing was rendered), newly allocated. */
 static int send_mail(struct pv_notify *n, const struct pv_location *loc,
 		     const char *to, const char *to_name, const char *subject,
-		     const char *body, json_t *attach, char *reply,
-		     size_t replylen, struct pv_err *e)
+		     const char *body, json_t *attach, char **msgid,
+		     char *reply, size_t replylen, struct pv_err *e)
 {
 	struct pv_mail m = {0};
 	struct pv_buf msg = {0};
@@ -729,7 +751,8 @@ static int send_mail(struct pv_notify *n, const struct pv_location *loc,
 		m.attach_data = att;
 		m.attach_len = strlen(att);
 	}
-	st = pv_mail_render(&m, n->now, &msg, NULL, e);
+	m.message_id = msgid ? *msgid : NULL;
+	st = pv_mail_render(&m, n->now, &msg, msgid, e);
 	free(att);
 	if (st) {
 		pv_buf_free(&msg);
@@ -772,7 +795,7 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 			 const char *const *ch, int nch, struct pv_err *e)
 {
 	char reply[512] = "", *subject = NULL, *body = NULL;
-	char *caddr = NULL, *cname = NULL;
+	char *caddr = NULL, *cname = NULL, *msgid = NULL;
 	const char *to, *status;
 	json_t *payload = NULL;
 	int st;
@@ -791,12 +814,18 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 		to = n->o.to ? n->o.to : loc->notify_email;
 	}
 	st = compose(n, ev, loc, &subject, &body, &payload, e);
-	if (!st)
+	msgid = deliv_msgid(n, ev->id);
+	if (!st) {
+		char *prev = msgid;
+
 		st = send_mail(n, loc, to, cname && *cname ? cname : NULL,
 			       subject, body,
 			       strcmp(ev->type, "export.ready") == 0
 			       ? json_object_get(payload, "export") : NULL,
-			       reply, sizeof reply, e);
+			       &msgid, reply, sizeof reply, e);
+		if (msgid != prev)
+			free(prev);
+	}
 	free(subject);
 	free(body);
 	json_decref(payload);
@@ -804,6 +833,7 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 		emit(n, ev, "email", "pending", e->msg, to);
 		free(caddr);
 		free(cname);
+		free(msgid);
 		return st;
 	}
 	if (st == PV_DATAERR) {
@@ -816,7 +846,11 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	count(n, status);
 	free(caddr);
 	free(cname);
-	return record(n, ev, "email", status, reply, ch, nch, e);
+	n->msgid = msgid;
+	st = record(n, ev, "email", status, reply, ch, nch, e);
+	n->msgid = NULL;
+	free(msgid);
+	return st;
 }
 
 static int deliver_webhook(struct pv_notify *n, const struct event *ev,
@@ -970,8 +1004,8 @@ static int deliver_digest(struct pv_notify *n, struct bucket *b,
 	}
 	if (!st)
 		st = send_mail(n, &loc, n->o.to ? n->o.to : loc.notify_email,
-			       NULL, subject, body, NULL, reply, sizeof reply,
-			       e);
+			       NULL, subject, body, NULL, NULL, reply,
+			       sizeof reply, e);
 	free(subject);
 	free(body);
 	pv_buf_free(&all);

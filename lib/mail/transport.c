@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,7 +23,12 @@ struct pv_transport {
 	/* smtp: */
 	CURL *curl;
 	char *password;
-	char lastline[512]; /* the last line the server sent */
+	/* What the server said, from curl's debug stream (see debug_cb). */
+	char lastreply[512]; /* the last reply before QUIT (all its lines) */
+	char failreply[512]; /* the first 4xx/5xx reply of this message */
+	char lastcmd[16];    /* the verb of the last command sent */
+	int inreply;         /* lastreply is a multi-line reply not ended */
+	int quitting;        /* QUIT was sent: later replies are not ours */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -43,21 +49,55 @@ static int host_is_loopback(const char *url)
 	return r;
 }
 
-/* Server replies arrive as CURLINFO_HEADER_IN; keep the last line. */
+/*
+ * Server replies arrive as CURLINFO_HEADER_IN, one line at a time, and our
+ * commands as CURLINFO_HEADER_OUT.  Keep the reply that decided the fate
+ * of the message: the first 4xx/5xx (to MAIL, RCPT or the final dot), or
+ * else the last reply; never what comes after QUIT, which curl sends when
+ * it closes a connection after a failure (a "221 Bye" is no answer about
+ * the message).  Only the verb of a command is kept: RCPT TO carries an
+ * address.
+ */
 static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
 		    void *ctx)
 {
 	struct pv_transport *t = ctx;
-	size_t n = size;
+	size_t n = size, l, i;
+	int final;
 
-	if (type != CURLINFO_HEADER_IN)
-		return 0;
+	(void)h;
 	while (n && (data[n - 1] == '\n' || data[n - 1] == '\r'))
 		n--;
-	if (n >= sizeof t->lastline)
-		n = sizeof t->lastline - 1;
-	memcpy(t->lastline, data, n);
-	t->lastline[n] = '\0';
+	if (type == CURLINFO_HEADER_OUT) {
+		for (i = 0; i < n && i < sizeof t->lastcmd - 1 &&
+			    data[i] != ' ' && data[i] != ':' && data[i] != '\r';
+		     i++)
+			t->lastcmd[i] = data[i];
+		t->lastcmd[i] = '\0';
+		if (strcasecmp(t->lastcmd, "QUIT") == 0)
+			t->quitting = 1;
+		return 0;
+	}
+	if (type != CURLINFO_HEADER_IN || t->quitting)
+		return 0;
+	/* "250-..." continues a reply, "250 ..." (or a bare code) ends it. */
+	final = !(n > 3 && data[3] == '-');
+	if (!t->inreply)
+		t->lastreply[0] = '\0';
+	l = strlen(t->lastreply);
+	if (l && l < sizeof t->lastreply - 1)
+		t->lastreply[l++] = ' ';
+	if (n > sizeof t->lastreply - 1 - l)
+		n = sizeof t->lastreply - 1 - l;
+	for (i = 0; i < n; i++) /* no control characters into the journal */
+		t->lastreply[l + i] = (unsigned char)data[i] < ' ' ||
+				      data[i] == 0x7f ? ' ' : data[i];
+	t->lastreply[l + n] = '\0';
+	t->inreply = !final;
+	if (final && !t->failreply[0] &&
+	    (t->lastreply[0] == '4' || t->lastreply[0] == '5'))
+		snprintf(t->failreply, sizeof t->failreply, "%s",
+			 t->lastreply);
 	return 0;
 }
 
@@ -163,6 +203,9 @@ static int open_smtp(const struct pv_cfg *cfg, struct pv_transport *t,
 	}
 	curl_easy_setopt(t->curl, CURLOPT_CONNECTTIMEOUT, (long)timeout);
 	curl_easy_setopt(t->curl, CURLOPT_TIMEOUT, (long)timeout);
+	/* Also for the QUIT when a connection is closed (default 120 s). */
+	curl_easy_setopt(t->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT,
+			 (long)timeout);
 	curl_easy_setopt(t->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(t->curl, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(t->curl, CURLOPT_ERRORBUFFER, t->errbuf);
@@ -276,13 +319,15 @@ static int send_smtp(struct pv_transport *t, const char *from, const char *to,
 	struct upload u = {msg, len};
 	char *fromarg;
 	long code = 0;
+	int setup = 0;
 	CURLcode rc;
 
 	if (!pv_email_valid(from) || !pv_email_valid(to))
 		return pv_fail(e, PV_DATAERR, "smtp: not a valid address");
 	fromarg = xasprintf("<%s>", from);
 	rcpt = curl_slist_append(rcpt, to);
-	t->lastline[0] = '\0';
+	t->lastreply[0] = t->failreply[0] = t->lastcmd[0] = '\0';
+	t->inreply = t->quitting = 0;
 	t->errbuf[0] = '\0';
 	curl_easy_setopt(t->curl, CURLOPT_MAIL_FROM, fromarg);
 	curl_easy_setopt(t->curl, CURLOPT_MAIL_RCPT, rcpt);
@@ -295,38 +340,78 @@ static int send_smtp(struct pv_transport *t, const char *from, const char *to,
 	curl_easy_setopt(t->curl, CURLOPT_MAIL_RCPT, NULL);
 	curl_slist_free_all(rcpt);
 	free(fromarg);
-	snprintf(reply, replylen, "%s", t->lastline[0] ? t->lastline
-		 : curl_easy_strerror(rc));
+	if (rc != CURLE_OK && !t->failreply[0]) {
+		/* No answer (a timeout, a lost connection): the session is
+		 * out of step, and a late reply to this message would be taken
+		 * for the answer to the next one's MAIL.  curl may keep such a
+		 * connection for reuse; a new handle has none. */
+		CURL *fresh = curl_easy_duphandle(t->curl);
+		curl_socket_t fd = CURL_SOCKET_BAD;
+
+		/* Closing it would send QUIT and wait for the stalled server:
+		 * shut the socket first, so that the QUIT fails at once. */
+		if (curl_easy_getinfo(t->curl, CURLINFO_ACTIVESOCKET, &fd) ==
+		    CURLE_OK && fd != CURL_SOCKET_BAD)
+			shutdown(fd, SHUT_RDWR);
+		if (fresh) {
+			curl_easy_cleanup(t->curl);
+			t->curl = fresh;
+		}
+	}
+	if (rc != CURLE_OK && t->failreply[0])
+		snprintf(reply, replylen, "%s", t->failreply);
+	else
+		snprintf(reply, replylen, "%s", t->lastreply[0] ? t->lastreply
+			 : curl_easy_strerror(rc));
 
 	switch (rc) {
 	case CURLE_OK:
 		return PV_OK;
 	case CURLE_USE_SSL_FAILED:
-		return pv_fail(e, PV_CONFIG, "smtp: the server does not offer "
-			       "STARTTLS; nothing was sent");
+		setup = PV_CONFIG;
+		snprintf(reply, replylen, "smtp: the server does not offer "
+			 "STARTTLS; nothing was sent");
+		break;
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:
-		return pv_fail(e, PV_CONFIG, "smtp: TLS failed: %s",
-			       t->errbuf[0] ? t->errbuf
-					    : curl_easy_strerror(rc));
+		setup = PV_CONFIG;
+		snprintf(reply, replylen, "smtp: TLS failed: %.300s; nothing "
+			 "was sent", t->errbuf[0] ? t->errbuf
+						  : curl_easy_strerror(rc));
+		break;
 	case CURLE_LOGIN_DENIED:
-		return pv_fail(e, PV_NOPERM, "smtp: authentication failed: "
-			       "%s", reply);
+		setup = PV_NOPERM;
+		snprintf(reply, replylen, "smtp: authentication failed: %.300s",
+			 t->failreply[0] ? t->failreply : t->lastreply);
+		break;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
-		return pv_fail(e, PV_CONFIG, "smtp: %s",
-			       curl_easy_strerror(rc));
+		setup = PV_CONFIG;
+		snprintf(reply, replylen, "smtp: %s", curl_easy_strerror(rc));
+		break;
 	default:
 		break;
 	}
-	if (code >= 500 && code < 600)
+	/* Set-up failed and the message did not go: its reply is why, not
+	 * the last line of the conversation (an EHLO or "220 go ahead"). */
+	if (setup)
+		return pv_fail(e, setup, "%s", reply);
+	if (t->failreply[0] == '5' || (!t->failreply[0] && code >= 500 &&
+					code < 600))
 		return pv_fail(e, PV_UNAVAILABLE, "smtp: refused: %s", reply);
-	if (code >= 400 && code < 500)
+	if (t->failreply[0] == '4' || (!t->failreply[0] && code >= 400 &&
+					code < 500))
 		return pv_fail(e, PV_TEMPFAIL, "smtp: deferred: %s", reply);
-	snprintf(reply, replylen, "%s", t->errbuf[0] ? t->errbuf
-		 : curl_easy_strerror(rc));
+	/* No answer to the message: a timeout or a lost connection.  Say
+	 * after which command (a message lost after DATA may have arrived). */
+	if (t->lastcmd[0])
+		snprintf(reply, replylen, "no reply after %s: %s", t->lastcmd,
+			 t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
+	else
+		snprintf(reply, replylen, "%s", t->errbuf[0] ? t->errbuf
+			 : curl_easy_strerror(rc));
 	return pv_fail(e, PV_TEMPFAIL, "smtp: %s", reply);
 }
 

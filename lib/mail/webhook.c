@@ -14,6 +14,7 @@ struct pv_webhook {
 	CURL *curl;
 	unsigned char *secret;
 	size_t secretlen;
+	long timeout; /* seconds, webhook.timeout */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -50,6 +51,7 @@ int pv_webhook_open(const struct pv_cfg *cfg, struct pv_webhook **out,
 	struct pv_webhook *w;
 	char *s = NULL;
 	size_t n = 0;
+	long long timeout;
 	int st;
 
 	if (env && *env) {
@@ -71,8 +73,19 @@ int pv_webhook_open(const struct pv_cfg *cfg, struct pv_webhook **out,
 			       "bytes is needed (webhook.secret_file or "
 			       "PRIVACY_WEBHOOK_SECRET)");
 	}
+	st = pv_cfg_int(cfg, "webhook.timeout", 10, &timeout, e);
+	if (!st && (timeout < 1 || timeout > 300))
+		st = pv_fail(e, PV_CONFIG, "%s: webhook.timeout: must be 1 to "
+			     "300 seconds", pv_cfg_origin(cfg,
+							 "webhook.timeout"));
+	if (st) {
+		pv_wipe(s, n);
+		free(s);
+		return st;
+	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	w = xcalloc(1, sizeof *w);
+	w->timeout = (long)timeout;
 	w->secret = (unsigned char *)s;
 	w->secretlen = n;
 	w->curl = curl_easy_init();
@@ -148,7 +161,9 @@ int pv_webhook_post(struct pv_webhook *w, const char *url, const char *event,
 	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDSIZE_LARGE,
 			 (curl_off_t)len);
-	curl_easy_setopt(w->curl, CURLOPT_TIMEOUT, 10L);
+	/* The whole exchange, a stalled body included, within the timeout. */
+	curl_easy_setopt(w->curl, CURLOPT_CONNECTTIMEOUT, w->timeout);
+	curl_easy_setopt(w->curl, CURLOPT_TIMEOUT, w->timeout);
 	curl_easy_setopt(w->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(w->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(w->curl, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -165,15 +180,27 @@ int pv_webhook_post(struct pv_webhook *w, const char *url, const char *event,
 	if (rc != CURLE_OK) {
 		snprintf(reply, replylen, "%s", w->errbuf[0] ? w->errbuf
 			 : curl_easy_strerror(rc));
+		/* A certificate that does not verify: nothing was sent,
+		 * and the receiver can mend it; kept for a retry, never
+		 * failed for good at the first attempt (nor sent). */
 		if (rc == CURLE_PEER_FAILED_VERIFICATION ||
-		    rc == CURLE_SSL_CACERT_BADFILE)
-			return pv_fail(e, PV_UNAVAILABLE, "webhook: TLS: %s",
+		    rc == CURLE_SSL_CACERT_BADFILE ||
+		    rc == CURLE_SSL_CONNECT_ERROR)
+			return pv_fail(e, PV_TEMPFAIL, "webhook: TLS: %s",
 				       reply);
 		return pv_fail(e, PV_TEMPFAIL, "webhook: %s", reply);
 	}
 	snprintf(reply, replylen, "HTTP %ld", code);
 	if (code >= 200 && code < 300)
 		return PV_OK;
+	if (code >= 300 && code < 400) {
+		/* Not followed: the signed event goes only where the
+		 * business said, never to a host a redirect names. */
+		snprintf(reply, replylen, "HTTP %ld: redirects are not followed",
+			 code);
+		return pv_fail(e, PV_UNAVAILABLE, "webhook: refused: %s",
+			       reply);
+	}
 	if (code == 408 || code == 429 || code >= 500)
 		return pv_fail(e, PV_TEMPFAIL, "webhook: deferred: %s", reply);
 	return pv_fail(e, PV_UNAVAILABLE, "webhook: refused: %s", reply);
