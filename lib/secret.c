@@ -26,34 +26,23 @@ static int key_load(const char *path, const char *what,
 	return st;
 }
 
+/* Whole or not at all (pv_create_whole): a key file cut short by a kill
+ * between its creation and its write would stop every later erasure or
+ * campaign with "not 32 bytes long" until someone deleted it. */
 static int key_create(const char *path, const char *what,
 		      unsigned char key[PV_KEY_LEN], struct pv_err *e)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int err;
 
-	if (fd < 0)
-		return errno == EEXIST ? -1 :
-		       pv_fail(e, PV_IOERR, "cannot create %s '%s': %s", what,
-			       path, strerror(errno));
 	randombytes_buf(key, PV_KEY_LEN);
-	if (write(fd, key, PV_KEY_LEN) != PV_KEY_LEN || fsync(fd) < 0) {
-		int err = errno ? errno : EIO;
-
-		close(fd);
-		unlink(path);
-		pv_wipe(key, PV_KEY_LEN);
-		return pv_fail(e, PV_IOERR, "cannot write %s '%s': %s", what,
-			       path, strerror(err));
-	}
-	if (close(fd) < 0) {
-		int err = errno;
-
-		unlink(path);
-		pv_wipe(key, PV_KEY_LEN);
-		return pv_fail(e, PV_IOERR, "cannot write %s '%s': %s", what,
-			       path, strerror(err));
-	}
-	return PV_OK;
+	if (pv_create_whole(path, key, PV_KEY_LEN) == 0)
+		return PV_OK;
+	err = errno;
+	pv_wipe(key, PV_KEY_LEN);
+	if (err == EEXIST)
+		return -1;
+	return pv_fail(e, PV_IOERR, "cannot create %s '%s': %s", what, path,
+		       strerror(err));
 }
 
 int pv_key_file(const char *path, const char *what, int create,

@@ -4,9 +4,9 @@
  *
  * One loader for every kind, so that each gets the same checks: a key file
  * readable or writable by group or others is refused before it is read,
- * one of the wrong size is refused, and a new one is created 0600 with
- * O_EXCL (whatever the umask), written and fsynced, never left half
- * written.
+ * one of the wrong size is refused, and a new one is created 0600
+ * (whatever the umask), whole or not at all even when the process is
+ * killed (pv_create_whole), never replacing one made meanwhile.
  */
 #ifndef PV_SECRET_H
 #define PV_SECRET_H

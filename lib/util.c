@@ -327,6 +327,31 @@ void pv_wipe(void *p, size_t n)
 	explicit_bzero(p, n);
 }
 
+int pv_create_whole(const char *path, const void *buf, size_t len)
+{
+	char *tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
+	int fd, err = 0;
+
+	unlink(tmp); /* left by a killed run that had our pid */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		err = errno;
+	} else {
+		if (write(fd, buf, len) != (ssize_t)len)
+			err = errno ? errno : EIO;
+		else if (fsync(fd) < 0)
+			err = errno;
+		close(fd);
+		/* link, unlike rename, never replaces a file made meanwhile */
+		if (!err && link(tmp, path) < 0)
+			err = errno;
+		unlink(tmp);
+	}
+	free(tmp);
+	errno = err;
+	return err ? -1 : 0;
+}
+
 int pv_read_file(const char *path, int must_be_private, char **out,
 		 size_t *len, struct pv_err *e)
 {

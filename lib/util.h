@@ -99,4 +99,10 @@ void pv_wipe(void *p, size_t n);
 int pv_read_file(const char *path, int must_be_private, char **out,
 		 size_t *len, struct pv_err *e);
 
+/* Create the file PATH, mode 0600, holding the LEN bytes of BUF, all or
+ * nothing: a crash at any moment leaves no file or the whole one (it is
+ * written under a temporary name, flushed, then linked into place).
+ * 0, or -1 with errno; EEXIST when PATH exists (another run made it). */
+int pv_create_whole(const char *path, const void *buf, size_t len);
+
 #endif

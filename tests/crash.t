@@ -6,22 +6,55 @@
 # run goes on from whatever state the crash left.
 #
 # CRASH_POINTS (default 60; .ci/run sets 200) kill points in all, shared
-# by the scenarios;
-# CRASH_SEED makes a run repeatable (the seed is printed).
+# by the scenarios: 3/40 each for the four short ones, 1/4 for the
+# erasure batch, 9/40 for the consent campaign, the rest (9/40) for the
+# notify drain; CRASH_SEED makes the kill moments repeatable (the seed is
+# printed; the machine's speed still decides where they fall).
 #
 # Scenarios: init (migration of a new database), settings set (several
 # keys and their audit entries in one transaction), customer import (a
-# batch of customers with their consent events), location add.  The
-# erasure batch, consent campaign and notify drain join here as those
-# tools land (see SECURITY.md).
+# batch of customers with their consent events), location add; then, on
+# a database of their own, with a test SMTP server (tests/smtpd.py) and
+# webhook receiver (tests/httpd.py) on free loopback ports:
+#   erasure batch     dsar-erase over rounds of subjects with a retention
+#                     policy that deletes, anonymises and retains: each
+#                     subject untouched or erased completely (tombstones,
+#                     audit entry, event), never reported before its commit;
+#   consent campaign  consent-send over rounds of customers: the journal
+#                     never says sent for a message the server lacks, each
+#                     message has the journal's Message-ID, at most one in
+#                     flight, at most one duplicate per run;
+#   notify drain      notify --pending over the outbox (the erasure events,
+#                     then rounds of new ones), by e-mail and webhook: no
+#                     event lost, none marked delivered that did not arrive,
+#                     delivered exactly when scrubbed, at most one duplicate
+#                     per run.
+# The kill moments of a scenario span a whole round (its duration measured
+# on a copy of the database); after the kills a last run completes the
+# work, and everything is checked done exactly once (but the duplicates).
+# Besides, deterministically (tests/fault/killwrite.so, not under the
+# sanitizers): a kill at the write of a new tombstone or campaign key
+# leaves no key file or the whole key, and the next run goes on.
 . "$(dirname "$0")/lib.sh"
 
 KILLER="$TOP/tests/fault/killer"
+for f in "$KILLER" "$TOP/tests/fault/killwrite.so"; do
+	[ -e "$f" ] || { echo "Bail out! no $f: make check builds it"; exit 1; }
+done
 POINTS=${CRASH_POINTS:-60}
 SEED=${CRASH_SEED:-$(date +%s)}
 RANDOM=$SEED
 diag "CRASH_SEED=$SEED CRASH_POINTS=$POINTS"
 export PRIVACY_NOW=2026-03-02T10:00:00Z
+
+# The wall time of each scenario, in the diagnostics.
+lap_t=$(date +%s%N)
+lap() {
+	local t
+	t=$(date +%s%N)
+	diag "$1: $(((t - lap_t) / 1000000)) ms"
+	lap_t=$t
+}
 
 # The time a command takes when nothing kills it, in microseconds.
 duration() {
@@ -32,8 +65,10 @@ duration() {
 	echo $(((e - s) / 1000))
 }
 
-# A random delay in [0, max], in microseconds.
-delay() { echo $((((RANDOM << 15) | RANDOM) % ($1 + 1))); }
+# A random delay in [0, MAX] microseconds: delay MAX sets d.  (RANDOM
+# must be drawn in this shell, not in a $(...) subshell, where bash
+# reseeds it: that would make CRASH_SEED repeat nothing.)
+delay() { d=$((((RANDOM << 15) | RANDOM) % ($1 + 1))); }
 
 killed=0
 finished=0
@@ -58,24 +93,40 @@ check_common() {
 	fi
 }
 
+# kill_run USEC COMMAND...: sets outcome (killed, finished or failed).
 kill_run() {
 	local us=$1 res
 	shift
 	res=$("$KILLER" "$us" "$@" 2>/dev/null | tail -n 1)
 	case $res in
-	killed) killed=$((killed + 1)) ;;
-	exited\ 0) finished=$((finished + 1)) ;;
-	*) diag "not killed and failed ($res): $*"; bad=$((bad + 1)) ;;
+	killed) killed=$((killed + 1)) outcome=killed ;;
+	exited\ 0) finished=$((finished + 1)) outcome=finished ;;
+	*) diag "not killed and failed ($res): $*"; bad=$((bad + 1)) outcome=failed ;;
 	esac
 }
+# kill_out FILE USEC COMMAND...: the same, with the command's standard
+# output appended to FILE (a line cut by the kill must not hide the
+# killer's verdict).
+kill_out() {
+	local f=$1 us=$2
+	shift 2
+	kill_run "$us" sh -c 'exec "$@" >>"$0"' "$f" "$@"
+}
 
-share=$((POINTS / 4))
+# Kill points per scenario: the four short ones get 3/40 each, the
+# erasure batch 1/4, the consent campaign 9/40 and the notify drain the
+# rest (200 points: 15 each, 50, 45, 45).
+share=$((POINTS * 3 / 40))
+erase_share=$((POINTS / 4))
+camp_share=$((POINTS * 9 / 40))
+notify_share=$((POINTS - 4 * share - erase_share - camp_share))
 
 # --- init: a new database is created and migrated, or not at all --------
 max=$(($(duration privacyctl --db "$SCRATCH/probe.db" init) * 3 / 2 + 1000))
 for i in $(seq "$share"); do
 	rm -f "$PRIVACY_DB" "$PRIVACY_DB-wal" "$PRIVACY_DB-shm" "$PRIVACY_DB.tombstone-key"
-	kill_run "$(delay $max)" privacyctl init
+	delay $max
+	kill_run "$d" privacyctl init
 	if [ -s "$PRIVACY_DB" ]; then
 		r=$(q "PRAGMA user_version; SELECT count(*) FROM sqlite_master WHERE name = 'audit';")
 		case $r in
@@ -91,6 +142,8 @@ for i in $(seq "$share"); do
 done
 check_common "init" "$(q '')" last
 is "$(sql 'PRAGMA user_version')" "1" "init: the database is complete after the last run"
+
+lap "init"
 
 # --- settings set: every key with its audit entry, or none ------------
 privacyctl location add mitte --name "Salon Mitte" >/dev/null
@@ -113,7 +166,8 @@ for i in $(seq "$share"); do
 	audits=${before%|}
 	audits=${audits##*|}
 	if [ "${before#ok|}" = "$SA|$audits|" ]; then next=$B want=$SB; else next=$A want=$SA; fi
-	kill_run "$(delay $max)" privacyctl settings set mitte $next
+	delay $max
+	kill_run "$d" privacyctl settings set mitte $next
 	now=$(state)
 	if [ "$now" != "$before" ] && [ "$now" != "ok|$want|$((audits + 5))|" ]; then
 		diag "settings set: half-done: before '$before', now '$now'"
@@ -121,6 +175,8 @@ for i in $(seq "$share"); do
 	fi
 	check_common "settings set" "$now" "$([ "$i" = "$share" ] && echo last)"
 done
+
+lap "settings set"
 
 # --- customer import: the whole batch with its consents and audit, or none
 ROWS=400
@@ -136,7 +192,8 @@ max=$(($(duration privacyctl customer import --location mitte "$SCRATCH/probe.cs
 for i in $(seq "$share"); do
 	batch "$i" >"$SCRATCH/batch.csv"
 	done_before=$(sql "SELECT count(*) FROM audit WHERE action = 'customers.import'")
-	kill_run "$(delay $max)" privacyctl customer import --location mitte "$SCRATCH/batch.csv"
+	delay $max
+	kill_run "$d" privacyctl customer import --location mitte "$SCRATCH/batch.csv"
 	r=$(q "SELECT count(*) FROM customers WHERE external_id LIKE 'B$i-%';
 	       SELECT count(*) FROM consents k JOIN customers c ON c.id = k.customer_id WHERE c.external_id LIKE 'B$i-%';
 	       SELECT count(*) - $done_before FROM audit WHERE action = 'customers.import';")
@@ -147,12 +204,14 @@ for i in $(seq "$share"); do
 	check_common "customer import" "$r" "$([ "$i" = "$share" ] && echo last)"
 done
 
+lap "customer import"
+
 # --- location add: the location and its audit entry, or neither -------
 max=$(($(duration privacyctl location add probe --name Probe) * 3 / 2 + 1000))
-rest=$((POINTS - 3 * share))
-for i in $(seq "$rest"); do
+for i in $(seq "$share"); do
 	slug="loc-$i"
-	kill_run "$(delay $max)" privacyctl location add "$slug" --name "Location $i"
+	delay $max
+	kill_run "$d" privacyctl location add "$slug" --name "Location $i"
 	r=$(q "SELECT count(*) FROM locations WHERE slug = '$slug';
 	       SELECT count(*) FROM settings s JOIN locations l ON l.id = s.location_id WHERE slug = '$slug';
 	       SELECT count(*) FROM audit WHERE action = 'location.add' AND object = 'location:$slug';")
@@ -160,8 +219,589 @@ for i in $(seq "$rest"); do
 	ok\|0\|0\|0\||ok\|1\|1\|1\|) ;;
 	*) diag "location add: half-done: $r"; bad=$((bad + 1)) ;;
 	esac
-	check_common "location add" "$r" "$([ "$i" = "$rest" ] && echo last)"
+	check_common "location add" "$r" "$([ "$i" = "$share" ] && echo last)"
 done
+
+lap "location add"
+
+# --- the servers and configuration of the last three scenarios ------
+# One test SMTP server (no STARTTLS: tls none towards the loopback) and
+# one webhook receiver for all of them; from here on every command reads
+# config.yaml, with a retention policy that uses every action.
+start_smtpd "$SCRATCH/smtp" --no-starttls
+SPOOL="$SCRATCH/smtp/msg"
+head -c 32 /dev/urandom | base64 >"$SCRATCH/whsecret"
+chmod 600 "$SCRATCH/whsecret"
+start_httpd "$SCRATCH/hook" "$SCRATCH/whsecret"
+cat >"$SCRATCH/config.yaml" <<EOF
+controller:
+  name: Salon Beispiel GmbH
+  address: Hauptstr. 1, 10115 Berlin
+  email: datenschutz@salon.example
+smtp:
+  url: smtp://127.0.0.1:$SMTP_PORT
+  tls: none
+  timeout: 10
+mail:
+  from: datenschutz@salon.example
+consent:
+  confirm_url: https://salon.example/consent/yes?t={token}
+  decline_url: https://salon.example/consent/no?t={token}
+webhook:
+  secret_file: $SCRATCH/whsecret
+retention:
+  appointments:
+    action: anonymise
+  invoices:
+    action: retain
+    years: 8
+    basis: "§ 147 Abs. 3 AO"
+  consents:
+    action: delete
+EOF
+export PRIVACY_CONFIG="$SCRATCH/config.yaml"
+# ... and a database of their own, without the thousands of customers of
+# the import scenario: integrity_check after every kill stays cheap.
+export PRIVACY_DB="$SCRATCH/batch.db"
+privacyctl init >/dev/null
+
+# The duration of COMMAND run on copies of the database (it names
+# --db "$SCRATCH/probe.db"; PROBE_SQL is run on each copy first), the
+# shorter of two runs, times 3/2, in microseconds: probe COMMAND...
+probe() {
+	local a b
+	probe_copy
+	a=$(duration "$@")
+	probe_copy
+	b=$(duration "$@")
+	rm -f "$SCRATCH"/probe.db*
+	echo $(((a < b ? a : b) * 3 / 2 + 1000))
+}
+probe_copy() {
+	rm -f "$SCRATCH"/probe.db*
+	sql ".backup '$SCRATCH/probe.db'"
+	[ -z "${PROBE_SQL:-}" ] || sqlite3 -batch "$SCRATCH/probe.db" "$PROBE_SQL"
+	[ ! -e "$PRIVACY_DB.key" ] || cp "$PRIVACY_DB.key" "$SCRATCH/probe.db.key"
+	[ ! -e "$PRIVACY_DB.campaign-key" ] || cp "$PRIVACY_DB.campaign-key" "$SCRATCH/probe.db.campaign-key"
+}
+# One of the arguments, at random: pick ARG... sets picked.
+pick() {
+	shift $((RANDOM % $#))
+	picked=$1
+}
+
+# The checks of the campaign and notify scenarios read the SMTP spool,
+# the webhook log and the database at once, in a Python process that
+# stays up (a start per kill would cost more than the kill): verdict WHAT
+# camp|notify PREV KILLS [EVENTS] sends it one request; it answers with
+# the duplicates received so far ("extra N"), one line per violation, and
+# a line ".".  verdict sets extra and counts a violation as damage.
+cat >"$SCRATCH/checker.py" <<'PY'
+import glob, hashlib, hmac, json, re, sqlite3, sys
+spool, hooklog, dbpath = sys.argv[1:4]
+cache = {}
+
+def messages():
+    """(recipient, Message-ID, notify event id) of each message received;
+    a file, once there, never changes: each is read once."""
+    out = []
+    for f in sorted(glob.glob(spool + "/*.eml")):
+        if f not in cache:
+            with open(f, "rb") as fh:
+                data = fh.read().decode("utf-8", "replace")
+            head = data.split("\r\n\r\n", 1)[0]
+            rcpt = re.search(r"^X-Test-Rcpt-To: (\S+)", head, re.M).group(1)
+            mid = re.search(r"^Message-ID:\s*<([^>]*)>", head, re.M | re.I)
+            ev = re.search(r"privacyctl notify, event (\d+)", data)
+            cache[f] = (rcpt, mid and mid.group(1), ev and int(ev.group(1)))
+        out.append(cache[f])
+    return out
+
+def camp(db, bad):
+    got = [(r, m) for r, m, _ in messages() if r.endswith("@camp.example")]
+    journal = {}
+    for email, mid, status in db.execute(
+            "SELECT c.email, m.message_id, m.status FROM campaign_messages m"
+            " JOIN customers c ON c.id = m.customer_id"
+            " WHERE c.email LIKE '%@camp.example'"):
+        journal[email] = (mid, status)
+    rcpts = set(r for r, _ in got)
+    for r, m in got:
+        if r not in journal:
+            bad.append("%s received a message the journal does not know" % r)
+        elif journal[r][0] != m:
+            bad.append("%s received Message-ID %s, the journal has %s"
+                       % (r, m, journal[r][0]))
+    for r, (m, s) in journal.items():
+        if s == "sent" and r not in rcpts:
+            bad.append("%s: the journal says sent, the server has nothing" % r)
+    unsent = [r for r in rcpts if r in journal and journal[r][1] != "sent"]
+    if len(unsent) > 1 or any(journal[r][1] != "sending" for r in unsent):
+        bad.append("received but not journalled as sent: %s"
+                   % ", ".join("%s (%s)" % (r, journal[r][1]) for r in unsent))
+    sending = sum(1 for m, s in journal.values() if s == "sending")
+    if sending > 1:
+        bad.append("%d messages in 'sending'" % sending)
+    if any(s not in ("queued", "sending", "sent") for m, s in journal.values()):
+        bad.append("journal states: %s"
+                   % sorted(set(s for m, s in journal.values())))
+    return len(got) - len(rcpts)
+
+def notify(db, bad, want):
+    mails = [e for r, m, e in messages() if r.startswith("team@")]
+    hooks = []
+    try:
+        for line in open(hooklog):
+            rec = json.loads(line)
+            # only what was accepted (a body cut by a kill fails its
+            # signature: not a delivery; a real refusal fails the event)
+            if rec["status"] == 204:
+                hooks.append(int(rec["delivery"].rsplit("-", 1)[1]))
+    except FileNotFoundError:
+        pass
+    ev, chans = {}, {}
+    for i, s, sc, em, wh in db.execute(
+            "SELECT e.id, e.status, e.scrubbed, s.notify_email IS NOT NULL,"
+            " s.notify_webhook IS NOT NULL FROM events e"
+            " LEFT JOIN settings s ON s.location_id = e.location_id"):
+        ev[i] = (s, sc)
+        chans[i] = [ch for ch, on in (("email", em), ("webhook", wh)) if on]
+    if len(ev) != want:
+        bad.append("%d events in the outbox, %d were enqueued" % (len(ev), want))
+    deliv = {}
+    for i, ch, s in db.execute("SELECT event_id, channel, status FROM deliveries"):
+        deliv[(i, ch)] = s
+    got = {"email": set(mails), "webhook": set(hooks)}
+    inflight = []
+    for i, (s, sc) in ev.items():
+        if s not in ("pending", "delivered"):
+            bad.append("event %d is %s" % (i, s))
+        done = all(deliv.get((i, ch)) == "delivered" for ch in chans[i])
+        if (not chans[i] or (s == "delivered") != done
+                or (s == "delivered") != (sc == 1)):
+            bad.append("event %d: status %s, scrubbed %d, deliveries %s"
+                       % (i, s, sc, [deliv.get((i, ch)) for ch in got]))
+        for ch in got:
+            d = deliv.get((i, ch))
+            if ch not in chans[i]:
+                if d is not None or i in got[ch]:
+                    bad.append("event %d went to %s, not one of its channels"
+                               % (i, ch))
+                continue
+            if d not in (None, "pending", "delivered"):
+                bad.append("event %d %s: %s" % (i, ch, d))
+            if d == "delivered" and i not in got[ch]:
+                bad.append("event %d %s: delivered, the server has nothing"
+                           % (i, ch))
+            if d != "delivered" and i in got[ch]:
+                inflight.append("%d/%s" % (i, ch))
+    for ch in got:
+        for i in got[ch] - set(ev):
+            bad.append("%s received event %d, not in the outbox" % (ch, i))
+    if len(inflight) > 1:
+        bad.append("received but not delivered: %s" % " ".join(inflight))
+    return len(mails) - len(set(mails)) + len(hooks) - len(set(hooks))
+
+def sql(text):
+    """The rows of each statement, columns and rows separated by "|" like
+    q's sqlite3 | tr '\\n' '|'."""
+    db = sqlite3.connect("file:%s?mode=ro" % dbpath, uri=True)
+    rows, stmt = [], ""
+    try:
+        for part in text.split(";"):
+            stmt += part + ";"
+            if not sqlite3.complete_statement(stmt):
+                continue
+            if stmt.strip() != ";":
+                for row in db.execute(stmt):
+                    rows.append("|".join("" if c is None else str(c) for c in row))
+            stmt = ""
+    except sqlite3.Error as e:
+        rows.append("error: %s" % e)
+    db.close()
+    return "".join(r + "|" for r in rows)
+
+for line in sys.stdin:
+    a = line.split()
+    bad = []
+    if a[0] == "sql":
+        print(sql(line[4:]))
+        print(".", flush=True)
+        continue
+    if a[0] == "tomb":
+        # subjects LO..HI (those with i % 1000 in 1..M) of location SLUG:
+        # how many lack their three tombstones (external id, e-mail,
+        # phone) though erased, or have one though not erased
+        lo, hi, m, slug = int(a[1]), int(a[2]), int(a[3]), a[4]
+        try:
+            key = open(dbpath + ".key", "rb").read()
+        except FileNotFoundError:
+            key = None
+        db = sqlite3.connect("file:%s?mode=ro" % dbpath, uri=True)
+        tombs = set(h for (h,) in db.execute("SELECT hash FROM tombstones"))
+        alive = set(i for (i,) in db.execute(
+            "SELECT id FROM customers WHERE id BETWEEN ? AND ?", (lo, hi)))
+        db.close()
+        wrong = 0
+        for i in range(lo, hi + 1):
+            if not 1 <= i % 1000 <= m:
+                continue
+            n = sum(hmac.new(key, v.encode(), hashlib.sha256).hexdigest() in tombs
+                    for v in ("external_id:%s:X%d" % (slug, i),
+                              "email:m%d@example.org" % i, "phone:+4930%d" % i)
+                    ) if key else 0
+            wrong += n != (0 if i in alive else 3)
+        print(wrong)
+        print(".", flush=True)
+        continue
+    if a[0] == "ids":
+        with open(a[1]) as fh:
+            ids = set(re.findall(r'"customer_id":(\d+)', fh.read()))
+        print("".join(i + "," for i in sorted(ids)))
+        print(".", flush=True)
+        continue
+    try:
+        db = sqlite3.connect("file:%s?mode=ro" % dbpath, uri=True)
+        prev, kills = int(a[1]), int(a[2])
+        extra = camp(db, bad) if a[0] == "camp" else notify(db, bad, int(a[3]))
+        db.close()
+        if extra - prev > 1:
+            bad.append("%d duplicates from one run" % (extra - prev))
+        if extra > kills:
+            bad.append("%d duplicates after %d kills" % (extra, kills))
+        print("extra", extra)
+    except Exception as e:
+        bad.append("checker: %r" % e)
+    for b in bad[:10]:
+        print(b)
+    print(".", flush=True)
+PY
+coproc CHECKER { exec /usr/bin/python3 "$SCRATCH/checker.py" "$SPOOL" \
+	"$SCRATCH/hook/log" "$PRIVACY_DB" 2>&1; }
+_pids="$_pids $CHECKER_PID"
+# ask the checker: checker_ask WORDS... prints its answer
+checker_ask() {
+	local l="$*" line
+	echo "${l//$'\n'/ }" >&"${CHECKER[1]}"
+	while IFS= read -r line <&"${CHECKER[0]}" && [ "$line" != . ]; do
+		echo "$line"
+	done
+}
+# q without a sqlite3 process: "integrity_check|rows of SQL|"
+cq() { checker_ask sql "PRAGMA integrity_check; $1"; }
+verdict() {
+	local what=$1 line res=
+	shift
+	extra=
+	echo "$*" >&"${CHECKER[1]}"
+	while IFS= read -r line <&"${CHECKER[0]}" && [ "$line" != . ]; do
+		case $line in
+		extra\ *) extra=${line#extra } ;;
+		*) res="$res$line; " ;;
+		esac
+	done
+	if [ -z "$extra" ] || [ -n "$res" ]; then
+		diag "$what: ${res:-no answer from the checker}"
+		bad=$((bad + 1))
+		extra=${extra:-0}
+	fi
+}
+
+# --- erasure batch: each subject erased by the policy completely, or not
+# at all.  Round R adds ER_M subjects (ids 1000000 + 1000 R + k) to
+# location ers, each with three appointments (the policy anonymises them),
+# two invoices (retained), a consent (deleted) and an erasure request
+# (kept, unlinked).  Each kill point erases what is left of the round, in
+# groups of 1, 5 or 25 per commit; a new round starts when it is done.
+privacyctl location add ers --name "Salon Erase" >/dev/null
+ERS=$(sql "SELECT id FROM locations WHERE slug = 'ers'")
+ER_M=40
+er_round=0
+new_erase_round() {
+	er_round=$((er_round + 1))
+	local lo=$((1000000 + 1000 * er_round + 1)) hi=$((1000000 + 1000 * er_round + ER_M))
+	sql "INSERT INTO customers (id, location_id, external_id, first_name,
+		last_name, email, phone, notes, created_at, updated_at)
+	WITH RECURSIVE n(i) AS (SELECT $lo UNION ALL SELECT i + 1 FROM n WHERE i < $hi)
+	SELECT i, $ERS, 'X' || i, 'first' || i, 'last' || i, 'm' || i || '@example.org',
+		'+49 30 ' || i, 'notes' || i, '2020-01-01T00:00:00Z',
+		'2020-01-01T00:00:00Z' FROM n;
+	INSERT INTO appointments (location_id, customer_id, external_id, starts_at, notes)
+	SELECT $ERS, id, 'A' || id || '-' || k, '2024-0' || k || '-10T10:00:00Z', 'n' || id
+	FROM customers, (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3)
+	WHERE id BETWEEN $lo AND $hi;
+	INSERT INTO invoices (location_id, customer_id, number, issued_on, total_cents, billing_name)
+	SELECT $ERS, id, 'R' || id || '-' || k, '202' || (3 + k) || '-03-10', 1000 * k, 'b' || id
+	FROM customers, (SELECT 1 AS k UNION ALL SELECT 2) WHERE id BETWEEN $lo AND $hi;
+	INSERT INTO consents (customer_id, purpose, event, at, source, recorded_at)
+	SELECT id, 'marketing-email', 'granted', '2019-01-01T00:00:00Z', 'import',
+		'2019-01-01T00:00:00Z' FROM customers WHERE id BETWEEN $lo AND $hi;
+	INSERT INTO requests (id, location_id, customer_id, type, channel, status,
+		received_at, due_on, created_at, updated_at)
+	SELECT id, $ERS, id, 'erasure', 'email', 'verified', '2026-02-28T08:00:00Z',
+		'2026-03-30', '2026-02-28T08:00:00Z', '2026-02-28T08:00:00Z'
+	FROM customers WHERE id BETWEEN $lo AND $hi;"
+}
+# The subjects of rounds $1 to $2 that are untouched, erased, in all:
+# "untouched|erased|all".  Untouched: the customer with all its rows.
+# Erased: no customer, its appointments kept without link and notes, its
+# invoices only in restricted storage (with basis, end and subject
+# reference), no consent, its request kept but unlinked, exactly one
+# audit entry and one erasure.completed event.
+er_state() {
+	echo "WITH RECURSIVE n(i) AS (SELECT $((1000000 + 1000 * $1 + 1)) UNION ALL
+		SELECT CASE WHEN i % 1000 < $ER_M THEN i + 1 ELSE i + 1001 - $ER_M END
+		FROM n WHERE i < $((1000000 + 1000 * $2 + ER_M))),
+	re AS (SELECT CAST(substr(record_key, 2, instr(record_key, '-') - 2) AS INTEGER) AS i,
+			count(*) AS re FROM retained
+		WHERE location_id = $ERS AND kind = 'invoices' AND basis = '§ 147 Abs. 3 AO'
+			AND retain_until >= '2032-12-31' AND subject_ref IS NOT NULL GROUP BY 1),
+	au AS (SELECT CAST(substr(object, 10) AS INTEGER) AS i, count(*) AS au FROM audit
+		WHERE action = 'customer.erase' GROUP BY 1),
+	ev AS (SELECT customer_id AS i, count(*) AS ev FROM events
+		WHERE type = 'erasure.completed' GROUP BY 1),
+	s AS (SELECT n.i,
+		(SELECT count(*) FROM customers WHERE id = n.i) AS cu,
+		(SELECT count(*) FROM appointments WHERE location_id = $ERS AND
+			external_id IN ('A' || n.i || '-1', 'A' || n.i || '-2', 'A' || n.i || '-3')) AS ap,
+		(SELECT count(*) FROM appointments WHERE customer_id = n.i) AS apc,
+		(SELECT count(*) FROM appointments WHERE location_id = $ERS AND notes IS NOT NULL AND
+			external_id IN ('A' || n.i || '-1', 'A' || n.i || '-2', 'A' || n.i || '-3')) AS apn,
+		(SELECT count(*) FROM invoices WHERE location_id = $ERS AND
+			number IN ('R' || n.i || '-1', 'R' || n.i || '-2')) AS inv,
+		ifnull(re, 0) AS re,
+		(SELECT count(*) FROM consents WHERE customer_id = n.i) AS co,
+		(SELECT count(*) FROM requests WHERE id = n.i) AS rqn,
+		(SELECT customer_id FROM requests WHERE id = n.i) AS rq,
+		ifnull(au, 0) AS au, ifnull(ev, 0) AS ev
+		FROM n LEFT JOIN re USING (i) LEFT JOIN au USING (i) LEFT JOIN ev USING (i))
+	SELECT ifnull(sum(cu = 1 AND ap = 3 AND apc = 3 AND apn = 3 AND inv = 2 AND re = 0
+			AND co = 1 AND rqn = 1 AND rq = i AND au = 0 AND ev = 0), 0),
+		ifnull(sum(cu = 0 AND ap = 3 AND apc = 0 AND apn = 0 AND inv = 0 AND re = 2
+			AND co = 0 AND rqn = 1 AND rq IS NULL AND au = 1 AND ev = 1), 0),
+		count(*) FROM s;"
+}
+er_left() {
+	local ids
+	ids=$(checker_ask sql "SELECT id FROM customers WHERE location_id = $ERS ORDER BY id")
+	ids=${ids//|/ }
+	[ -n "$ids" ] || return 1
+	printf '{"customer_id":%s}\n' $ids >"$SCRATCH/er-in.ndjson"
+}
+# Every subject named in a report (even a line cut by the kill) was
+# erased: a report is written only after its subject's commit.
+new_erase_round
+er_left
+
+# A kill while a key file is written (tests/fault/killwrite.so kills the
+# process at its first write to it): then there is no key file, or the
+# whole key, never one cut short, which would stop every later erasure or
+# campaign (exit 78) until someone deleted it.  On a copy of the database.
+# key_kill KEYFILE-SUFFIX WHAT COMMAND...
+key_kill() {
+	local sfx=$1 what=$2 key
+	shift 2
+	key="$SCRATCH/keytest.db$sfx"
+	rm -f "$SCRATCH"/keytest.db*
+	sql ".backup '$SCRATCH/keytest.db'"
+	{ LD_PRELOAD="$TOP/tests/fault/killwrite.so" KILLWRITE_NAME=key "$@"; rc=$?; } >/dev/null 2>&1
+	is "$rc" 137 "$what: killed at the write of its new key"
+	[ ! -e "$key" ] || [ "$(wc -c <"$key")" -eq 32 ]
+	ok $? "$what: no key file, or a whole one"
+	run "$@"
+	status 0 "$what: the next run goes on"
+	is "$(wc -c <"$key" | tr -d ' ')" 32 "$what: with a key of 32 bytes"
+	rm -f "$SCRATCH"/keytest.db*
+}
+if nm -D "$TOP/bin/dsar-erase" 2>/dev/null | grep -q __asan_init; then
+	diag "skipped the key file kills: a sanitizer build"
+else
+	key_kill .key "tombstone key" dsar-erase --db "$SCRATCH/keytest.db" \
+		--customer $((1000000 + 1000 + 1))
+fi
+
+# the kill moments span a whole round at each group size
+for ce in 1 5 25; do
+	ermax[ce]=$(probe dsar-erase --db "$SCRATCH/probe.db" --commit-every $ce "$SCRATCH/er-in.ndjson")
+done
+er_kills=0
+: >"$SCRATCH/er-reports"
+for i in $(seq "$erase_share"); do
+	er_left || { new_erase_round; er_left; }
+	pick 1 5 25
+	ce=$picked
+	delay ${ermax[ce]}
+	kill_out "$SCRATCH/er-reports" "$d" dsar-erase \
+		--commit-every "$ce" "$SCRATCH/er-in.ndjson"
+	[ "$outcome" = killed ] && er_kills=$((er_kills + 1))
+	# "ok|untouched|erased|subjects|tombstones|audits|reported alive|"
+	r=$(cq "$(er_state $er_round $er_round)
+	       SELECT count(*) FROM tombstones;
+	       SELECT count(*) FROM audit WHERE action = 'customer.erase';
+	       SELECT count(*) FROM customers WHERE id IN
+		($(checker_ask ids "$SCRATCH/er-reports")0);")
+	IFS='|' read -r _ u e n t a alive _ <<<"$r"
+	if [ "$n" != "$ER_M" ] || [ $((u + e)) -ne "$ER_M" ] || [ "$t" != $((3 * a)) ]; then
+		diag "erasure batch: half-erased: $r (untouched|erased|subjects|tombstones|audits)"
+		bad=$((bad + 1))
+	fi
+	if [ "$alive" != 0 ]; then
+		diag "erasure batch: $alive reported as erased, but not erased"
+		bad=$((bad + 1))
+	fi
+	tw=$(checker_ask tomb $((1000000 + 1000 * er_round + 1)) $((1000000 + 1000 * er_round + ER_M)) $ER_M ers)
+	if [ "$tw" != 0 ]; then
+		diag "erasure batch: $tw subjects whose tombstones do not match their state"
+		bad=$((bad + 1))
+	fi
+	check_common "erasure batch" "$r" "$([ "$i" = "$erase_share" ] && echo last)"
+done
+# the same command to the end: every subject of every round erased once
+if er_left; then
+	run dsar-erase "$SCRATCH/er-in.ndjson"
+	status 0 "erasure batch: a last run erases the rest of the round"
+fi
+er_total=$((er_round * ER_M))
+is "$(sql "$(er_state 1 $er_round)")" "0|$er_total|$er_total" \
+	"erasure batch: $er_total subjects in $er_round rounds, each erased exactly once ($er_kills kills)"
+is "$(sql "SELECT count(*) FROM tombstones; SELECT count(*) FROM retained WHERE kind = 'invoices'" | tr '\n' ' ')" \
+	"$((3 * er_total)) $((2 * er_total)) " "erasure batch: three tombstones and two retained invoices each"
+is "$(checker_ask tomb 1001001 $((1000000 + 1000 * er_round + ER_M)) $ER_M ers)" 0 \
+	"erasure batch: each subject's own three tombstones (external id, e-mail, phone)"
+test "$er_kills" -ge $((erase_share / 10 + 1))
+ok $? "erasure batch: $er_kills of $erase_share runs were killed mid-way"
+
+lap "erasure batch"
+
+# --- consent campaign: nobody mailed twice but the one in flight --------
+# Round R: CM customers of location camp (ids 2000000 + 1000 R + k) with a
+# pre-2018 opt-in, and a re-permission campaign camp-R over them, resumed
+# by each kill point until the journal has sent them all.  After every
+# kill (checker camp): each message received has the journal's Message-ID
+# for its recipient; no journal entry says sent for a message the server
+# does not have; at most one received message is not yet journalled as
+# sent, and it is 'sending' (in flight); each run adds at most one
+# duplicate, and there are no more duplicates than kills.
+privacyctl location add camp --name "Salon Kampagne" >/dev/null
+CAMP=$(sql "SELECT id FROM locations WHERE slug = 'camp'")
+CM=30
+camp_round=0
+new_camp_round() {
+	camp_round=$((camp_round + 1))
+	local lo=$((2000000 + 1000 * camp_round + 1)) hi=$((2000000 + 1000 * camp_round + CM))
+	sql "INSERT INTO customers (id, location_id, external_id, first_name,
+		last_name, email, created_at, updated_at)
+	WITH RECURSIVE n(i) AS (SELECT $lo UNION ALL SELECT i + 1 FROM n WHERE i < $hi)
+	SELECT i, $CAMP, 'K' || i, 'Vor' || i, 'Nach' || i, 'c' || i || '@camp.example',
+		'2016-01-01T00:00:00Z', '2016-01-01T00:00:00Z' FROM n;
+	INSERT INTO consents (customer_id, purpose, event, at, source, recorded_at)
+	SELECT id, 'marketing-email', 'granted', '2016-05-01', 'import',
+		'2016-01-01T00:00:00Z' FROM customers WHERE id BETWEEN $lo AND $hi;"
+	seq "$lo" "$hi" | sed 's/.*/{"customer_id":&}/' >"$SCRATCH/camp.ndjson"
+}
+# "ok|how many of this round's messages the journal has sent|"
+camp_q() {
+	cq "SELECT count(*) FROM campaign_messages m JOIN campaigns g ON g.id = m.campaign_id
+	   WHERE g.name = 'camp-$camp_round' AND m.status = 'sent';"
+}
+new_camp_round
+if ! nm -D "$TOP/bin/consent-send" 2>/dev/null | grep -q __asan_init; then
+	key_kill .campaign-key "campaign key" consent-send --db "$SCRATCH/keytest.db" \
+		--campaign keytest --kind repermission --location camp "$SCRATCH/camp.ndjson"
+fi
+max=$(probe consent-send --db "$SCRATCH/probe.db" --campaign probe \
+	--kind repermission --location camp "$SCRATCH/camp.ndjson")
+rm -f "$SPOOL"/*.eml
+camp_kills=0
+r=
+extra=0
+for i in $(seq "$camp_share"); do
+	[ "$r" = "ok|$CM|" ] && new_camp_round
+	delay $max
+	kill_out /dev/null "$d" consent-send --campaign "camp-$camp_round" \
+		--kind repermission --location camp "$SCRATCH/camp.ndjson"
+	[ "$outcome" = killed ] && camp_kills=$((camp_kills + 1))
+	verdict "consent campaign" camp "$extra" "$camp_kills"
+	r=$(camp_q)
+	check_common "consent campaign" "$r" "$([ "$i" = "$camp_share" ] && echo last)"
+done
+run consent-send --campaign "camp-$camp_round" --kind repermission --location camp "$SCRATCH/camp.ndjson"
+status 0 "consent campaign: a last run finishes the round"
+verdict "consent campaign, the end" camp "$extra" "$camp_kills"
+camp_total=$((camp_round * CM))
+is "$(sql "SELECT count(*) FROM campaign_messages m JOIN customers c ON c.id = m.customer_id
+	WHERE c.location_id = $CAMP AND m.status = 'sent'")" "$camp_total" \
+	"consent campaign: $camp_total journalled as sent in $camp_round rounds"
+is "$(grep -ah '^X-Test-Rcpt-To: c[0-9]*@camp.example' "$SPOOL"/*.eml | sort -u | wc -l)" "$camp_total" \
+	"consent campaign: each of them received it ($extra duplicates after $camp_kills kills)"
+test "$camp_kills" -ge $((camp_share / 10 + 1))
+ok $? "consent campaign: $camp_kills of $camp_share runs were killed mid-way"
+
+lap "consent campaign"
+
+# --- notify drain: no event lost, none delivered twice but the one in
+# flight.  Both channels: e-mail to the location's notify-email and the
+# webhook.  The outbox starts with the erasure.completed events of the
+# erasure batch (with the personal data that delivery scrubs); when it is
+# drained, a round of NM request.received events is enqueued.  After every
+# kill (checker notify): every event enqueued is still there, pending or
+# delivered; delivered on both channels is exactly status delivered and
+# scrubbed; nothing is marked delivered that the server (or the webhook)
+# did not get; at most one message received is not marked delivered; each
+# run adds at most one duplicate, and no more duplicates than kills.
+privacyctl location add ntf --name "Salon Notify" >/dev/null
+privacyctl settings set ers notify-email=team@ers.example >/dev/null
+privacyctl settings set ntf notify-email=team@ntf.example \
+	notify-webhook="http://127.0.0.1:$HTTP_PORT/ntf" >/dev/null
+NTF=$(sql "SELECT id FROM locations WHERE slug = 'ntf'")
+NM=20
+n_want=$(sql 'SELECT count(*) FROM events')
+new_notify_round() {
+	n_want=$((n_want + NM))
+	sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $NM)
+	INSERT INTO events (type, at, location_id, request_id, audience, payload)
+	SELECT 'request.received', '2026-03-02T08:00:00Z', $NTF, i, 'business', '{}' FROM n;
+	UPDATE events SET payload = json_object('id', id, 'event', type, 'at', at,
+		'location', 'ntf', 'request_id', request_id, 'audience', audience)
+	WHERE payload = '{}';"
+}
+new_notify_round
+# (a round's drain: the probe's copy has only the round pending)
+PROBE_SQL="UPDATE events SET status = 'delivered' WHERE location_id <> $NTF"
+max=$(probe notify --db "$SCRATCH/probe.db" --pending)
+unset PROBE_SQL
+rm -f "$SPOOL"/*.eml "$SCRATCH/hook/log"
+n_kills=0
+r=
+extra=0
+for i in $(seq "$notify_share"); do
+	[ "$r" = "ok|0|" ] && new_notify_round
+	delay $max
+	kill_out /dev/null "$d" notify --pending
+	[ "$outcome" = killed ] && n_kills=$((n_kills + 1))
+	verdict "notify drain" notify "$extra" "$n_kills" "$n_want"
+	# "ok|events not delivered yet|"
+	r=$(cq "SELECT count(*) FROM events WHERE status <> 'delivered';")
+	check_common "notify drain" "$r" "$([ "$i" = "$notify_share" ] && echo last)"
+done
+n_events=$n_want
+run notify --pending
+status 0 "notify drain: a last run delivers the rest"
+verdict "notify drain, the end" notify "$extra" "$n_kills" "$n_events"
+is "$(sql "SELECT count(*) FROM events WHERE status = 'delivered' AND scrubbed = 1")" "$n_events" \
+	"notify drain: all $n_events events delivered and scrubbed"
+is "$(grep -aho 'privacyctl notify, event [0-9]*' "$SPOOL"/*.eml | sort -u | wc -l)" "$n_events" \
+	"notify drain: each reached the mail server"
+is "$(grep -o '"delivery": "[a-z]*-[0-9]*"' "$SCRATCH/hook/log" | sort -u | wc -l)" \
+	"$(sql "SELECT count(*) FROM events WHERE location_id = $NTF")" \
+	"notify drain: and the webhook ($extra duplicates after $n_kills kills)"
+is "$(sql "SELECT count(*) FROM audit WHERE action = 'notify.deliver'")" \
+	"$(sql "SELECT count(*) FROM deliveries WHERE status = 'delivered'")" \
+	"notify drain: each delivery audited once"
+test "$n_kills" -ge $((notify_share / 10 + 1))
+ok $? "notify drain: $n_kills of $notify_share runs were killed mid-way"
+
+lap "notify drain"
 
 is "$bad" 0 "$POINTS kill points: no damage after any of them"
 test "$killed" -ge $((POINTS / 4))

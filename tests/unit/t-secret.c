@@ -1,5 +1,8 @@
 /* t-secret.c - secret files: pv_read_file refuses one that group or others
- * may read, write or run (DESIGN.md "Security rules"). */
+ * may read, write or run (DESIGN.md "Security rules"); pv_create_whole
+ * makes one, mode 0600, whole, and never replaces one that exists. */
+#include <errno.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +97,34 @@ int main(void)
 			is_int(pv_key_file(path, "test key", 1, k2, NULL, &e),
 			       PV_CONFIG, "key: 31 bytes is 78");
 		ok(strstr(e.msg, "not 32 bytes") != NULL, "key: %s", e.msg);
+		unlink(path);
+	}
+	/* pv_create_whole: a file whole or not at all (the keys) */
+	{
+		struct stat sb;
+		char pat[64];
+		glob_t g;
+		mode_t old = umask(0);
+
+		is_int(pv_create_whole(path, "0123456789abcdef", 16), 0,
+		       "pv_create_whole makes the file");
+		umask(old);
+		ok(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600,
+		   "mode 0600 even under umask 000");
+		is_int(pv_read_file(path, 1, &buf, &len, &e), 0, "it reads");
+		is_int((long long)len, 16, "all 16 bytes");
+		free(buf);
+		errno = 0;
+		is_int(pv_create_whole(path, "other", 5), -1,
+		       "a second one fails");
+		is_int(errno, EEXIST, "with EEXIST");
+		pv_read_file(path, 1, &buf, &len, &e);
+		ok(len == 16 && memcmp(buf, "0123456789abcdef", 16) == 0,
+		   "and leaves the first untouched");
+		free(buf);
+		snprintf(pat, sizeof pat, "%s.*", path);
+		ok(glob(pat, 0, NULL, &g) == GLOB_NOMATCH,
+		   "no temporary file is left");
 		unlink(path);
 	}
 	return done_testing();
