@@ -399,13 +399,18 @@ void pv_db_close(sqlite3 *db)
 	stmt_forget(db);
 	while ((st = sqlite3_next_stmt(db, NULL)))
 		sqlite3_finalize(st);
-	/* Copy what this connection wrote into the database file now: a
-	 * read-only connection still open (dsar-export keeps one) would
-	 * close last, and a reader cannot checkpoint, so the writes would
-	 * stay in the -wal after the tool exits and a plain copy of the
-	 * file would miss them.  Passive: never waits for a reader. */
-	if (sqlite3_db_readonly(db, "main") == 0)
-		sqlite3_wal_checkpoint_v2(db, "main", SQLITE_CHECKPOINT_PASSIVE,
-					  NULL, NULL);
+	/* Copy what this connection wrote into the database file now, and
+	 * empty the -wal: a read-only connection still open (dsar-export
+	 * keeps one) would close last, and a reader cannot checkpoint, so
+	 * the writes would stay in the -wal after the tool exits (a plain
+	 * copy of the file would miss them) and the -wal would grow by each
+	 * run.  Without a busy handler: with a reader of another process
+	 * still at work, this is a passive checkpoint and never waits. */
+	if (sqlite3_db_readonly(db, "main") == 0) {
+		sqlite3_busy_timeout(db, 0);
+		sqlite3_wal_checkpoint_v2(db, "main",
+					  SQLITE_CHECKPOINT_TRUNCATE, NULL,
+					  NULL);
+	}
 	sqlite3_close(db);
 }

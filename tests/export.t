@@ -66,6 +66,8 @@ is "$(wc -l <"$out")" "1" "one NDJSON document"
 cp "$PRIVACY_DB" copy.db
 is "$(sqlite3 copy.db "SELECT count(*) FROM audit WHERE action = 'customer.export'") $(audits)" "1 1" \
 	"the export's audit entry is in the database file itself when it exits (not only in the -wal)"
+dsar-export --customer "$E" >/dev/null
+is "$(stat -c %s "$PRIVACY_DB-wal" 2>/dev/null || echo 0)" "0" "the -wal is emptied when it exits: it does not grow by each export"
 rm -f copy.db
 is "$(jq_ 'd["format"], d["generated_at"]')" "('privacyctl-export/1', '2026-03-01T10:00:00Z')" "format version and generated_at (PRIVACY_NOW)"
 is "$(jq_ 'd["subject"]')" "{'customer_id': $E, 'location': 'mitte', 'external_id': 'K-1'}" "subject: ids and location"
