@@ -613,7 +613,7 @@ key_kill() {
 	is "$(wc -c <"$key" | tr -d ' ')" 32 "$what: with a key of 32 bytes"
 	rm -f "$SCRATCH"/keytest.db*
 }
-if nm -D "$TOP/bin/dsar-erase" 2>/dev/null | grep -q __asan_init; then
+if sanitized dsar-erase; then
 	diag "skipped the key file kills: a sanitizer build"
 else
 	key_kill .key "tombstone key" dsar-erase --db "$SCRATCH/keytest.db" \
@@ -705,7 +705,7 @@ camp_q() {
 	   WHERE g.name = 'camp-$camp_round' AND m.status = 'sent';"
 }
 new_camp_round
-if ! nm -D "$TOP/bin/consent-send" 2>/dev/null | grep -q __asan_init; then
+if ! sanitized consent-send; then
 	key_kill .campaign-key "campaign key" consent-send --db "$SCRATCH/keytest.db" \
 		--campaign keytest --kind repermission --location camp "$SCRATCH/camp.ndjson"
 fi

@@ -121,7 +121,7 @@ fi
 
 # --- failing allocations ----------------------------------------------
 SHIM="$TOP/tests/fault/failmalloc.so"
-if nm -D "$TOP/bin/privacyctl" 2>/dev/null | grep -q __asan_init; then
+if sanitized privacyctl; then
 	echo "ok $((_n + 1)) # skip failing allocations: the sanitizer build has its own allocator"
 	_n=$((_n + 1))
 else

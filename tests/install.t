@@ -40,7 +40,7 @@ granted" "the rows are there"
 # make STATIC=full: the core tools without any shared library
 cmd=$(make -s -n -C "$TOP" STATIC=full -W cmd/privacyctl/main.o bin/privacyctl | grep -- '-o bin/privacyctl')
 like "$cmd" " -static .*-lsqlite3" "STATIC=full links privacyctl fully statically"
-if nm -D "$TOP/bin/privacyctl" 2>/dev/null | grep -q __asan_init; then
+if sanitized privacyctl; then
 	# the sanitizer runtimes cannot be linked into a static program
 	echo "ok $((_n + 1)) # skip the STATIC=full link: a sanitizer build"
 	_n=$((_n + 1))

@@ -209,12 +209,13 @@ stop_server() {
 }
 
 # Start tests/httpd.py (a webhook receiver checking signatures) on a free
-# port: start_httpd DIR SECRET_FILE.  Sets HTTP_PORT and HTTPD_PID.
+# port: start_httpd DIR SECRET_FILE [HTTPD-OPTION...] (e.g. --tls CERT KEY).
+# Sets HTTP_PORT and HTTPD_PID.
 start_httpd() {
 	mkdir -p "$1"
 	HTTP_PORT=$(free_port)
 	/usr/bin/python3 "$TOP/tests/httpd.py" --port "$HTTP_PORT" --dir "$1" \
-		--secret-file "$2" 2>"$1/stderr" &
+		--secret-file "$2" "${@:3}" 2>"$1/stderr" &
 	HTTPD_PID=$!
 	_pids="$_pids $HTTPD_PID"
 	_i=0
@@ -224,3 +225,23 @@ start_httpd() {
 	done
 	[ -e "$1/ready" ] || { diag "httpd did not start"; cat "$1/stderr"; }
 }
+
+# The sender, controller and consent links of a salon, as most tests'
+# config.yaml has them (append a test's own keys before or after).
+salon_config() {
+	cat <<'EOF'
+mail:
+  from: datenschutz@salon.example
+controller:
+  name: Salon Beispiel GmbH
+  address: Hauptstr. 1, 10115 Berlin
+  email: datenschutz@salon.example
+consent:
+  confirm_url: https://salon.example/consent/yes?t={token}
+  decline_url: https://salon.example/consent/no?t={token}
+EOF
+}
+
+# sanitized BINARY: true when bin/BINARY is a sanitizer build (SANITIZE=),
+# whose runtime rules out LD_PRELOAD shims and static links.
+sanitized() { nm -D "$TOP/bin/$1" 2>/dev/null | grep -q __asan_init; }

@@ -14,17 +14,7 @@ export PRIVACY_NOW=2026-06-01T10:00:00Z
 privacyctl init >/dev/null
 privacyctl location add mitte --name "Salon Mitte" >/dev/null
 privacyctl settings set mitte notify-email=team@salon.example >/dev/null
-cat >config.yaml <<EOF
-mail:
-  from: datenschutz@salon.example
-controller:
-  name: Salon Beispiel GmbH
-  address: Hauptstr. 1, 10115 Berlin
-  email: datenschutz@salon.example
-consent:
-  confirm_url: https://salon.example/consent/yes?t={token}
-  decline_url: https://salon.example/consent/no?t={token}
-EOF
+salon_config >config.yaml
 export PRIVACY_CONFIG=$SCRATCH/config.yaml
 
 # customer ID: distinctive values in every personal field (M is unique

@@ -37,16 +37,8 @@ smtp:
   timeout: 2
 webhook:
   secret_file: $SCRATCH/hook-secret
-mail:
-  from: datenschutz@salon.example
-controller:
-  name: Salon Beispiel GmbH
-  address: Hauptstr. 1, 10115 Berlin
-  email: datenschutz@salon.example
-consent:
-  confirm_url: https://salon.example/consent/yes?t={token}
-  decline_url: https://salon.example/consent/no?t={token}
 EOF
+salon_config >>config.yaml
 export PRIVACY_CONFIG=$SCRATCH/config.yaml
 printf 'external_id,first_name,last_name,email\nk9,Neu,Kunde,neu@example.org\n' >import.csv
 

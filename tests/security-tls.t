@@ -40,17 +40,7 @@ config() {
 	{
 		printf 'smtp:\n  url: smtp://127.0.0.1:%s\n  timeout: 5\n' "$PORT"
 		for l in "$@"; do printf '  %s\n' "$l"; done
-		cat <<EOF
-mail:
-  from: datenschutz@salon.example
-controller:
-  name: Salon Beispiel GmbH
-  address: Hauptstr. 1, 10115 Berlin
-  email: datenschutz@salon.example
-consent:
-  confirm_url: https://salon.example/consent/yes?t={token}
-  decline_url: https://salon.example/consent/no?t={token}
-EOF
+		salon_config
 	} >config.yaml
 }
 export PRIVACY_CONFIG=$SCRATCH/config.yaml

@@ -47,14 +47,12 @@ SMTP_PORT=$(free_port)
 _pids="$_pids $!"
 for _ in $(seq 100); do [ -f "$SMTPD/ready" ] && break; sleep 0.1; done
 [ -f "$SMTPD/ready" ]; ok $? "the fault SMTP server is up"
-start_httpd hook whsecret
-# the same receiver's log, over HTTPS with the untrusted test certificate
-HTTPS_PORT=$(free_port)
-/usr/bin/python3 "$TOP/tests/httpd.py" --port "$HTTPS_PORT" --dir hooktls \
-	--secret-file whsecret --tls certs/cert.pem certs/key.pem 2>hooktls.err &
-_pids="$_pids $!"
-for _ in $(seq 100); do [ -f hooktls/ready ] && break; sleep 0.1; done
+# a receiver over HTTPS with the untrusted test certificate, then the
+# plain one the matrix uses (start_httpd sets HTTP_PORT)
+start_httpd hooktls whsecret --tls certs/cert.pem certs/key.pem
+HTTPS_PORT=$HTTP_PORT
 [ -f hooktls/ready ]; ok $? "the HTTPS receiver is up"
+start_httpd hook whsecret
 DEAD_PORT=$(free_port)
 
 # plain: tls none (loopback); tls: STARTTLS required, the test certificate
