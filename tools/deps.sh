@@ -1,13 +1,15 @@
 #!/bin/sh
 # make deps: install the Debian packages privacyctl needs to build, test
-# and run its demo.  Idempotent: only what is missing is installed, and
-# 'apt-get update' runs only then.
+# and run its demo (lighttpd, chromium and selenium for the browser
+# tests of privacy-web; hyperfine and time for make bench).  Idempotent:
+# only what is missing is installed, and 'apt-get update' runs only then.
 set -eu
 
 PKGS="gcc make pkg-config perl sqlite3 libsqlite3-dev libcurl4-openssl-dev \
 libyaml-dev libjansson-dev libcsv-dev libsodium-dev libgmime-3.0-dev \
 python3 python3-aiosmtpd openssl ca-certificates mandoc clang \
-libclang-rt-14-dev valgrind"
+libclang-rt-14-dev valgrind lighttpd chromium chromium-driver \
+python3-selenium hyperfine time"
 
 missing=""
 for p in $PKGS; do
