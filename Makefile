@@ -177,7 +177,8 @@ check:
 	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(FUZZ_REPLAY) \
 		$(FAULT_BINS) bench/gen
-	$(PROVE) -j$(PROVE_JOBS) $(PROVE_FLAGS) $(UNIT_BINS) $(sort $(wildcard tests/*.t)) </dev/null
+	$(PROVE) -j$(PROVE_JOBS) $(PROVE_FLAGS) $(UNIT_BINS) $(sort $(wildcard tests/*.t)) \
+		$(sort $(wildcard tests/journeys/*.t)) </dev/null
 
 demo:
 	@$(MAKE) --no-print-directory deps

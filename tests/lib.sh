@@ -1,6 +1,7 @@
 # tests/lib.sh - a tiny TAP library for the end-to-end tests.
 #
 # Source it first thing in a test:  . "$(dirname "$0")/lib.sh"
+# (from tests/journeys/: . "$(dirname "$0")/../lib.sh")
 # Each test gets a scratch directory with its own HOME, LC_ALL=C, TZ=UTC,
 # no user or system config, and a database path in PRIVACY_DB.
 #
@@ -19,7 +20,10 @@
 # VALGRIND=1 runs the suite's binaries under valgrind (see .ci/run).
 
 set -u
+# The top of the tree: the first directory above the test that has the
+# Makefile (tests/*.t and tests/journeys/*.t alike).
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+while [ ! -f "$TOP/Makefile" ] && [ "$TOP" != / ]; do TOP=$(dirname "$TOP"); done
 T=$(basename "$0" .t)
 export PATH="$TOP/bin:$PATH"
 export LC_ALL=C TZ=UTC
