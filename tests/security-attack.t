@@ -1,0 +1,52 @@
+#!/bin/bash
+# The findings of the second independent attack (issue 18), one section
+# each, numbered as in the issue.  Each test failed on 5e6c13d.
+. "$(dirname "$0")/lib.sh"
+export PRIVACY_NOW=2026-03-02T09:00:00Z
+
+privacyctl init >/dev/null
+privacyctl location add mitte --name "Salon Mitte" >/dev/null
+privacyctl settings set mitte notify-email=team@salon-mitte.example >/dev/null
+privacyctl customer import --location mitte "$TOP/examples/salon/customers.csv" >/dev/null
+
+# --- 1: two notify --pending at once send each event once ----------------
+# One notify run at a time per database: the second waits for the first
+# (up to the busy timeout, then 75) and then finds nothing left to send.
+for i in $(seq 40); do
+	privacyctl request new --type access --customer $((i % 5 + 1)) >/dev/null
+done
+is "$(sql "SELECT count(*) FROM events WHERE status = 'pending'")" 40 \
+	"1: forty events wait"
+start_smtpd smtp1
+salon_config >config.yaml
+cat >>config.yaml <<EOF1
+smtp:
+  url: smtp://127.0.0.1:$SMTP_PORT
+  tls: none
+EOF1
+export PRIVACY_CONFIG=$SCRATCH/config.yaml
+PRIVACY_BUSY_TIMEOUT=60000 notify --pending >n1.out 2>n1.err &
+p1=$!
+PRIVACY_BUSY_TIMEOUT=60000 notify --pending >n2.out 2>n2.err &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+is "$r1:$r2" "0:0" "1: both runs exit 0"
+is "$(ls smtp1/msg | wc -l)" 40 "1: the server received forty messages, not more"
+is "$(cat n1.out n2.out | wc -l)" 40 "1: forty deliveries reported in all"
+is "$(sql "SELECT count(*) FROM deliveries WHERE attempts <> 1")" 0 \
+	"1: each delivery was attempted once"
+# A second run that cannot get the turn within the busy timeout: 75.
+exec 8>"$PRIVACY_DB.notify-lock"
+flock 8
+privacyctl request new --type access --customer 1 >/dev/null
+snapshot s1
+PRIVACY_BUSY_TIMEOUT=300 run notify --pending
+status 75 "1: a notify while another runs (beyond the busy timeout) is 75"
+like "$(stderr)" 'another notify is running' "1: ... saying why"
+unchanged s1 "1: ... and changes nothing"
+exec 8>&-
+unset PRIVACY_CONFIG
+stop_server $SMTPD_PID
+
+done_testing
