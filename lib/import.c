@@ -215,6 +215,7 @@ struct imp {
 	int tombs; /* any tombstones at all? */
 	int last_known; /* the previous row was already stored */
 	int colguess[MAXF * 2]; /* field index of the column at j, or -1 */
+	char *nohdr_file; /* the file reported for having no known column */
 	sqlite3_stmt *st_try; /* the insert, ON CONFLICT DO NOTHING */
 	sqlite3_stmt *st_loc, *st_sel, *st_ins, *st_upd, *st_cust, *st_latest,
 		*st_consent;
@@ -821,6 +822,44 @@ static int write_row(struct imp *im, long long loc)
 	return 0;
 }
 
+/* A name as the header of a column is written: [a-z][a-z0-9_]*, short. */
+static int column_name_like(const char *k)
+{
+	size_t n = 0;
+
+	if (!(*k >= 'a' && *k <= 'z'))
+		return 0;
+	for (; k[n]; n++)
+		if (!((k[n] >= 'a' && k[n] <= 'z') ||
+		      (k[n] >= '0' && k[n] <= '9') || k[n] == '_'))
+			return 0;
+	return n <= 40;
+}
+
+/*
+ * A record none of whose keys is a known column: a CSV file that lost
+ * its header row, whose first customer's values became the "column
+ * names".  Said once per file, naming no value; the row is bad.
+ */
+static int no_known_column(struct imp *im)
+{
+	const struct pv_rec *r = im->r;
+
+	if (r->n == 0)
+		return 0;
+	for (size_t j = 0; j < r->n; j++)
+		if (field_index(im->k->fields, r->keys[j]) >= 0)
+			return 0;
+	if (!im->nohdr_file || strcmp(im->nohdr_file, r->file) != 0) {
+		row_error(im, PV_DATAERR, "header", "none of the %zu columns "
+			  "is known: is the header row missing?", r->n);
+		free(im->nohdr_file);
+		im->nohdr_file = xstrdup(r->file);
+	}
+	im->bad = 1;
+	return 1;
+}
+
 /* Check one record: fills im->v; 1 when the row may be written. */
 static int check_row(struct imp *im, long long *loc)
 {
@@ -832,6 +871,8 @@ static int check_row(struct imp *im, long long *loc)
 
 	memset(im->v, 0, sizeof im->v);
 	im->bad = 0;
+	if (no_known_column(im))
+		return 0;
 	for (size_t j = 0; j < r->n; j++) {
 		/* rows of one file have their columns in the same order */
 		i = j < MAXF * 2 ? im->colguess[j] : -1;
@@ -841,7 +882,15 @@ static int check_row(struct imp *im, long long *loc)
 				im->colguess[j] = i;
 		}
 		if (i < 0) {
-			row_error(im, PV_DATAERR, r->keys[j], "unknown column");
+			char pos[32];
+
+			/* A column name is shown as it is; anything else may
+			 * be a customer's data (a file without its header
+			 * row): its position only, unless -v. */
+			snprintf(pos, sizeof pos, "column %zu", j + 1);
+			row_error(im, PV_DATAERR, pv_verbose ||
+				  column_name_like(r->keys[j]) ? r->keys[j] :
+				  pos, "unknown column");
 			continue;
 		}
 		if (r->vals[j] && *r->vals[j])
@@ -951,6 +1000,7 @@ static void finalize_all(struct imp *im)
 	pv_tomb_close(im->tomb);
 	strset_free(&im->seen);
 	strset_free(&im->refs);
+	free(im->nohdr_file);
 }
 
 static int audit_summary(struct imp *im)

@@ -42,15 +42,27 @@ void pv_set_progname(const char *argv0)
 	pv_progname = slash ? slash + 1 : argv0;
 }
 
+/* A diagnostic is one line of text: control characters (C0, DEL, and
+ * C1 as UTF-8) from the data would move the cursor or start a terminal
+ * escape sequence; each is printed as '?'. */
 void pv_warn(const char *fmt, ...)
 {
+	char buf[2048];
+	unsigned char *p;
 	va_list ap;
 
-	fprintf(stderr, "%s: ", pv_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	for (p = (unsigned char *)buf; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			*p = '?';
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			*p = '?';
+			memmove(p + 1, p + 2, strlen((char *)p + 2) + 1);
+		}
+	}
+	fprintf(stderr, "%s: %s\n", pv_progname, buf);
 }
 
 void pv_report(const struct pv_err *e)

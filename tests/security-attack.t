@@ -49,4 +49,31 @@ exec 8>&-
 unset PRIVACY_CONFIG
 stop_server $SMTPD_PID
 
+# --- 2: no personal data, no control characters in error messages -------
+# A customer file that lost its header row: its first customer's values
+# became the column names.  One message, naming no value.
+tail -n +2 "$TOP/examples/salon/customers.csv" >nohdr.csv
+printf 'K-77,Eve\033]0;owned\007\033[2J,Evil,eve@evil.example\r\n' >>nohdr.csv
+snapshot s2
+run privacyctl customer import --location mitte nohdr.csv
+status 65 "2: a customer file without its header row is refused (65)"
+like "$(stderr)" '^privacyctl: nohdr.csv:2: header: none of the 14 columns is known: is the header row missing\?$' \
+	"2: ... with one message saying so"
+for v in Jürgen Müller juergen.mueller@example.de '+49 30 1234567' 1975-03-14 \
+	Friedrichstraße 'Mag keine Hitze' Eve; do
+	unlike "$(stderr)" "$(printf '%s' "$v" | sed 's/[+.]/\\&/g')" "2: ... naming no value ($v)"
+done
+unchanged s2 "2: ... and the database is unchanged"
+{ tail -1 nohdr.csv; printf 'K-79,Bob,Brown,bob@example.org\n'; } >esc.csv
+run privacyctl customer import --location mitte -v esc.csv
+status 65 "2: a file whose first line has escape sequences, with -v"
+is "$(tr -d '\n' <"$err" | tr -cd '\001-\037\177' | wc -c)" 0 \
+	"2: ... no control character reaches the terminal, not even with -v"
+# An unknown column named by a value: its position, not the value.
+printf 'external_id,first_name,Anna Schmidt\nK-78,Anna,x\n' >col.csv
+run privacyctl customer import --location mitte col.csv
+status 65 "2: an unknown column that is not a column name"
+is "$(head -1 "$err")" "privacyctl: col.csv:2: column 3: unknown column" \
+	"2: ... is named by its position"
+
 done_testing
