@@ -76,4 +76,30 @@ status 65 "2: an unknown column that is not a column name"
 is "$(head -1 "$err")" "privacyctl: col.csv:2: column 3: unknown column" \
 	"2: ... is named by its position"
 
+# --- 4: plain-text transports only to hosts that resolve to loopback ------
+for u in http://127.attacker.invalid/hook http://127.0.0.1.attacker.invalid/ \
+	http://127.0.0.1@attacker.invalid/ http://localhost.attacker.invalid/; do
+	snapshot s4
+	run privacyctl settings set mitte "notify-webhook=$u"
+	status 65 "4: plain http webhook to $u is refused"
+	unchanged s4 "4: ... the settings unchanged"
+done
+run privacyctl settings set mitte notify-webhook=http://127.0.0.1:9/hook
+status 0 "4: plain http to 127.0.0.1 is accepted"
+run privacyctl settings set mitte notify-webhook=http://localhost:9/hook
+status 0 "4: ... and to localhost"
+run privacyctl settings set mitte notify-webhook=
+salon_config >config4.yaml
+cat >>config4.yaml <<EOF4
+smtp:
+  url: smtp://127.attacker.invalid:25
+  tls: none
+EOF4
+privacyctl request new --type access --customer 2 >/dev/null
+snapshot s4
+PRIVACY_CONFIG=$SCRATCH/config4.yaml run notify --pending
+status 78 "4: smtp.tls: none towards 127.attacker.invalid is a configuration error"
+like "$(stderr)" "smtp.tls: 'none' is allowed only towards a loopback host" "4: ... saying why"
+unchanged s4 "4: ... nothing sent, nothing changed"
+
 done_testing
