@@ -79,7 +79,7 @@ _privacyctl() {
 	"retention list") opts=" --expired" ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version -V" -- "$cur"))
 	elif [[ -n $_privacyctl_cmds && -z $cmd && -z $w2 ]]; then
 		local IFS="|"
 		for c in $_privacyctl_cmds; do

@@ -69,4 +69,4 @@ complete -c privacyctl -l format -s f -r
 complete -c privacyctl -l quiet -s q
 complete -c privacyctl -l verbose -s v
 complete -c privacyctl -l help -s h
-complete -c privacyctl -l version
+complete -c privacyctl -l version -s V
