@@ -57,7 +57,7 @@ printf 'K-77,Eve\033]0;owned\007\033[2J,Evil,eve@evil.example\r\n' >>nohdr.csv
 snapshot s2
 run privacyctl customer import --location mitte nohdr.csv
 status 65 "2: a customer file without its header row is refused (65)"
-like "$(stderr)" '^privacyctl: nohdr.csv:2: header: none of the 14 columns is known: is the header row missing\?$' \
+like "$(stderr)" '^privacyctl: nohdr.csv:1: header: none of the 14 columns is known: is the header row missing\?$' \
 	"2: ... with one message saying so"
 for v in Jürgen Müller juergen.mueller@example.de '+49 30 1234567' 1975-03-14 \
 	Friedrichstraße 'Mag keine Hitze' Eve; do
@@ -73,7 +73,7 @@ is "$(tr -d '\n' <"$err" | tr -cd '\001-\037\177' | wc -c)" 0 \
 printf 'external_id,first_name,Anna Schmidt\nK-78,Anna,x\n' >col.csv
 run privacyctl customer import --location mitte col.csv
 status 65 "2: an unknown column that is not a column name"
-is "$(head -1 "$err")" "privacyctl: col.csv:2: column 3: unknown column" \
+is "$(head -1 "$err")" "privacyctl: col.csv:1: column 3: unknown column" \
 	"2: ... is named by its position"
 
 # --- 4: plain-text transports only to hosts that resolve to loopback ------
