@@ -67,7 +67,7 @@ _privacyctl() {
 	"consent list") opts=" --location --needs-repermission" ;;
 	"consent import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format" ;;
 	"consent confirm") opts=" --ip --user-agent" ;;
-	"consent decline") opts="" ;;
+	"consent decline") opts=" --ip --user-agent" ;;
 	"consent expire") opts=" --dry-run -n" ;;
 	"request new") opts=" --type -t --customer --email --external-id --location -l --channel --received --verified" ;;
 	"request verify") opts="" ;;
