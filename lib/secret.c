@@ -69,3 +69,57 @@ int pv_key_file(const char *path, const char *what, int create,
 		*created = 1;
 	return st;
 }
+
+int pv_secret_read(const char *env, char *out, size_t n, int *got,
+		   struct pv_err *e)
+{
+	const char *v = env ? getenv(env) : NULL;
+	size_t len = 0, a, b;
+	int toolong = 0;
+
+	*got = 0;
+	out[0] = 0;
+	if (v && *v) {
+		if (strlen(v) >= n)
+			return pv_fail(e, PV_DATAERR, "%s: too long", env);
+		memcpy(out, v, strlen(v) + 1);
+		len = strlen(out);
+	} else if (!isatty(STDIN_FILENO)) {
+		char ch;
+		ssize_t r;
+
+		/* one byte at a time: nothing after the first line is
+		 * consumed, and no copy stays in a stdio buffer */
+		while ((r = read(STDIN_FILENO, &ch, 1)) != 0) {
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				pv_wipe(out, n);
+				return pv_fail(e, PV_IOERR, "stdin: %s",
+					       strerror(errno));
+			}
+			if (ch == '\n')
+				break;
+			if (len + 1 >= n) {
+				toolong = 1;
+				continue;
+			}
+			out[len++] = ch;
+		}
+		out[len] = 0;
+		if (toolong) {
+			pv_wipe(out, n);
+			return pv_fail(e, PV_DATAERR, "stdin: line too long");
+		}
+	}
+	for (a = 0; a < len && (out[a] == ' ' || out[a] == '\t'); a++)
+		;
+	for (b = len; b > a && (out[b - 1] == ' ' || out[b - 1] == '\t' ||
+				out[b - 1] == '\r');
+	     b--)
+		;
+	memmove(out, out + a, b - a);
+	memset(out + (b - a), 0, n - (b - a));
+	*got = b > a;
+	return PV_OK;
+}

@@ -11,6 +11,8 @@
 #ifndef PV_SECRET_H
 #define PV_SECRET_H
 
+#include <stddef.h>
+
 #include "util.h"
 
 enum { PV_KEY_LEN = 32 };
@@ -27,5 +29,17 @@ enum { PV_KEY_LEN = 32 };
 int pv_key_file(const char *path, const char *what, int create,
 		unsigned char key[PV_KEY_LEN], int *created,
 		struct pv_err *e);
+
+/*
+ * A secret a person types (a verification code, an answer token) without
+ * it being in any process's argv: the environment variable env when it is
+ * set and not empty, else the first line of standard input unless that
+ * is a terminal (never waits for a person).  out (n bytes) gets it
+ * without the blanks around it; *got is 0 when neither had one.
+ * PV_DATAERR when it does not fit (nothing is kept), PV_IOERR on a read
+ * error.  The caller wipes out after use.
+ */
+int pv_secret_read(const char *env, char *out, size_t n, int *got,
+		   struct pv_err *e);
 
 #endif
