@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -70,56 +71,49 @@ int pv_key_file(const char *path, const char *what, int create,
 	return st;
 }
 
-int pv_secret_read(const char *env, char *out, size_t n, int *got,
-		   struct pv_err *e)
+int pv_secret_input(const char *env, const char *what, char *out, size_t n,
+		    struct pv_err *e)
 {
-	const char *v = env ? getenv(env) : NULL;
-	size_t len = 0, a, b;
-	int toolong = 0;
+	const char *v = getenv(env);
+	size_t len = 0;
+	int c;
 
-	*got = 0;
-	out[0] = 0;
-	if (v && *v) {
+	if (v) {
 		if (strlen(v) >= n)
 			return pv_fail(e, PV_DATAERR, "%s: too long", env);
-		memcpy(out, v, strlen(v) + 1);
-		len = strlen(out);
-	} else if (!isatty(STDIN_FILENO)) {
-		char ch;
-		ssize_t r;
-
-		/* one byte at a time: nothing after the first line is
-		 * consumed, and no copy stays in a stdio buffer */
-		while ((r = read(STDIN_FILENO, &ch, 1)) != 0) {
-			if (r < 0) {
-				if (errno == EINTR)
-					continue;
-				pv_wipe(out, n);
-				return pv_fail(e, PV_IOERR, "stdin: %s",
-					       strerror(errno));
-			}
-			if (ch == '\n')
-				break;
-			if (len + 1 >= n) {
-				toolong = 1;
-				continue;
-			}
-			out[len++] = ch;
-		}
-		out[len] = 0;
-		if (toolong) {
-			pv_wipe(out, n);
-			return pv_fail(e, PV_DATAERR, "stdin: line too long");
-		}
+		snprintf(out, n, "%s", v);
+		return PV_OK;
 	}
-	for (a = 0; a < len && (out[a] == ' ' || out[a] == '\t'); a++)
-		;
-	for (b = len; b > a && (out[b - 1] == ' ' || out[b - 1] == '\t' ||
-				out[b - 1] == '\r');
-	     b--)
-		;
-	memmove(out, out + a, b - a);
-	memset(out + (b - a), 0, n - (b - a));
-	*got = b > a;
+	if (isatty(STDIN_FILENO))
+		return pv_fail(e, PV_USAGE, "no %s: give it on standard input "
+			       "or in %s", what, env);
+	/* One line; the rest of the input is not read. */
+	while ((c = getchar()) != EOF && c != '\n') {
+		if (len + 1 >= n) {
+			pv_wipe(out, n);
+			return pv_fail(e, PV_DATAERR, "%s on standard input: "
+				       "too long", what);
+		}
+		out[len++] = (char)c;
+	}
+	if (ferror(stdin)) {
+		pv_wipe(out, n);
+		return pv_fail(e, PV_IOERR, "cannot read standard input: %s",
+			       strerror(errno));
+	}
+	if (len && out[len - 1] == '\r')
+		len--;
+	out[len] = '\0';
 	return PV_OK;
+}
+
+const char *pv_env_first(const char *const *names)
+{
+	for (; *names; names++) {
+		const char *v = getenv(*names);
+
+		if (v && *v)
+			return v;
+	}
+	return NULL;
 }

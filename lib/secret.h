@@ -1,6 +1,7 @@
 /*
  * secret.h - key files: the 32-byte random keys kept beside the database
- * (the tombstone key "<db>.key" and the campaign key "<db>.campaign-key").
+ * (the tombstone key "<db>.key" and the campaign key "<db>.campaign-key");
+ * and secrets given to a command without argv (pv_secret_input).
  *
  * One loader for every kind, so that each gets the same checks: a key file
  * readable or writable by group or others is refused before it is read,
@@ -31,15 +32,18 @@ int pv_key_file(const char *path, const char *what, int create,
 		struct pv_err *e);
 
 /*
- * A secret a person types (a verification code, an answer token) without
- * it being in any process's argv: the environment variable env when it is
- * set and not empty, else the first line of standard input unless that
- * is a terminal (never waits for a person).  out (n bytes) gets it
- * without the blanks around it; *got is 0 when neither had one.
- * PV_DATAERR when it does not fit (nothing is kept), PV_IOERR on a read
- * error.  The caller wipes out after use.
+ * Read a secret that must not appear in argv (a token, a code): from the
+ * environment variable env when it is set, else the first line of
+ * standard input (without its CR LF).  `what` names it in messages
+ * ("token").  Used error codes: PV_USAGE when env is unset and standard
+ * input is a terminal (never sit waiting); PV_DATAERR when it does not
+ * fit in n bytes; PV_IOERR a read error.  An empty input gives "".
  */
-int pv_secret_read(const char *env, char *out, size_t n, int *got,
-		   struct pv_err *e);
+int pv_secret_input(const char *env, const char *what, char *out, size_t n,
+		    struct pv_err *e);
+
+/* The value of the first of the environment variables names (NULL
+ * terminated) that is set and not empty, or NULL. */
+const char *pv_env_first(const char *const *names);
 
 #endif

@@ -251,7 +251,7 @@ status 64 "verify: an empty PRIVACY_CODE and no stdin is no code"
 head -c 300 /dev/zero | tr '\0' A >long.txt
 run privacyctl request verify "$r2" <long.txt
 status 65 "verify: an overlong line on stdin is refused"
-is "$(stderr)" "privacyctl: stdin: line too long" "explained"
+is "$(stderr)" "privacyctl: code on standard input: too long" "explained"
 unchanged before "refusals change nothing"
 run privacyctl request list --status cancelled
 status 0 "list --status cancelled"

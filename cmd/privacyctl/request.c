@@ -97,11 +97,15 @@ static int cmd_verify(struct pv_ctx *c)
 		if (strlen(c->argv[1]) >= sizeof code)
 			return pv_usage(c, "not a code");
 		snprintf(code, sizeof code, "%s", c->argv[1]);
-		got = 1;
-	} else if ((st = pv_secret_read("PRIVACY_CODE", code, sizeof code,
-					&got, &c->err))) {
-		return st;
+	} else if ((st = pv_secret_input("PRIVACY_CODE", "code", code,
+					 sizeof code, &c->err))) {
+		if (st != PV_USAGE)
+			return st;
+		code[0] = '\0';
 	}
+	for (const char *p = code; *p; p++)
+		if (*p != ' ' && *p != '\t')
+			got = 1;
 	if (!got)
 		return pv_usage(c, "no code: give the customer's code on stdin "
 				"or in PRIVACY_CODE, or say how staff checked "
