@@ -308,6 +308,25 @@ status 65 "no token at all (empty standard input): 65"
 like "$(stderr)" "malformed token" "says so"
 unchanged envanswer "and changes nothing"
 
+# ---- re-permission once, across campaigns ---------------------------------
+# "We ask only once": on 5e6c13d a second re-permission campaign mailed
+# everybody the first had asked (and not yet heard from) again.
+snapshot before_r2
+run consent-send --campaign r2 --kind repermission --location mitte -n
+status 0 "a second re-permission campaign, dry run"
+is "$(grep '"customer_id":16,' "$out")" '{"customer_id":16,"campaign":"r2","eligible":false,"reason":"already-asked","purposes":"marketing-email","journal":null,"asked_by":"r1"}' \
+	"the plan says who is skipped and why: asked by r1"
+is "$(grep -c '"reason":"already-asked"' "$out")" "190" "everybody r1 mailed and is still waiting for (190 of 195) is skipped"
+is "$(grep -c '"eligible":true' "$out")" "5" "only the five r1 could not reach (refused for good) are left"
+unchanged before_r2 "the plan changes nothing"
+n0=$(nmsgs)
+run consent-send --campaign r2 --kind repermission <<<'{"customer_id": 16}
+{"customer_id": 17}'
+status 0 "r2 for two customers r1 asked"
+is "$(grep -c '"status":"skipped","reason":"already-asked","asked_by":"r1"' "$out")" "2" "both skipped: already asked by r1"
+is "$(nmsgs)" "$n0" "nobody is mailed twice"
+unchanged before_r2 "and nothing is queued"
+
 # ---- marketing: refused, then allowed after answers and expiry ------------
 run privacyctl settings set nord marketing=on
 status 1 "marketing stays off while pre-2018 opt-ins are unproven"
