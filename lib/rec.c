@@ -1579,6 +1579,8 @@ void pv_w_close(struct pv_writer *w)
 
 static void table_row(struct pv_writer *w)
 {
+	if (!w->ncell)
+		return; /* a record without fields is no row */
 	pv_table_row(w->table);
 	for (size_t i = 0; i < w->ncell; i++) {
 		size_t a = w->cell[i].voff;
