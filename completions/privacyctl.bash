@@ -79,6 +79,7 @@ _privacyctl() {
 	"check") opts=" --location -l" ;;
 	"customer hold") opts=" --reason --dry-run -n" ;;
 	"customer unhold") opts=" --dry-run -n" ;;
+	"customer unblock") opts=" --location --reason --dry-run -n" ;;
 	"retention list") opts=" --expired" ;;
 	esac
 	if [[ $cur == -* ]]; then
@@ -95,5 +96,5 @@ _privacyctl() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|consent confirm|consent decline|consent expire|request new|request verify|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|retention list"
+_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|consent confirm|consent decline|consent expire|request new|request verify|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|customer unblock|retention list"
 complete -F _privacyctl privacyctl

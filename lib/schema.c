@@ -204,6 +204,14 @@ static const char m1[] =
 	"  kind TEXT NOT NULL CHECK (kind IN ('external_id', 'email', 'phone')),\n"
 	"  created_at TEXT NOT NULL\n"
 	") STRICT, WITHOUT ROWID;\n"
+	/* blocks lifted by staff (privacyctl customer unblock): the hash
+	 * of the external id that may come back, and why */
+	"CREATE TABLE tombstone_lifts (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  hash TEXT NOT NULL,\n"
+	"  reason TEXT NOT NULL,\n"
+	"  lifted_at TEXT NOT NULL\n"
+	") STRICT;\n"
 
 	/* consent-send's campaigns and their send journal.  A message row
 	 * holds no personal data: the address is read from the customer at
