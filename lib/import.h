@@ -12,8 +12,18 @@
  * nothing is imported (PV_DATAERR); with skip_invalid the good rows are
  * imported and the status is PV_PARTIAL.
  *
- * Customers matching a tombstone (erased earlier) are not re-created:
- * reported and counted as skipped (PV_PARTIAL).  Marketing columns of a
+ * Dates may also come as DD.MM.YYYY, D.M.YY or in date_fmt; times as
+ * local "DD.MM.YYYY HH:MM" (or ISO without an offset), which are taken in
+ * the row's location's time zone (lib/dialect.h).  A CSV file's unknown
+ * and missing columns are reported once, at its header line, with a hint
+ * when the header looks like another separator's; a missing location is
+ * reported once per file.
+ *
+ * Customers matching a tombstone (erased earlier) are not re-created, and
+ * the appointment, invoice and consent rows of an erased customer (a
+ * tombstone of location and customer_external_id) are not written:
+ * reported as notices (PV_PARTIAL) and counted as skipped, status PV_OK,
+ * so that a nightly sync of the full export succeeds.  Marketing columns of a
  * customer row (marketing_email yes/no, marketing_opt_in_at,
  * marketing_source) become consent ledger events; an import never turns a
  * withdrawn consent back on (reported, counted as kept_withdrawn).
@@ -39,6 +49,8 @@ struct pv_import_opts {
 	const char *db_path;  /* for the tombstone key beside it */
 	int skip_invalid;
 	int dry_run;          /* validate and count, then roll back */
+	const char *date_fmt; /* strptime(3) format of dates and local times
+			       * that are neither ISO nor German, or NULL */
 };
 
 struct pv_import_stats {
@@ -52,8 +64,8 @@ struct pv_import_stats {
 typedef void (*pv_import_report_fn)(void *arg, const struct pv_err *e);
 
 /*
- * Import all records of in.  Returns PV_OK, PV_PARTIAL (rows skipped or
- * rejected with skip_invalid), PV_DATAERR (bad rows: nothing imported),
+ * Import all records of in.  Returns PV_OK (also when rows were skipped
+ * as erased), PV_PARTIAL (rows rejected with skip_invalid), PV_DATAERR (bad rows: nothing imported),
  * or a hard error (I/O, database) with e set and nothing imported.  The
  * summary is audited ("<kind>.import", counts only) in the same
  * transaction.
