@@ -7,6 +7,7 @@ complete -c dsar-erase -l location -r
 complete -c dsar-erase -l request -r
 complete -c dsar-erase -l dry-run -s n
 complete -c dsar-erase -l purge-expired
+complete -c dsar-erase -l replay-tombstones
 complete -c dsar-erase -l commit-every -r
 complete -c dsar-erase -l config -s c -r
 complete -c dsar-erase -l db -r

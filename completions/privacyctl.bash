@@ -66,7 +66,7 @@ _privacyctl() {
 	"consent list") opts=" --location --needs-repermission" ;;
 	"consent import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format" ;;
 	"consent confirm") opts=" --ip --user-agent" ;;
-	"consent decline") opts="" ;;
+	"consent decline") opts=" --ip --user-agent" ;;
 	"consent expire") opts=" --dry-run -n" ;;
 	"request new") opts=" --type -t --customer --email --external-id --location -l --channel --received --verified" ;;
 	"request verify") opts="" ;;
@@ -79,6 +79,7 @@ _privacyctl() {
 	"check") opts=" --location -l" ;;
 	"customer hold") opts=" --reason --dry-run -n" ;;
 	"customer unhold") opts=" --dry-run -n" ;;
+	"customer unblock") opts=" --location --reason --dry-run -n" ;;
 	"retention list") opts=" --expired" ;;
 	esac
 	if [[ $cur == -* ]]; then
@@ -95,5 +96,5 @@ _privacyctl() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|consent confirm|consent decline|consent expire|request new|request verify|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|retention list"
+_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|consent confirm|consent decline|consent expire|request new|request verify|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|customer unblock|retention list"
 complete -F _privacyctl privacyctl

@@ -625,6 +625,10 @@ int pv_erase_subject(struct pv_eraser *er, const struct pv_subject *s,
 		goto fail;
 	if (!er->dry_run && (st = execute(er, s, &c, &r, e)))
 		goto fail;
+	/* the tombstone log outside the database, once the subject is
+	 * done (synced before the commit, pv_eraser_flush) */
+	if (!er->dry_run && (st = pv_tomb_log_write(er->tomb, e)))
+		goto fail;
 	cust_free(&c);
 	er->erased++;
 	if (!er->dry_run) {
@@ -655,6 +659,7 @@ held:
 	}
 	return st;
 fail:
+	pv_tomb_log_drop(er->tomb);
 	cust_free(&c);
 	report_free(&r);
 	if (!er->dry_run) {
@@ -684,7 +689,13 @@ int pv_eraser_flush(struct pv_eraser *er, struct pv_writer *w,
 {
 	int st = PV_OK;
 
-	if (er->dry_run || !er->own_tx)
+	if (er->dry_run)
+		return PV_OK;
+	/* the log holds an erasure before the database does: a crash in
+	 * between leaves one that `dsar-erase --replay-tombstones` ends */
+	if ((st = pv_tomb_log_sync(er->tomb, e)))
+		return st;
+	if (!er->own_tx)
 		return PV_OK;
 	if (!sqlite3_get_autocommit(er->db))
 		st = pv_db_commit(er->db, e);

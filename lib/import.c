@@ -223,6 +223,7 @@ struct imp {
 	long long refs_loc;
 	struct pv_tomb *tomb;
 	int tombs; /* any tombstones at all? */
+	int returning; /* this row's e-mail matches an erased customer's */
 	int last_known; /* the previous row was already stored */
 	int colguess[MAXF * 2]; /* field index of the column at j, or -1 */
 	sqlite3_stmt *st_try; /* the insert, ON CONFLICT DO NOTHING */
@@ -668,12 +669,35 @@ static int not_tombstoned(struct imp *im, long long loc, const char *key)
 			  im->v[C_PHONE], im->e);
 	if (m < 0)
 		return -1;
-	if (m) {
+	if (m & PV_TOMB_EXTERNAL_ID) {
+		/* the same booking-system record: an erasure stays done */
 		row_error(im, PV_PARTIAL, "external_id", "matches a customer "
 			  "erased earlier: not re-created");
 		return 0;
 	}
+	/* The same person under a new record (a new id, another location)
+	 * is a new customer relationship: imported, told.  A phone number
+	 * alone is no person (a family landline). */
+	im->returning = (m & PV_TOMB_EMAIL) != 0;
 	return 1;
+}
+
+/* A new relationship of a person erased earlier: a notice and an audit
+ * entry (ids only); the new customer starts with nothing of the old. */
+static int returning(struct imp *im, long long id)
+{
+	char obj[48];
+	char *detail = pv_jsonf("{s:s}", "location", im->row_slug);
+	int rc;
+
+	row_error(im, PV_PARTIAL, "email", "matches a customer erased "
+		  "earlier: imported as a new customer relationship "
+		  "(customer %lld)", id);
+	im->s->returning++;
+	snprintf(obj, sizeof obj, "customer:%lld", id);
+	rc = pv_audit(im->db, "customer.returning", obj, detail, im->e);
+	free(detail);
+	return rc ? -1 : 0;
 }
 
 /* The latest marketing-email (or purpose) event: 1 with ev/at, 0 none. */
@@ -823,10 +847,13 @@ static int write_row(struct imp *im, long long loc)
 	case PV_IMPORT_CUSTOMERS:
 		for (int i = C_FIRST; i <= C_NOTES; i++)
 			vals[i - C_FIRST] = tv(v[i]);
+		im->returning = 0;
 		if (upsert(im, loc, v[C_XID], vals, C_NOTES - C_FIRST + 1, &id,
 			   &what, im->tombs ? not_tombstoned : NULL))
 			return -1;
 		count(im, what);
+		if (what == 'i' && im->returning && returning(im, id))
+			return -1;
 		if (what != 'n' && customer_marketing(im, id, what == 'i'))
 			return -1;
 		return 0;
@@ -892,6 +919,66 @@ static int write_row(struct imp *im, long long loc)
 	return 0;
 }
 
+/* A name as the header of a column is written: [a-z][a-z0-9_]*, short. */
+static int column_name_like(const char *k)
+{
+	size_t n = 0;
+
+	if (!(*k >= 'a' && *k <= 'z'))
+		return 0;
+	for (; k[n]; n++)
+		if (!((k[n] >= 'a' && k[n] <= 'z') ||
+		      (k[n] >= '0' && k[n] <= '9') || k[n] == '_'))
+			return 0;
+	return n <= 40;
+}
+
+/* A known column, or one among the parts of a header read with another
+ * separator. */
+static int names_a_column(const struct field *f, const char *k)
+{
+	char part[64];
+
+	if (field_index(f, k) >= 0)
+		return 1;
+	while (*k) {
+		size_t n = strcspn(k, ";,\t");
+
+		if (n < sizeof part) {
+			memcpy(part, k, n);
+			part[n] = '\0';
+			if (field_index(f, part) >= 0)
+				return 1;
+		}
+		k += n;
+		if (*k)
+			k++;
+	}
+	return 0;
+}
+
+/* A header cell, perhaps a whole header read with another separator:
+ * each of its parts written like a column name. */
+static int header_like(const char *k)
+{
+	char part[64];
+
+	while (*k) {
+		size_t n = strcspn(k, ";,\t");
+
+		if (n >= sizeof part)
+			return 0;
+		memcpy(part, k, n);
+		part[n] = '\0';
+		if (n && !column_name_like(part))
+			return 0;
+		k += n;
+		if (*k)
+			k++;
+	}
+	return 1;
+}
+
 /* The hint for a header cell that is a whole header of another
  * separator: "external_id;first_name;..." read with ','. */
 static const char *delim_hint(const char *name)
@@ -922,11 +1009,29 @@ static void check_header(struct imp *im)
 	im->hdr_bad = 0;
 	im->loc_told = 0;
 	im->err_line = r->hline;
+	/* A file that lost its header row: its first customer's values
+	 * became the column names.  Said once, naming no value. */
+	for (size_t j = 0; j < r->n; j++)
+		other_sep |= names_a_column(f, r->keys[j]);
+	if (r->n && !other_sep) {
+		row_error(im, PV_DATAERR, "header", "none of the %zu columns "
+			  "is known: is the header row missing?", r->n);
+		im->hdr_bad = 1;
+		im->err_line = 0;
+		return;
+	}
+	other_sep = 0;
 	for (size_t j = 0; j < r->n; j++) {
+		char pos[32];
+
 		if (field_index(f, r->keys[j]) >= 0)
 			continue;
-		row_error(im, PV_DATAERR, r->keys[j], "unknown column%s",
-			  delim_hint(r->keys[j]));
+		/* A column name is shown as it is; anything else may be a
+		 * customer's data: its position only, unless -v. */
+		snprintf(pos, sizeof pos, "column %zu", j + 1);
+		row_error(im, PV_DATAERR, pv_verbose ||
+			  header_like(r->keys[j]) ? r->keys[j] : pos,
+			  "unknown column%s", delim_hint(r->keys[j]));
 		other_sep |= *delim_hint(r->keys[j]) != '\0';
 		im->hdr_bad = 1;
 	}
@@ -969,7 +1074,15 @@ static int check_row(struct imp *im, long long *loc)
 				im->colguess[j] = i;
 		}
 		if (i < 0) {
-			row_error(im, PV_DATAERR, r->keys[j], "unknown column");
+			char pos[32];
+
+			/* A column name is shown as it is; anything else may
+			 * be a customer's data (a file without its header
+			 * row): its position only, unless -v. */
+			snprintf(pos, sizeof pos, "column %zu", j + 1);
+			row_error(im, PV_DATAERR, pv_verbose ||
+				  column_name_like(r->keys[j]) ? r->keys[j] :
+				  pos, "unknown column");
 			continue;
 		}
 		if (r->vals[j] && *r->vals[j])
@@ -1225,6 +1338,7 @@ void pv_import_write_stats(struct pv_writer *w, enum pv_import_kind kind,
 	pv_w_int(w, "consents_granted", s->consents_granted);
 	pv_w_int(w, "consents_withdrawn", s->consents_withdrawn);
 	pv_w_int(w, "kept_withdrawn", s->kept_withdrawn);
+	pv_w_int(w, "returning", s->returning);
 	pv_w_bool(w, "changed", !dry_run && (s->inserted || s->updated ||
 				s->consents_granted || s->consents_withdrawn));
 	pv_w_bool(w, "dry_run", dry_run);

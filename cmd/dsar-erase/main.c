@@ -8,11 +8,16 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "audit.h"
 #include "cli.h"
 #include "db.h"
 #include "erase.h"
 #include "retention.h"
 #include "subject.h"
+#include "tombstone.h"
 
 /* Nothing buffered upstream: commit what is pending rather than hold the
  * write lock (and the reports) while the pipe is quiet. */
@@ -43,6 +48,69 @@ static int purge(struct pv_ctx *c, int dry)
 	st = pv_retained_purge(c->db, dry, c->out, &n, &c->err);
 	if (!st && !dry && n)
 		st = pv_db_checkpoint_truncate(c->db, &c->err);
+	return st;
+}
+
+/*
+ * A restored backup: the tombstones the log has and the database lacks
+ * go back in, then every live customer the log says was erased is
+ * erased again (the same reports as any erasure).
+ */
+static int replay(struct pv_ctx *c, struct pv_eraser *er, int dry)
+{
+	struct pv_tomb_found *f = NULL;
+	struct pv_tomb *t = NULL;
+	size_t n = 0;
+	long long missing = 0;
+	int st, began = 0;
+
+	if (c->argc)
+		return pv_usage(c, "--replay-tombstones takes no operands");
+	if ((st = pv_tomb_open(c->db_path, 0, &t, &c->err)))
+		return st;
+	if (!dry) {
+		if ((st = pv_db_begin(c->db, &c->err)))
+			goto out;
+		began = 1;
+	}
+	if ((st = pv_tomb_log_scan(t, c->db, !dry, &f, &n, &missing,
+				   &c->err)))
+		goto out;
+	if (!dry && missing) {
+		char d[64];
+
+		snprintf(d, sizeof d, "{\"tombstones\":%lld}", missing);
+		if ((st = pv_audit(c->db, "tombstone.restore", NULL, d,
+				   &c->err)))
+			goto out;
+	}
+	if (began) {
+		began = 0;
+		if ((st = pv_db_commit(c->db, &c->err)))
+			goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct pv_subject s = {0};
+		struct pv_err e;
+		int rc;
+
+		s.customer_id = f[i].customer_id;
+		if ((rc = pv_erase_subject(er, &s, c->out, &e))) {
+			rc = one_failed(rc, &e);
+			if (rc != PV_PARTIAL) {
+				c->err.status = rc;
+				c->err.msg[0] = '\0';
+				st = rc;
+				break;
+			}
+			st = pv_status_merge(st, rc);
+		}
+	}
+out:
+	if (began)
+		pv_db_rollback(c->db);
+	free(f);
+	pv_tomb_close(t);
 	return st;
 }
 
@@ -121,6 +189,11 @@ static int run(struct pv_ctx *c)
 			return pv_usage(c, "--purge-expired erases no subject");
 		return purge(c, dry);
 	}
+	if (pv_flag(c, "replay-tombstones") && pv_subject_given(&so)) {
+		pv_policy_free(pol);
+		return pv_usage(c, "--replay-tombstones erases no named "
+				"subject");
+	}
 	if (so.location && !so.email && !so.external_id) {
 		pv_policy_free(pol);
 		return pv_usage(c, "--location goes with --email or "
@@ -131,7 +204,8 @@ static int run(struct pv_ctx *c)
 		return pv_usage(c, "name a subject by option or by records, "
 				"not both");
 	}
-	if (!pv_subject_given(&so) && c->argc == 0 && isatty(0)) {
+	if (!pv_subject_given(&so) && c->argc == 0 && isatty(0) &&
+	    !pv_flag(c, "replay-tombstones")) {
 		pv_policy_free(pol);
 		return pv_usage(c, "name a subject (--customer, --email, "
 				"--external-id, --request) or give records on "
@@ -150,7 +224,9 @@ static int run(struct pv_ctx *c)
 		pv_policy_free(pol);
 		return st;
 	}
-	if (pv_subject_given(&so))
+	if (pv_flag(c, "replay-tombstones"))
+		st = replay(c, er, dry);
+	else if (pv_subject_given(&so))
 		st = pv_erase_subject(er, &s, c->out, &c->err);
 	else
 		st = erase_stream(c, er);
@@ -178,6 +254,8 @@ static const struct pv_opt opts[] = {
 	{"dry-run", 'n', NULL, "print the plan, change nothing"},
 	{"purge-expired", 0, NULL, "delete retained records whose period has "
 	 "ended"},
+	{"replay-tombstones", 0, NULL, "erase again whoever the tombstone log "
+	 "says was erased (a restored backup)"},
 	{"commit-every", 0, "N", "subjects per transaction commit in a stream "
 	 "(default 1000)"},
 	{NULL, 0, NULL, NULL},

@@ -34,6 +34,10 @@ struct pv_mail {
 	const char *from_name;  /* display name or NULL */
 	const char *to;         /* addr-spec */
 	const char *to_name;    /* display name or NULL (may be anything) */
+	/* More header fields or NULL: name, value, name, value, ..., NULL;
+	 * each value is cleaned of CR, LF and NUL like the others (used for
+	 * List-Unsubscribe, RFC 2369, and List-Unsubscribe-Post, RFC 8058). */
+	const char *const *headers;
 	const char *subject;    /* UTF-8, may be anything */
 	const char *body;       /* UTF-8 text, LF or CRLF line ends */
 	const char *message_id; /* "<...@...>"; NULL: a new one is made */
@@ -92,5 +96,11 @@ int pv_transport_send(struct pv_transport *t, const char *from,
 		      const char *to, const char *msg, size_t len,
 		      char *reply, size_t replylen, struct pv_err *e);
 void pv_transport_close(struct pv_transport *t);
+
+/* A curl handle that may connect only to loopback addresses (plain-text
+ * SMTP and HTTP: the address the name resolves to when connecting, not
+ * only when the configuration was read), and back to any address. */
+void pv_curl_loopback_only(void *curl);
+void pv_curl_any_address(void *curl);
 
 #endif
