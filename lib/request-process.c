@@ -59,7 +59,7 @@ static void report(struct pv_writer *w, const struct pv_req *r,
 static int erase_one(struct run *run, const struct pv_req *r, char **result,
 		     struct pv_err *e)
 {
-	struct pv_erase_opts o = {run->db_path, run->dry_run, 1};
+	struct pv_erase_opts o = {run->db_path, run->dry_run, 1, 0};
 	struct pv_subject s = {r->customer_id, r->location_id, r->id};
 	struct pv_eraser *er = NULL;
 	struct pv_writer *mw;
