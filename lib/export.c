@@ -832,13 +832,14 @@ int pv_export_queue(sqlite3 *db, long long location_id, long long customer_id,
 }
 
 int pv_export_delivered(sqlite3 *db, long long eid, long long request_id,
-			struct pv_err *e)
+			long long *told, struct pv_err *e)
 {
 	sqlite3_stmt *st;
 	long long loc = 0, cust = 0;
 	char type[32] = "", status[32] = "", *result, *fields;
 	int rc;
 
+	*told = 0;
 	if (!request_id)
 		return PV_OK;
 	st = pv_db_prepare(db, "SELECT location_id, customer_id, type, status "
@@ -875,7 +876,7 @@ int pv_export_delivered(sqlite3 *db, long long eid, long long request_id,
 	fields = pv_jsonf("{s:s,s:s}", "type", type, "result",
 			  "export delivered to the customer");
 	rc = pv_event_add(db, "request.completed", loc, cust, request_id,
-			  "business", fields, NULL, e);
+			  "business", fields, told, e);
 	free(fields);
 	return rc;
 }

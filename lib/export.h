@@ -133,9 +133,10 @@ int pv_export_queue(sqlite3 *db, long long location_id, long long customer_id,
  * it), in the caller's transaction: its request, when it has one that is
  * still open, becomes completed with the result {"export": "delivered",
  * "event_id": eid}, and the business is told (request.completed).  Not
- * before: a mail that is refused leaves the request open.
+ * before: a mail that is refused leaves the request open.  *told gets
+ * the id of the business's event, or 0.
  */
 int pv_export_delivered(sqlite3 *db, long long eid, long long request_id,
-			struct pv_err *e);
+			long long *told, struct pv_err *e);
 
 #endif

@@ -560,6 +560,7 @@ static int record(struct pv_notify *n, const struct event *ev,
 {
 	char next[PV_TIME_LEN], obj[64], detail[160], buf[16];
 	const char *evstatus = "delivered";
+	long long told = 0;
 	const char *nextp = NULL;
 	int st, i, attempts, final, any_pending = 0, any_deferred = 0,
 		any_failed = 0;
@@ -627,9 +628,11 @@ static int record(struct pv_notify *n, const struct event *ev,
 	 * mail that carries it (lib/export.h). */
 	if (strcmp(channel, "email") == 0 &&
 	    strcmp(dstatus, "delivered") == 0 &&
-	    strcmp(ev->type, PV_EXPORT_EVENT) == 0 &&
-	    (st = pv_export_delivered(n->db, ev->id, ev->req, e)))
-		goto fail;
+	    strcmp(ev->type, PV_EXPORT_EVENT) == 0) {
+		if ((st = pv_export_delivered(n->db, ev->id, ev->req, &told,
+					      e)))
+			goto fail;
+	}
 	/* A failed event keeps its payload: notify --retry sends it again
 	 * once the cause is fixed. */
 	if (final && !any_failed) {
@@ -654,7 +657,11 @@ static int record(struct pv_notify *n, const struct event *ev,
 	st = pv_audit(n->db, "notify.deliver", obj, detail, e);
 	if (st)
 		goto fail;
-	return pv_db_commit(n->db, e);
+	st = pv_db_commit(n->db, e);
+	/* the business hears of it in this run */
+	if (!st && told)
+		add_id(&n->ids, &n->nids, &n->capids, told);
+	return st;
 fail:
 	sqlite3_reset(n->put_deliv);
 	sqlite3_reset(n->set_event);
