@@ -12,8 +12,11 @@
  * nothing is imported (PV_DATAERR); with skip_invalid the good rows are
  * imported and the status is PV_PARTIAL.
  *
- * Customers matching a tombstone (erased earlier) are not re-created:
- * reported and counted as skipped (PV_PARTIAL).  Marketing columns of a
+ * Customers matching a tombstone (erased earlier) are not re-created, and
+ * the appointment, invoice and consent rows of an erased customer (a
+ * tombstone of location and customer_external_id) are not written:
+ * reported as notices (PV_PARTIAL) and counted as skipped, status PV_OK,
+ * so that a nightly sync of the full export succeeds.  Marketing columns of a
  * customer row (marketing_email yes/no, marketing_opt_in_at,
  * marketing_source) become consent ledger events; an import never turns a
  * withdrawn consent back on (reported, counted as kept_withdrawn).
@@ -52,8 +55,8 @@ struct pv_import_stats {
 typedef void (*pv_import_report_fn)(void *arg, const struct pv_err *e);
 
 /*
- * Import all records of in.  Returns PV_OK, PV_PARTIAL (rows skipped or
- * rejected with skip_invalid), PV_DATAERR (bad rows: nothing imported),
+ * Import all records of in.  Returns PV_OK (also when rows were skipped
+ * as erased), PV_PARTIAL (rows rejected with skip_invalid), PV_DATAERR (bad rows: nothing imported),
  * or a hard error (I/O, database) with e set and nothing imported.  The
  * summary is audited ("<kind>.import", counts only) in the same
  * transaction.

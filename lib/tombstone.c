@@ -150,7 +150,7 @@ int pv_tomb_match(struct pv_tomb *t, sqlite3 *db, const char *slug,
 	st = pv_db_stmt(db, "SELECT 1 FROM tombstones WHERE hash = ?", e);
 	if (!st)
 		return -1;
-	for (int i = 0; i < 3 && !found; i++) {
+	for (int i = 0; i < 3; i++) {
 		char *n = normalise(kinds[i], slug, vals[i]);
 		int rc;
 
@@ -162,7 +162,7 @@ int pv_tomb_match(struct pv_tomb *t, sqlite3 *db, const char *slug,
 		pv_bind_text(st, 1, h);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
-			found = 1;
+			found |= 1 << i; /* PV_TOMB_EXTERNAL_ID, ... */
 		} else if (rc != SQLITE_DONE) {
 			pv_db_fail(db, e, "tombstone");
 			sqlite3_reset(st);

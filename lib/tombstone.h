@@ -25,8 +25,9 @@ void pv_tomb_close(struct pv_tomb *t);
 int pv_tomb_add(struct pv_tomb *t, sqlite3 *db, const char *location_slug,
 		const char *external_id, const char *email, const char *phone,
 		struct pv_err *e);
-/* 1 when any of the identifiers matches a tombstone, 0 when none, -1 on
- * error.  A missing key file means nobody was erased yet: 0. */
+/* Which of the identifiers match a tombstone, as PV_TOMB_* bits (0 when
+ * none), -1 on error.  A missing key file means nobody was erased yet: 0. */
+enum { PV_TOMB_EXTERNAL_ID = 1, PV_TOMB_EMAIL = 2, PV_TOMB_PHONE = 4 };
 int pv_tomb_match(struct pv_tomb *t, sqlite3 *db, const char *location_slug,
 		  const char *external_id, const char *email,
 		  const char *phone, struct pv_err *e);

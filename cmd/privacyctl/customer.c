@@ -20,6 +20,11 @@ static void report_row(void *arg, const struct pv_err *e)
 {
 	struct shown *s = arg;
 
+	/* the expected differences of a nightly sync (an erased customer's
+	 * rows skipped, a consent known better here kept) are notices,
+	 * counted in the summary: -q leaves them out */
+	if (e->status == PV_PARTIAL && pv_quiet)
+		return;
 	if (s->n++ < MAX_SHOWN)
 		pv_report(e);
 }
