@@ -7,9 +7,12 @@
  * writes, for each location SLUG, DIR/SLUG/customers.csv,
  * DIR/SLUG/appointments.csv and DIR/SLUG/invoices.csv in exactly the column
  * layout that "privacyctl customer|appointment|invoice import" reads, and
- * DIR/locations.csv (slug,name,timezone,holidays).  The same seed and sizes
- * give the same bytes on every machine: the generator uses its own PRNG and
- * no locale, clock or libc random().
+ * DIR/locations.csv (slug,name,timezone,holidays).  Every file has a
+ * location column, so that the files of all locations import in one go
+ * (privacyctl appointment import with every DIR/SLUG/appointments.csv,
+ * no --location).  The same seed and sizes give the same bytes on every
+ * machine: the generator uses its own PRNG and no locale, clock or libc
+ * random().
  *
  * About -x per mille of the rows carry one adversarial value (quotes,
  * commas, CR/LF inside cells, emoji, a leading '=', a very long field); all
@@ -489,8 +492,8 @@ int main(int argc, char **argv)
 		close_out(f);
 
 		f = open_out(dir, L->slug, "appointments.csv");
-		fputs("external_id,customer_external_id,starts_at,service,"
-		      "staff,price_cents,notes\n", f);
+		fputs("external_id,location,customer_external_id,starts_at,"
+		      "service,staff,price_cents,notes\n", f);
 		for (i = 0; i < nap; i++) {
 			char id[32], cid[32], price[32];
 			int bad = chance(adv) ? 1 + (int)below(3) : 0;
@@ -503,6 +506,7 @@ int main(int argc, char **argv)
 			snprintf(price, sizeof price, "%ld",
 				 1500 + 50 * (long)below(300));
 			put_sep(f, id);
+			put_sep(f, L->slug);
 			put_sep(f, cid);
 			time_str(tbuf, d2016, d2026, 1);
 			put_sep(f, tbuf);
@@ -516,8 +520,8 @@ int main(int argc, char **argv)
 		close_out(f);
 
 		f = open_out(dir, L->slug, "invoices.csv");
-		fputs("number,customer_external_id,issued_on,total_cents,"
-		      "currency,billing_name,billing_address\n", f);
+		fputs("number,location,customer_external_id,issued_on,"
+		      "total_cents,currency,billing_name,billing_address\n", f);
 		for (i = 0; i < nin; i++) {
 			char id[32], cid[32], total[32];
 			int bad = chance(adv) ? 1 + (int)below(2) : 0;
@@ -534,6 +538,7 @@ int main(int argc, char **argv)
 				 1500 + 10 * (long)below(4000));
 			date_str(dbuf, day);
 			put_sep(f, id);
+			put_sep(f, L->slug);
 			put_sep(f, cid);
 			put_sep(f, dbuf);
 			put_sep(f, total);

@@ -36,10 +36,11 @@ now=${PRIVACY_NOW:-2026-11-15T10:00:00Z}
 	  birth_date TEXT, street TEXT, postal_code TEXT, city TEXT,
 	  country TEXT, notes TEXT, marketing_email TEXT,
 	  marketing_opt_in_at TEXT, marketing_source TEXT);\n'
-	printf 'CREATE TEMP TABLE a_in (external_id TEXT,
+	printf 'CREATE TEMP TABLE a_in (external_id TEXT, location TEXT,
 	  customer_external_id TEXT, starts_at TEXT, service TEXT, staff TEXT,
 	  price_cents TEXT, notes TEXT);\n'
-	printf 'CREATE TEMP TABLE i_in (number TEXT, customer_external_id TEXT,
+	printf 'CREATE TEMP TABLE i_in (number TEXT, location TEXT,
+	  customer_external_id TEXT,
 	  issued_on TEXT, total_cents TEXT, currency TEXT, billing_name TEXT,
 	  billing_address TEXT);\n'
 	for d in "$dir"/*/; do

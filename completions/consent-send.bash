@@ -25,7 +25,7 @@ _consent_send() {
 	"") opts=" --campaign --kind --location --connections --rate --transport --dry-run -n" ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version -V" -- "$cur"))
 	elif [[ -n $_consent_send_cmds && -z $cmd && -z $w2 ]]; then
 		local IFS="|"
 		for c in $_consent_send_cmds; do

@@ -13,4 +13,4 @@ complete -c consent-send -l format -s f -r
 complete -c consent-send -l quiet -s q
 complete -c consent-send -l verbose -s v
 complete -c consent-send -l help -s h
-complete -c consent-send -l version
+complete -c consent-send -l version -s V

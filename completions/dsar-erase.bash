@@ -25,7 +25,7 @@ _dsar_erase() {
 	"") opts=" --customer --email --external-id --location --request --dry-run -n --purge-expired --commit-every" ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version -V" -- "$cur"))
 	elif [[ -n $_dsar_erase_cmds && -z $cmd && -z $w2 ]]; then
 		local IFS="|"
 		for c in $_dsar_erase_cmds; do

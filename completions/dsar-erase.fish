@@ -14,4 +14,4 @@ complete -c dsar-erase -l format -s f -r
 complete -c dsar-erase -l quiet -s q
 complete -c dsar-erase -l verbose -s v
 complete -c dsar-erase -l help -s h
-complete -c dsar-erase -l version
+complete -c dsar-erase -l version -s V

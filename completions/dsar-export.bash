@@ -25,7 +25,7 @@ _dsar_export() {
 	"") opts=" --customer --email --external-id --location --request --output-dir -o" ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version -V" -- "$cur"))
 	elif [[ -n $_dsar_export_cmds && -z $cmd && -z $w2 ]]; then
 		local IFS="|"
 		for c in $_dsar_export_cmds; do

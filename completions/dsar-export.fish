@@ -12,4 +12,4 @@ complete -c dsar-export -l format -s f -r
 complete -c dsar-export -l quiet -s q
 complete -c dsar-export -l verbose -s v
 complete -c dsar-export -l help -s h
-complete -c dsar-export -l version
+complete -c dsar-export -l version -s V

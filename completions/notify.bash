@@ -12,7 +12,7 @@ _notify() {
 	elif [[ "|$_notify_cmds|" == *"|$w1|"* ]]; then cmd=$w1; fi
 	case $prev in
 	--to) return ;;
-	--transport) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--transport) return ;;
 	--config|-c) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--db) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--format|-f) COMPREPLY=($(compgen -W "ndjson json csv" -- "$cur")); return ;;
@@ -21,7 +21,7 @@ _notify() {
 	"") opts=" --pending --digest --to --transport --dry-run -n" ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version -V" -- "$cur"))
 	elif [[ -n $_notify_cmds && -z $cmd && -z $w2 ]]; then
 		local IFS="|"
 		for c in $_notify_cmds; do

@@ -11,4 +11,4 @@ complete -c notify -l format -s f -r
 complete -c notify -l quiet -s q
 complete -c notify -l verbose -s v
 complete -c notify -l help -s h
-complete -c notify -l version
+complete -c notify -l version -s V

@@ -17,6 +17,9 @@ _privacyctl() {
 	--since) return ;;
 	--location|-l) return ;;
 	--input-format) COMPREPLY=($(compgen -W "auto ndjson json csv" -- "$cur")); return ;;
+	--delimiter) return ;;
+	--encoding) return ;;
+	--date-format) return ;;
 	--email) return ;;
 	--marketing) return ;;
 	--inactive-since) return ;;
@@ -51,19 +54,19 @@ _privacyctl() {
 	"settings set") opts=" --dry-run -n" ;;
 	"audit list") opts=" --since" ;;
 	"audit verify") opts="" ;;
-	"customer import") opts=" --location --skip-invalid --dry-run -n --input-format" ;;
+	"customer import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format" ;;
 	"customer list") opts=" --location --email --marketing --inactive-since" ;;
 	"customer show") opts=" --email --location" ;;
-	"appointment import") opts=" --location --skip-invalid --dry-run -n --input-format" ;;
-	"invoice import") opts=" --location --skip-invalid --dry-run -n --input-format" ;;
+	"appointment import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format" ;;
+	"invoice import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format" ;;
 	"marketing audience") opts=" --location" ;;
 	"consent grant") opts=" --purpose --source --ip --user-agent --text-version --dry-run -n" ;;
 	"consent withdraw") opts=" --purpose --source --dry-run -n" ;;
 	"consent show") opts="" ;;
 	"consent list") opts=" --location --needs-repermission" ;;
-	"consent import") opts=" --location --skip-invalid --dry-run -n --input-format" ;;
+	"consent import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format" ;;
 	"consent confirm") opts=" --ip --user-agent" ;;
-	"consent decline") opts="" ;;
+	"consent decline") opts=" --ip --user-agent" ;;
 	"consent expire") opts=" --dry-run -n" ;;
 	"request new") opts=" --type -t --customer --email --external-id --location -l --channel --received --verified" ;;
 	"request verify") opts="" ;;
@@ -79,7 +82,7 @@ _privacyctl() {
 	"retention list") opts=" --expired" ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version -V" -- "$cur"))
 	elif [[ -n $_privacyctl_cmds && -z $cmd && -z $w2 ]]; then
 		local IFS="|"
 		for c in $_privacyctl_cmds; do

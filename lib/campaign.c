@@ -226,8 +226,8 @@ static int prepare_all(struct pv_campaign *c, struct pv_err *e)
 		" AND customer_id = ?2", e)) ||
 	    !(c->st_ins = pv_db_prepare(db,
 		"INSERT INTO campaign_messages (campaign_id, customer_id,"
-		" purposes, message_id, token_hash, queued_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)", e)) ||
+		" purposes, message_id, token_hash, decline_token_hash,"
+		" queued_at) VALUES (?1, ?2, ?3, ?4, ?5, ?7, ?6)", e)) ||
 	    !(c->st_requeue = pv_db_prepare(db,
 		"UPDATE campaign_messages SET status = 'queued', purposes = ?3,"
 		" last_reply = NULL WHERE campaign_id = ?1 AND customer_id = ?2"
@@ -504,7 +504,7 @@ int pv_campaign_audience(struct pv_campaign *c,
 int pv_campaign_queue(struct pv_campaign *c, const struct pv_elig *v,
 		      const char *domain, int *queued, struct pv_err *e)
 {
-	char mid[320], token[PV_TOKEN_LEN + 1], hash[65];
+	char mid[320], token[PV_TOKEN_LEN + 1], hash[65], dhash[65];
 	sqlite3_stmt *st;
 	int rc;
 
@@ -523,8 +523,10 @@ int pv_campaign_queue(struct pv_campaign *c, const struct pv_elig *v,
 		pv_bind_text(st, 3, v->purposes);
 	} else {
 		pv_message_id_new(domain, mid, sizeof mid);
-		pv_token_derive(&c->key, mid, token);
+		pv_token_derive(&c->key, PV_TOKEN_CONFIRM, mid, token);
 		pv_token_hash(token, hash);
+		pv_token_derive(&c->key, PV_TOKEN_DECLINE, mid, token);
+		pv_token_hash(token, dhash);
 		pv_wipe(token, sizeof token);
 		st = c->st_ins;
 		sqlite3_reset(st);
@@ -534,6 +536,7 @@ int pv_campaign_queue(struct pv_campaign *c, const struct pv_elig *v,
 		pv_bind_text(st, 4, mid);
 		pv_bind_text(st, 5, hash);
 		pv_bind_text(st, 6, c->now);
+		pv_bind_text(st, 7, dhash);
 	}
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
@@ -608,8 +611,12 @@ int pv_campaign_next(struct pv_campaign *c, struct pv_cmsg *m,
 	m->attempts = sqlite3_column_int(st, 5);
 	sqlite3_reset(st);
 	c->last_row = m->row;
-	if (c->have_key)
-		pv_token_derive(&c->key, m->message_id, m->token);
+	if (c->have_key) {
+		pv_token_derive(&c->key, PV_TOKEN_CONFIRM, m->message_id,
+				m->confirm_token);
+		pv_token_derive(&c->key, PV_TOKEN_DECLINE, m->message_id,
+				m->decline_token);
+	}
 	return 1;
 }
 
@@ -746,280 +753,6 @@ int pv_campaign_audit_run(struct pv_campaign *c, const char *counts_json,
 		return s;
 	}
 	return PV_OK;
-}
-
-/* ---- answers ---------------------------------------------------------- */
-
-static int ua_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 512 || !pv_utf8_valid(s, n))
-		return 0;
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
-/* One ledger event per purpose of a comma-separated list (consent.h
- * checks and audits each). */
-static int ledger_add(sqlite3 *db, long long customer_id,
-		      const char *purposes, const char *event,
-		      const char *source, const char *at, const char *ip,
-		      const char *ua, const char *text_hash,
-		      const char *campaign, struct pv_err *e)
-{
-	const char *p = purposes;
-	char purpose[32];
-	int st;
-
-	while (*p) {
-		size_t n = strcspn(p, ",");
-		struct pv_consent_event ev = {purpose, event, at, source,
-					      ip, ua, text_hash, campaign};
-
-		snprintf(purpose, sizeof purpose, "%.*s", (int)n, p);
-		if ((st = pv_consent_append(db, customer_id, &ev, e)))
-			return st;
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	return PV_OK;
-}
-
-int pv_consent_answer(sqlite3 *db, const char *token, int confirm,
-		      const char *ip, const char *ua, struct pv_answer *a,
-		      struct pv_err *e)
-{
-	char hash[65], now[PV_TIME_LEN], obj[64];
-	sqlite3_stmt *st = NULL;
-	const char *event = confirm ? "confirmed" : "withdrawn";
-	char text_hash[65] = "", answer[16] = "", expires[PV_TIME_LEN] = "";
-	int rc, s, exists;
-	char *detail;
-
-	memset(a, 0, sizeof *a);
-	if (!pv_token_wellformed(token))
-		return pv_fail(e, PV_DATAERR, "malformed token: a token is %d "
-			       "characters of A-Z a-z 0-9 - _ (~ first)",
-			       PV_TOKEN_LEN);
-	if (ip && !pv_ip_valid(ip))
-		return pv_fail(e, PV_USAGE, "--ip: not an IPv4 or IPv6 address");
-	if (ua && !ua_valid(ua))
-		return pv_fail(e, PV_USAGE, "--user-agent: must be 1 to 512 "
-			       "bytes of printable UTF-8");
-	pv_token_hash(token, hash);
-	pv_time_fmt(pv_now(), now);
-
-	if ((s = pv_db_begin(db, e)))
-		return s;
-	st = pv_db_prepare(db,
-		"SELECT m.id, m.customer_id, m.purposes, m.token_hash,"
-		" m.token_expires_at, m.text_hash, m.answer, g.name, g.kind,"
-		" EXISTS (SELECT 1 FROM customers c WHERE c.id = m.customer_id)"
-		" FROM campaign_messages m JOIN campaigns g"
-		" ON g.id = m.campaign_id WHERE m.token_hash = ?1", e);
-	if (!st)
-		goto fail;
-	pv_bind_text(st, 1, hash);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE || (rc == SQLITE_ROW &&
-	    !pv_token_hash_equal(pv_col_text(st, 3), hash))) {
-		pv_fail(e, PV_NOINPUT, "unknown token: no campaign sent it");
-		goto fail;
-	}
-	if (rc != SQLITE_ROW) {
-		pv_db_fail(db, e, "campaign_messages");
-		goto fail;
-	}
-	a->message_row = sqlite3_column_int64(st, 0);
-	a->customer_id = sqlite3_column_int64(st, 1);
-	snprintf(a->purposes, sizeof a->purposes, "%s", pv_col_text(st, 2));
-	if (pv_col_text(st, 4))
-		snprintf(expires, sizeof expires, "%s", pv_col_text(st, 4));
-	if (pv_col_text(st, 5))
-		snprintf(text_hash, sizeof text_hash, "%s",
-			 pv_col_text(st, 5));
-	if (pv_col_text(st, 6))
-		snprintf(answer, sizeof answer, "%s", pv_col_text(st, 6));
-	snprintf(a->campaign, sizeof a->campaign, "%s", pv_col_text(st, 7));
-	snprintf(a->kind, sizeof a->kind, "%s", pv_col_text(st, 8));
-	exists = sqlite3_column_int(st, 9);
-	sqlite3_finalize(st);
-	st = NULL;
-
-	if (!*expires) {
-		/* Never handed to a transport: nobody can hold it. */
-		pv_fail(e, PV_NOINPUT, "unknown token: no campaign sent it");
-		goto fail;
-	}
-	if (!exists) {
-		pv_fail(e, PV_NOINPUT, "token of message %lld: the customer "
-			"was erased", a->message_row);
-		goto fail;
-	}
-	if (*answer) {
-		pv_fail(e, PV_DATAERR, "token of message %lld already used "
-			"(%s)", a->message_row, answer);
-		goto fail;
-	}
-	if (strcmp(now, expires) >= 0) {
-		pv_fail(e, PV_DATAERR, "token of message %lld expired at %s",
-			a->message_row, expires);
-		goto fail;
-	}
-	if ((s = ledger_add(db, a->customer_id, a->purposes, event,
-			    strcmp(a->kind, "double-opt-in") == 0 ?
-			    "double-opt-in" : "re-permission", now, ip, ua,
-			    *text_hash ? text_hash : NULL, a->campaign, e)))
-		goto fail;
-	st = pv_db_prepare(db, "UPDATE campaign_messages SET answer = ?2,"
-			   " answered_at = ?3 WHERE id = ?1 AND answer IS NULL",
-			   e);
-	if (!st)
-		goto fail;
-	sqlite3_bind_int64(st, 1, a->message_row);
-	pv_bind_text(st, 2, confirm ? "confirmed" : "declined");
-	pv_bind_text(st, 3, now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE) {
-		pv_db_fail(db, e, "campaign_messages");
-		goto fail;
-	}
-	snprintf(obj, sizeof obj, "customer:%lld", a->customer_id);
-	detail = pv_jsonf("{s:s, s:I, s:s}", "campaign", a->campaign,
-			  "message", (json_int_t)a->message_row, "purposes",
-			  a->purposes);
-	s = pv_audit(db, confirm ? "consent.confirm" : "consent.decline", obj,
-		     detail, e);
-	free(detail);
-	if (s)
-		goto fail;
-	if ((s = pv_db_commit(db, e)))
-		goto fail;
-	snprintf(a->event, sizeof a->event, "%s", event);
-	snprintf(a->at, sizeof a->at, "%s", now);
-	return PV_OK;
-fail:
-	sqlite3_finalize(st);
-	pv_db_rollback(db);
-	return e->status ? e->status : PV_SOFTWARE;
-}
-
-int pv_consent_expire(sqlite3 *db, int dry_run,
-		      int (*fn)(void *arg, const struct pv_answer *a),
-		      void *arg, long long *count, struct pv_err *e)
-{
-	/* Open requests past expiry whose customer still exists. */
-	sqlite3_stmt *st = NULL, *up = NULL, *latest = NULL;
-	char now[PV_TIME_LEN];
-	struct pv_answer a;
-	int rc, s;
-	char *detail;
-
-	*count = 0;
-	pv_time_fmt(pv_now(), now);
-	if ((s = pv_db_begin(db, e)))
-		return s;
-	st = pv_db_prepare(db,
-		"SELECT m.id, m.customer_id, m.purposes, g.name, g.kind,"
-		" m.text_hash FROM campaign_messages m"
-		" JOIN campaigns g ON g.id = m.campaign_id"
-		" JOIN customers c ON c.id = m.customer_id"
-		" WHERE m.answer IS NULL AND m.token_expires_at <= ?1"
-		" AND m.status <> 'cancelled' ORDER BY m.id", e);
-	up = pv_db_prepare(db, "UPDATE campaign_messages SET answer ="
-			   " 'expired', answered_at = ?2 WHERE id = ?1", e);
-	latest = pv_db_prepare(db, "SELECT k.event = 'granted' AND NOT "
-			       PV_CONSENT_PROVEN_SQL " FROM consents k"
-			       " WHERE k.customer_id = ?1 AND k.purpose = ?2"
-			       " ORDER BY k.at DESC, k.id DESC LIMIT 1", e);
-	if (!st || !up || !latest)
-		goto fail;
-	pv_bind_text(st, 1, now);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct pv_buf open = {0};
-		const char *p;
-
-		memset(&a, 0, sizeof a);
-		a.message_row = sqlite3_column_int64(st, 0);
-		a.customer_id = sqlite3_column_int64(st, 1);
-		snprintf(a.campaign, sizeof a.campaign, "%s",
-			 pv_col_text(st, 3));
-		snprintf(a.kind, sizeof a.kind, "%s", pv_col_text(st, 4));
-		snprintf(a.event, sizeof a.event, "expired");
-		snprintf(a.at, sizeof a.at, "%s", now);
-		/* Only purposes still waiting: an answer that came another
-		 * way since (a new grant, a withdrawal) is left alone. */
-		p = pv_col_text(st, 2);
-		while (*p) {
-			size_t n = strcspn(p, ",");
-			sqlite3_stmt *q = latest;
-
-			sqlite3_bind_int64(q, 1, a.customer_id);
-			sqlite3_bind_text(q, 2, p, (int)n, SQLITE_TRANSIENT);
-			if (sqlite3_step(q) == SQLITE_ROW &&
-			    sqlite3_column_int(q, 0))
-				pv_buf_addf(&open, "%s%.*s",
-					    open.len ? "," : "", (int)n, p);
-			sqlite3_reset(q);
-			p += n;
-			if (*p == ',')
-				p++;
-		}
-		if (open.len)
-			snprintf(a.purposes, sizeof a.purposes, "%s", open.s);
-		pv_buf_free(&open);
-		if (!dry_run && *a.purposes &&
-		    (s = ledger_add(db, a.customer_id, a.purposes, "expired",
-				    strcmp(a.kind, "double-opt-in") == 0 ?
-				    "double-opt-in" : "re-permission", now,
-				    NULL, NULL, pv_col_text(st, 5), a.campaign,
-				    e)))
-			goto fail;
-		if (!dry_run) {
-			sqlite3_reset(up);
-			sqlite3_bind_int64(up, 1, a.message_row);
-			pv_bind_text(up, 2, now);
-			if (sqlite3_step(up) != SQLITE_DONE) {
-				pv_db_fail(db, e, "campaign_messages");
-				goto fail;
-			}
-		}
-		(*count)++;
-		if (fn && (s = fn(arg, &a))) {
-			pv_fail(e, s, "write error");
-			goto fail;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		pv_db_fail(db, e, "campaign_messages");
-		goto fail;
-	}
-	sqlite3_finalize(st);
-	sqlite3_finalize(up);
-	sqlite3_finalize(latest);
-	st = up = latest = NULL;
-	if (dry_run || !*count) {
-		pv_db_rollback(db);
-		return PV_OK;
-	}
-	detail = pv_jsonf("{s:I}", "expired", (json_int_t)*count);
-	s = pv_audit(db, "consent.expire", NULL, detail, e);
-	free(detail);
-	if (s || (s = pv_db_commit(db, e)))
-		goto fail;
-	return PV_OK;
-fail:
-	sqlite3_finalize(st);
-	sqlite3_finalize(up);
-	sqlite3_finalize(latest);
-	pv_db_rollback(db);
-	return e->status ? e->status : PV_SOFTWARE;
 }
 
 /* ---- the audience phase ----------------------------------------------- */

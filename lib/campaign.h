@@ -1,6 +1,7 @@
 /*
- * campaign.h - consent campaigns: who may be asked, the send journal, and
- * the answers (Art. 7(1) GDPR, § 7 UWG).
+ * campaign.h - consent campaigns: who may be asked and the send journal
+ * (Art. 7(1) GDPR, § 7 UWG).  The answers to the messages (confirm,
+ * decline, expire) belong to the consent ledger: consent.h.
  *
  * Kinds:
  *   repermission   ask again for pre-GDPR opt-ins: purposes whose latest
@@ -28,7 +29,7 @@
  * timeout: retried by a later run after a delay) | 'failed' (5xx); a row
  * whose customer is no longer eligible when its turn comes is 'cancelled'.
  * Rows left 'sending' by a killed run are sent again first, with the same
- * Message-ID and token (token.h).  One run per database at a time (a lock
+ * Message-ID and tokens (token.h).  One run per database at a time (a lock
  * file beside the database).
  */
 #ifndef PV_CAMPAIGN_H
@@ -37,6 +38,7 @@
 #include <sqlite3.h>
 #include <time.h>
 
+#include "consent.h"
 #include "rec.h"
 #include "token.h"
 #include "util.h"
@@ -134,7 +136,8 @@ struct pv_cmsg {
 	long long customer_id;
 	const char *status;     /* before this run: queued, deferred, sending */
 	const char *message_id; /* without angle brackets */
-	char token[PV_TOKEN_LEN + 1];
+	char confirm_token[PV_TOKEN_LEN + 1]; /* token.h: two capabilities */
+	char decline_token[PV_TOKEN_LEN + 1];
 	const char *purposes;
 	const char *email, *first_name, *last_name;
 	const char *location_slug, *location_name, *language;
@@ -178,43 +181,5 @@ int pv_campaign_deferred(struct pv_campaign *c, long long *n,
 /* Audit a run's counts (JSON object text) in its own transaction. */
 int pv_campaign_audit_run(struct pv_campaign *c, const char *counts_json,
 			  struct pv_err *e);
-
-/* The outcome of an answer. */
-struct pv_answer {
-	long long customer_id;
-	long long message_row;
-	char campaign[128];
-	char kind[16];
-	char purposes[64];
-	char event[16]; /* confirmed, withdrawn, expired */
-	char at[32];
-};
-
-/*
- * Record the answer to a token: confirm (1) writes a 'confirmed' ledger
- * event for each purpose asked, with time, ip, user agent (either may be
- * NULL), campaign and the hash of the text sent; decline (0) writes
- * 'withdrawn'.  One transaction, audited.  Errors change nothing:
- * PV_DATAERR for a malformed token, and for a token already used
- * ("already used") or expired; PV_NOINPUT for a token no campaign issued
- * or whose customer was erased.  ip must be an IPv4/IPv6 address, ua
- * printable UTF-8 of at most 512 bytes (PV_USAGE otherwise).
- */
-int pv_consent_answer(sqlite3 *db, const char *token, int confirm,
-		      const char *ip, const char *ua, struct pv_answer *a,
-		      struct pv_err *e);
-
-/*
- * Expire the requests whose tokens ran out unanswered (whatever became of
- * the mail: sent, deferred or refused; expiring a consent only ever stops
- * marketing, so it is the safe side): each gets an
- * 'expired' ledger event per purpose asked (unless the purpose was
- * answered otherwise since), so those opt-ins stop counting as active.
- * fn is called per expired request (before commit; dry_run: nothing is
- * written).  One transaction, audited.
- */
-int pv_consent_expire(sqlite3 *db, int dry_run,
-		      int (*fn)(void *arg, const struct pv_answer *a),
-		      void *arg, long long *count, struct pv_err *e);
 
 #endif

@@ -13,11 +13,12 @@
 const struct pv_opt pv_common_opts[] = {
 	{"config", 'c', "FILE", "read this configuration file"},
 	{"db", 0, "PATH", "use this database file"},
-	{"format", 'f', "FORMAT", "output format: ndjson (default), json, csv"},
+	{"format", 'f', "FORMAT:ndjson|json|csv",
+	 "output format: ndjson (default), json, csv"},
 	{"quiet", 'q', NULL, "say less on stderr"},
 	{"verbose", 'v', NULL, "say more; may name people in diagnostics"},
 	{"help", 'h', NULL, "show this help and exit"},
-	{"version", 0, NULL, "show the version and exit"},
+	{"version", 'V', NULL, "show the version and exit"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -66,16 +67,22 @@ static int single_command(const struct pv_prog *p)
 	       p->groups[0]->name[0] == '\0';
 }
 
+/* The value's name of an option: "SLUG" of "SLUG" or of "KIND:a|b". */
+static int arg_len(const struct pv_opt *o)
+{
+	const char *colon = strchr(o->arg, ':');
+
+	return colon ? (int)(colon - o->arg) : (int)strlen(o->arg);
+}
+
 static void opt_line(FILE *f, const struct pv_opt *o)
 {
 	char left[64];
 
-	if (o->key)
-		snprintf(left, sizeof left, "-%c, --%s%s%s", o->key, o->name,
-			 o->arg ? " " : "", o->arg ? o->arg : "");
-	else
-		snprintf(left, sizeof left, "    --%s%s%s", o->name,
-			 o->arg ? " " : "", o->arg ? o->arg : "");
+	snprintf(left, sizeof left, "%c%c%c --%s%s%.*s", o->key ? '-' : ' ',
+		 o->key ? o->key : ' ', o->key ? ',' : ' ', o->name,
+		 o->arg ? " " : "", o->arg ? arg_len(o) : 0,
+		 o->arg ? o->arg : "");
 	fprintf(f, "  %-28s %s\n", left, o->help);
 }
 
@@ -116,11 +123,22 @@ static void prog_help(FILE *f, const struct pv_prog *p, const char *prefix)
 				 c->operands ? c->operands : "");
 			fprintf(f, "  %-44s %s\n", left, c->summary);
 		}
-	fprintf(f, "\nRun '%s COMMAND --help' for a command's options; "
+	fprintf(f, "\nRun '%s help COMMAND' for a command's options; "
 		"see %s(1).\n", p->name, p->name);
 }
 
-/* For completions/gen and the docs test: every command and option. */
+/* For completions/gen and the docs test: every command and option; an
+ * option's enumerated values follow its value's name. */
+static void dump_opt(const char *kind, const char *cmd, const struct pv_opt *o)
+{
+	const char *colon = o->arg ? strchr(o->arg, ':') : NULL;
+
+	printf("%s\t%s%s--%s\t%c\t%.*s\t%s\n", kind, cmd ? cmd : "",
+	       cmd ? "\t" : "", o->name, o->key ? o->key : '.',
+	       o->arg ? arg_len(o) : 0, o->arg ? o->arg : "",
+	       colon ? colon + 1 : "");
+}
+
 static void dump_options(const struct pv_prog *p)
 {
 	for (const struct pv_cmd *const *g = p->groups; *g; g++)
@@ -128,13 +146,83 @@ static void dump_options(const struct pv_prog *p)
 			printf("command\t%s\t%s\n", c->name,
 			       c->operands ? c->operands : "");
 			for (const struct pv_opt *o = c->opts; o && o->name; o++)
-				printf("option\t%s\t--%s\t%c\t%s\n", c->name,
-				       o->name, o->key ? o->key : '.',
-				       o->arg ? o->arg : "");
+				dump_opt("option", c->name, o);
 		}
 	for (const struct pv_opt *o = pv_common_opts; o->name; o++)
-		printf("common\t--%s\t%c\t%s\n", o->name, o->key ? o->key : '.',
-		       o->arg ? o->arg : "");
+		dump_opt("common", NULL, o);
+}
+
+/*
+ * "Did you mean": the weighted Damerau-Levenshtein distance (optimal
+ * string alignment) that git uses to rank its suggestions: swapping two
+ * neighbours is free, a missing letter costs 1, a wrong one 2, an extra
+ * one 3; a word that begins the candidate counts as a perfect match.
+ */
+enum { SIMILAR_BELOW = 7, WORD_MAX = 64 };
+
+static int similarity(const char *typed, const char *cand)
+{
+	size_t n = strlen(typed), m = strlen(cand);
+	int d[3][WORD_MAX + 1];
+
+	if (n > WORD_MAX || m > WORD_MAX)
+		return SIMILAR_BELOW;
+	if (n && strncmp(typed, cand, n) == 0)
+		return 0;
+	/* d[i % 3][j]: cost of turning typed[0..i) into cand[0..j) */
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= n; i++) {
+		int *r = d[i % 3], *up = d[(i - 1) % 3], *up2 = d[(i + 1) % 3];
+
+		r[0] = 3 * (int)i;
+		for (size_t j = 1; j <= m; j++) {
+			int best = up[j - 1] +
+				   (typed[i - 1] == cand[j - 1] ? 0 : 2);
+
+			if (up[j] + 3 < best)
+				best = up[j] + 3;
+			if (r[j - 1] + 1 < best)
+				best = r[j - 1] + 1;
+			if (i > 1 && j > 1 && typed[i - 1] == cand[j - 2] &&
+			    typed[i - 2] == cand[j - 1] && up2[j - 2] < best)
+				best = up2[j - 2];
+			r[j] = best;
+		}
+	}
+	return d[n % 3][m];
+}
+
+struct suggest {
+	const char *best[4];
+	int n, score;
+};
+
+static void consider(struct suggest *s, const char *typed, const char *cand)
+{
+	int d = similarity(typed, cand);
+
+	for (int i = 0; i < s->n; i++)
+		if (strcmp(s->best[i], cand) == 0)
+			return;
+	if (d >= SIMILAR_BELOW || (s->n && d > s->score))
+		return;
+	if (!s->n || d < s->score)
+		s->n = 0, s->score = d;
+	if (s->n < (int)(sizeof s->best / sizeof s->best[0]))
+		s->best[s->n++] = cand;
+}
+
+/* "did you mean 'x'?" lines on stderr, with a prefix before each. */
+static void print_suggestions(const struct suggest *s, const char *pre)
+{
+	if (!s->n)
+		return;
+	fprintf(stderr, s->n == 1 ? "did you mean" :
+		"did you mean one of these?\n");
+	for (int i = 0; i < s->n; i++)
+		fprintf(stderr, s->n == 1 ? " '%s%s'?\n" : "\t%s%s\n", pre,
+			s->best[i]);
 }
 
 static const struct pv_opt *lookup(const struct pv_opt *t, const char *name,
@@ -180,7 +268,7 @@ int pv_flag(const struct pv_ctx *c, const char *name)
 	return 0;
 }
 
-/* Repeated values are kept in a NUL-joined side list per option. */
+/* Repeated values are kept in a side list of (option, value). */
 static struct {
 	const struct pv_opt *o;
 	const char *v;
@@ -222,18 +310,27 @@ static void set_opt(struct pv_ctx *c, const struct pv_opt *o, const char *v)
 	}
 }
 
-int pv_usage(struct pv_ctx *c, const char *fmt, ...)
+static void usage_message(const struct pv_ctx *c, const char *msg)
 {
-	va_list ap;
-
-	fprintf(stderr, "%s: ", pv_progname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s: %s\n", pv_progname, msg);
 	if (c && c->cmd)
 		fprintf(stderr, "see '%s%s%s --help'\n", c->prog->name,
 			c->cmd->name[0] ? " " : "", c->cmd->name);
+}
+
+/* Printed at once (some callers print more after it); the error is then
+ * spent, so that the end of pv_main does not print it again. */
+int pv_usage(struct pv_ctx *c, const char *fmt, ...)
+{
+	char msg[sizeof c->err.msg];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	usage_message(c, msg);
+	if (c)
+		pv_err_clear(&c->err);
 	return PV_USAGE;
 }
 
@@ -243,6 +340,24 @@ static const struct pv_opt *find_opt(const struct pv_cmd *cmd,
 	const struct pv_opt *o = lookup(cmd->opts, name, n, key);
 
 	return o ? o : lookup(pv_common_opts, name, n, key);
+}
+
+static int unknown_option(struct pv_ctx *c, const char *name, size_t n)
+{
+	char typed[WORD_MAX + 1];
+	struct suggest s = {{0}, 0, 0};
+
+	snprintf(typed, sizeof typed, "%.*s", (int)n, name);
+	for (const struct pv_opt *o = c->cmd->opts; o && o->name; o++)
+		consider(&s, typed, o->name);
+	for (const struct pv_opt *o = pv_common_opts; o->name; o++)
+		consider(&s, typed, o->name);
+	fprintf(stderr, "%s: unknown option '--%.*s'\n", pv_progname, (int)n,
+		name);
+	print_suggestions(&s, "--");
+	fprintf(stderr, "see '%s%s%s --help'\n", c->prog->name,
+		c->cmd->name[0] ? " " : "", c->cmd->name);
+	return PV_USAGE;
 }
 
 /* GNU-style parse of everything but the command words. */
@@ -272,8 +387,7 @@ static int parse_args(struct pv_ctx *c, int argc, char **argv, char *used)
 
 			o = find_opt(c->cmd, a + 2, n, 0);
 			if (!o)
-				return pv_usage(c, "unknown option '--%.*s'",
-						(int)n, a + 2);
+				return unknown_option(c, a + 2, n);
 			if (!o->arg) {
 				if (eq)
 					return pv_usage(c, "option '--%s' takes "
@@ -310,25 +424,274 @@ static int parse_args(struct pv_ctx *c, int argc, char **argv, char *used)
 	return PV_OK;
 }
 
-static int check_stdout(int status, struct pv_err *e)
+/* Returned by the steps of pv_main when the run is over and went well
+ * (help or the version printed): nothing to set up or run. */
+enum { PV_DONE = -1 };
+
+/* An unknown command: the most similar verbs of noun, or commands. */
+static int unknown_command(const struct pv_prog *p, const char *noun,
+			   const char *verb, const char *next)
 {
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (status == PV_OK || status == PV_PARTIAL) {
-			pv_fail(e, PV_IOERR, "write error on standard output");
-			pv_report(e);
-			status = PV_IOERR;
+	static char first[64][WORD_MAX + 1];
+	struct suggest s = {{0}, 0, 0};
+	size_t nl = noun ? strlen(noun) : 0;
+	int nfirst = 0;
+	char both[2 * WORD_MAX + 2];
+
+	/* "requst list": the two words against whole command names */
+	snprintf(both, sizeof both, "%s %s", verb, next ? next : "");
+	for (const struct pv_cmd *const *g = p->groups; next && *g; g++)
+		for (const struct pv_cmd *c = *g; c->name; c++)
+			if (strchr(c->name, ' '))
+				consider(&s, both, c->name);
+	for (const struct pv_cmd *const *g = p->groups; *g; g++)
+		for (const struct pv_cmd *c = *g; c->name && !s.n; c++) {
+			if (noun) {
+				if (strncmp(c->name, noun, nl) == 0 &&
+				    c->name[nl] == ' ')
+					consider(&s, verb, c->name + nl + 1);
+			} else if (nfirst < 64) {
+				snprintf(first[nfirst], sizeof first[nfirst],
+					 "%.*s", (int)strcspn(c->name, " "),
+					 c->name);
+				consider(&s, verb, first[nfirst++]);
+			}
+		}
+	if (!noun && !s.n)
+		consider(&s, verb, "help");
+	fprintf(stderr, "%s: unknown command '%s%s%s'\n", p->name,
+		noun ? noun : "", noun ? " " : "", verb);
+	if (noun) {
+		char pre[WORD_MAX + 2];
+
+		snprintf(pre, sizeof pre, "%s ", noun);
+		print_suggestions(&s, pre);
+	} else {
+		print_suggestions(&s, "");
+	}
+	if (noun && !s.n)
+		prog_help(stderr, p, noun); /* a noun has a handful */
+	else if (noun)
+		fprintf(stderr, "see '%s help %s'\n", p->name, noun);
+	else
+		fprintf(stderr, "see '%s --help'\n", p->name);
+	return PV_USAGE;
+}
+
+/* The command words: up to two operands before the first command option. */
+static int command_words(int argc, char **argv, int w[2])
+{
+	int words = 0;
+
+	for (int i = 1; i < argc && words < 2; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0)
+			break;
+		if (a[0] == '-' && a[1]) {
+			if (is_common_with_arg(a))
+				i++;
+			if (words)
+				break;
+			continue;
+		}
+		w[words++] = i;
+	}
+	return words;
+}
+
+static const struct pv_cmd *match(const struct pv_prog *p, char **argv,
+				  const int *w, int words, char *used)
+{
+	const struct pv_cmd *cmd = NULL;
+	char name[128];
+
+	if (words == 2) {
+		snprintf(name, sizeof name, "%s %s", argv[w[0]], argv[w[1]]);
+		if ((cmd = find_cmd(p, name))) {
+			used[w[0]] = used[w[1]] = 1;
+			return cmd;
 		}
 	}
-	return status;
+	if (words >= 1 && (cmd = find_cmd(p, argv[w[0]])))
+		used[w[0]] = 1;
+	return cmd;
+}
+
+/* "privacyctl help [NOUN [VERB]]": the help on stdout. */
+static int help_command(const struct pv_prog *p, int argc, char **argv)
+{
+	char name[128] = "";
+	const struct pv_cmd *cmd;
+
+	for (int i = 2; i < argc && i < 4; i++)
+		snprintf(name + strlen(name), sizeof name - strlen(name),
+			 "%s%s", i > 2 ? " " : "", argv[i]);
+	if (!name[0] || is_noun(p, name)) {
+		prog_help(stdout, p, name[0] ? name : NULL);
+		return PV_DONE;
+	}
+	if ((cmd = find_cmd(p, name))) {
+		cmd_help(stdout, p, cmd);
+		return PV_DONE;
+	}
+	if (argc > 3 && is_noun(p, argv[2]))
+		return unknown_command(p, argv[2], argv[3], NULL);
+	return unknown_command(p, NULL, argv[2], argc > 3 ? argv[3] : NULL);
+}
+
+/* Step 1: which command, and its options.  PV_DONE when --help,
+ * --version or help answered already. */
+static int find_command(struct pv_ctx *c, int argc, char **argv)
+{
+	const struct pv_prog *p = c->prog;
+	char *used = xcalloc((size_t)argc + 1, 1);
+	int w[2] = {0, 0}, words = 0, help = 0, st;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--dump-options") == 0) {
+			dump_options(p);
+			st = PV_DONE;
+			goto out;
+		}
+		if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+			printf("%s %s\n", p->name, PV_VERSION);
+			st = PV_DONE;
+			goto out;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+			help = 1;
+	}
+	if (single_command(p)) {
+		c->cmd = p->groups[0];
+	} else {
+		words = command_words(argc, argv, w);
+		if (words && w[0] == 1 && strcmp(argv[1], "help") == 0) {
+			st = help_command(p, argc, argv);
+			goto out;
+		}
+		c->cmd = match(p, argv, w, words, used);
+	}
+	if (!c->cmd) {
+		const char *noun = words ? argv[w[0]] : NULL;
+		int known = noun && is_noun(p, noun);
+
+		if (words == 0 || (known && words == 1)) {
+			/* "privacyctl [noun]": the commands there are */
+			prog_help(help ? stdout : stderr, p,
+				  known ? noun : NULL);
+			st = help ? PV_DONE : PV_USAGE;
+		} else {
+			st = unknown_command(p, known ? noun : NULL,
+					     known ? argv[w[1]] : noun,
+					     !known && words == 2 ?
+					     argv[w[1]] : NULL);
+		}
+		goto out;
+	}
+	if (help) {
+		cmd_help(stdout, p, c->cmd);
+		st = PV_DONE;
+		goto out;
+	}
+	st = parse_args(c, argc, argv, used);
+out:
+	free(used);
+	return st;
+}
+
+/* Step 2: operands, format, clock, config, database, the writer. */
+static int set_up(struct pv_ctx *c)
+{
+	const struct pv_cmd *cmd = c->cmd;
+	int st;
+
+	if (c->argc < cmd->min_args)
+		return pv_usage(c, "missing operand");
+	if (cmd->max_args >= 0 && c->argc > cmd->max_args)
+		return pv_usage(c, "too many operands");
+	if ((cmd->flags & PV_CMD_STDIN) && c->argc == 0 && isatty(0))
+		return pv_usage(c, "no input: name files or pipe records to "
+				"standard input");
+	pv_verbose = pv_flag(c, "verbose");
+	pv_quiet = pv_flag(c, "quiet");
+	c->fmt = PV_FMT_NDJSON;
+	if (pv_opt(c, "format") &&
+	    pv_fmt_parse(pv_opt(c, "format"), 0, &c->fmt) != 0)
+		return pv_usage(c, "unknown format '%s' (ndjson, json, csv)",
+				pv_opt(c, "format"));
+	if ((st = pv_clock_init(&c->err)))
+		return st;
+	c->cfg = pv_cfg_new();
+	if ((st = pv_cfg_load(c->cfg, pv_opt(c, "config"), &c->err)))
+		return st;
+	if (pv_opt(c, "db"))
+		pv_cfg_set(c->cfg, "database", pv_opt(c, "db"), "--db");
+	c->db_path = pv_db_path(c->cfg);
+	if (cmd->flags & (PV_CMD_DB_RO | PV_CMD_DB_RW)) {
+		int mode = (cmd->flags & PV_CMD_DB_RW) ? PV_DB_RW : PV_DB_RO;
+
+		if (cmd->flags & PV_CMD_DB_CREATE)
+			mode |= PV_DB_CREATE;
+		if ((st = pv_db_open(c->db_path, mode, &c->db, &c->err)))
+			return st;
+	}
+	if (!(cmd->flags & PV_CMD_NO_OUTPUT))
+		c->out = pv_writer_new(stdout, c->fmt,
+				       (cmd->flags & PV_CMD_SINGLE) ?
+				       PV_W_SINGLE : 0);
+	return PV_OK;
+}
+
+/* Standard output is flushed, checked and closed here, once: a full disk
+ * or a closed pipe is an error (74), not a silent success. */
+static int close_stdout(int st, struct pv_err *e)
+{
+	int bad = fflush(stdout) != 0 || ferror(stdout);
+
+	bad |= fclose(stdout) != 0;
+	if (bad && (st == PV_OK || st == PV_PARTIAL)) {
+		pv_fail(e, PV_IOERR, "write error on standard output");
+		pv_report(e);
+		st = PV_IOERR;
+	}
+	return st;
+}
+
+/* Step 4: finish the output, report, release, close stdout. */
+static int tear_down(struct pv_ctx *c, int st)
+{
+	if (st == PV_DONE)
+		st = PV_OK;
+	if (c->out) {
+		struct pv_err we = {0};
+		int wst = pv_writer_finish(c->out, &we);
+
+		if (wst && st != PV_IOERR) {
+			pv_report(&we);
+			st = pv_status_merge(st, wst);
+		}
+	}
+	/* a library's usage refusal is a usage message, said once */
+	if (st == PV_USAGE && c->err.msg[0])
+		usage_message(c, c->err.msg);
+	else if (st && c->err.msg[0])
+		pv_report(&c->err);
+	if (c->db)
+		pv_db_close(c->db);
+	free(c->db_path);
+	free(c->argv);
+	if (c->cfg)
+		pv_cfg_free(c->cfg);
+	return close_stdout(st, &c->err);
 }
 
 int pv_main(const struct pv_prog *p, int argc, char **argv)
 {
 	struct pv_ctx ctx = {0};
-	char *used = xcalloc((size_t)argc + 1, 1);
-	const struct pv_cmd *cmd = NULL;
-	char name[128] = "";
-	int st, words = 0, help = 0;
+	int st;
 
 	sanitise_fds();
 #if defined(__GLIBC__) && defined(M_TRIM_THRESHOLD)
@@ -341,149 +704,10 @@ int pv_main(const struct pv_prog *p, int argc, char **argv)
 	pv_set_progname(p->name);
 	ctx.prog = p;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--dump-options") == 0) {
-			free(used);
-			dump_options(p);
-			return check_stdout(PV_OK, &ctx.err);
-		}
-		if (strcmp(a, "--version") == 0) {
-			free(used);
-			printf("%s %s\n", p->name, PV_VERSION);
-			return check_stdout(PV_OK, &ctx.err);
-		}
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
-			help = 1;
-	}
-
-	if (single_command(p)) {
-		cmd = p->groups[0];
-	} else {
-		int w[2] = {0, 0};
-
-		for (int i = 1; i < argc && words < 2; i++) {
-			const char *a = argv[i];
-
-			if (strcmp(a, "--") == 0)
-				break;
-			if (a[0] == '-' && a[1]) {
-				if (is_common_with_arg(a))
-					i++;
-				if (words)
-					break;
-				continue;
-			}
-			w[words++] = i;
-		}
-		if (words == 2) {
-			snprintf(name, sizeof name, "%s %s", argv[w[0]],
-				 argv[w[1]]);
-			if ((cmd = find_cmd(p, name)))
-				used[w[0]] = used[w[1]] = 1;
-		}
-		if (!cmd && words >= 1) {
-			snprintf(name, sizeof name, "%s", argv[w[0]]);
-			if ((cmd = find_cmd(p, name)))
-				used[w[0]] = 1;
-		}
-		if (!cmd) {
-			const char *noun = words ? argv[w[0]] : NULL;
-			int known = noun && is_noun(p, noun);
-
-			if (words == 0 || (known && words == 1)) {
-				/* "privacyctl [noun]": the commands there are */
-				prog_help(help ? stdout : stderr, p,
-					  known ? noun : NULL);
-				free(used);
-				return help ? check_stdout(PV_OK, &ctx.err)
-					    : PV_USAGE;
-			}
-			if (known)
-				snprintf(name, sizeof name, "%s %s", noun,
-					 argv[w[1]]);
-			pv_warn("unknown command '%s'", known ? name : noun);
-			prog_help(stderr, p, known ? noun : NULL);
-			free(used);
-			return PV_USAGE;
-		}
-	}
-	ctx.cmd = cmd;
-	if (help) {
-		cmd_help(stdout, p, cmd);
-		free(used);
-		return check_stdout(PV_OK, &ctx.err);
-	}
-
-	st = parse_args(&ctx, argc, argv, used);
-	free(used);
-	if (st)
-		goto out;
-	if (ctx.argc < cmd->min_args) {
-		st = pv_usage(&ctx, "missing operand");
-		goto out;
-	}
-	if (cmd->max_args >= 0 && ctx.argc > cmd->max_args) {
-		st = pv_usage(&ctx, "too many operands");
-		goto out;
-	}
-	if ((cmd->flags & PV_CMD_STDIN) && ctx.argc == 0 && isatty(0)) {
-		st = pv_usage(&ctx, "no input: name files or pipe records to "
-			      "standard input");
-		goto out;
-	}
-	pv_verbose = pv_flag(&ctx, "verbose");
-	pv_quiet = pv_flag(&ctx, "quiet");
-	ctx.fmt = PV_FMT_NDJSON;
-	if (pv_opt(&ctx, "format") &&
-	    pv_fmt_parse(pv_opt(&ctx, "format"), 0, &ctx.fmt) != 0) {
-		st = pv_usage(&ctx, "unknown format '%s' (ndjson, json, csv)",
-			      pv_opt(&ctx, "format"));
-		goto out;
-	}
-	if ((st = pv_clock_init(&ctx.err)))
-		goto report;
-
-	ctx.cfg = pv_cfg_new();
-	if ((st = pv_cfg_load(ctx.cfg, pv_opt(&ctx, "config"), &ctx.err)))
-		goto report;
-	if (pv_opt(&ctx, "db"))
-		pv_cfg_set(ctx.cfg, "database", pv_opt(&ctx, "db"), "--db");
-	ctx.db_path = pv_db_path(ctx.cfg);
-	if (cmd->flags & (PV_CMD_DB_RO | PV_CMD_DB_RW)) {
-		int mode = (cmd->flags & PV_CMD_DB_RW) ? PV_DB_RW : PV_DB_RO;
-
-		if (cmd->flags & PV_CMD_DB_CREATE)
-			mode |= PV_DB_CREATE;
-		if ((st = pv_db_open(ctx.db_path, mode, &ctx.db, &ctx.err)))
-			goto report;
-	}
-	if (!(cmd->flags & PV_CMD_NO_OUTPUT))
-		ctx.out = pv_writer_new(stdout, ctx.fmt,
-					(cmd->flags & PV_CMD_SINGLE) ?
-					PV_W_SINGLE : 0);
-
-	st = cmd->run(&ctx);
-
-	if (ctx.out) {
-		struct pv_err we = {0};
-		int wst = pv_writer_finish(ctx.out, &we);
-
-		if (wst && st != PV_IOERR) {
-			pv_report(&we);
-			st = pv_status_merge(st, wst);
-		}
-	}
-report:
-	if (st && ctx.err.msg[0])
-		pv_report(&ctx.err);
-out:
-	if (ctx.db)
-		pv_db_close(ctx.db);
-	free(ctx.db_path);
-	free(ctx.argv);
-	if (ctx.cfg)
-		pv_cfg_free(ctx.cfg);
-	return check_stdout(st, &ctx.err);
+	st = find_command(&ctx, argc, argv);
+	if (st == PV_OK)
+		st = set_up(&ctx);
+	if (st == PV_OK)
+		st = ctx.cmd->run(&ctx);
+	return tear_down(&ctx, st);
 }

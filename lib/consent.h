@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "rec.h"
+#include "token.h"
 #include "util.h"
 
 /* SQL over a consents row (alias k) that is true when the row proves
@@ -115,5 +116,99 @@ int pv_consent_write_states(sqlite3 *db, long long location_id,
 int pv_marketing_audience(sqlite3 *db, long long location_id,
 			  struct pv_writer *w, long long *count,
 			  struct pv_err *e);
+
+/* ---- answers to campaign messages (consent-answer.c) -------------------
+ *
+ * Each campaign message (campaign.h) carries two tokens (token.h): the
+ * confirm token of its confirm link and the decline token of its decline
+ * and List-Unsubscribe links.  They are separate capabilities: the one
+ * cannot act as the other, and the first answer through either kills
+ * both.  The contract for a caller that shows a page before the person
+ * answers (privacy-web):
+ *
+ *   GET/HEAD   pv_consent_token_lookup: reads only, never writes; shows
+ *              what the token is for (location, campaign, kind, purposes,
+ *              action) and whether it is still open.
+ *   POST       pv_consent_token_use with the action of the button pressed
+ *              and the evidence (REMOTE_ADDR, the User-Agent): writes the
+ *              answer to the ledger, in one transaction.
+ *
+ * Neither function prints, logs or echoes the token; messages name the
+ * journal row ("message N"), never the customer.
+ */
+
+/* What a token is for, as lookup finds it. */
+struct pv_token_info {
+	long long message_row;  /* campaign_messages.id */
+	long long customer_id;
+	int action;             /* PV_TOKEN_CONFIRM or PV_TOKEN_DECLINE */
+	char status[8];         /* "open", "used" (answered), "expired" */
+	char campaign[128];     /* the campaign's name */
+	char kind[16];          /* "repermission" or "double-opt-in" */
+	char purposes[64];      /* asked for: "marketing-email,..." */
+	char location[64];      /* the customer's location: slug, */
+	char location_name[256]; /* name */
+	char language[8];       /* and language ("de", "en") */
+	char expires_at[32];    /* RFC 3339 UTC */
+	char answer[16];        /* "" or confirmed, declined, expired */
+	char answered_at[32];
+	char text_hash[65];     /* SHA-256 of the text sent, or "" */
+};
+
+/*
+ * Look a token up without using it.  Reads only (no transaction, no
+ * audit), so it is safe for a GET or HEAD and for a mail scanner's
+ * prefetch.  PV_OK with *ti filled whenever the token is one a campaign
+ * sent, whatever its status (an answered or expired token is PV_OK with
+ * status "used" or "expired": the caller shows it as gone, 410).
+ * Used error codes: PV_DATAERR a malformed token; PV_NOINPUT a token no
+ * campaign sent (forged, or never handed to a transport) or whose
+ * customer was erased (*ti is then all zero); PV_SOFTWARE, PV_TEMPFAIL
+ * (busy) from the database.
+ */
+int pv_consent_token_lookup(sqlite3 *db, const char *token,
+			    struct pv_token_info *ti, struct pv_err *e);
+
+/* The outcome of an answer. */
+struct pv_answer {
+	long long customer_id;
+	long long message_row;
+	char campaign[128];
+	char kind[16];
+	char purposes[64];
+	char event[16]; /* confirmed, withdrawn, expired */
+	char at[32];
+};
+
+/*
+ * Use a token: action PV_TOKEN_CONFIRM writes a 'confirmed' ledger event
+ * for each purpose asked, PV_TOKEN_DECLINE a 'withdrawn' one, each with
+ * the time, the evidence ip and ua (either may be NULL), the campaign and
+ * the text version; marks the message answered, which kills both of its
+ * tokens.  One transaction (BEGIN IMMEDIATE: two uses at once cannot both
+ * win), audited without personal data.  Errors change nothing.
+ * Used error codes: PV_DATAERR a malformed token, a token of the other
+ * action ("is a decline token: it cannot confirm"), one already used
+ * ("already used (confirmed)") or expired ("expired at T"); PV_NOINPUT as
+ * for lookup; PV_USAGE an ip that is not an IPv4/IPv6 address or a ua
+ * that is not 1 to 512 bytes of printable UTF-8 (the message names
+ * --ip / --user-agent); PV_TEMPFAIL database busy.
+ */
+int pv_consent_token_use(sqlite3 *db, const char *token, int action,
+			 const char *ip, const char *ua, struct pv_answer *a,
+			 struct pv_err *e);
+
+/*
+ * Expire the requests whose tokens ran out unanswered (whatever became of
+ * the mail: sent, deferred or refused; expiring a consent only ever stops
+ * marketing, so it is the safe side): each gets an
+ * 'expired' ledger event per purpose asked (unless the purpose was
+ * answered otherwise since), so those opt-ins stop counting as active.
+ * fn is called per expired request (before commit; dry_run: nothing is
+ * written).  One transaction, audited.
+ */
+int pv_consent_expire(sqlite3 *db, int dry_run,
+		      int (*fn)(void *arg, const struct pv_answer *a),
+		      void *arg, long long *count, struct pv_err *e);
 
 #endif

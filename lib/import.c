@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "consent.h"
 #include "db.h"
+#include "dialect.h"
 #include "import.h"
 #include "json.h"
 #include "location.h"
@@ -206,6 +207,15 @@ struct imp {
 	int default_tried;
 	struct pv_err default_err;
 	const char *row_slug;
+	/* time zones of the locations above, for local times (dialect.h) */
+	char loc_tz[64], default_tz[64];
+	const char *row_tz;
+	int this_year;
+	/* the file whose header was checked, and what was found */
+	const char *hdr_file;
+	long hdr_line;
+	int hdr_bad, loc_told;
+	long err_line; /* row_error at this line instead of the row's */
 	struct strset seen;
 	/* customer ids by external id, of location refs_loc: an appointment
 	 * or invoice file names the same customers again and again */
@@ -223,6 +233,8 @@ struct imp {
 	const char *v[MAXF];
 	char norm[MAXF][PV_TIME_LEN];
 	long long num[MAXF];
+	struct pv_local_time lt[MAXF]; /* local times, made UTC by location */
+	unsigned local;                /* bit i: v[i] is in lt[i] */
 	int bad;
 };
 
@@ -239,8 +251,8 @@ static void row_error(struct imp *im, int status, const char *field,
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
-	pv_fail(&re, status, "%s:%ld: %s: %s", im->r->file, im->r->line,
-		field, why);
+	pv_fail(&re, status, "%s:%ld: %s: %s", im->r->file,
+		im->err_line ? im->err_line : im->r->line, field, why);
 	if (status == PV_DATAERR)
 		im->bad = 1;
 	if (im->report)
@@ -277,23 +289,42 @@ static void check_value(struct imp *im, int i)
 				  "address");
 		break;
 	case F_DATE:
-		if (pv_date_parse(v, &y, &m, &d) != 0)
+		if (pv_date_parse(v, &y, &m, &d) == 0)
+			break;
+		/* 31.12.1980, 1.2.80, or --date-format */
+		if (pv_dialect_date(v, im->o->date_fmt, im->this_year,
+				    im->norm[i]) == 0)
+			im->v[i] = im->norm[i];
+		else
 			row_error(im, PV_DATAERR, f->name, "not a date "
-				  "(YYYY-MM-DD)");
+				  "(YYYY-MM-DD, DD.MM.YYYY, D.M.YY%s)",
+				  im->o->date_fmt ? " or --date-format" :
+				  "; others with --date-format");
 		break;
 	case F_TIME:
-		if (pv_time_parse(v, &t) != 0)
-			row_error(im, PV_DATAERR, f->name, "not an RFC 3339 "
-				  "time");
-		else
-			im->v[i] = pv_time_fmt(t, im->norm[i]);
-		break;
 	case F_TIME_OR_DATE:
-		if (pv_time_or_date_parse(v, &t) != 0)
-			row_error(im, PV_DATAERR, f->name, "not an RFC 3339 "
-				  "time or date");
-		else
+		if ((f->type == F_TIME ? pv_time_parse(v, &t) :
+		     pv_time_or_date_parse(v, &t)) == 0) {
 			im->v[i] = pv_time_fmt(t, im->norm[i]);
+			break;
+		}
+		if (pv_dialect_local_time(v, im->o->date_fmt, im->this_year,
+					  &im->lt[i]) == 0) {
+			/* UTC once the row's location is known */
+			im->local |= 1u << i;
+			break;
+		}
+		if (f->type == F_TIME_OR_DATE &&
+		    pv_dialect_date(v, im->o->date_fmt, im->this_year,
+				    im->norm[i]) == 0 &&
+		    pv_time_or_date_parse(im->norm[i], &t) == 0) {
+			im->v[i] = pv_time_fmt(t, im->norm[i]);
+			break;
+		}
+		row_error(im, PV_DATAERR, f->name, "not an RFC 3339 time%s "
+			  "(or DD.MM.YYYY HH:MM%s)", f->type == F_TIME_OR_DATE ?
+			  " or date" : "", im->o->date_fmt ? ", --date-format" :
+			  "; others with --date-format");
 		break;
 	case F_CENTS:
 	case F_AMOUNT:
@@ -362,21 +393,34 @@ static int row_location(struct imp *im, long long *id, const char **slug)
 				snprintf(im->default_slug,
 					 sizeof im->default_slug, "%s",
 					 l.slug);
+				snprintf(im->default_tz, sizeof im->default_tz,
+					 "%s", l.timezone);
 			}
 			pv_location_free(&l);
 		}
 		if (!im->default_id) {
-			row_error(im, PV_DATAERR, "location", "missing: %s",
-				  im->default_err.msg);
+			/* the same for every row: said once per file, at
+			 * its header when it has one */
+			if (!im->loc_told) {
+				im->loc_told = 1;
+				im->err_line = im->r->hline;
+				row_error(im, PV_DATAERR, "location", "no "
+					  "location column: %s",
+					  im->default_err.msg);
+				im->err_line = 0;
+			}
+			im->bad = 1;
 			return 0;
 		}
 		*id = im->default_id;
 		*slug = im->default_slug;
+		im->row_tz = im->default_tz;
 		return 1;
 	}
 	if (im->loc_id && strcmp(im->loc_slug, want) == 0) {
 		*id = im->loc_id;
 		*slug = im->loc_slug;
+		im->row_tz = im->loc_tz;
 		return 1;
 	}
 	sqlite3_reset(im->st_loc);
@@ -385,8 +429,11 @@ static int row_location(struct imp *im, long long *id, const char **slug)
 	if (rc == SQLITE_ROW) {
 		im->loc_id = sqlite3_column_int64(im->st_loc, 0);
 		snprintf(im->loc_slug, sizeof im->loc_slug, "%s", want);
+		snprintf(im->loc_tz, sizeof im->loc_tz, "%s",
+			 pv_col_text(im->st_loc, 1));
 		*id = im->loc_id;
 		*slug = im->loc_slug;
+		im->row_tz = im->loc_tz;
 		return 1;
 	}
 	if (rc != SQLITE_DONE) {
@@ -845,6 +892,56 @@ static int write_row(struct imp *im, long long loc)
 	return 0;
 }
 
+/* The hint for a header cell that is a whole header of another
+ * separator: "external_id;first_name;..." read with ','. */
+static const char *delim_hint(const char *name)
+{
+	if (strchr(name, ';'))
+		return ": looks ';'-separated: try --delimiter ';'";
+	if (strchr(name, '\t'))
+		return ": looks tab-separated: try --delimiter tab";
+	if (strchr(name, ','))
+		return ": looks ','-separated: try --delimiter ','";
+	return "";
+}
+
+/*
+ * A CSV file's columns, once, at its header line: unknown columns and
+ * missing required ones are the header's fault, not each row's.  Every
+ * row of a file with a bad header is rejected without a message of its
+ * own.
+ */
+static void check_header(struct imp *im)
+{
+	const struct field *f = im->k->fields;
+	const struct pv_rec *r = im->r;
+	int other_sep = 0;
+
+	im->hdr_file = r->file;
+	im->hdr_line = r->hline;
+	im->hdr_bad = 0;
+	im->loc_told = 0;
+	im->err_line = r->hline;
+	for (size_t j = 0; j < r->n; j++) {
+		if (field_index(f, r->keys[j]) >= 0)
+			continue;
+		row_error(im, PV_DATAERR, r->keys[j], "unknown column%s",
+			  delim_hint(r->keys[j]));
+		other_sep |= *delim_hint(r->keys[j]) != '\0';
+		im->hdr_bad = 1;
+	}
+	/* the columns are all there, behind the wrong separator */
+	for (int i = 0; f[i].name && !other_sep; i++) {
+		if (!f[i].required || pv_rec_has(r, f[i].name))
+			continue;
+		row_error(im, PV_DATAERR, f[i].name, "missing column%s",
+			  im->hdr_bad || i > 0 ? "" : " (a mapping file can "
+			  "name it, or a stable key instead: --map)");
+		im->hdr_bad = 1;
+	}
+	im->err_line = 0;
+}
+
 /* Check one record: fills im->v; 1 when the row may be written. */
 static int check_row(struct imp *im, long long *loc)
 {
@@ -856,6 +953,13 @@ static int check_row(struct imp *im, long long *loc)
 
 	memset(im->v, 0, sizeof im->v);
 	im->bad = 0;
+	im->local = 0;
+	if (r->hline && (r->file != im->hdr_file || r->hline != im->hdr_line))
+		check_header(im);
+	if (r->hline && im->hdr_bad) {
+		im->bad = 1;
+		return 0;
+	}
 	for (size_t j = 0; j < r->n; j++) {
 		/* rows of one file have their columns in the same order */
 		i = j < MAXF * 2 ? im->colguess[j] : -1;
@@ -897,6 +1001,15 @@ static int check_row(struct imp *im, long long *loc)
 		return -1;
 	if (lr == 0 || im->bad)
 		return 0;
+	for (i = 0; im->local && f[i].name; i++) {
+		const struct pv_local_time *lt = &im->lt[i];
+
+		if (!(im->local >> i & 1))
+			continue;
+		im->v[i] = pv_time_fmt(pv_tz_mktime(im->row_tz, lt->y, lt->m,
+						    lt->d, lt->hh, lt->mm,
+						    lt->ss), im->norm[i]);
+	}
 	/* duplicate key within this input */
 	pv_buf_addf(&key, "%lld", *loc);
 	if (im->kind == PV_IMPORT_CONSENTS) {
@@ -923,8 +1036,8 @@ static int prepare_all(struct imp *im)
 	sqlite3_stmt *st;
 	int rc;
 
-	im->st_loc = pv_db_prepare(im->db, "SELECT id FROM locations WHERE "
-				   "slug = ?1", e);
+	im->st_loc = pv_db_prepare(im->db, "SELECT id, timezone FROM locations "
+				   "WHERE slug = ?1", e);
 	im->st_sel = pv_db_prepare(im->db, upsert_sql[im->kind][0], e);
 	im->st_ins = pv_db_prepare(im->db, upsert_sql[im->kind][1], e);
 	if (upsert_sql[im->kind][2]) {
@@ -1020,6 +1133,12 @@ int pv_import(sqlite3 *db, enum pv_import_kind kind, struct pv_input *in,
 	im.s = s;
 	im.e = e;
 	pv_time_fmt(pv_now(), im.now);
+	{
+		struct tm tm;
+
+		pv_tz_local(pv_now(), "UTC", &tm);
+		im.this_year = tm.tm_year + 1900;
+	}
 	for (size_t j = 0; j < MAXF * 2; j++)
 		im.colguess[j] = -1;
 	if ((st = pv_db_begin(db, e)))

@@ -12,6 +12,13 @@
  * nothing is imported (PV_DATAERR); with skip_invalid the good rows are
  * imported and the status is PV_PARTIAL.
  *
+ * Dates may also come as DD.MM.YYYY, D.M.YY or in date_fmt; times as
+ * local "DD.MM.YYYY HH:MM" (or ISO without an offset), which are taken in
+ * the row's location's time zone (lib/dialect.h).  A CSV file's unknown
+ * and missing columns are reported once, at its header line, with a hint
+ * when the header looks like another separator's; a missing location is
+ * reported once per file.
+ *
  * Customers matching a tombstone (erased earlier) are not re-created, and
  * the appointment, invoice and consent rows of an erased customer (a
  * tombstone of location and customer_external_id) are not written:
@@ -42,6 +49,8 @@ struct pv_import_opts {
 	const char *db_path;  /* for the tombstone key beside it */
 	int skip_invalid;
 	int dry_run;          /* validate and count, then roll back */
+	const char *date_fmt; /* strptime(3) format of dates and local times
+			       * that are neither ISO nor German, or NULL */
 };
 
 struct pv_import_stats {

@@ -15,6 +15,7 @@
 #include <csv.h>
 #include <jansson.h>
 
+#include "dialect.h"
 #include "rec.h"
 
 #define RBUF_SIZE 65536
@@ -114,6 +115,7 @@ void pv_rec_clear(struct pv_rec *r)
 {
 	r->n = 0;
 	r->line = 0;
+	r->hline = 0;
 }
 
 void pv_rec_free(struct pv_rec *r)
@@ -169,12 +171,36 @@ struct pv_input {
 	int csv_ready, csv_done;
 	char **hdr;
 	size_t nhdr;
+	long hline;         /* the header's line */
+	char delim_want;    /* pv_input_dialect: 0 detect */
+	char delim;         /* of the current file */
+	const char *enc;    /* pv_input_dialect: NULL for UTF-8 */
+	struct pv_dec *dec; /* decoding the current file */
 	struct crow *q; /* rows parsed but not yet returned, then the one */
 	size_t qhead, qtail, qcap; /* being parsed at q[qtail] */
 	int in_row;
 	long row_line;
 	size_t row_bytes;
 };
+
+/* The file's bytes, decoded to UTF-8 when it has another encoding. */
+static ssize_t src_read(struct pv_input *in, char *buf, size_t n)
+{
+	if (in->dec)
+		return pv_dec_read(in->dec, buf, n);
+	return read(in->fd, buf, n);
+}
+
+static ssize_t fd_src(void *arg, char *buf, size_t n)
+{
+	struct pv_input *in = arg;
+	ssize_t r;
+
+	do
+		r = read(in->fd, buf, n);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
 
 static int fill(struct pv_input *in)
 {
@@ -185,7 +211,7 @@ static int fill(struct pv_input *in)
 	if (in->eof)
 		return 0;
 	do
-		n = read(in->fd, in->rbuf, RBUF_SIZE);
+		n = src_read(in, in->rbuf, RBUF_SIZE);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
@@ -214,7 +240,7 @@ static int more(struct pv_input *in)
 	in->pos = 0;
 	in->end = have;
 	do
-		n = read(in->fd, in->rbuf + have, RBUF_SIZE - have);
+		n = src_read(in, in->rbuf + have, RBUF_SIZE - have);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
@@ -226,6 +252,13 @@ static int more(struct pv_input *in)
 
 static int io_fail(struct pv_input *in, struct pv_err *e)
 {
+	if (in->dec && (errno == EILSEQ || errno == EINVAL)) {
+		in->dead = 1;
+		pv_fail(e, PV_DATAERR, "%s:%ld: not %s text (byte %llu): "
+			"check --encoding", in->name, in->line, in->enc,
+			pv_dec_offset(in->dec) + 1);
+		return -1;
+	}
 	pv_fail(e, PV_IOERR, "cannot read '%s': %s", in->name, strerror(errno));
 	in->dead = 1;
 	return -1;
@@ -825,18 +858,28 @@ static int csv_feed(struct pv_input *in, struct pv_err *e)
 	return 0;
 }
 
-static const char *cell_check(const char *s, size_t n)
+static const char *cell_check(struct pv_input *in, const char *s, size_t n)
 {
 	if (memchr(s, '\0', n))
-		return "NUL character";
+		return in->enc ? "NUL character" :
+				 pv_dialect_utf8_hint(s, n, 1);
 	if (!pv_utf8_valid(s, n))
-		return "invalid UTF-8";
+		return in->enc ? "invalid UTF-8" :
+				 pv_dialect_utf8_hint(s, n, 0);
 	return NULL;
+}
+
+/* The separator a header cell is full of, when it is not ours; or 0. */
+static char other_delim(const struct pv_input *in, const char *cell)
+{
+	char c = pv_dialect_sniff(cell, strlen(cell));
+
+	return c != in->delim && strchr(cell, c) ? c : 0;
 }
 
 static int csv_header(struct pv_input *in, struct crow *w, struct pv_err *e)
 {
-	char col[32];
+	char col[32], msg[96];
 	const char *why = NULL, *field = col;
 	size_t i;
 
@@ -850,7 +893,7 @@ static int csv_header(struct pv_input *in, struct crow *w, struct pv_err *e)
 		while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 			n--;
 		snprintf(col, sizeof col, "column %zu", i + 1);
-		if (!(why = cell_check(s, n)) && n == 0)
+		if (!(why = cell_check(in, s, n)) && n == 0)
 			why = "empty column name";
 		in->hdr[i] = xstrndup(s, n);
 		for (size_t k = 0; !why && k < i; k++) {
@@ -862,6 +905,19 @@ static int csv_header(struct pv_input *in, struct crow *w, struct pv_err *e)
 		}
 	}
 	in->nhdr = i;
+	in->hline = w->line;
+	if (!why && i == 1 && in->delim_want && other_delim(in, in->hdr[0])) {
+		/* "a;b;c" read with --delimiter ',' (a detected one
+		 * would have been ';'): the rows cannot be right either */
+		char c = other_delim(in, in->hdr[0]);
+
+		snprintf(msg, sizeof msg, "a header of one column: looks "
+			 "%s-separated: try --delimiter %s",
+			 c == '\t' ? "tab" : pv_dialect_delim_name(c),
+			 c == '\t' ? "tab" : pv_dialect_delim_name(c));
+		why = msg;
+		field = NULL;
+	}
 	return why ? dead_fail(in, e, w->line, field, why) : 0;
 }
 
@@ -879,7 +935,7 @@ static int csv_record(struct pv_input *in, struct crow *w, struct pv_rec *r,
 	for (size_t i = 0; i < w->n; i++) {
 		const char *name = in->hdr[i];
 
-		if (!(why = cell_check(w->d.s + w->off[i], w->len[i])))
+		if (!(why = cell_check(in, w->d.s + w->off[i], w->len[i])))
 			continue;
 		if (!name_ok(name, strlen(name))) {
 			snprintf(msg, sizeof msg, "column %zu", i + 1);
@@ -891,6 +947,7 @@ static int csv_record(struct pv_input *in, struct crow *w, struct pv_rec *r,
 		rec_add(r, in->hdr[i], strlen(in->hdr[i]), w->d.s + w->off[i],
 			w->len[i]);
 	r->line = w->line;
+	r->hline = in->hline;
 	return 1;
 }
 
@@ -931,6 +988,8 @@ static void close_cur(struct pv_input *in)
 	if (in->csv_ready)
 		csv_free(&in->csv);
 	in->csv_ready = 0;
+	pv_dec_close(in->dec);
+	in->dec = NULL;
 	for (size_t i = 0; i < in->nhdr; i++)
 		free(in->hdr[i]);
 	free(in->hdr);
@@ -970,6 +1029,9 @@ static int open_next(struct pv_input *in, struct pv_err *e)
 				       path, strerror(errno)), -1;
 	}
 	in->open = 1;
+	if (in->enc && !in->mem &&
+	    pv_dec_open(in->enc, fd_src, in, &in->dec, e) != PV_OK)
+		return -1;
 	while (in->end - in->pos < 3 && !in->eof)
 		if (more(in) < 0)
 			return io_fail(in, e);
@@ -982,8 +1044,20 @@ static int open_next(struct pv_input *in, struct pv_err *e)
 		in->fmt = c == '{' ? PV_FMT_NDJSON :
 			  c == '[' ? PV_FMT_JSON : PV_FMT_CSV;
 	if (in->fmt == PV_FMT_CSV) {
+		in->delim = in->delim_want;
+		if (!in->delim) {
+			/* the header line decides */
+			while (!in->eof && in->end - in->pos < RBUF_SIZE &&
+			       !memchr(in->p + in->pos, '\n',
+				       in->end - in->pos))
+				if (more(in) < 0)
+					return io_fail(in, e);
+			in->delim = pv_dialect_sniff(in->p + in->pos,
+						     in->end - in->pos);
+		}
 		csv_init(&in->csv,
 			 CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+		csv_set_delim(&in->csv, in->delim);
 		csv_set_space_func(&in->csv, no_space);
 		csv_set_realloc_func(&in->csv, xrealloc);
 		in->csv_ready = 1;
@@ -1021,6 +1095,27 @@ struct pv_input *pv_input_mem(const char *name, const char *buf, size_t len,
 	in->memlen = buf ? len : 0;
 	in->nfiles = 1;
 	return in;
+}
+
+int pv_input_dialect(struct pv_input *in, char delim, const char *encoding,
+		     struct pv_err *e)
+{
+	const char *enc = NULL;
+
+	if (delim && !pv_dialect_delim_valid(delim))
+		return pv_fail(e, PV_USAGE, "not a separator: '%c' (',', "
+			       "';' or tab)", delim);
+	if (encoding && !(enc = pv_dialect_encoding(encoding)))
+		return pv_fail(e, PV_USAGE, "unknown encoding '%s' (%s)",
+			       encoding, PV_DIALECT_ENCODINGS);
+	in->delim_want = delim;
+	in->enc = enc && strcmp(enc, "utf-8") != 0 ? enc : NULL;
+	return PV_OK;
+}
+
+char pv_input_delim(const struct pv_input *in)
+{
+	return in->delim ? in->delim : ',';
 }
 
 int pv_input_next(struct pv_input *in, struct pv_rec *r, struct pv_err *e)

@@ -32,6 +32,7 @@ struct pv_rec {
 	char **vals;      /* vals[i] == NULL: JSON null */
 	const char *file; /* for messages: the operand, or "stdin" */
 	long line;        /* line where the record starts */
+	long hline;       /* CSV: the line of the file's header row; else 0 */
 	/* private: the buffers of keys and values, kept from record to
 	 * record (no malloc and free per field) */
 	char **vbuf;
@@ -64,6 +65,16 @@ struct pv_input *pv_input_open(int nfiles, char **files, enum pv_fmt fmt);
  */
 int pv_input_next(struct pv_input *in, struct pv_rec *r, struct pv_err *e);
 void pv_input_close(struct pv_input *in);
+/*
+ * The CSV dialect (lib/dialect.h), before the first pv_input_next: the
+ * separator (0: detected from each file's header line) and the encoding
+ * of the files (NULL or "utf-8": UTF-8; others are decoded with iconv;
+ * not for pv_input_mem).  PV_USAGE for an unknown separator or encoding.
+ */
+int pv_input_dialect(struct pv_input *in, char delim, const char *encoding,
+		     struct pv_err *e);
+/* The separator of the current (or last) CSV file. */
+char pv_input_delim(const struct pv_input *in);
 /* Parse one buffer of input (for unit tests and fuzzing). */
 struct pv_input *pv_input_mem(const char *name, const char *buf, size_t len,
 			      enum pv_fmt fmt);

@@ -207,7 +207,7 @@ static const char m1[] =
 
 	/* consent-send's campaigns and their send journal.  A message row
 	 * holds no personal data: the address is read from the customer at
-	 * send time; the token is stored only as its SHA-256 (token.h). */
+	 * send time; the tokens are stored only as their SHA-256 (token.h). */
 	"CREATE TABLE campaigns (\n"
 	"  id INTEGER PRIMARY KEY,\n"
 	"  name TEXT NOT NULL UNIQUE,\n"
@@ -224,7 +224,9 @@ static const char m1[] =
 	"    OR status = 'sending' OR status = 'sent' OR status = 'deferred'\n"
 	"    OR status = 'failed' OR status = 'cancelled'),\n"
 	"  message_id TEXT NOT NULL UNIQUE,\n"
+	/* the confirm token's SHA-256, and the decline token's (token.h) */
 	"  token_hash TEXT NOT NULL UNIQUE,\n"
+	"  decline_token_hash TEXT UNIQUE,\n"
 	"  token_expires_at TEXT,\n"
 	"  text_hash TEXT,\n"
 	"  attempts INTEGER NOT NULL DEFAULT 0,\n"

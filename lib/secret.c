@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -68,4 +69,51 @@ int pv_key_file(const char *path, const char *what, int create,
 	if (!st && created)
 		*created = 1;
 	return st;
+}
+
+int pv_secret_input(const char *env, const char *what, char *out, size_t n,
+		    struct pv_err *e)
+{
+	const char *v = getenv(env);
+	size_t len = 0;
+	int c;
+
+	if (v) {
+		if (strlen(v) >= n)
+			return pv_fail(e, PV_DATAERR, "%s: too long", env);
+		snprintf(out, n, "%s", v);
+		return PV_OK;
+	}
+	if (isatty(STDIN_FILENO))
+		return pv_fail(e, PV_USAGE, "no %s: give it on standard input "
+			       "or in %s", what, env);
+	/* One line; the rest of the input is not read. */
+	while ((c = getchar()) != EOF && c != '\n') {
+		if (len + 1 >= n) {
+			pv_wipe(out, n);
+			return pv_fail(e, PV_DATAERR, "%s on standard input: "
+				       "too long", what);
+		}
+		out[len++] = (char)c;
+	}
+	if (ferror(stdin)) {
+		pv_wipe(out, n);
+		return pv_fail(e, PV_IOERR, "cannot read standard input: %s",
+			       strerror(errno));
+	}
+	if (len && out[len - 1] == '\r')
+		len--;
+	out[len] = '\0';
+	return PV_OK;
+}
+
+const char *pv_env_first(const char *const *names)
+{
+	for (; *names; names++) {
+		const char *v = getenv(*names);
+
+		if (v && *v)
+			return v;
+	}
+	return NULL;
 }

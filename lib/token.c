@@ -10,8 +10,15 @@
 #include "secret.h"
 #include "token.h"
 
-/* Keeps the tokens of this key apart from any other use of an HMAC key. */
-static const char token_ctx[] = "privacyctl consent token v1";
+/* Keep the two capabilities apart from each other and from any other use
+ * of an HMAC key (v1 was one token for both links). */
+static const char confirm_ctx[] = "privacyctl consent confirm v2";
+static const char decline_ctx[] = "privacyctl consent decline v2";
+
+const char *pv_token_action_name(int action)
+{
+	return action == PV_TOKEN_DECLINE ? "decline" : "confirm";
+}
 
 int pv_token_key_open(const char *db_path, int create,
 		      struct pv_token_key *key, struct pv_err *e)
@@ -41,15 +48,17 @@ void pv_message_id_new(const char *domain, char *out, size_t n)
 	snprintf(out, n, "%s.consent@%s", hex, domain);
 }
 
-void pv_token_derive(const struct pv_token_key *key, const char *message_id,
-		     char out[PV_TOKEN_LEN + 1])
+void pv_token_derive(const struct pv_token_key *key, int action,
+		     const char *message_id, char out[PV_TOKEN_LEN + 1])
 {
 	crypto_auth_hmacsha256_state s;
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	const char *ctx = action == PV_TOKEN_DECLINE ? decline_ctx
+						     : confirm_ctx;
 
 	crypto_auth_hmacsha256_init(&s, key->k, sizeof key->k);
-	crypto_auth_hmacsha256_update(&s, (const unsigned char *)token_ctx,
-				      sizeof token_ctx);
+	crypto_auth_hmacsha256_update(&s, (const unsigned char *)ctx,
+				      strlen(ctx) + 1);
 	crypto_auth_hmacsha256_update(&s, (const unsigned char *)message_id,
 				      strlen(message_id));
 	crypto_auth_hmacsha256_final(&s, mac);

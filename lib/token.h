@@ -1,16 +1,25 @@
 /*
  * token.h - single-use answer tokens of consent campaigns.
  *
+ * Each campaign message carries two tokens, two separate capabilities:
+ * the confirm token (its confirm link) and the decline token (its decline
+ * and List-Unsubscribe links).  One cannot act as the other, so a mail
+ * scanner that fetches the decline link cannot confirm, and nobody who
+ * holds only the confirm link can withdraw.
+ *
  * A token is 43 characters of base64url (no padding, and a leading '-'
  * written as '~' so that a token never looks like an option): the 256-bit
  * HMAC-SHA256, under a random 32-byte key kept beside the database
  * ("<db>.campaign-key", 0600, created with O_EXCL on first use, never in
- * the database), of the message's Message-ID, whose local part carries 128
- * random bits from libsodium.  The database stores only the token's
- * SHA-256, so a copy of the database alone answers no campaign; with the
- * key, a message left 'sending' by a killed run is sent again with the
- * same Message-ID and the same token, without the token ever being stored.
- * Single use and expiry are kept by the campaign journal (campaign.h).
+ * the database), of a context naming the action ("privacyctl consent
+ * confirm v2" or "... decline v2", with its NUL) and the message's
+ * Message-ID, whose local part carries 128 random bits from libsodium.
+ * The database stores only each token's SHA-256, so a copy of the database
+ * alone answers no campaign; with the key, a message left 'sending' by a
+ * killed run is sent again with the same Message-ID and the same tokens,
+ * without a token ever being stored.  Single use (the first answer kills
+ * both tokens) and expiry are kept by the journal; the answers are in
+ * consent.h (pv_consent_token_lookup, pv_consent_token_use).
  */
 #ifndef PV_TOKEN_H
 #define PV_TOKEN_H
@@ -38,9 +47,14 @@ void pv_token_key_wipe(struct pv_token_key *key);
  * brackets), 128 random bits; out must hold 64 + strlen(domain) bytes. */
 void pv_message_id_new(const char *domain, char *out, size_t n);
 
-/* The token of a message: deterministic in (key, message_id). */
-void pv_token_derive(const struct pv_token_key *key, const char *message_id,
-		     char out[PV_TOKEN_LEN + 1]);
+/* What a token may do. */
+enum pv_token_action { PV_TOKEN_CONFIRM = 1, PV_TOKEN_DECLINE = 2 };
+const char *pv_token_action_name(int action); /* "confirm", "decline" */
+
+/* The token of a message for one action: deterministic in (key, action,
+ * message_id); the two actions' tokens are unrelated. */
+void pv_token_derive(const struct pv_token_key *key, int action,
+		     const char *message_id, char out[PV_TOKEN_LEN + 1]);
 
 /* 1 when s has the form of a token, else 0. */
 int pv_token_wellformed(const char *s);

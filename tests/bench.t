@@ -30,11 +30,11 @@ is "${c1%|*}" "external_id,location,first_name,last_name,email,phone,birth_date,
 	"customers.csv has the columns of customer import"
 is "$(( ${c1#*|} + ${c2#*|} ))" 50 "50 customers over the two locations"
 a1=$(csvinfo d1/berlin-mitte/appointments.csv) a2=$(csvinfo d1/hamburg-nord/appointments.csv)
-is "${a1%|*}" "external_id,customer_external_id,starts_at,service,staff,price_cents,notes" \
+is "${a1%|*}" "external_id,location,customer_external_id,starts_at,service,staff,price_cents,notes" \
 	"appointments.csv has the columns of appointment import"
 is "$(( ${a1#*|} + ${a2#*|} ))" 400 "400 appointments"
 i1=$(csvinfo d1/berlin-mitte/invoices.csv) i2=$(csvinfo d1/hamburg-nord/invoices.csv)
-is "${i1%|*}" "number,customer_external_id,issued_on,total_cents,currency,billing_name,billing_address" \
+is "${i1%|*}" "number,location,customer_external_id,issued_on,total_cents,currency,billing_name,billing_address" \
 	"invoices.csv has the columns of invoice import"
 is "$(( ${i1#*|} + ${i2#*|} ))" 120 "120 invoices"
 
@@ -76,6 +76,25 @@ is "$(sql "SELECT count(*) FROM appointments a JOIN customers c ON c.id = a.cust
 	WHERE a.location_id <> c.location_id")" 0 "appointments stay in their customer's location"
 is "$(sql "SELECT count(*) FROM consents")" \
 	"$(cat d1/*/customers.csv | grep -c ',yes,')" "one ledger row per opt-in"
+
+# The files of all locations in one go, through the tools: every file has
+# its location column, so no --location is needed (issue 20).
+rm -f "$PRIVACY_DB"*
+privacyctl init >/dev/null
+tail -n +2 d1/locations.csv | while IFS=, read -r s n tz h; do
+	privacyctl location add "$s" --name "$n" --holidays "$h" >/dev/null
+done
+run privacyctl customer import d1/*/customers.csv
+status 0 "customer import of both locations' files"
+run privacyctl appointment import d1/*/appointments.csv
+status 0 "appointment import of both locations' files, without --location"
+is "$(cat "$err")" "" "  without a message"
+run privacyctl invoice import d1/*/invoices.csv
+status 0 "invoice import of both locations' files, without --location"
+is "$(sql 'SELECT count(*) FROM appointments')" 400 "  every appointment imported"
+is "$(sql 'SELECT count(*) FROM invoices')" 120 "  every invoice imported"
+is "$(sql "SELECT count(*) FROM appointments a JOIN customers c ON c.id = a.customer_id
+	WHERE a.location_id <> c.location_id")" 0 "  in their customer's location"
 
 # A bigger set for the shares, with 10 % adversarial rows.
 run "$GEN" -c 3000 -a 20000 -i 6000 -x 100 big

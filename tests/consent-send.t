@@ -258,6 +258,30 @@ like "$(stderr)" "expired at 2026-03-03T09:00:00Z" "says since when"
 unlike "$(stderr)" "$t23" "the token is not echoed"
 unchanged answered "token misuse changes nothing"
 
+# ---- no token, address or user agent in argv (ps shows argv to everyone) --
+# On 5e6c13d the token was a required operand and the evidence options only.
+t24=$(token_of kunde24@example.org yes)
+PRIVACY_IP=192.0.2.24 PRIVACY_USER_AGENT="Mozilla/5.0 (stdin)" \
+	run privacyctl consent confirm <<<"$t24"
+status 0 "confirm with the token on standard input"
+is "$(sql "SELECT event, evidence_ip, evidence_user_agent FROM consents WHERE customer_id = 24 ORDER BY id DESC LIMIT 1")" \
+	"confirmed|192.0.2.24|Mozilla/5.0 (stdin)" "the evidence from PRIVACY_IP and PRIVACY_USER_AGENT"
+d25=$(token_of kunde25@example.org no)
+PRIVACY_TOKEN=$d25 REMOTE_ADDR=198.51.100.25 HTTP_USER_AGENT="Mozilla/5.0 (cgi)" \
+	run privacyctl consent decline </dev/null
+status 0 "decline with the token in PRIVACY_TOKEN"
+is "$(jget event <"$out") $(jget customer_id <"$out")" "withdrawn 25" "the answer as a record"
+is "$(sql "SELECT event, evidence_ip, evidence_user_agent FROM consents WHERE customer_id = 25 ORDER BY id DESC LIMIT 1")" \
+	"withdrawn|198.51.100.25|Mozilla/5.0 (cgi)" "a decline keeps its evidence too, from CGI's REMOTE_ADDR and HTTP_USER_AGENT"
+snapshot envanswer
+t26=$(token_of kunde26@example.org yes)
+PRIVACY_TOKEN=$t26 REMOTE_ADDR=not-an-address run privacyctl consent confirm
+status 64 "a bad REMOTE_ADDR: 64"
+run privacyctl consent confirm </dev/null
+status 65 "no token at all (empty standard input): 65"
+like "$(stderr)" "malformed token" "says so"
+unchanged envanswer "and changes nothing"
+
 # ---- marketing: refused, then allowed after answers and expiry ------------
 run privacyctl settings set nord marketing=on
 status 1 "marketing stays off while pre-2018 opt-ins are unproven"
@@ -283,7 +307,7 @@ is "$(stdout)" "" "nothing expires early"
 snapshot before_expire
 PRIVACY_NOW=2026-03-04T00:00:00Z run privacyctl consent expire -n
 status 0 "expire, dry run"
-is "$(wc -l <"$out")" "205" "lists 8 nord + 197 mitte unanswered requests (failed ones too)"
+is "$(wc -l <"$out")" "203" "lists 8 nord + 195 mitte unanswered requests (failed ones too)"
 unchanged before_expire "dry run changes nothing"
 PRIVACY_NOW=2026-03-04T00:00:00Z run privacyctl consent expire
 status 0 "expire"

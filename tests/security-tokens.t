@@ -43,12 +43,13 @@ for f in sorted(glob.glob(sys.argv[1] + "/new/*")):
     print(re.search(r"/consent/%s\?t=([A-Za-z0-9_~-]+)" % sys.argv[3], body).group(1))
 PY
 }
-# mac KEYFILE MESSAGE_ID: the token as token.h derives it
+# mac KEYFILE MESSAGE_ID [confirm|decline]: the token as token.h derives it
 mac() {
-	/usr/bin/python3 - "$1" "$2" <<'PY'
+	/usr/bin/python3 - "$1" "$2" "${3:-confirm}" <<'PY'
 import base64, hmac, hashlib, sys
 key = open(sys.argv[1], "rb").read()
-d = hmac.new(key, b"privacyctl consent token v1\0" + sys.argv[2].encode(), hashlib.sha256).digest()
+ctx = b"privacyctl consent " + sys.argv[3].encode() + b" v2\0"
+d = hmac.new(key, ctx + sys.argv[2].encode(), hashlib.sha256).digest()
 t = base64.urlsafe_b64encode(d).decode().rstrip("=")
 print("~" + t[1:] if t[0] == "-" else t)
 PY
@@ -61,6 +62,9 @@ like "$t1 $t2 $t3 $t4" "^([A-Za-z0-9_~-]{43} ){3}[A-Za-z0-9_~-]{43}$" "four toke
 mid1=$(sql "SELECT message_id FROM campaign_messages WHERE customer_id = 1")
 KEY="$PRIVACY_DB.campaign-key"
 is "$(mac "$KEY" "$mid1")" "$t1" "the token is the HMAC of the Message-ID under the campaign key (the forgeries below differ only in that)"
+d1=$(token_of kunde1@example.org no)
+is "$(mac "$KEY" "$mid1" decline)" "$d1" "the decline link carries the decline token, under its own context"
+[ -n "$d1" ] && [ "$d1" != "$t1" ]; ok $? "the confirm and the decline link carry different tokens"
 grep -qaF "$t1" "$PRIVACY_DB" "$PRIVACY_DB-wal" 2>/dev/null
 ok $((! $?)) "the token itself is not in the database bytes, only its hash"
 
@@ -109,6 +113,18 @@ PRIVACY_NOW=2027-01-01T00:00:00Z run privacyctl consent decline "$t4"
 status 65 "an expired token cannot decline either: 65"
 unchanged before "expired tokens change nothing"
 
+# ---- two capabilities: one cannot act as the other ------------------------
+# On 5e6c13d one token served both links, so a scanner's fetch of the decline
+# link could have been replayed as a confirmation and the other way round.
+snapshot caps
+run privacyctl consent confirm "$d1"
+status 65 "the decline token cannot confirm: 65"
+like "$(stderr)" "is a decline token: it cannot confirm" "says so"
+run privacyctl consent decline "$t2"
+status 65 "the confirm token cannot decline: 65"
+like "$(stderr)" "is a confirm token: it cannot decline" "says so"
+unchanged caps "a token used for the other action changes nothing"
+
 # ---- single use ---------------------------------------------------------
 run privacyctl consent confirm "$t1"
 status 0 "the real token works"
@@ -120,6 +136,9 @@ status 65 "used twice: 65"
 like "$(stderr)" "already used" "says so"
 run privacyctl consent decline "$t1"
 status 65 "a confirmed token cannot decline afterwards: 65"
+run privacyctl consent decline "$d1"
+status 65 "the confirmation killed the decline token too: 65"
+like "$(stderr)" "already used \(confirmed\)" "says it was used"
 run privacyctl consent decline "$t4"
 status 0 "a decline"
 snapshot used

@@ -11,5 +11,13 @@ extern const struct pv_cmd pc_retention_cmds[]; /* retention.c */
 /* customer.c: shared by the import commands and --location options */
 #include "import.h"
 int pc_import(struct pv_ctx *c, enum pv_import_kind kind);
+/* The CSV dialect options of every import (lib/dialect.h). */
+#define PC_DIALECT_OPTS                                                    \
+	{"delimiter", 0, "SEP", "the CSV separator: ',' ';' or tab "        \
+	 "(default: detected from the header line)"},                       \
+	{"encoding", 0, "ENC", "utf-8 (default), windows-1252, iso-8859-1, " \
+	 "iso-8859-15, utf-16"},                                            \
+	{"date-format", 0, "FMT", "strptime(3) format of dates that are "   \
+	 "neither YYYY-MM-DD nor DD.MM.YYYY"}
 int pc_location_id(struct pv_ctx *c, long long *id);
 #endif

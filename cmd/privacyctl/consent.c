@@ -150,6 +150,7 @@ static const struct pv_opt import_opts[] = {
 	 "exit 1"},
 	{"dry-run", 'n', NULL, "check and count, change nothing"},
 	{"input-format", 0, "FORMAT", "auto (default), ndjson, json, csv"},
+	PC_DIALECT_OPTS,
 	{NULL, 0, NULL, NULL},
 };
 

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "consent.h"
 #include "customer.h"
+#include "dialect.h"
 #include "import.h"
 #include "location.h"
 #include "subject.h"
@@ -29,6 +30,23 @@ static void report_row(void *arg, const struct pv_err *e)
 		pv_report(e);
 }
 
+/* --delimiter: ',' ';' or a tab, also by name. */
+static int pc_delimiter(const char *s, char *out)
+{
+	static const struct {
+		const char *name;
+		char c;
+	} t[] = {
+		{",", ','}, {"comma", ','}, {";", ';'}, {"semicolon", ';'},
+		{"\t", '\t'}, {"tab", '\t'}, {"\\t", '\t'},
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+		if (strcmp(s, t[i].name) == 0)
+			return *out = t[i].c, 0;
+	return -1;
+}
+
 /* Shared by the four imports (consent.c calls it too). */
 int pc_import(struct pv_ctx *c, enum pv_import_kind kind)
 {
@@ -38,11 +56,21 @@ int pc_import(struct pv_ctx *c, enum pv_import_kind kind)
 	enum pv_fmt fmt = PV_FMT_AUTO;
 	struct pv_input *in;
 	const char *f = pv_opt(c, "input-format");
+	const char *d = pv_opt(c, "delimiter");
+	const char *enc = pv_opt(c, "encoding");
+	char delim = 0;
 	int st;
 
 	if (f && pv_fmt_parse(f, 1, &fmt) != 0)
 		return pv_usage(c, "unknown input format '%s' (auto, ndjson, "
 				"json, csv)", f);
+	if (d && pc_delimiter(d, &delim) != 0)
+		return pv_usage(c, "unknown delimiter '%s' (',', ';' or tab)",
+				d);
+	if (enc && !pv_dialect_encoding(enc))
+		return pv_usage(c, "unknown encoding '%s' (%s)", enc,
+				PV_DIALECT_ENCODINGS);
+	o.date_fmt = pv_opt(c, "date-format");
 	o.location = pv_opt(c, "location");
 	o.db_path = c->db_path;
 	o.skip_invalid = pv_flag(c, "skip-invalid");
@@ -56,6 +84,10 @@ int pc_import(struct pv_ctx *c, enum pv_import_kind kind)
 			return st;
 	}
 	in = pv_input_open(c->argc, c->argv, fmt);
+	if ((st = pv_input_dialect(in, delim, enc, &c->err))) {
+		pv_input_close(in);
+		return st;
+	}
 	st = pv_import(c->db, kind, in, &o, report_row, &shown, &s, &c->err);
 	pv_input_close(in);
 	if (shown.n > MAX_SHOWN)
@@ -171,6 +203,7 @@ static int cmd_marketing_audience(struct pv_ctx *c)
 	 "others, exit 1"},                                                 \
 	{"dry-run", 'n', NULL, "check and count, change nothing"},          \
 	{"input-format", 0, "FORMAT", "auto (default), ndjson, json, csv"}, \
+	PC_DIALECT_OPTS,                                                    \
 	{NULL, 0, NULL, NULL}
 
 static const struct pv_opt import_opts[] = {IMPORT_OPTS};

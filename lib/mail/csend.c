@@ -257,8 +257,8 @@ static void vars_init(struct vars *v, struct pv_csend *s,
 		if (*p == ',')
 			p++;
 	}
-	v->confirm = link_for(s->k->confirm_url, m->token);
-	v->decline = link_for(s->k->decline_url, m->token);
+	v->confirm = link_for(s->k->confirm_url, m->confirm_token);
+	v->decline = link_for(s->k->decline_url, m->decline_token);
 }
 
 static void vars_free(struct vars *v)
@@ -391,7 +391,8 @@ static int next_job(struct pv_csend *s, struct job *j)
 	j->m.purposes = NULL;
 	j->m.status = NULL;
 	j->m.expires_at = NULL;
-	pv_wipe(j->m.token, sizeof j->m.token);
+	pv_wipe(j->m.confirm_token, sizeof j->m.confirm_token);
+	pv_wipe(j->m.decline_token, sizeof j->m.decline_token);
 	return 1;
 fail:
 	pv_buf_free(&subj);

@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "dialect.h"
 #include "fuzz.h"
 #include "rec.h"
 
@@ -92,6 +93,13 @@ static void roundtrip_csv(const struct pv_rec *r)
 	if (r->n == 1 && (!r->vals[0] || !*r->vals[0]))
 		return;
 	buf = write_one(r, PV_FMT_CSV, &len);
+	/* The reader detects the separator from the header line: a header
+	 * of unquoted cells full of ';' or tabs reads as that (the records
+	 * of the tools have fixed names). */
+	if (pv_dialect_sniff(buf, len) != ',') {
+		free(buf);
+		return;
+	}
 	in = pv_input_mem("rt", buf, len, PV_FMT_CSV);
 	FUZZ_CHECK(pv_input_next(in, &back, &e) == 1);
 	FUZZ_CHECK(back.n == r->n);

@@ -86,6 +86,7 @@ int main(void)
 	struct stat sb;
 	char verdicts[1024] = "", tok[PV_TOKEN_LEN + 1], tok2[PV_TOKEN_LEN + 1];
 	char hash[65], tokens[8][PV_TOKEN_LEN + 1];
+	char dtokens[8][PV_TOKEN_LEN + 1];
 	char *keypath;
 	(void)tok2;
 	sqlite3 *db;
@@ -127,9 +128,13 @@ int main(void)
 	keypath = xasprintf("%s.campaign-key", dbpath);
 	ok(stat(keypath, &sb) == 0 && (sb.st_mode & 0777) == 0600 &&
 	   sb.st_size == 32, "key file is 32 bytes, 0600");
-	pv_token_derive(&key, "abc.consent@example.org", tok);
-	pv_token_derive(&key, "abc.consent@example.org", tok2);
+	pv_token_derive(&key, PV_TOKEN_CONFIRM, "abc.consent@example.org", tok);
+	pv_token_derive(&key, PV_TOKEN_CONFIRM, "abc.consent@example.org",
+			tok2);
 	is_str(tok, tok2, "derivation is deterministic");
+	pv_token_derive(&key, PV_TOKEN_DECLINE, "abc.consent@example.org",
+			tok2);
+	ok(strcmp(tok, tok2) != 0, "the decline token is another token");
 	ok(pv_token_wellformed(tok), "derived token is well-formed");
 	{
 		int lead = 0;
@@ -138,7 +143,8 @@ int main(void)
 			char mid[64];
 
 			snprintf(mid, sizeof mid, "%d.consent@example.org", i);
-			pv_token_derive(&key, mid, tok2);
+			pv_token_derive(&key, i % 2 ? PV_TOKEN_DECLINE :
+					PV_TOKEN_CONFIRM, mid, tok2);
 			lead += tok2[0] == '~';
 			if (!pv_token_wellformed(tok2) || tok2[0] == '-')
 				break;
@@ -147,7 +153,8 @@ int main(void)
 		       "starts with -");
 		ok(lead > 0, "some start with ~ instead");
 	}
-	pv_token_derive(&key, "abd.consent@example.org", tok2);
+	pv_token_derive(&key, PV_TOKEN_CONFIRM, "abd.consent@example.org",
+			tok2);
 	ok(strcmp(tok, tok2) != 0, "another Message-ID, another token");
 	pv_token_hash(tok, hash);
 	ok(pv_token_hash_equal(hash, hash), "hash equals itself");
@@ -220,7 +227,10 @@ int main(void)
 		       "a second enqueue queues nothing new");
 
 		for (i = 0; (r = pv_campaign_next(c, &m, &e)) == 1; i++) {
-			snprintf(tokens[i], sizeof tokens[i], "%s", m.token);
+			snprintf(tokens[i], sizeof tokens[i], "%s",
+				 m.confirm_token);
+			snprintf(dtokens[i], sizeof dtokens[i], "%s",
+				 m.decline_token);
 			st = pv_campaign_sending(c, &m, "h", 30, &e);
 			is_int(st, 0, "marked sending");
 			ok(m.expires_at &&
@@ -239,12 +249,13 @@ int main(void)
 		r = pv_campaign_next(c, &m, &e);
 		is_int(r, 1, "a message to resend");
 		is_str(m.status, "sending", "the in-flight one comes first");
-		is_str(m.token, tokens[0], "with the same token");
+		is_str(m.confirm_token, tokens[0], "with the same token");
+		is_str(m.decline_token, dtokens[0], "and decline token");
 		pv_campaign_sending(c, &m, "h1", 30, &e);
 		pv_campaign_result(c, &m, "sent", "250 ok", 0, &e);
 		r = pv_campaign_next(c, &m, &e);
 		is_int(r, 1, "then the queued one");
-		snprintf(tokens[1], sizeof tokens[1], "%s", m.token);
+		snprintf(tokens[1], sizeof tokens[1], "%s", m.confirm_token);
 		pv_campaign_sending(c, &m, "h2", 30, &e);
 		pv_campaign_result(c, &m, "deferred", "451 later", 600, &e);
 		r = pv_campaign_next(c, &m, &e);
@@ -270,17 +281,45 @@ int main(void)
 	}
 
 	/* answers */
-	st = pv_consent_answer(db, "nonsense", 1, NULL, NULL, &a, &e);
+	st = pv_consent_token_use(db, "nonsense", PV_TOKEN_CONFIRM, NULL, NULL, &a, &e);
 	is_int(st, PV_DATAERR, "malformed token: 65");
-	st = pv_consent_answer(db,
-			       "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 1,
-			       NULL, NULL, &a, &e);
+	st = pv_consent_token_use(db,
+				  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+				  PV_TOKEN_CONFIRM, NULL, NULL, &a, &e);
 	is_int(st, PV_NOINPUT, "unknown token: 66");
-	st = pv_consent_answer(db, tokens[0], 1, "300.1.1.1", NULL, &a, &e);
+	st = pv_consent_token_use(db, tokens[0], PV_TOKEN_CONFIRM, "300.1.1.1",
+				  NULL, &a, &e);
 	is_int(st, PV_USAGE, "a bad --ip: 64");
 	cnt = q1(db, "SELECT count(*) FROM consents");
-	st = pv_consent_answer(db, tokens[0], 1, "192.0.2.7", "Mozilla/5.0",
-			       &a, &e);
+	{
+		struct pv_token_info ti;
+
+		st = pv_consent_token_lookup(db, dtokens[0], &ti, &e);
+		is_int(st, 0, "look up the decline token");
+		ok(ti.action == PV_TOKEN_DECLINE && ti.customer_id == 1 &&
+		   strcmp(ti.status, "open") == 0 &&
+		   strcmp(ti.campaign, "r1") == 0 &&
+		   strcmp(ti.kind, "repermission") == 0 &&
+		   strcmp(ti.location, "mitte") == 0 &&
+		   strcmp(ti.location_name, "Salon Mitte") == 0 &&
+		   strcmp(ti.purposes, "marketing-email") == 0 &&
+		   strcmp(ti.text_hash, "h1") == 0,
+		   "lookup: decline, open, campaign, kind, location, purposes");
+		st = pv_consent_token_lookup(db, tokens[0], &ti, &e);
+		ok(st == 0 && ti.action == PV_TOKEN_CONFIRM,
+		   "look up the confirm token: confirm");
+		st = pv_consent_token_use(db, dtokens[0], PV_TOKEN_CONFIRM,
+					  NULL, NULL, &a, &e);
+		is_int(st, PV_DATAERR, "the decline token cannot confirm");
+		ok(strstr(e.msg, "decline token") != NULL, "says so");
+		st = pv_consent_token_use(db, tokens[0], PV_TOKEN_DECLINE,
+					  NULL, NULL, &a, &e);
+		is_int(st, PV_DATAERR, "the confirm token cannot decline");
+		is_int(q1(db, "SELECT count(*) FROM consents"), cnt,
+		       "lookups and misuse write nothing");
+	}
+	st = pv_consent_token_use(db, tokens[0], PV_TOKEN_CONFIRM, "192.0.2.7",
+				  "Mozilla/5.0", &a, &e);
 	is_int(st, 0, "confirm");
 	is_int(a.customer_id, 1, "customer 1 confirmed");
 	is_int(q1(db, "SELECT count(*) FROM consents WHERE customer_id = 1 AND"
@@ -289,11 +328,14 @@ int main(void)
 		  " AND campaign = 'r1' AND source = 're-permission' AND"
 		  " at = '2026-02-01T10:00:00Z'"), 1,
 	       "ledger: confirmed with time, IP, UA, campaign, text hash");
-	st = pv_consent_answer(db, tokens[0], 1, NULL, NULL, &a, &e);
+	st = pv_consent_token_use(db, tokens[0], PV_TOKEN_CONFIRM, NULL, NULL,
+				  &a, &e);
 	is_int(st, PV_DATAERR, "a used token: 65");
 	ok(strstr(e.msg, "already used") != NULL, "says already used");
-	st = pv_consent_answer(db, tokens[0], 0, NULL, NULL, &a, &e);
-	is_int(st, PV_DATAERR, "a used token cannot decline either");
+	st = pv_consent_token_use(db, dtokens[0], PV_TOKEN_DECLINE, NULL, NULL,
+				  &a, &e);
+	is_int(st, PV_DATAERR, "the confirmation killed the decline token");
+	ok(strstr(e.msg, "already used (confirmed)") != NULL, "says so");
 	is_int(q1(db, "SELECT count(*) FROM consents"), cnt + 1,
 	       "misuse changed nothing");
 	{
@@ -314,7 +356,8 @@ int main(void)
 	st = pv_consent_expire(db, 0, NULL, NULL, &cnt, &e);
 	is_int(st, 0, "expire");
 	is_int(cnt, 1, "one expired (the deferred one)");
-	st = pv_consent_answer(db, tokens[1], 1, NULL, NULL, &a, &e);
+	st = pv_consent_token_use(db, tokens[1], PV_TOKEN_CONFIRM, NULL, NULL,
+				  &a, &e);
 	is_int(st, PV_DATAERR, "a token of a deferred, expired request: 65");
 	st = pv_consent_expire(db, 0, NULL, NULL, &cnt, &e);
 	is_int(cnt, 0, "expire again: nothing left");

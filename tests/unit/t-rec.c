@@ -7,6 +7,10 @@
 #include <unistd.h>
 
 #include "rec.h"
+
+/* CSV names the likely encoding of bytes that are not UTF-8 (issue 20) */
+#define HINT_1252 ": looks like windows-1252 (try --encoding " \
+	"windows-1252, or --encoding iso-8859-1)"
 #include "tap.h"
 
 static char tmpdir[] = "/tmp/t-rec.XXXXXX";
@@ -283,12 +287,15 @@ static void test_csv(void)
 	  "duplicate column after trimming");
 	R("a,,c\n1,2,3\n", "!65 t:1: column 2: empty column name\n",
 	  "empty column name");
-	R("a,\xff\n1,2\n", "!65 t:1: column 2: invalid UTF-8\n",
+	R("a,\xff\n1,2\n", "!65 t:1: column 2: invalid UTF-8"
+	  HINT_1252 "\n",
 	  "invalid UTF-8 in the header");
 	R("id,name\n1,J\xc3\xbcrgen\n2,Secret\xc3\n3,x\n",
-	  "2 id=1 name=J\xc3\xbcrgen\n!65 t:3: name: invalid UTF-8\n4 id=3 name=x\n",
+	  "2 id=1 name=J\xc3\xbcrgen\n!65 t:3: name: invalid UTF-8" HINT_1252
+	  "\n4 id=3 name=x\n",
 	  "invalid UTF-8 in a cell, then go on");
-	R("a,b\n1,\"x\ny\xff\"\n2,z\n", "!65 t:2: b: invalid UTF-8\n4 a=2 b=z\n",
+	R("a,b\n1,\"x\ny\xff\"\n2,z\n", "!65 t:2: b: invalid UTF-8" HINT_1252
+	  "\n4 a=2 b=z\n",
 	  "bad multi-line cell: the line where the row starts");
 	R("a,b\n1,\"open\n2,x\n", "!65 t:2: unterminated quoted cell\n",
 	  "unterminated quote at the end");
