@@ -19,7 +19,7 @@ _privacy_web() {
 	"") opts="" ;;
 	esac
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version -V" -- "$cur"))
 	elif [[ -n $_privacy_web_cmds && -z $cmd && -z $w2 ]]; then
 		local IFS="|"
 		for c in $_privacy_web_cmds; do

@@ -6,4 +6,4 @@ complete -c privacy-web -l format -s f -r
 complete -c privacy-web -l quiet -s q
 complete -c privacy-web -l verbose -s v
 complete -c privacy-web -l help -s h
-complete -c privacy-web -l version
+complete -c privacy-web -l version -s V
