@@ -3,8 +3,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -276,6 +278,41 @@ static int busy_timeout(void)
 	if (s && pv_parse_ll(s, &v) == 0 && v >= 0 && v < 3600000)
 		return (int)v;
 	return 5000;
+}
+
+int pv_db_run_lock(const char *db_path, const char *suffix, const char *what,
+		   int *fdp, struct pv_err *e)
+{
+	char *path = pv_db_sidecar(db_path, suffix);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int waited = 0, limit = busy_timeout();
+
+	*fdp = -1;
+	if (fd < 0) {
+		pv_fail(e, PV_IOERR, "cannot open '%s': %s", path,
+			strerror(errno));
+		free(path);
+		return e->status;
+	}
+	free(path);
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		struct timespec ts = {0, 20 * 1000 * 1000};
+
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			close(fd);
+			return pv_fail(e, PV_IOERR, "lock: %s", strerror(errno));
+		}
+		if (waited >= limit) {
+			close(fd);
+			return pv_fail(e, PV_TEMPFAIL, "another %s is running "
+				       "on this database, try again later",
+				       what);
+		}
+		nanosleep(&ts, NULL);
+		waited += 20;
+	}
+	*fdp = fd;
+	return PV_OK;
 }
 
 /*

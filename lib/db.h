@@ -68,4 +68,13 @@ int pv_db_checkpoint_truncate(sqlite3 *db, struct pv_err *e);
 /* The file holding the tombstone HMAC key, beside the database. */
 char *pv_db_sidecar(const char *db_path, const char *suffix);
 
+/*
+ * One run at a time per database: an exclusive flock on the file
+ * DB_PATH SUFFIX (created 0600), waiting up to the busy timeout
+ * (PRIVACY_BUSY_TIMEOUT), then PV_TEMPFAIL "another WHAT is running".
+ * The lock goes with the returned descriptor (close it, or exit).
+ */
+int pv_db_run_lock(const char *db_path, const char *suffix, const char *what,
+		   int *fd, struct pv_err *e);
+
 #endif

@@ -892,6 +892,66 @@ static int write_row(struct imp *im, long long loc)
 	return 0;
 }
 
+/* A name as the header of a column is written: [a-z][a-z0-9_]*, short. */
+static int column_name_like(const char *k)
+{
+	size_t n = 0;
+
+	if (!(*k >= 'a' && *k <= 'z'))
+		return 0;
+	for (; k[n]; n++)
+		if (!((k[n] >= 'a' && k[n] <= 'z') ||
+		      (k[n] >= '0' && k[n] <= '9') || k[n] == '_'))
+			return 0;
+	return n <= 40;
+}
+
+/* A known column, or one among the parts of a header read with another
+ * separator. */
+static int names_a_column(const struct field *f, const char *k)
+{
+	char part[64];
+
+	if (field_index(f, k) >= 0)
+		return 1;
+	while (*k) {
+		size_t n = strcspn(k, ";,\t");
+
+		if (n < sizeof part) {
+			memcpy(part, k, n);
+			part[n] = '\0';
+			if (field_index(f, part) >= 0)
+				return 1;
+		}
+		k += n;
+		if (*k)
+			k++;
+	}
+	return 0;
+}
+
+/* A header cell, perhaps a whole header read with another separator:
+ * each of its parts written like a column name. */
+static int header_like(const char *k)
+{
+	char part[64];
+
+	while (*k) {
+		size_t n = strcspn(k, ";,\t");
+
+		if (n >= sizeof part)
+			return 0;
+		memcpy(part, k, n);
+		part[n] = '\0';
+		if (n && !column_name_like(part))
+			return 0;
+		k += n;
+		if (*k)
+			k++;
+	}
+	return 1;
+}
+
 /* The hint for a header cell that is a whole header of another
  * separator: "external_id;first_name;..." read with ','. */
 static const char *delim_hint(const char *name)
@@ -922,11 +982,29 @@ static void check_header(struct imp *im)
 	im->hdr_bad = 0;
 	im->loc_told = 0;
 	im->err_line = r->hline;
+	/* A file that lost its header row: its first customer's values
+	 * became the column names.  Said once, naming no value. */
+	for (size_t j = 0; j < r->n; j++)
+		other_sep |= names_a_column(f, r->keys[j]);
+	if (r->n && !other_sep) {
+		row_error(im, PV_DATAERR, "header", "none of the %zu columns "
+			  "is known: is the header row missing?", r->n);
+		im->hdr_bad = 1;
+		im->err_line = 0;
+		return;
+	}
+	other_sep = 0;
 	for (size_t j = 0; j < r->n; j++) {
+		char pos[32];
+
 		if (field_index(f, r->keys[j]) >= 0)
 			continue;
-		row_error(im, PV_DATAERR, r->keys[j], "unknown column%s",
-			  delim_hint(r->keys[j]));
+		/* A column name is shown as it is; anything else may be a
+		 * customer's data: its position only, unless -v. */
+		snprintf(pos, sizeof pos, "column %zu", j + 1);
+		row_error(im, PV_DATAERR, pv_verbose ||
+			  header_like(r->keys[j]) ? r->keys[j] : pos,
+			  "unknown column%s", delim_hint(r->keys[j]));
 		other_sep |= *delim_hint(r->keys[j]) != '\0';
 		im->hdr_bad = 1;
 	}
@@ -969,7 +1047,15 @@ static int check_row(struct imp *im, long long *loc)
 				im->colguess[j] = i;
 		}
 		if (i < 0) {
-			row_error(im, PV_DATAERR, r->keys[j], "unknown column");
+			char pos[32];
+
+			/* A column name is shown as it is; anything else may
+			 * be a customer's data (a file without its header
+			 * row): its position only, unless -v. */
+			snprintf(pos, sizeof pos, "column %zu", j + 1);
+			row_error(im, PV_DATAERR, pv_verbose ||
+				  column_name_like(r->keys[j]) ? r->keys[j] :
+				  pos, "unknown column");
 			continue;
 		}
 		if (r->vals[j] && *r->vals[j])

@@ -306,22 +306,31 @@ int pv_location_write(sqlite3 *db, const char *slug, struct pv_writer *w,
 	return PV_OK;
 }
 
-/* Plain HTTP only towards loopback: a webhook carries personal data. */
+/* Plain HTTP only towards loopback: a webhook carries personal data.
+ * The host is checked by what it resolves to, not by its spelling
+ * ("http://127.attacker.example" is not loopback). */
 static int webhook_valid(const char *url)
 {
-	static const char *const loopback[] = {
-		"http://127.", "http://localhost:", "http://localhost/",
-		"http://[::1]",
-	};
+	const char *h, *end;
+	char host[256];
 
 	if (strpbrk(url, " \t\r\n\"<>\\^`{|}"))
 		return 0;
 	if (strncmp(url, "https://", 8) == 0)
 		return url[8] != '\0' && url[8] != '/';
-	for (size_t i = 0; i < sizeof loopback / sizeof loopback[0]; i++)
-		if (strncmp(url, loopback[i], strlen(loopback[i])) == 0)
-			return 1;
-	return strcmp(url, "http://localhost") == 0;
+	if (strncmp(url, "http://", 7) != 0)
+		return 0;
+	h = url + 7;
+	if (*h == '[')
+		end = strchr(h, ']') ? strchr(h, ']') + 1 : h + strlen(h);
+	else
+		end = h + strcspn(h, ":/?#@");
+	if (end[0] == '@' || (size_t)(end - h) >= sizeof host ||
+	    strchr(h, '@'))
+		return 0;
+	memcpy(host, h, (size_t)(end - h));
+	host[end - h] = '\0';
+	return pv_host_loopback(host);
 }
 
 struct change {

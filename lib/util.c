@@ -6,6 +6,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "util.h"
 
@@ -42,15 +45,27 @@ void pv_set_progname(const char *argv0)
 	pv_progname = slash ? slash + 1 : argv0;
 }
 
+/* A diagnostic is one line of text: control characters (C0, DEL, and
+ * C1 as UTF-8) from the data would move the cursor or start a terminal
+ * escape sequence; each is printed as '?'. */
 void pv_warn(const char *fmt, ...)
 {
+	char buf[2048];
+	unsigned char *p;
 	va_list ap;
 
-	fprintf(stderr, "%s: ", pv_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	for (p = (unsigned char *)buf; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f) {
+			*p = '?';
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			*p = '?';
+			memmove(p + 1, p + 2, strlen((char *)p + 2) + 1);
+		}
+	}
+	fprintf(stderr, "%s: %s\n", pv_progname, buf);
 }
 
 void pv_report(const struct pv_err *e)
@@ -394,4 +409,48 @@ int pv_read_file(const char *path, int must_be_private, char **out,
 		*len = b.len;
 	*out = pv_buf_detach(&b);
 	return PV_OK;
+}
+
+int pv_addr_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+		const unsigned char *a = in6->sin6_addr.s6_addr;
+
+		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+			return 1;
+		return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && a[12] == 127;
+	}
+	return 0;
+}
+
+int pv_host_loopback(const char *host)
+{
+	struct addrinfo hints = {0}, *res = NULL, *ai;
+	char buf[256];
+	size_t n;
+	int ok;
+
+	if (!host || !*host)
+		return 0;
+	n = strlen(host);
+	if (host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof buf) {
+		memcpy(buf, host + 1, n - 2);
+		buf[n - 2] = '\0';
+		host = buf;
+	}
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0)
+		return 0;
+	ok = res != NULL;
+	for (ai = res; ai; ai = ai->ai_next)
+		if (!pv_addr_loopback(ai->ai_addr))
+			ok = 0;
+	freeaddrinfo(res);
+	return ok;
 }

@@ -88,6 +88,17 @@ int pv_parse_ll(const char *s, long long *out);
 int pv_email_valid(const char *s);
 /* Any control character (below 0x20, or DEL)? NULL has none. */
 int pv_has_ctl(const char *s);
+/*
+ * Plain-text transports (smtp.tls: none, http:// webhooks) only towards
+ * the machine itself: pv_addr_loopback is 127.0.0.0/8, ::1 or an IPv4-
+ * mapped 127.x; pv_host_loopback is true when HOST (a name, an address,
+ * or [an IPv6 address]) resolves, and only to loopback addresses (a name
+ * like "127.attacker.example" is whatever its DNS says).
+ */
+struct sockaddr;
+int pv_addr_loopback(const struct sockaddr *sa);
+int pv_host_loopback(const char *host);
+
 /* Slug: [a-z0-9][a-z0-9-]{0,62} */
 int pv_slug_valid(const char *s);
 

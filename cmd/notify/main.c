@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "db.h"
 #include "mail/notify.h"
 
 static int run(struct pv_ctx *c)
@@ -14,7 +15,7 @@ static int run(struct pv_ctx *c)
 	struct pv_notify *n = NULL;
 	struct pv_input *in = NULL;
 	const char *tr = pv_opt(c, "transport");
-	int pending = pv_flag(c, "pending"), st;
+	int pending = pv_flag(c, "pending"), st, lockfd = -1;
 
 	o.to = pv_opt(c, "to");
 	o.transport = tr;
@@ -29,11 +30,19 @@ static int run(struct pv_ctx *c)
 	if (!pending && c->argc == 0 && isatty(0))
 		return pv_usage(c, "reads event records from standard input "
 				"or files; or use --pending");
-	st = pv_notify_new(c->db, c->cfg, &o, c->out, &n, &c->err);
-	if (st == PV_USAGE)
-		return pv_usage(c, "%s", c->err.msg);
-	if (st)
+	/* One run at a time: two runs would both send what waits. */
+	if (!o.dry_run && (st = pv_db_run_lock(c->db_path, ".notify-lock",
+					       "notify", &lockfd, &c->err)))
 		return st;
+	st = pv_notify_new(c->db, c->cfg, &o, c->out, &n, &c->err);
+	if (st == PV_USAGE) {
+		close(lockfd);
+		return pv_usage(c, "%s", c->err.msg);
+	}
+	if (st) {
+		close(lockfd);
+		return st;
+	}
 	if (!pending || c->argc > 0) {
 		in = pv_input_open(c->argc, c->argv, PV_FMT_AUTO);
 		st = pv_notify_add_input(n, in, &c->err);
@@ -44,6 +53,8 @@ static int run(struct pv_ctx *c)
 	if (!st)
 		st = pv_notify_run(n, &c->err);
 	pv_notify_free(n);
+	if (lockfd >= 0)
+		close(lockfd);
 	return st;
 }
 

@@ -86,4 +86,10 @@ int pv_transport_send(struct pv_transport *t, const char *from,
 		      char *reply, size_t replylen, struct pv_err *e);
 void pv_transport_close(struct pv_transport *t);
 
+/* A curl handle that may connect only to loopback addresses (plain-text
+ * SMTP and HTTP: the address the name resolves to when connecting, not
+ * only when the configuration was read), and back to any address. */
+void pv_curl_loopback_only(void *curl);
+void pv_curl_any_address(void *curl);
+
 #endif

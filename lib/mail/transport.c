@@ -32,6 +32,25 @@ struct pv_transport {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
+static curl_socket_t loopback_socket(void *ctx, curlsocktype purpose,
+				     struct curl_sockaddr *a)
+{
+	(void)ctx;
+	if (purpose != CURLSOCKTYPE_IPCXN || !pv_addr_loopback(&a->addr))
+		return CURL_SOCKET_BAD;
+	return socket(a->family, a->socktype, a->protocol);
+}
+
+void pv_curl_loopback_only(void *curl)
+{
+	curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, loopback_socket);
+}
+
+void pv_curl_any_address(void *curl)
+{
+	curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, NULL);
+}
+
 static int host_is_loopback(const char *url)
 {
 	CURLU *u = curl_url();
@@ -40,9 +59,7 @@ static int host_is_loopback(const char *url)
 
 	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		r = strcmp(host, "localhost") == 0 ||
-		    strncmp(host, "127.", 4) == 0 ||
-		    strcmp(host, "[::1]") == 0 || strcmp(host, "::1") == 0;
+		r = pv_host_loopback(host);
 		curl_free(host);
 	}
 	curl_url_cleanup(u);
@@ -190,6 +207,8 @@ static int open_smtp(const struct pv_cfg *cfg, struct pv_transport *t,
 	if (!t->curl)
 		return pv_fail(e, PV_SOFTWARE, "smtp: cannot start libcurl");
 	curl_easy_setopt(t->curl, CURLOPT_URL, url);
+	if (strcmp(tls, "none") == 0) /* the address connected to, too */
+		pv_curl_loopback_only(t->curl);
 	curl_easy_setopt(t->curl, CURLOPT_USE_SSL,
 			 strcmp(tls, "none") == 0 ? (long)CURLUSESSL_NONE
 						  : (long)CURLUSESSL_ALL);

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "mail.h"
 #include "notify.h"
 
 struct pv_webhook {
@@ -33,9 +34,7 @@ int pv_webhook_url_ok(const char *url)
 		if (strcasecmp(scheme, "https") == 0)
 			ok = 1;
 		else if (strcasecmp(scheme, "http") == 0)
-			ok = strcmp(host, "localhost") == 0 ||
-			     strncmp(host, "127.", 4) == 0 ||
-			     strcmp(host, "[::1]") == 0;
+			ok = pv_host_loopback(host);
 	}
 	curl_free(scheme);
 	curl_free(host);
@@ -156,6 +155,10 @@ int pv_webhook_post(struct pv_webhook *w, const char *url, const char *event,
 	curl_easy_reset(w->curl);
 	w->errbuf[0] = '\0';
 	curl_easy_setopt(w->curl, CURLOPT_URL, url);
+	if (strncasecmp(url, "https:", 6) != 0)
+		pv_curl_loopback_only(w->curl);
+	else
+		pv_curl_any_address(w->curl);
 	curl_easy_setopt(w->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);

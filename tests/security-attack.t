@@ -1,0 +1,105 @@
+#!/bin/bash
+# The findings of the second independent attack (issue 18), one section
+# each, numbered as in the issue.  Each test failed on 5e6c13d.
+. "$(dirname "$0")/lib.sh"
+export PRIVACY_NOW=2026-03-02T09:00:00Z
+
+privacyctl init >/dev/null
+privacyctl location add mitte --name "Salon Mitte" >/dev/null
+privacyctl settings set mitte notify-email=team@salon-mitte.example >/dev/null
+privacyctl customer import --location mitte "$TOP/examples/salon/customers.csv" >/dev/null
+
+# --- 1: two notify --pending at once send each event once ----------------
+# One notify run at a time per database: the second waits for the first
+# (up to the busy timeout, then 75) and then finds nothing left to send.
+for i in $(seq 40); do
+	privacyctl request new --type access --customer $((i % 5 + 1)) >/dev/null
+done
+is "$(sql "SELECT count(*) FROM events WHERE status = 'pending'")" 40 \
+	"1: forty events wait"
+start_smtpd smtp1
+salon_config >config.yaml
+cat >>config.yaml <<EOF1
+smtp:
+  url: smtp://127.0.0.1:$SMTP_PORT
+  tls: none
+EOF1
+export PRIVACY_CONFIG=$SCRATCH/config.yaml
+PRIVACY_BUSY_TIMEOUT=60000 notify --pending >n1.out 2>n1.err &
+p1=$!
+PRIVACY_BUSY_TIMEOUT=60000 notify --pending >n2.out 2>n2.err &
+p2=$!
+wait $p1; r1=$?
+wait $p2; r2=$?
+is "$r1:$r2" "0:0" "1: both runs exit 0"
+is "$(ls smtp1/msg | wc -l)" 40 "1: the server received forty messages, not more"
+is "$(cat n1.out n2.out | wc -l)" 40 "1: forty deliveries reported in all"
+is "$(sql "SELECT count(*) FROM deliveries WHERE attempts <> 1")" 0 \
+	"1: each delivery was attempted once"
+# A second run that cannot get the turn within the busy timeout: 75.
+exec 8>"$PRIVACY_DB.notify-lock"
+flock 8
+privacyctl request new --type access --customer 1 >/dev/null
+snapshot s1
+PRIVACY_BUSY_TIMEOUT=300 run notify --pending
+status 75 "1: a notify while another runs (beyond the busy timeout) is 75"
+like "$(stderr)" 'another notify is running' "1: ... saying why"
+unchanged s1 "1: ... and changes nothing"
+exec 8>&-
+unset PRIVACY_CONFIG
+stop_server $SMTPD_PID
+
+# --- 2: no personal data, no control characters in error messages -------
+# A customer file that lost its header row: its first customer's values
+# became the column names.  One message, naming no value.
+tail -n +2 "$TOP/examples/salon/customers.csv" >nohdr.csv
+printf 'K-77,Eve\033]0;owned\007\033[2J,Evil,eve@evil.example\r\n' >>nohdr.csv
+snapshot s2
+run privacyctl customer import --location mitte nohdr.csv
+status 65 "2: a customer file without its header row is refused (65)"
+like "$(stderr)" '^privacyctl: nohdr.csv:1: header: none of the 14 columns is known: is the header row missing\?$' \
+	"2: ... with one message saying so"
+for v in Jürgen Müller juergen.mueller@example.de '+49 30 1234567' 1975-03-14 \
+	Friedrichstraße 'Mag keine Hitze' Eve; do
+	unlike "$(stderr)" "$(printf '%s' "$v" | sed 's/[+.]/\\&/g')" "2: ... naming no value ($v)"
+done
+unchanged s2 "2: ... and the database is unchanged"
+{ tail -1 nohdr.csv; printf 'K-79,Bob,Brown,bob@example.org\n'; } >esc.csv
+run privacyctl customer import --location mitte -v esc.csv
+status 65 "2: a file whose first line has escape sequences, with -v"
+is "$(tr -d '\n' <"$err" | tr -cd '\001-\037\177' | wc -c)" 0 \
+	"2: ... no control character reaches the terminal, not even with -v"
+# An unknown column named by a value: its position, not the value.
+printf 'external_id,first_name,Anna Schmidt\nK-78,Anna,x\n' >col.csv
+run privacyctl customer import --location mitte col.csv
+status 65 "2: an unknown column that is not a column name"
+is "$(head -1 "$err")" "privacyctl: col.csv:1: column 3: unknown column" \
+	"2: ... is named by its position"
+
+# --- 4: plain-text transports only to hosts that resolve to loopback ------
+for u in http://127.attacker.invalid/hook http://127.0.0.1.attacker.invalid/ \
+	http://127.0.0.1@attacker.invalid/ http://localhost.attacker.invalid/; do
+	snapshot s4
+	run privacyctl settings set mitte "notify-webhook=$u"
+	status 65 "4: plain http webhook to $u is refused"
+	unchanged s4 "4: ... the settings unchanged"
+done
+run privacyctl settings set mitte notify-webhook=http://127.0.0.1:9/hook
+status 0 "4: plain http to 127.0.0.1 is accepted"
+run privacyctl settings set mitte notify-webhook=http://localhost:9/hook
+status 0 "4: ... and to localhost"
+run privacyctl settings set mitte notify-webhook=
+salon_config >config4.yaml
+cat >>config4.yaml <<EOF4
+smtp:
+  url: smtp://127.attacker.invalid:25
+  tls: none
+EOF4
+privacyctl request new --type access --customer 2 >/dev/null
+snapshot s4
+PRIVACY_CONFIG=$SCRATCH/config4.yaml run notify --pending
+status 78 "4: smtp.tls: none towards 127.attacker.invalid is a configuration error"
+like "$(stderr)" "smtp.tls: 'none' is allowed only towards a loopback host" "4: ... saying why"
+unchanged s4 "4: ... nothing sent, nothing changed"
+
+done_testing
