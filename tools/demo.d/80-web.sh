@@ -54,7 +54,7 @@ CONF
 import html.parser, sys, time, urllib.error, urllib.parse, urllib.request
 method, url = sys.argv[1], sys.argv[2]
 data = sys.argv[3].encode() if len(sys.argv) > 3 else None
-for _ in range(100):
+for _ in range(300):
     try:
         req = urllib.request.Request(url, data=data, method=method,
             headers={"User-Agent": "privacyctl-demo/1.0"})
