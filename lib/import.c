@@ -223,6 +223,7 @@ struct imp {
 	long long refs_loc;
 	struct pv_tomb *tomb;
 	int tombs; /* any tombstones at all? */
+	int returning; /* this row's e-mail matches an erased customer's */
 	int last_known; /* the previous row was already stored */
 	int colguess[MAXF * 2]; /* field index of the column at j, or -1 */
 	sqlite3_stmt *st_try; /* the insert, ON CONFLICT DO NOTHING */
@@ -668,12 +669,35 @@ static int not_tombstoned(struct imp *im, long long loc, const char *key)
 			  im->v[C_PHONE], im->e);
 	if (m < 0)
 		return -1;
-	if (m) {
+	if (m & PV_TOMB_EXTERNAL_ID) {
+		/* the same booking-system record: an erasure stays done */
 		row_error(im, PV_PARTIAL, "external_id", "matches a customer "
 			  "erased earlier: not re-created");
 		return 0;
 	}
+	/* The same person under a new record (a new id, another location)
+	 * is a new customer relationship: imported, told.  A phone number
+	 * alone is no person (a family landline). */
+	im->returning = (m & PV_TOMB_EMAIL) != 0;
 	return 1;
+}
+
+/* A new relationship of a person erased earlier: a notice and an audit
+ * entry (ids only); the new customer starts with nothing of the old. */
+static int returning(struct imp *im, long long id)
+{
+	char obj[48];
+	char *detail = pv_jsonf("{s:s}", "location", im->row_slug);
+	int rc;
+
+	row_error(im, PV_PARTIAL, "email", "matches a customer erased "
+		  "earlier: imported as a new customer relationship "
+		  "(customer %lld)", id);
+	im->s->returning++;
+	snprintf(obj, sizeof obj, "customer:%lld", id);
+	rc = pv_audit(im->db, "customer.returning", obj, detail, im->e);
+	free(detail);
+	return rc ? -1 : 0;
 }
 
 /* The latest marketing-email (or purpose) event: 1 with ev/at, 0 none. */
@@ -823,10 +847,13 @@ static int write_row(struct imp *im, long long loc)
 	case PV_IMPORT_CUSTOMERS:
 		for (int i = C_FIRST; i <= C_NOTES; i++)
 			vals[i - C_FIRST] = tv(v[i]);
+		im->returning = 0;
 		if (upsert(im, loc, v[C_XID], vals, C_NOTES - C_FIRST + 1, &id,
 			   &what, im->tombs ? not_tombstoned : NULL))
 			return -1;
 		count(im, what);
+		if (what == 'i' && im->returning && returning(im, id))
+			return -1;
 		if (what != 'n' && customer_marketing(im, id, what == 'i'))
 			return -1;
 		return 0;
@@ -1311,6 +1338,7 @@ void pv_import_write_stats(struct pv_writer *w, enum pv_import_kind kind,
 	pv_w_int(w, "consents_granted", s->consents_granted);
 	pv_w_int(w, "consents_withdrawn", s->consents_withdrawn);
 	pv_w_int(w, "kept_withdrawn", s->kept_withdrawn);
+	pv_w_int(w, "returning", s->returning);
 	pv_w_bool(w, "changed", !dry_run && (s->inserted || s->updated ||
 				s->consents_granted || s->consents_withdrawn));
 	pv_w_bool(w, "dry_run", dry_run);

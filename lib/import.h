@@ -19,7 +19,10 @@
  * when the header looks like another separator's; a missing location is
  * reported once per file.
  *
- * Customers matching a tombstone (erased earlier) are not re-created, and
+ * A customer row whose location and external id match a tombstone is
+ * not re-created; one whose e-mail address alone matches is the same
+ * person with a new record: imported as a new customer (a notice, an
+ * audit entry "customer.returning", counted as returning).  And
  * the appointment, invoice and consent rows of an erased customer (a
  * tombstone of location and customer_external_id) are not written:
  * reported as notices (PV_PARTIAL) and counted as skipped, status PV_OK,
@@ -56,6 +59,7 @@ struct pv_import_opts {
 struct pv_import_stats {
 	long long rows, inserted, updated, unchanged, rejected, skipped;
 	long long consents_granted, consents_withdrawn, kept_withdrawn;
+	long long returning; /* new customers whose e-mail was erased */
 };
 
 /* Called for every bad row (e->status PV_DATAERR: rejected) and every
