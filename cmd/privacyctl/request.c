@@ -63,6 +63,16 @@ static int cmd_new(struct pv_ctx *c)
 					"location '%s'", s.customer_id,
 					so.location);
 	}
+	if (rec && strlen(rec) == 10) {
+		/* a bare date is a day of the location's calendar */
+		struct pv_location loc;
+
+		if ((st = pv_location_get_id(c->db, s.location_id, &loc,
+					     &c->err)))
+			return st;
+		pv_time_or_local_date_parse(rec, loc.timezone, &in.received);
+		pv_location_free(&loc);
+	}
 	in.customer_id = s.customer_id;
 	in.location_id = s.location_id;
 	if ((st = pv_request_new(c->db, c->cfg, &in, &id, &c->err)))
