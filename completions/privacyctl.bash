@@ -33,8 +33,9 @@ _privacyctl() {
 	--external-id) return ;;
 	--channel) return ;;
 	--received) return ;;
-	--by) return ;;
+	--verified-by) return ;;
 	--reason) return ;;
+	--by) return ;;
 	--note) return ;;
 	--status) return ;;
 	--due-within) return ;;
@@ -69,10 +70,12 @@ _privacyctl() {
 	"consent decline") opts=" --ip --user-agent" ;;
 	"consent expire") opts=" --dry-run -n" ;;
 	"request new") opts=" --type -t --customer --email --external-id --location -l --channel --received --verified" ;;
-	"request verify") opts="" ;;
+	"request verify") opts=" --verified-by" ;;
+	"request resend-code") opts="" ;;
+	"request cancel") opts=" --reason" ;;
 	"request extend") opts=" --by --reason" ;;
 	"request reject") opts=" --reason" ;;
-	"request complete") opts=" --note" ;;
+	"request complete") opts=" --note --unverified-ok" ;;
 	"request list") opts=" --status --type -t --location -l --overdue --due-within" ;;
 	"request show") opts="" ;;
 	"request process") opts=" --location -l --limit --dry-run -n" ;;
@@ -96,5 +99,5 @@ _privacyctl() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|consent confirm|consent decline|consent expire|request new|request verify|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|customer unblock|retention list"
+_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|consent confirm|consent decline|consent expire|request new|request verify|request resend-code|request cancel|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|customer unblock|retention list"
 complete -F _privacyctl privacyctl

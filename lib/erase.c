@@ -34,7 +34,7 @@ struct rule_stmts {
 struct pv_eraser {
 	sqlite3 *db;
 	const struct pv_policy *pol;
-	int dry_run, batch, own_tx;
+	int dry_run, batch, own_tx, unchecked_ok;
 	char *db_path;
 	struct pv_tomb *tomb;
 	int keyed; /* the key file exists (created at the first erasure) */
@@ -171,6 +171,7 @@ int pv_eraser_open(sqlite3 *db, const struct pv_policy *pol,
 	er->db = db;
 	er->pol = pol;
 	er->dry_run = o->dry_run;
+	er->unchecked_ok = o->unchecked_ok;
 	er->batch = o->batch > 1 ? o->batch : 1;
 	if ((st = pv_ret_sql_functions(db, e)))
 		goto fail;
@@ -504,7 +505,11 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 	st = pv_audit(er->db, "customer.erase", obj, b.s, e);
 	/* The erasure fulfils its request (lib/request.h). */
 	if (!st && s->request_id)
-		st = pv_request_record_result(er->db, s->request_id, b.s, 1, e);
+		st = pv_request_record_result(er->db, s->request_id, b.s,
+					      PV_RESULT_COMPLETE |
+					      (er->unchecked_ok
+					       ? PV_RESULT_UNCHECKED_OK : 0),
+					      e);
 out:
 	pv_buf_free(&b);
 	return st;

@@ -59,7 +59,7 @@ static void report(struct pv_writer *w, const struct pv_req *r,
 static int erase_one(struct run *run, const struct pv_req *r, char **result,
 		     struct pv_err *e)
 {
-	struct pv_erase_opts o = {run->db_path, run->dry_run, 1};
+	struct pv_erase_opts o = {run->db_path, run->dry_run, 1, 0};
 	struct pv_subject s = {r->customer_id, r->location_id, r->id};
 	struct pv_eraser *er = NULL;
 	struct pv_writer *mw;
@@ -211,7 +211,8 @@ static int fulfil(struct run *run, long long id, int *done,
 	/* lib/erase records the result on the request itself (as it does
 	 * for dsar-erase --request), in the same transaction. */
 	if (strcmp(r.type, "erasure") != 0 &&
-	    (rc = pv_request_record_result(run->db, id, result, 1, e)))
+	    (rc = pv_request_record_result(run->db, id, result,
+						   PV_RESULT_COMPLETE, e)))
 		goto fail;
 	if ((rc = pv_db_commit(run->db, e)))
 		goto fail;

@@ -117,7 +117,7 @@ static const char m1[] =
 	"    'erasure', 'rectification', 'restriction', 'objection')),\n"
 	"  channel TEXT NOT NULL,\n"
 	"  status TEXT NOT NULL CHECK (status IN ('unverified', 'received',\n"
-	"    'verified', 'in-progress', 'completed', 'rejected')),\n"
+	"    'verified', 'in-progress', 'completed', 'rejected', 'cancelled')),\n"
 	"  received_at TEXT NOT NULL,\n"
 	"  due_on TEXT NOT NULL,\n"
 	"  extended_due_on TEXT,\n"
@@ -129,6 +129,11 @@ static const char m1[] =
 	"  verify_hash TEXT,\n"
 	"  verify_attempts INTEGER NOT NULL DEFAULT 0,\n"
 	"  verify_expires_at TEXT,\n"
+	"  verify_resends INTEGER NOT NULL DEFAULT 0,\n"
+	/* how staff checked the identity instead of a code, as they wrote it */
+	"  verified_by TEXT,\n"
+	/* the customer withdrew the request (status cancelled) */
+	"  cancel_reason TEXT,\n"
 	"  created_at TEXT NOT NULL,\n"
 	"  updated_at TEXT NOT NULL\n"
 	") STRICT;\n"

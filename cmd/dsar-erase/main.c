@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "db.h"
 #include "erase.h"
+#include "request.h"
 #include "retention.h"
 #include "subject.h"
 #include "tombstone.h"
@@ -141,6 +142,10 @@ static int erase_stream(struct pv_ctx *c, struct pv_eraser *er)
 			continue;
 		}
 		rc = pv_subject_from_rec(c->db, &r, &s, &e);
+		if (!rc && s.request_id)
+			rc = pv_request_identity_checked(
+				c->db, s.request_id,
+				pv_flag(c, "unverified-ok"), &e);
 		if (!rc)
 			rc = pv_erase_subject(er, &s, c->out, &e);
 		if (rc) {
@@ -168,7 +173,8 @@ static int run(struct pv_ctx *c)
 	};
 	const char *every = pv_opt(c, "commit-every");
 	int dry = pv_flag(c, "dry-run");
-	struct pv_erase_opts eo = {c->db_path, dry, 1000};
+	struct pv_erase_opts eo = {c->db_path, dry, 1000,
+				   pv_flag(c, "unverified-ok")};
 	struct pv_policy *pol = NULL;
 	struct pv_eraser *er = NULL;
 	struct pv_subject s;
@@ -213,6 +219,10 @@ static int run(struct pv_ctx *c)
 	}
 	if (pv_subject_given(&so)) {
 		st = pv_subject_from_opts(c->db, &so, &s, &c->err);
+		if (!st && s.request_id)
+			st = pv_request_identity_checked(c->db, s.request_id,
+							 eo.unchecked_ok,
+							 &c->err);
 		if (st) {
 			pv_policy_free(pol);
 			if (st == PV_USAGE)
@@ -251,6 +261,8 @@ static const struct pv_opt opts[] = {
 	 "id (with --location)"},
 	{"location", 0, "SLUG", "the location of --external-id or --email"},
 	{"request", 0, "ID", "erase the subject of this privacy request"},
+	{"unverified-ok", 0, NULL, "fulfil a request whose identity was never "
+	 "checked (received), on staff's word"},
 	{"dry-run", 'n', NULL, "print the plan, change nothing"},
 	{"purge-expired", 0, NULL, "delete retained records whose period has "
 	 "ended"},
