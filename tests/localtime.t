@@ -44,15 +44,15 @@ is "$(sql "SELECT count(*) FROM retained WHERE kind = 'invoices'")" "0" "gone"
 
 # ---- the 2018-05-25 boundary in German time
 cat >k.csv <<'CSV'
-customer_external_id,purpose,event,at,source,evidence_ip,text_version
-K-2,marketing-email,granted,2018-05-24T22:30:00Z,booking-form,192.0.2.1,v1
-K-2,marketing-sms,granted,2018-05-24T21:30:00Z,booking-form,192.0.2.1,v1
+customer_external_id,purpose,event,at,source
+K-2,marketing-email,granted,2018-05-24T22:30:00Z,booking-form
+K-2,marketing-sms,granted,2018-05-24T21:30:00Z,booking-form
 CSV
 run privacyctl consent import --location mitte k.csv
 status 0 "two grants around midnight of 25 May 2018 in Berlin"
 run privacyctl customer show 2 -f json
 is "$(/usr/bin/python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["consent"]; print(c["marketing-email"], c["marketing-sms"])' "$out")" \
-	"valid needs-repermission" "00:30 CEST on 25 May 2018 is under the GDPR: valid (was needs-repermission); 23:30 CEST on 24 May is before it"
+	"unproven needs-repermission" "an unproven grant at 00:30 CEST on 25 May 2018 is under the GDPR: unproven, not asked again (was needs-repermission); 23:30 CEST on 24 May is before it"
 
 # ---- bare --received dates are days of the location's calendar
 run privacyctl request new --type access --customer 2 --channel letter --received 2026-03-02
