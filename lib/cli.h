@@ -22,7 +22,11 @@
 struct pv_opt {
 	const char *name; /* long name without dashes */
 	int key;          /* short option letter, or 0 */
-	const char *arg;  /* NULL for a flag, else the value's name: "SLUG" */
+	/* NULL for a flag, else the value's name: "SLUG", "TIME"; an
+	 * enumerated value lists its values after a colon: "KIND:a|b|c"
+	 * (--help shows "KIND", the completions offer a, b and c; a value
+	 * named SLUG is completed with the database's location slugs) */
+	const char *arg;
 	const char *help;
 };
 
@@ -65,7 +69,8 @@ struct pv_ctx {
 	char *db_path;
 	sqlite3 *db;
 	struct pv_writer *out;
-	enum pv_fmt fmt;
+	enum pv_fmt fmt;    /* -f: ndjson, json or csv (never a table) */
+	enum pv_fmt outfmt; /* out's: fmt, or a table or JSON on a terminal */
 	struct pv_err err; /* a command returning non-zero may fill this */
 	const char *optval[PV_MAX_OPTS];
 	int optcount[PV_MAX_OPTS];

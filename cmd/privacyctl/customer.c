@@ -136,6 +136,8 @@ static int cmd_customer_list(struct pv_ctx *c)
 	long long n;
 	int st;
 
+	pv_writer_type(c->out, "customer");
+
 	f.email = pv_opt(c, "email");
 	f.marketing = pv_opt(c, "marketing");
 	if (f.marketing && !pv_customer_marketing_filter_valid(f.marketing))
@@ -184,6 +186,8 @@ static int cmd_marketing_audience(struct pv_ctx *c)
 {
 	long long loc, n;
 	int st;
+
+	pv_writer_type(c->out, "audience");
 
 	if ((st = pc_location_id(c, &loc)))
 		return st;

@@ -187,6 +187,8 @@ static int cmd_list(struct pv_ctx *c)
 	long n;
 	int st;
 
+	pv_writer_type(c->out, "request");
+
 	f.status = pv_opt(c, "status");
 	f.type = pv_opt(c, "type");
 	f.location = pv_opt(c, "location");
@@ -225,8 +227,11 @@ static int cmd_process(struct pv_ctx *c)
 static int cmd_check(struct pv_ctx *c)
 {
 	long n;
-	int st = pv_check(c->db, c->cfg, c->db_path, pv_opt(c, "location"),
-			  c->out, &n, &c->err);
+	int st;
+
+	pv_writer_type(c->out, "check");
+	st = pv_check(c->db, c->cfg, c->db_path, pv_opt(c, "location"), c->out,
+		      &n, &c->err);
 
 	if (st == PV_PARTIAL && !pv_quiet)
 		pv_warn("%ld finding%s", n, n == 1 ? "" : "s");

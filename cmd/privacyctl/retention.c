@@ -76,6 +76,7 @@ out:
 
 static int cmd_retention_list(struct pv_ctx *c)
 {
+	pv_writer_type(c->out, "retained");
 	return pv_retained_write(c->db, pv_flag(c, "expired"), c->out,
 				 &c->err);
 }
