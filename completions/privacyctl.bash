@@ -20,6 +20,7 @@ _privacyctl() {
 	--delimiter) return ;;
 	--encoding) return ;;
 	--date-format) return ;;
+	--map) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--email) return ;;
 	--marketing) return ;;
 	--inactive-since) return ;;
@@ -55,11 +56,11 @@ _privacyctl() {
 	"settings set") opts=" --dry-run -n" ;;
 	"audit list") opts=" --since" ;;
 	"audit verify") opts="" ;;
-	"customer import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format" ;;
+	"customer import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format --map" ;;
 	"customer list") opts=" --location --email --marketing --inactive-since" ;;
 	"customer show") opts=" --email --location" ;;
-	"appointment import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format" ;;
-	"invoice import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format" ;;
+	"appointment import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format --map" ;;
+	"invoice import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format --map" ;;
 	"marketing audience") opts=" --location" ;;
 	"consent grant") opts=" --purpose --source --ip --user-agent --text-version --dry-run -n" ;;
 	"consent withdraw") opts=" --purpose --source --dry-run -n" ;;

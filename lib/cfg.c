@@ -54,6 +54,7 @@ struct parse {
 	const char *text;
 	size_t len;
 	size_t nodes;
+	int any_key; /* not the config: no check of the top-level keys */
 	struct pv_err *e;
 };
 
@@ -299,7 +300,7 @@ static int parse_children(struct parse *p, struct pv_node *coll,
 			       kev.data.scalar.length);
 		if (strlen(key) != kev.data.scalar.length)
 			st = fail_at(p, &kev, "key contains a NUL byte");
-		else if (depth == 0 && !is_known_key(key))
+		else if (depth == 0 && !p->any_key && !is_known_key(key))
 			st = fail_key(p, &kev, key, "unknown key");
 		else if (pv_node_get(coll, key))
 			st = fail_key(p, &kev, key, "duplicate key");
@@ -462,13 +463,14 @@ static void merge(struct pv_node *dst, struct pv_node *src)
 	node_free(src);
 }
 
-int pv_cfg_load_mem(struct pv_cfg *c, const char *name, const char *text,
-		    size_t len, struct pv_err *e)
+static int load_mem(struct pv_cfg *c, const char *name, const char *text,
+		    size_t len, int any_key, struct pv_err *e)
 {
 	struct parse p = {0};
 	struct pv_node *root;
 	int st;
 
+	p.any_key = any_key;
 	p.name = name ? name : "config";
 	p.text = text;
 	p.len = len;
@@ -483,6 +485,18 @@ int pv_cfg_load_mem(struct pv_cfg *c, const char *name, const char *text,
 	if (root)
 		merge(c->root, root);
 	return 0;
+}
+
+int pv_cfg_load_mem(struct pv_cfg *c, const char *name, const char *text,
+		    size_t len, struct pv_err *e)
+{
+	return load_mem(c, name, text, len, 0, e);
+}
+
+int pv_yaml_load_mem(struct pv_cfg *c, const char *name, const char *text,
+		     size_t len, struct pv_err *e)
+{
+	return load_mem(c, name, text, len, 1, e);
 }
 
 /* Read a config file; a missing one is PV_NOINPUT, which callers may
@@ -537,6 +551,19 @@ int pv_cfg_load_file(struct pv_cfg *c, const char *path, struct pv_err *e)
 	st = pv_cfg_load_mem(c, path, text, len, e);
 	/* The file may hold secrets after all. */
 	pv_wipe(text, len);
+	free(text);
+	return st;
+}
+
+int pv_yaml_load_file(struct pv_cfg *c, const char *path, struct pv_err *e)
+{
+	char *text;
+	size_t len;
+	int st;
+
+	if ((st = read_config(path, &text, &len, e)))
+		return st;
+	st = load_mem(c, path, text, len, 1, e);
 	free(text);
 	return st;
 }

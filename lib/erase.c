@@ -114,9 +114,20 @@ static int prepare_rule(struct pv_eraser *er, const struct pv_ret_rule *r,
 			    "created_at) SELECT location_id, '%s', "
 			    "CAST(%s AS TEXT), %s, json_object(", t->name,
 			    t->key_col, t->date_col);
-		for (int i = 0; r->fields[i]; i++)
+		for (int i = 0; r->fields[i]; i++) {
+			if (strcmp(r->fields[i], "attributes") == 0) {
+				/* they go with the row; kept, they are
+				 * kept with it */
+				pv_buf_addf(&b, "%s'attributes', (SELECT "
+					    "json_group_object(name, value) "
+					    "FROM appointment_attributes WHERE "
+					    "appointment_id = appointments.id)",
+					    i ? ", " : "");
+				continue;
+			}
 			pv_buf_addf(&b, "%s'%s', %s", i ? ", " : "",
 				    r->fields[i], r->fields[i]);
+		}
 		/* a record whose retention is already over is not kept */
 		pv_buf_addf(&b, "), ?2, pv_until(%s, %d), ?3, ?4, ?5 FROM %s "
 			    "WHERE %s = ?1 AND pv_until(%s, %d) >= "

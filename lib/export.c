@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "db.h"
 #include "export.h"
+#include "mapping.h"
 #include "tombstone.h"
 
 /* The tables of the document, in the order they appear in data. */
@@ -54,6 +55,11 @@ struct pv_exporter {
 	sqlite3_stmt *count_ret; /* erased subjects */
 	struct pv_tomb *tomb;
 	unsigned long long secret[T_N]; /* bit i: column i withheld */
+	/* custom attributes (import mappings): their statements, and the
+	 * names trade_secrets withholds ("customers.attributes.NAME") */
+	sqlite3_stmt *attr[2]; /* T_CUST, T_APPT */
+	const char *secret_attr[2][32];
+	int nsecret_attr[2];
 	/* while writing one document */
 	struct pv_writer *w;
 	long long cid;
@@ -438,6 +444,42 @@ static void row_begin(struct pv_exporter *x, const char *prefix,
 	j_open(x, NULL, 0);
 }
 
+/* The custom attributes of a customer (t T_CUST) or an appointment
+ * (T_APPT), as an object "attributes" when there are any; the ones named
+ * in trade_secrets withheld like a column. */
+static int attributes(struct pv_exporter *x, int t, long long id,
+		      struct pv_err *e)
+{
+	sqlite3_stmt *st = x->attr[t == T_APPT];
+	int rc, n = 0;
+
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!n++)
+			e_open(x, "attributes", 0);
+		const char *name = pv_col_text(st, 0);
+		int secret = 0;
+
+		for (int i = 0; i < x->nsecret_attr[t == T_APPT]; i++)
+			secret |= !strcmp(x->secret_attr[t == T_APPT][i], name);
+		if (!secret) {
+			e_str(x, name, pv_col_text(st, 1));
+			continue;
+		}
+		e_open(x, name, 0);
+		e_bool(x, "withheld", 1);
+		e_str(x, "reason", withheld_reason(x));
+		e_close(x);
+	}
+	sqlite3_reset(st);
+	if (n)
+		e_close(x);
+	if (rc != SQLITE_DONE)
+		return pv_db_fail(x->db, e, "attributes");
+	return PV_OK;
+}
+
 /* All rows of table t for the subject, as an array named key. */
 static int rows(struct pv_exporter *x, int t, const char *key,
 		struct pv_err *e)
@@ -454,6 +496,11 @@ static int rows(struct pv_exporter *x, int t, const char *key,
 		columns(x, st, t, 0, ncol);
 		if (t == T_INV)
 			e_bool(x, "retained", 0);
+		if (t == T_APPT &&
+		    attributes(x, t, sqlite3_column_int64(st, 0), e)) {
+			sqlite3_reset(st);
+			return e->status;
+		}
 		j_close(x);
 	}
 	sqlite3_reset(st);
@@ -530,6 +577,15 @@ static int trade_secrets(struct pv_exporter *x, struct pv_err *e)
 			if (strlen(tnames[t]) == (size_t)(dot - v) &&
 			    strncmp(tnames[t], v, dot - v) == 0)
 				break;
+		/* a custom attribute: "customers.attributes.colour_formula" */
+		if ((t == T_CUST || t == T_APPT) &&
+		    strncmp(dot + 1, "attributes.", 11) == 0 &&
+		    pv_attr_name_valid(dot + 12) &&
+		    x->nsecret_attr[t == T_APPT] < 32) {
+			x->secret_attr[t == T_APPT]
+				      [x->nsecret_attr[t == T_APPT]++] = dot + 12;
+			continue;
+		}
 		if (t < T_N && strcmp(dot + 1, "id") != 0 &&
 		    strcmp(dot + 1, "location") != 0) {
 			int ncol = sqlite3_column_count(x->st[t]);
@@ -575,6 +631,13 @@ int pv_exporter_open(sqlite3 *db, const struct pv_cfg *cfg,
 			goto fail;
 	if (!(x->ret = pv_db_prepare(db, ret_sql, e)))
 		goto fail;
+	if (!(x->attr[0] = pv_db_prepare(db, "SELECT name, value FROM "
+					 "customer_attributes WHERE "
+					 "customer_id = ?1 ORDER BY name", e)) ||
+	    !(x->attr[1] = pv_db_prepare(db, "SELECT name, value FROM "
+					 "appointment_attributes WHERE "
+					 "appointment_id = ?1 ORDER BY name", e)))
+		goto fail;
 	if ((st = trade_secrets(x, e)))
 		goto fail;
 	p = pv_cfg_node(cfg, "processing");
@@ -606,6 +669,8 @@ void pv_exporter_close(struct pv_exporter *x)
 	for (int t = 0; t < T_N; t++)
 		sqlite3_finalize(x->st[t]);
 	sqlite3_finalize(x->ret);
+	sqlite3_finalize(x->attr[0]);
+	sqlite3_finalize(x->attr[1]);
 	sqlite3_finalize(x->count_ret);
 	pv_tomb_close(x->tomb);
 	pv_buf_free(&x->path);
@@ -655,6 +720,8 @@ static int document(struct pv_exporter *x, const struct pv_subject *s,
 		snprintf(x->recid, sizeof x->recid, "%lld", s->customer_id);
 		j_open(x, "customer", 0);
 		columns(x, c, T_CUST, 0, ncol - 1);
+		if ((rc = attributes(x, T_CUST, s->customer_id, e)))
+			return rc;
 		j_close(x);
 	} else if (!x->csv) {
 		pv_w_null(w, "customer");

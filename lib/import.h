@@ -46,6 +46,9 @@ enum pv_import_kind {
 	PV_IMPORT_CONSENTS,
 };
 const char *pv_import_kind_name(enum pv_import_kind k); /* "customers" */
+/* Is name a column of the kind's import? */
+int pv_import_field_known(enum pv_import_kind k, const char *name);
+struct pv_map_kind;
 
 struct pv_import_opts {
 	const char *location; /* --location, or NULL */
@@ -54,6 +57,8 @@ struct pv_import_opts {
 	int dry_run;          /* validate and count, then roll back */
 	const char *date_fmt; /* strptime(3) format of dates and local times
 			       * that are neither ISO nor German, or NULL */
+	struct pv_map_kind *map; /* lib/mapping.h: the export's columns onto
+				  * ours, custom attributes; or NULL */
 };
 
 struct pv_import_stats {

@@ -85,6 +85,11 @@ static void rec_add(struct pv_rec *r, const char *k, size_t kl, const char *v,
 	r->n++;
 }
 
+void pv_rec_add(struct pv_rec *r, const char *key, const char *val)
+{
+	rec_add(r, key, strlen(key), val, val ? strlen(val) : 0);
+}
+
 static long rec_find(const struct pv_rec *r, const char *key)
 {
 	for (size_t i = 0; r && key && i < r->n; i++)

@@ -52,6 +52,8 @@ const char *pv_rec_get(const struct pv_rec *r, const char *key);
 const char *pv_rec_val(const struct pv_rec *r, const char *key);
 int pv_rec_has(const struct pv_rec *r, const char *key);
 void pv_rec_clear(struct pv_rec *r); /* keep the allocation for reuse */
+/* Append a field (copies key and val; val NULL for null). */
+void pv_rec_add(struct pv_rec *r, const char *key, const char *val);
 void pv_rec_free(struct pv_rec *r);
 
 /*

@@ -69,6 +69,29 @@ static const char m1[] =
 	") STRICT;\n"
 	"CREATE INDEX appointments_customer ON appointments(customer_id, starts_at);\n"
 
+	/* Custom fields of the booking system (a mapping's custom columns:
+	 * colour formula, skin type, allergies), per customer and per
+	 * appointment.  They go with their row: deleted with it (erasure,
+	 * purge), and an appointment anonymised loses them too. */
+	"CREATE TABLE customer_attributes (\n"
+	"  customer_id INTEGER NOT NULL REFERENCES customers(id)\n"
+	"    ON DELETE CASCADE,\n"
+	"  name TEXT NOT NULL,\n"
+	"  value TEXT NOT NULL,\n"
+	"  PRIMARY KEY (customer_id, name)\n"
+	") STRICT, WITHOUT ROWID;\n"
+	"CREATE TABLE appointment_attributes (\n"
+	"  appointment_id INTEGER NOT NULL REFERENCES appointments(id)\n"
+	"    ON DELETE CASCADE,\n"
+	"  name TEXT NOT NULL,\n"
+	"  value TEXT NOT NULL,\n"
+	"  PRIMARY KEY (appointment_id, name)\n"
+	") STRICT, WITHOUT ROWID;\n"
+	"CREATE TRIGGER appointment_attributes_anonymised AFTER UPDATE OF\n"
+	"  customer_id ON appointments WHEN NEW.customer_id IS NULL BEGIN\n"
+	"  DELETE FROM appointment_attributes WHERE appointment_id = NEW.id;\n"
+	"END;\n"
+
 	"CREATE TABLE invoices (\n"
 	"  id INTEGER PRIMARY KEY,\n"
 	"  location_id INTEGER NOT NULL REFERENCES locations(id),\n"
