@@ -18,7 +18,7 @@
  *   request.rejected      customer  the reason
  *   request.cancelled     business  withdrawn by the customer: the reason
  *   request.completed     business  fulfilled automatically
- *   export.ready          customer  an access export, payload "document"
+ *   export.ready          customer  an access export (lib/export.h: PV_EXPORT_EVENT)
  *
  * Deadlines: calendar.h (pv_cal_due) in the location's zone, holiday
  * region and extra days (holidays.SLUG in the config).  Refusals carry
