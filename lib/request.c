@@ -25,7 +25,7 @@ const char *const pv_request_types[] = {
 	"objection", NULL,
 };
 const char *const pv_request_channels[] = {
-	"booking-form", "email", "phone", "letter", "in-person", NULL,
+	"booking-form", "email", "phone", "letter", "in-person", "web", NULL,
 };
 const char *const pv_request_statuses[] = {
 	"unverified", "received", "verified", "in-progress", "completed",
@@ -475,8 +475,11 @@ int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 		return rc;
 	rc = pv_req_due_for(cfg, loc.slug, loc.timezone, loc.holidays,
 			    received, 1, &due, e);
-	need_code = strcmp(loc.requests, "self-service") == 0 &&
-		    strcmp(channel, "booking-form") == 0 && !in->verified;
+	/* privacy-web's form (channel web) is anonymous: its requests always
+	 * wait for the code, at manual locations too */
+	need_code = ((strcmp(loc.requests, "self-service") == 0 &&
+		      strcmp(channel, "booking-form") == 0) ||
+		     strcmp(channel, "web") == 0) && !in->verified;
 	if (!rc && in->customer_id)
 		rc = customer_email(db, in->customer_id, &has_email, e);
 	else if (!rc)

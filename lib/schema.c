@@ -285,6 +285,15 @@ static const char m1[] =
 	"CREATE INDEX campaign_messages_open ON campaign_messages(answer,\n"
 	"  token_expires_at);\n"
 
+	/* privacy-web's rate limits: hits per client address and bucket
+	 * in the current hour, keyed by an HMAC (web key) of the bucket and
+	 * the address, so that no address is stored (web.h). */
+	"CREATE TABLE web_limits (\n"
+	"  key TEXT PRIMARY KEY,\n"
+	"  window_start TEXT NOT NULL,\n"
+	"  hits INTEGER NOT NULL\n"
+	") STRICT, WITHOUT ROWID;\n"
+
 	/* Records kept after an erasure under a legal duty, restricted. */
 	"CREATE TABLE retained (\n"
 	"  id INTEGER PRIMARY KEY,\n"

@@ -248,7 +248,7 @@ static const struct pv_opt new_opts[] = {
 	 "--location)"},
 	{"location", 'l', "SLUG", "the customer's location"},
 	{"channel", 0, "CHANNEL", "booking-form, email (default), phone, "
-	 "letter or in-person"},
+	 "letter, in-person or web"},
 	{"received", 0, "TIME", "when the request arrived (default now)"},
 	{"verified", 0, NULL, "the caller vouches for the identity (the "
 	 "customer is logged in)"},
