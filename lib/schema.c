@@ -184,6 +184,9 @@ static const char m1[] =
 	"  verified_by TEXT,\n"
 	/* the customer withdrew the request (status cancelled) */
 	"  cancel_reason TEXT,\n"
+	/* the address that asked, kept only when it matched no customer
+	 * (Art. 15 still wants an answer): the answer goes there */
+	"  requester_email TEXT,\n"
 	"  created_at TEXT NOT NULL,\n"
 	"  updated_at TEXT NOT NULL\n"
 	") STRICT;\n"
