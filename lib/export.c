@@ -3,11 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "audit.h"
 #include "clock.h"
 #include "db.h"
 #include "export.h"
+#include "json.h"
 #include "mapping.h"
+#include "outbox.h"
+#include "request.h"
 #include "tombstone.h"
 
 /* The tables of the document, in the order they appear in data. */
@@ -868,4 +873,77 @@ int pv_export_audit_erased(sqlite3 *wdb, const char *slug,
 		 "true,\"retained\":%lld}", strcmp(dest, "file") == 0 ?
 		 "file" : "stdout", nretained);
 	return pv_audit(wdb, "customer.export", obj, detail, e);
+}
+
+int pv_export_queue(sqlite3 *db, long long location_id, long long customer_id,
+		    long long request_id, const char *rtype, const char *doc,
+		    size_t len, long long *eid, struct pv_err *e)
+{
+	struct pv_buf f = {0};
+	int rc;
+
+	pv_buf_adds(&f, "{\"type\":");
+	pv_json_quote(&f, rtype ? rtype : "access",
+		      strlen(rtype ? rtype : "access"));
+	pv_buf_adds(&f, ",\"format\":\"" PV_EXPORT_FORMAT "\",\""
+		    PV_EXPORT_EVENT_DOC "\":");
+	pv_buf_add(&f, doc, len);
+	pv_buf_addc(&f, '}');
+	rc = pv_event_add(db, PV_EXPORT_EVENT, location_id, customer_id,
+			  request_id, "customer", f.s, eid, e);
+	pv_wipe(f.s, f.len);
+	pv_buf_free(&f);
+	if (!rc)
+		rc = pv_export_audit(db, &customer_id, 1, "outbox", e);
+	return rc;
+}
+
+int pv_export_delivered(sqlite3 *db, long long eid, long long request_id,
+			long long *told, struct pv_err *e)
+{
+	sqlite3_stmt *st;
+	long long loc = 0, cust = 0;
+	char type[32] = "", status[32] = "", *result, *fields;
+	int rc;
+
+	*told = 0;
+	if (!request_id)
+		return PV_OK;
+	st = pv_db_prepare(db, "SELECT location_id, customer_id, type, status "
+			   "FROM requests WHERE id = ?", e);
+	if (!st)
+		return e->status;
+	sqlite3_bind_int64(st, 1, request_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		loc = sqlite3_column_int64(st, 0);
+		cust = sqlite3_column_int64(st, 1);
+		snprintf(type, sizeof type, "%s", pv_col_text(st, 2));
+		snprintf(status, sizeof status, "%s", pv_col_text(st, 3));
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return PV_OK; /* the request is gone: nothing to complete */
+	if (rc != SQLITE_ROW)
+		return pv_db_fail(db, e, "requests");
+	if (strcmp(status, "completed") == 0 || strcmp(status, "rejected") == 0 ||
+	    strcmp(status, "unverified") == 0)
+		return PV_OK;
+	result = pv_jsonf("{s:s,s:I}", "export", "delivered", "event_id",
+			  (json_int_t)eid);
+	/* The export has reached the person: whoever let it go out (request
+	 * process after the code, staff with dsar-export) checked the
+	 * identity then, so completing it needs no second check. */
+	rc = pv_request_record_result(db, request_id, result,
+				      PV_RESULT_COMPLETE |
+				      PV_RESULT_UNCHECKED_OK, e);
+	free(result);
+	if (rc)
+		return rc;
+	fields = pv_jsonf("{s:s,s:s}", "type", type, "result",
+			  "export delivered to the customer");
+	rc = pv_event_add(db, "request.completed", loc, cust, request_id,
+			  "business", fields, told, e);
+	free(fields);
+	return rc;
 }

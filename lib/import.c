@@ -373,8 +373,8 @@ static void check_value(struct imp *im, int i)
 	case F_SOURCE:
 		if (!pv_consent_word(pv_consent_sources, v))
 			row_error(im, PV_DATAERR, f->name, "must be "
-				  "booking-form, staff, import, double-opt-in "
-				  "or re-permission");
+				  "booking-form, staff, paper, import, "
+				  "double-opt-in or re-permission");
 		break;
 	case F_IP:
 		if (!pv_ip_valid(v))

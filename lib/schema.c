@@ -106,6 +106,25 @@ static const char m1[] =
 	") STRICT;\n"
 	"CREATE INDEX invoices_customer ON invoices(customer_id);\n"
 
+	/* The texts people agree to, archived once each (consent.h): the
+	 * campaign mails as templates, before personalisation, per language,
+	 * and the forms' consent wording.  Never personal data; kept when
+	 * the people who agreed to them are erased. */
+	"CREATE TABLE consent_texts (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  name TEXT NOT NULL,\n"
+	"  language TEXT NOT NULL,\n"
+	"  version INTEGER NOT NULL,\n"
+	"  subject TEXT,\n"
+	"  body TEXT NOT NULL,\n"
+	"  sha256 TEXT NOT NULL,\n"
+	"  created_at TEXT NOT NULL,\n"
+	"  UNIQUE (name, language, version),\n"
+	"  UNIQUE (name, language, sha256)\n"
+	") STRICT;\n"
+	"CREATE TRIGGER consent_texts_immutable BEFORE UPDATE ON consent_texts\n"
+	"BEGIN SELECT RAISE(ABORT, 'an archived consent text never changes'); END;\n"
+
 	/* The ledger is append-only: rows are inserted, never updated; they
 	 * are deleted only by an erasure of their customer. */
 	"CREATE TABLE consents (\n"
@@ -125,6 +144,8 @@ static const char m1[] =
 	"  evidence_ip TEXT,\n"
 	"  evidence_user_agent TEXT,\n"
 	"  text_version TEXT,\n"
+	"  text_id INTEGER REFERENCES consent_texts(id),\n" /* the archived text */
+	"  document TEXT,\n" /* a signed paper form's reference (source paper) */
 	"  campaign TEXT,\n"
 	"  recorded_at TEXT NOT NULL\n"
 	") STRICT;\n"
@@ -157,6 +178,9 @@ static const char m1[] =
 	"  verified_by TEXT,\n"
 	/* the customer withdrew the request (status cancelled) */
 	"  cancel_reason TEXT,\n"
+	/* the address that asked, kept only when it matched no customer
+	 * (Art. 15 still wants an answer): the answer goes there */
+	"  requester_email TEXT,\n"
 	"  created_at TEXT NOT NULL,\n"
 	"  updated_at TEXT NOT NULL\n"
 	") STRICT;\n"
@@ -265,6 +289,7 @@ static const char m1[] =
 	"  decline_token_hash TEXT UNIQUE,\n"
 	"  token_expires_at TEXT,\n"
 	"  text_hash TEXT,\n"
+	"  text_id INTEGER REFERENCES consent_texts(id),\n"
 	"  attempts INTEGER NOT NULL DEFAULT 0,\n"
 	"  next_attempt_at TEXT,\n"
 	"  last_reply TEXT,\n"
@@ -281,6 +306,15 @@ static const char m1[] =
 	"  customer_id);\n"
 	"CREATE INDEX campaign_messages_open ON campaign_messages(answer,\n"
 	"  token_expires_at);\n"
+
+	/* privacy-web's rate limits: hits per client address and bucket
+	 * in the current hour, keyed by an HMAC (web key) of the bucket and
+	 * the address, so that no address is stored (web.h). */
+	"CREATE TABLE web_limits (\n"
+	"  key TEXT PRIMARY KEY,\n"
+	"  window_start TEXT NOT NULL,\n"
+	"  hits INTEGER NOT NULL\n"
+	") STRICT, WITHOUT ROWID;\n"
 
 	/* Records kept after an erasure under a legal duty, restricted. */
 	"CREATE TABLE retained (\n"

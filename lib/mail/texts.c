@@ -60,6 +60,28 @@ static const struct pv_notify_text texts[] = {
 	 "Reason: {{reason}}\n\n"
 	 "You may lodge a complaint with a supervisory authority and seek a "
 	 "judicial remedy (Art. 12(4) GDPR).\n"},
+	{"request.no-data",
+	 "Subject: Ihre Anfrage {{request_id}} bei {{location_name}}\n\n"
+	 "Guten Tag,\n\nSie haben gefragt, welche Daten {{location_name}} "
+	 "über Sie speichert (Art. 15 DSGVO). Zu Ihrer E-Mail-Adresse haben "
+	 "wir keine Daten über Sie gespeichert.\n\n"
+	 "Anfrage: {{request_id}}\n",
+	 "Subject: Your request {{request_id}} to {{location_name}}\n\n"
+	 "Hello,\n\nyou asked which data {{location_name}} holds about you "
+	 "(Art. 15 GDPR). We hold no data about you under your e-mail "
+	 "address.\n\n"
+	 "Request: {{request_id}}\n"},
+	{"request.nothing-to-erase",
+	 "Subject: Ihre Anfrage {{request_id}} bei {{location_name}}\n\n"
+	 "Guten Tag,\n\nSie haben gebeten, Ihre Daten zu löschen (Art. 17 "
+	 "DSGVO). Zu Ihrer E-Mail-Adresse haben wir keine Daten über Sie "
+	 "gespeichert; es gibt nichts zu löschen.\n\n"
+	 "Anfrage: {{request_id}}\n",
+	 "Subject: Your request {{request_id}} to {{location_name}}\n\n"
+	 "Hello,\n\nyou asked us to erase your data (Art. 17 GDPR). We hold "
+	 "no data about you under your e-mail address, so there is nothing "
+	 "to erase.\n\n"
+	 "Request: {{request_id}}\n"},
 	{"request.cancelled",
 	 "Subject: Datenschutzanfrage {{request_id}} zurückgezogen\n\n"
 	 "Die Anfrage {{request_id}} wurde zurückgezogen und ist geschlossen. "
