@@ -51,6 +51,16 @@ static int cmd_new(struct pv_ctx *c)
 				"'%s'", rec);
 	if ((st = pv_request_subject(c->db, &so, &in, &c->err)))
 		return done(c, st);
+	if (rec && strlen(rec) == 10 && in.location_id) {
+		/* a bare date is a day of the location's calendar */
+		struct pv_location loc;
+
+		if ((st = pv_location_get_id(c->db, in.location_id, &loc,
+					     &c->err)))
+			return st;
+		pv_time_or_local_date_parse(rec, loc.timezone, &in.received);
+		pv_location_free(&loc);
+	}
 	if ((st = pv_request_new(c->db, c->cfg, &in, &id, &c->err)))
 		return done(c, st);
 	return show(c, id);
