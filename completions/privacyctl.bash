@@ -15,6 +15,7 @@ _privacyctl() {
 	--timezone) return ;;
 	--holidays) return ;;
 	--since) return ;;
+	--limit) return ;;
 	--location|-l) return ;;
 	--input-format) COMPREPLY=($(compgen -W "auto ndjson json csv" -- "$cur")); return ;;
 	--delimiter) return ;;
@@ -22,6 +23,8 @@ _privacyctl() {
 	--date-format) return ;;
 	--map) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--email) return ;;
+	--phone) return ;;
+	--external-id) return ;;
 	--marketing) return ;;
 	--inactive-since) return ;;
 	--purpose) return ;;
@@ -31,7 +34,6 @@ _privacyctl() {
 	--text-version) return ;;
 	--type|-t) return ;;
 	--customer) return ;;
-	--external-id) return ;;
 	--channel) return ;;
 	--received) return ;;
 	--verified-by) return ;;
@@ -40,7 +42,6 @@ _privacyctl() {
 	--note) return ;;
 	--status) return ;;
 	--due-within) return ;;
-	--limit) return ;;
 	--config|-c) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--db) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--format|-f) COMPREPLY=($(compgen -W "ndjson json csv" -- "$cur")); return ;;
@@ -54,11 +55,11 @@ _privacyctl() {
 	"location remove") opts="" ;;
 	"settings show") opts="" ;;
 	"settings set") opts=" --dry-run -n" ;;
-	"audit list") opts=" --since" ;;
+	"audit list") opts=" --since --limit" ;;
 	"audit verify") opts="" ;;
 	"customer import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format --map" ;;
-	"customer list") opts=" --location --email --marketing --inactive-since" ;;
-	"customer show") opts=" --email --location" ;;
+	"customer list") opts=" --location --email --name --phone --external-id --limit --marketing --inactive-since" ;;
+	"customer show") opts=" --email --external-id --location" ;;
 	"appointment import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format --map" ;;
 	"invoice import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format --map" ;;
 	"marketing audience") opts=" --location" ;;
@@ -77,7 +78,7 @@ _privacyctl() {
 	"request extend") opts=" --by --reason" ;;
 	"request reject") opts=" --reason" ;;
 	"request complete") opts=" --note --unverified-ok" ;;
-	"request list") opts=" --status --type -t --location -l --overdue --due-within" ;;
+	"request list") opts=" --status --type -t --open --limit --location -l --overdue --due-within" ;;
 	"request show") opts="" ;;
 	"request process") opts=" --location -l --limit --dry-run -n" ;;
 	"check") opts=" --location -l" ;;
