@@ -36,6 +36,10 @@
 #include "token.h"
 #include "util.h"
 
+/* The cut-off of pre-GDPR opt-ins: 25 May 2018, 00:00 in German legal
+ * time (CEST), the UTC instant that consents' `at` is compared with. */
+#define PV_GDPR_DATE "2018-05-24T22:00:00Z"
+
 /* SQL over a consents row (alias k) that is true when the row proves
  * consent by itself (the rules above: written once, here). */
 #define PV_CONSENT_PROVEN_SQL                                              \
@@ -44,9 +48,6 @@
 	"(k.purpose <> 'marketing-email' AND "                             \
 	"(k.text_version IS NOT NULL OR k.text_id IS NOT NULL) AND "       \
 	"(k.evidence_ip IS NOT NULL OR k.evidence_user_agent IS NOT NULL)))))"
-
-/* The cut-off date of pre-GDPR opt-ins. */
-#define PV_GDPR_DATE "2018-05-25"
 
 /*
  * Customers of a location with an active opt-in (any purpose) that is not

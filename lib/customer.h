@@ -24,7 +24,16 @@ struct pv_customer_filter {
 	const char *email;      /* exact, case-insensitive; NULL: any */
 	const char *marketing;  /* valid | invalid | needs-repermission |
 				   none; NULL: any (see pv_customer_list) */
-	const char *inactive_before; /* RFC 3339: no appointment at or after */
+	const char *inactive_before; /* RFC 3339: no appointment at or after,
+					and a customer since before it
+					(inactive.h) */
+	int notice_passed; /* only those whose deletion notice's day has
+			      come without a new booking (inactive.h) */
+	const char *name;       /* contained in "first last", any case */
+	const char *phone;      /* the same national number: digits compared
+				 * after dropping +49, 0049 or a leading 0 */
+	const char *external_id; /* exact */
+	long limit;             /* not 0: at most this many */
 };
 
 /* "valid" etc.: 1 when s is a value --marketing accepts. */

@@ -5,6 +5,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "db.h"
+#include "calendar.h"
 #include "retention.h"
 
 #define A(x) (1u << (x))
@@ -29,19 +30,30 @@ static const char *const inv_personal[] = {
 };
 static const char *const cons_fields[] = {
 	"purpose", "event", "at", "source", "evidence_ip",
-	"evidence_user_agent", "text_version", "campaign", NULL,
+	"evidence_user_agent", "text_version", "text_id", "document",
+	"campaign", NULL,
 };
+
+/* A person's consent ledger is kept as one: its period runs from the end
+ * of the year of its last event (a withdrawal years after the grant keeps
+ * the grant too: the proof is the pair).  The ledger has no location of
+ * its own; it is the customer's (?1 of erase.c). */
+#define CONS_LAST "(SELECT max(k2.at) FROM consents k2 WHERE " \
+	"k2.customer_id = consents.customer_id)"
+#define CONS_LOC "(SELECT c2.location_id FROM customers c2 WHERE " \
+	"c2.id = consents.customer_id)"
 
 /* Customers go last: the others point at them. */
 static const struct pv_ret_table tables[] = {
-	{"consents", "at", "id", cons_fields, NULL,
-	 A(PV_RET_DELETE) | A(PV_RET_RETAIN)},
+	{"consents", CONS_LAST, "id", cons_fields, NULL,
+	 A(PV_RET_DELETE) | A(PV_RET_RETAIN), CONS_LOC},
 	{"appointments", "starts_at", "external_id", appt_fields,
-	 appt_personal, A(PV_RET_DELETE) | A(PV_RET_ANONYMISE) | A(PV_RET_RETAIN)},
+	 appt_personal, A(PV_RET_DELETE) | A(PV_RET_ANONYMISE) | A(PV_RET_RETAIN),
+	 NULL},
 	{"invoices", "issued_on", "number", inv_fields, inv_personal,
-	 A(PV_RET_DELETE) | A(PV_RET_ANONYMISE) | A(PV_RET_RETAIN)},
+	 A(PV_RET_DELETE) | A(PV_RET_ANONYMISE) | A(PV_RET_RETAIN), NULL},
 	{"customers", "created_at", "external_id", cust_fields, NULL,
-	 A(PV_RET_DELETE)},
+	 A(PV_RET_DELETE), NULL},
 };
 enum { NTABLES = sizeof tables / sizeof tables[0] };
 
@@ -57,12 +69,20 @@ static void set_default(struct pv_ret_rule *r, const struct pv_ret_table *t)
 	memset(r, 0, sizeof *r);
 	r->table = t;
 	r->action = PV_RET_DELETE;
-	if (strcmp(t->name, "invoices") == 0) {
+	if (strcmp(t->name, "invoices") == 0 ||
+	    strcmp(t->name, "consents") == 0) {
 		size_t n = 0;
+		int inv = strcmp(t->name, "invoices") == 0;
 
 		r->action = PV_RET_RETAIN;
-		r->years = 8;
-		r->basis = xstrdup("§ 147 Abs. 3 AO, § 14b UStG");
+		/* Consents: the business must prove them (Art. 7(1) GDPR)
+		 * against claims (§ 7 UWG, § 823, § 1004 BGB) until those are
+		 * time-barred: 3 years from the end of the year (§§ 195, 199
+		 * BGB). */
+		r->years = inv ? 8 : 3;
+		r->basis = xstrdup(inv ? "§ 147 Abs. 3 AO, § 14b UStG" :
+				   "§§ 195, 199 BGB; Nachweis der "
+				   "Einwilligung, Art. 7 Abs. 1 DSGVO");
 		while (t->fields[n])
 			n++;
 		r->fields = xcalloc(n + 1, sizeof *r->fields);
@@ -261,44 +281,93 @@ void pv_policy_free(struct pv_policy *p)
 	free(p);
 }
 
-int pv_ret_until(const char *date, int years, char out[11])
+int pv_ret_until(const char *date, int years, const char *tz, char out[11])
 {
 	int y, m, d;
 	char day[11];
+	time_t t;
 
 	if (!date || strlen(date) < 10)
 		return -1;
-	memcpy(day, date, 10);
-	day[10] = '\0';
-	if (pv_date_parse(day, &y, &m, &d) != 0)
-		return -1;
+	if (strlen(date) > 10) {
+		/* a time: its year where the record was made */
+		if (pv_time_parse(date, &t) != 0)
+			return -1;
+		pv_civil_from_days(pv_cal_local_date(t, tz ? tz : "UTC"), &y,
+				   &m, &d);
+	} else {
+		memcpy(day, date, 10);
+		day[10] = '\0';
+		if (pv_date_parse(day, &y, &m, &d) != 0)
+			return -1;
+	}
 	snprintf(out, 11, "%04u-12-31", (unsigned)(y + years) % 10000u);
 	return 0;
 }
 
-static void today(char out[PV_TIME_LEN])
+void pv_ret_today(const char *tz, char out[11])
 {
-	pv_time_fmt(pv_now(), out);
+	char buf[PV_TIME_LEN];
+
+	pv_date_fmt(pv_cal_local_date(pv_now(), tz ? tz : "UTC"), buf);
+	memcpy(out, buf, 10);
 	out[10] = '\0';
+}
+
+/* pv_until(date, years, tz): the end of retention, NULL for a bad date */
+static void sql_until(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *d = (const char *)sqlite3_value_text(v[0]);
+	const char *tz = (const char *)sqlite3_value_text(v[2]);
+	char out[11];
+
+	(void)argc;
+	if (pv_ret_until(d, sqlite3_value_int(v[1]), tz, out) != 0)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+/* pv_today(tz): today's date in that zone (pv_now) */
+static void sql_today(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	char out[11];
+
+	(void)argc;
+	pv_ret_today((const char *)sqlite3_value_text(v[0]), out);
+	sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+int pv_ret_sql_functions(sqlite3 *db, struct pv_err *e)
+{
+	/* not DETERMINISTIC: pv_today reads the clock */
+	if (sqlite3_create_function_v2(db, "pv_until", 3, SQLITE_UTF8 |
+				       SQLITE_DETERMINISTIC, NULL, sql_until,
+				       NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function_v2(db, "pv_today", 1, SQLITE_UTF8, NULL,
+				       sql_today, NULL, NULL, NULL) !=
+		    SQLITE_OK)
+		return pv_db_fail(db, e, "retention");
+	return PV_OK;
 }
 
 int pv_retained_write(sqlite3 *db, int expired_only, struct pv_writer *w,
 		      struct pv_err *e)
 {
-	char now[PV_TIME_LEN];
 	sqlite3_stmt *st;
 	int rc;
 
-	today(now);
+	if ((rc = pv_ret_sql_functions(db, e)))
+		return rc;
 	st = pv_db_prepare(db, "SELECT r.id, l.slug, r.kind, r.record_key, "
 			   "r.record_date, r.retain_until, r.basis, "
 			   "r.request_id, r.created_at, r.data FROM retained r "
 			   "JOIN locations l ON l.id = r.location_id WHERE ?1 "
-			   "IS NULL OR r.retain_until < ?1 ORDER BY "
-			   "r.retain_until, r.id", e);
+			   "= 0 OR r.retain_until < pv_today(l.timezone) ORDER "
+			   "BY r.retain_until, r.id", e);
 	if (!st)
 		return e->status;
-	pv_bind_text(st, 1, expired_only ? now : NULL);
+	sqlite3_bind_int(st, 1, expired_only);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		pv_w_begin(w);
 		pv_w_int(w, "id", sqlite3_column_int64(st, 0));
@@ -325,25 +394,28 @@ int pv_retained_write(sqlite3 *db, int expired_only, struct pv_writer *w,
 int pv_retained_purge(sqlite3 *db, int dry_run, struct pv_writer *w,
 		      long long *count, struct pv_err *e)
 {
-	char now[PV_TIME_LEN];
 	sqlite3_stmt *sel = NULL, *del = NULL, *sum = NULL;
 	long long n = 0;
-	char *detail = NULL;
+	char *detail = NULL, now[11];
 	int st, rc;
 
 	*count = 0;
-	today(now);
+	/* each location's own today (German legal time: an invoice kept
+	 * until 31 December goes at midnight in Berlin, not at 01:00) */
+	pv_ret_today(NULL, now);
+	if ((st = pv_ret_sql_functions(db, e)))
+		return st;
 	if (!dry_run && (st = pv_db_begin(db, e)))
 		return st;
 	sel = pv_db_prepare(db, "SELECT r.id, l.slug, r.kind, r.record_key, "
 			    "r.retain_until FROM retained r JOIN locations l "
-			    "ON l.id = r.location_id WHERE r.retain_until < ? "
-			    "ORDER BY r.retain_until, r.id", e);
+			    "ON l.id = r.location_id WHERE r.retain_until < "
+			    "pv_today(l.timezone) ORDER BY r.retain_until, r.id",
+			    e);
 	if (!sel) {
 		st = e->status;
 		goto fail;
 	}
-	pv_bind_text(sel, 1, now);
 	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
 		pv_w_begin(w);
 		pv_w_int(w, "id", sqlite3_column_int64(sel, 0));
@@ -368,8 +440,10 @@ int pv_retained_purge(sqlite3 *db, int dry_run, struct pv_writer *w,
 	}
 	sum = pv_db_prepare(db, "SELECT json_object('before', ?1, 'purged', "
 			    "json_group_object(kind, n)) FROM (SELECT kind, "
-			    "count(*) AS n FROM retained WHERE retain_until < "
-			    "?1 GROUP BY kind ORDER BY kind)", e);
+			    "count(*) AS n FROM retained r JOIN locations l ON "
+			    "l.id = r.location_id WHERE r.retain_until < "
+			    "pv_today(l.timezone) GROUP BY kind ORDER BY kind)",
+			    e);
 	if (!sum) {
 		st = e->status;
 		goto fail;
@@ -380,13 +454,13 @@ int pv_retained_purge(sqlite3 *db, int dry_run, struct pv_writer *w,
 		goto fail;
 	}
 	detail = xstrdup(pv_col_text(sum, 0));
-	del = pv_db_prepare(db, "DELETE FROM retained WHERE retain_until < ?",
-			    e);
+	del = pv_db_prepare(db, "DELETE FROM retained WHERE retain_until < "
+			    "(SELECT pv_today(timezone) FROM locations WHERE "
+			    "id = retained.location_id)", e);
 	if (!del) {
 		st = e->status;
 		goto fail;
 	}
-	pv_bind_text(del, 1, now);
 	if (sqlite3_step(del) != SQLITE_DONE) {
 		st = pv_db_fail(db, e, "retained");
 		goto fail;
@@ -474,4 +548,71 @@ fail:
 	free(old);
 	pv_db_rollback(db);
 	return s;
+}
+
+/* The words of the Art. 15 statement per table: what, and the date its
+ * period counts from. */
+static const struct {
+	const char *table, *de, *en, *from_de, *from_en;
+} words[] = {
+	{"consents", "Einwilligungen und ihre Nachweise (Erteilung, Widerruf, "
+	 "Belege)", "consents and their evidence (grants, withdrawals, proof)",
+	 "ihres letzten Ereignisses", "of their last event"},
+	{"appointments", "Termine", "appointments", "des Termins",
+	 "of the appointment"},
+	{"invoices", "Rechnungen", "invoices", "der Rechnung",
+	 "of the invoice"},
+	{"customers", "Stamm- und Kontaktdaten", "master and contact data",
+	 "", ""},
+};
+
+void pv_policy_statement(const struct pv_policy *p, int de,
+			 void (*fn)(void *arg, const char *line), void *arg)
+{
+	for (int i = 0; i < p->n; i++) {
+		const struct pv_ret_rule *r = &p->rule[i];
+		const char *what = r->table->name, *from = "";
+		char *line;
+
+		for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+			if (strcmp(words[k].table, r->table->name) == 0) {
+				what = de ? words[k].de : words[k].en;
+				from = de ? words[k].from_de : words[k].from_en;
+			}
+		switch (r->action) {
+		case PV_RET_RETAIN:
+			line = de ? xasprintf("%s: bis Sie die Löschung "
+					      "verlangen; danach %d %s ab Ende "
+					      "des Kalenderjahres %s "
+					      "aufbewahrt (%s), in dieser Zeit "
+					      "eingeschränkt (Art. 18 DSGVO)",
+					      what, r->years, r->years == 1 ?
+					      "Jahr" : "Jahre", from, r->basis)
+				  : xasprintf("%s: until you ask for erasure; "
+					      "then kept for %d year%s from the "
+					      "end of the calendar year %s (%s), "
+					      "restricted during that time "
+					      "(Art. 18 GDPR)", what, r->years,
+					      r->years == 1 ? "" : "s", from,
+					      r->basis);
+			break;
+		case PV_RET_ANONYMISE:
+			line = de ? xasprintf("%s: bis Sie die Löschung "
+					      "verlangen; danach nur ohne "
+					      "Bezug zu Ihrer Person", what)
+				  : xasprintf("%s: until you ask for erasure; "
+					      "then only without anything that "
+					      "identifies you", what);
+			break;
+		default:
+			line = de ? xasprintf("%s: bis Sie die Löschung "
+					      "verlangen oder der Zweck "
+					      "entfällt", what)
+				  : xasprintf("%s: until you ask for erasure "
+					      "or the purpose ends", what);
+			break;
+		}
+		fn(arg, line);
+		free(line);
+	}
 }

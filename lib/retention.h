@@ -9,9 +9,14 @@
  * `basis` as text).  It comes from the config key `retention:`; a table
  * the config does not name keeps the shipped German default:
  *
- *   customers, appointments, consents: delete
+ *   customers, appointments: delete
  *   invoices: retain 8 years, basis "§ 147 Abs. 3 AO, § 14b UStG",
  *             every field
+ *   consents: retain 3 years, basis "§§ 195, 199 BGB", every field: the
+ *             whole ledger (grants, withdrawals, evidence), counted from
+ *             the end of the year of its LAST event, so that the business
+ *             can prove a consent, and its withdrawal, until claims about
+ *             them are time-barred
  *
  * Retained rows are restricted (Art. 18 GDPR, § 35 Abs. 3 BDSG): no
  * customer listing, marketing run or export to third parties reads the
@@ -36,6 +41,7 @@ struct pv_ret_table {
 	const char *const *fields;   /* every column a rule may keep */
 	const char *const *personal; /* cleared by anonymise */
 	unsigned actions;        /* allowed: 1 << enum pv_ret_action */
+	const char *loc_col;     /* its location, when not "location_id" */
 };
 
 struct pv_ret_rule {
@@ -65,22 +71,39 @@ void pv_policy_free(struct pv_policy *p);
 const char *pv_ret_action_name(enum pv_ret_action a);
 
 /*
+ * The retention statement of the Art. 15 information, derived from the
+ * policy so that what the export promises is what an erasure does: one
+ * line per table, in German (de) or English, passed to fn.
+ */
+void pv_policy_statement(const struct pv_policy *p, int de,
+			 void (*fn)(void *arg, const char *line), void *arg);
+
+/*
  * The end of retention for a record dated `date` (YYYY-MM-DD or an RFC
  * 3339 time): 31 December of the record's year plus `years`.
- * 2024-03-10 + 8 -> "2032-12-31".  -1 when the date is malformed.
+ * 2024-03-10 + 8 -> "2032-12-31".  The year of a time is the one in the
+ * location's zone tz (NULL: UTC): 2024-12-31T23:30:00Z is 2025 in
+ * Europe/Berlin.  -1 when the date is malformed.
  */
-int pv_ret_until(const char *date, int years, char out[11]);
+int pv_ret_until(const char *date, int years, const char *tz, char out[11]);
+/* Today (pv_now) as YYYY-MM-DD in the zone tz (NULL: UTC). */
+void pv_ret_today(const char *tz, char out[11]);
+/* Register the SQL functions pv_until(date, years, tz) and pv_today(tz)
+ * on the connection (their rules as above). */
+int pv_ret_sql_functions(sqlite3 *db, struct pv_err *e);
 
 /*
  * Write the restricted records as {id, location, kind, record_key,
  * record_date, retain_until, basis, request_id, created_at, data}; with
- * expired_only only those whose period ended before today (pv_now, UTC).
+ * expired_only only those whose period ended before today (pv_now, in
+ * the location's time zone).
  */
 int pv_retained_write(sqlite3 *db, int expired_only, struct pv_writer *w,
 		      struct pv_err *e);
 
 /*
- * Delete the restricted records whose period ended before today, in one
+ * Delete the restricted records whose period ended before today (in the
+ * location's time zone), in one
  * transaction with one audit entry ("retention.purge", counts by kind),
  * writing {id, location, kind, record_key, retain_until, status} for each
  * ("purged", or "expired" with dry_run, which changes nothing).  *count

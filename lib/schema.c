@@ -49,6 +49,12 @@ static const char m1[] =
 	"  country TEXT,\n"
 	"  notes TEXT,\n"
 	"  legal_hold TEXT,\n" /* the reason, NULL when there is none */
+	/* the booking system's customer-since date (YYYY-MM-DD) */
+	"  customer_since TEXT,\n"
+	/* inactive cleanup: when the deletion notice went out, and the
+	 * day it announced (privacyctl customer notice) */
+	"  inactive_notice_at TEXT,\n"
+	"  inactive_erase_on TEXT,\n"
 	"  created_at TEXT NOT NULL,\n"
 	"  updated_at TEXT NOT NULL,\n"
 	"  UNIQUE (location_id, external_id)\n"

@@ -165,6 +165,11 @@ static int cmd_customer_list(struct pv_ctx *c)
 	pv_writer_type(c->out, "customer");
 
 	f.email = pv_opt(c, "email");
+	f.name = pv_opt(c, "name");
+	f.phone = pv_opt(c, "phone");
+	f.external_id = pv_opt(c, "external-id");
+	if ((st = pv_opt_limit(c, &f.limit)))
+		return st;
 	f.marketing = pv_opt(c, "marketing");
 	if (f.marketing && !pv_customer_marketing_filter_valid(f.marketing))
 		return pv_usage(c, "--marketing: must be valid, invalid, "
@@ -178,13 +183,15 @@ static int cmd_customer_list(struct pv_ctx *c)
 		f.inactive_before = pv_time_fmt(pv_time_sub(pv_now(), &d),
 						cutoff);
 	}
+	f.notice_passed = pv_flag(c, "notice-passed");
+	if (f.notice_passed && !since)
+		return pv_usage(c, "--notice-passed goes with "
+				"--inactive-since");
 	if ((st = pc_location_id(c, &f.location_id)))
 		return st;
 	if ((st = pv_customer_list(c->db, &f, c->out, &n, &c->err)))
 		return st;
-	if (n == 0)
-		return pv_fail(&c->err, PV_PARTIAL, "no customer matched");
-	return PV_OK;
+	return pv_nothing_matched(c, n, "customer");
 }
 
 static int cmd_customer_show(struct pv_ctx *c)
@@ -195,11 +202,14 @@ static int cmd_customer_show(struct pv_ctx *c)
 
 	so.customer = c->argc ? c->argv[0] : NULL;
 	so.email = pv_opt(c, "email");
+	so.external_id = pv_opt(c, "external-id");
 	so.location = pv_opt(c, "location");
-	if (!so.customer && !so.email)
-		return pv_usage(c, "name a customer id or --email");
-	if (so.customer && so.email)
-		return pv_usage(c, "give a customer id or --email, not both");
+	if (!so.customer && !so.email && !so.external_id)
+		return pv_usage(c, "name a customer id, --email or "
+				"--external-id");
+	if (!!so.customer + !!so.email + !!so.external_id > 1)
+		return pv_usage(c, "give one of a customer id, --email and "
+				"--external-id");
 	st = pv_subject_from_opts(c->db, &so, &s, &c->err);
 	if (st == PV_USAGE)
 		return pv_usage(c, "%s", c->err.msg);
@@ -242,15 +252,27 @@ static const struct pv_opt import_opts[] = {IMPORT_OPTS};
 static const struct pv_opt list_opts[] = {
 	{"location", 0, "SLUG", "only customers of this location"},
 	{"email", 0, "ADDR", "only customers with this e-mail address"},
+	{"name", 0, "TEXT", "only customers whose name contains TEXT "
+	 "(case does not matter)"},
+	{"phone", 0, "NUMBER", "only customers with this phone number "
+	 "(spaces, dashes and a +49 or 0 prefix do not matter)"},
+	{"external-id", 0, "X", "only the customer with this booking-system "
+	 "id"},
+	{"limit", 0, "N", "at most N customers"},
 	{"marketing", 0, "STATE", "valid, invalid, needs-repermission or "
 	 "none"},
 	{"inactive-since", 0, "DURATION", "no appointment within DURATION "
-	 "(3y, 18m)"},
+	 "(3y, 18m), and a customer for longer"},
+	{"notice-passed", 0, NULL, "with --inactive-since: only those whose "
+	 "deletion notice's day has come (customer notice)"},
 	{NULL, 0, NULL, NULL},
 };
 static const struct pv_opt show_opts[] = {
 	{"email", 0, "ADDR", "the customer with this e-mail address"},
-	{"location", 0, "SLUG", "with --email: in this location"},
+	{"external-id", 0, "X", "the customer with this booking-system id "
+	 "(with --location)"},
+	{"location", 0, "SLUG", "with --email or --external-id: in this "
+	 "location"},
 	{NULL, 0, NULL, NULL},
 };
 static const struct pv_opt audience_opts[] = {

@@ -37,18 +37,22 @@ int main(void)
 	char until[11];
 
 	/* end of the calendar year of the record, plus the years */
-	ok(pv_ret_until("2024-03-10", 8, until) == 0, "a date");
+	ok(pv_ret_until("2024-03-10", 8, NULL, until) == 0, "a date");
 	is_str(until, "2032-12-31", "2024-03-10 + 8 years: 2032-12-31");
-	pv_ret_until("2024-01-01", 8, until);
+	pv_ret_until("2024-01-01", 8, NULL, until);
 	is_str(until, "2032-12-31", "1 January counts from the same year end");
-	pv_ret_until("2024-12-31", 8, until);
+	pv_ret_until("2024-12-31", 8, NULL, until);
 	is_str(until, "2032-12-31", "31 December too");
-	pv_ret_until("2024-12-31T23:30:00Z", 10, until);
-	is_str(until, "2034-12-31", "an RFC 3339 time: its date counts");
-	ok(pv_ret_until("2024-02-30", 8, until) == -1, "no 30 February");
-	ok(pv_ret_until("sometime", 8, until) == -1, "not a date");
-	ok(pv_ret_until(NULL, 8, until) == -1, "no date");
-	ok(pv_ret_until("2024-3-1", 8, until) == -1, "not zero-padded");
+	pv_ret_until("2024-12-31T23:30:00Z", 10, NULL, until);
+	is_str(until, "2034-12-31", "an RFC 3339 time: its date counts (UTC)");
+	pv_ret_until("2024-12-31T23:30:00Z", 10, "Europe/Berlin", until);
+	is_str(until, "2035-12-31", "in the location's zone: 2025 in Berlin");
+	pv_ret_until("2024-06-30T22:30:00Z", 10, "Europe/Berlin", until);
+	is_str(until, "2034-12-31", "a summer night stays in its year");
+	ok(pv_ret_until("2024-02-30", 8, NULL, until) == -1, "no 30 February");
+	ok(pv_ret_until("sometime", 8, NULL, until) == -1, "not a date");
+	ok(pv_ret_until(NULL, 8, NULL, until) == -1, "no date");
+	ok(pv_ret_until("2024-3-1", 8, NULL, until) == -1, "not zero-padded");
 
 	/* the shipped default */
 	is_int(policy("database: x.db\n", &p, &e), 0, "no retention key");
@@ -61,7 +65,13 @@ int main(void)
 	is_int(rule(p, "customers")->action, PV_RET_DELETE, "customers deleted");
 	is_int(rule(p, "appointments")->action, PV_RET_DELETE,
 	       "appointments deleted");
-	is_int(rule(p, "consents")->action, PV_RET_DELETE, "consents deleted");
+	/* changed on purpose (issue 15 item 6): the ledger is proof */
+	is_int(rule(p, "consents")->action, PV_RET_RETAIN,
+	       "consents retained by default");
+	is_int(rule(p, "consents")->years, 3, "for 3 years");
+	ok(strncmp(rule(p, "consents")->basis, "§§ 195, 199 BGB",
+		   strlen("§§ 195, 199 BGB")) == 0,
+	   "until claims are time-barred (§§ 195, 199 BGB)");
 	is_str(p->rule[p->n - 1].table->name, "customers",
 	       "customers are handled last");
 	pv_policy_free(p);
