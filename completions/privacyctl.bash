@@ -85,6 +85,7 @@ _privacyctl() {
 	"customer unhold") opts=" --dry-run -n" ;;
 	"customer unblock") opts=" --location --reason --dry-run -n" ;;
 	"retention list") opts=" --expired" ;;
+	"status") opts=" --location -l" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version -V" -- "$cur"))
@@ -100,5 +101,5 @@ _privacyctl() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|consent confirm|consent decline|consent expire|request new|request verify|request resend-code|request cancel|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|customer unblock|retention list"
+_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|consent confirm|consent decline|consent expire|request new|request verify|request resend-code|request cancel|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|customer unblock|retention list|status"
 complete -F _privacyctl privacyctl
