@@ -369,6 +369,10 @@ int pv_web_code(struct pv_web_app *a)
 			return st;
 		}
 	}
+	/* keep the code's keyed hash: the export download asks for it */
+	if (ok >= 0 && (st = pv_web_export_code(a->db, a->key, ids[ok], code,
+						a->e)))
+		return st;
 	if (ok < 0) {
 		pv_web_escf(&a->body, "<p class=\"err\">%s</p>\n",
 			    WT(a, "Dieser Code passt zu keiner offenen Anfrage "

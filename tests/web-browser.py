@@ -8,6 +8,9 @@ Steps (each waits for elements, never for time):
   2. open BASE_URL/request, file an access request for EMAIL
   3. wait until SCRATCH/code exists (the test reads it from the mail that
      notify sent), enter it on the page, see the request confirmed
+  4. wait until SCRATCH/link exists (the download link of the access
+     mail), open it, enter the code again, download the JSON file (into
+     SCRATCH/downloads) and open the readable report
 Screenshots go to SCRATCH/screens/NN-name.png; what was seen goes to
 SCRATCH/browser.json.  Exit status 0 when every step saw what it expected.
 """
@@ -36,13 +39,20 @@ for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
           "--user-data-dir=" + os.path.join(scratch, "chrome-profile")):
     opts.add_argument(a)
 opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+downloads = os.path.join(scratch, "downloads")
+os.makedirs(downloads, exist_ok=True)
+opts.add_experimental_option("prefs", {
+    "download.default_directory": downloads,
+    "download.prompt_for_download": False})
 service = Service("/usr/bin/chromedriver",
                   log_path=os.path.join(scratch, "chromedriver.log"))
 driver = webdriver.Chrome(service=service, options=opts)
+driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                       {"behavior": "allow", "downloadPath": downloads})
 wait = WebDriverWait(driver, 60)
 
 
-def page(name):
+def page(name, main=True):
     """Record the page and save a screenshot of all of it."""
     size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
     shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
@@ -57,7 +67,7 @@ def page(name):
         "url": driver.current_url,
         "title": driver.title,
         "h1": driver.find_element(By.TAG_NAME, "h1").text,
-        "text": driver.find_element(By.TAG_NAME, "main").text,
+        "text": driver.find_element(By.TAG_NAME, "main" if main else "body").text,
     })
 
 
@@ -95,6 +105,28 @@ try:
     driver.find_element(By.ID, "send").click()
     wait.until(h1_is("best\u00e4tigt"))
     page("request-verified")
+
+    # 4. the download link from the access mail: the code again, then the
+    #    JSON file and the readable report
+    link_file = os.path.join(scratch, "link")
+    open(os.path.join(scratch, "waiting-for-link"), "w").close()
+    WebDriverWait(driver, 120, poll_frequency=0.2).until(
+        lambda d: os.path.exists(link_file) and open(link_file).read().strip())
+    driver.get(open(link_file).read().strip())
+    wait.until(EC.element_to_be_clickable((By.ID, "open")))
+    driver.find_element(By.ID, "code").send_keys(open(code_file).read().strip())
+    page("export-code")
+    driver.find_element(By.ID, "open").click()
+    wait.until(EC.element_to_be_clickable((By.ID, "json")))
+    page("export-ready")
+    driver.find_element(By.ID, "json").click()
+    WebDriverWait(driver, 60, poll_frequency=0.2).until(
+        lambda d: os.path.exists(os.path.join(downloads, "datenauskunft.json")))
+    button = driver.find_element(By.ID, "html")
+    button.click()
+    wait.until(EC.staleness_of(button))
+    wait.until(EC.presence_of_element_located((By.TAG_NAME, "h1")))
+    page("export-report", main=False)
 
     seen["console"] = [e["message"] for e in driver.get_log("browser")]
     seen["ok"] = True

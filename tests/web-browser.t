@@ -5,7 +5,8 @@
 # the confirm link of a mail that consent-send sent through the test SMTP
 # server is opened and confirmed, and the browser's user agent and
 # 127.0.0.1 are in the ledger; an access request is filed through the form
-# and confirmed with the code from the mail notify sent.  Screenshots of
+# and confirmed with the code from the mail notify sent, and its export
+# downloaded through the link of the access mail.  Screenshots of
 # every page are kept in the scratch directory (screens/).
 . "$(dirname "$0")/lib.sh"
 
@@ -18,7 +19,7 @@ ok $? "python3-selenium is installed (make deps)"
 export PRIVACY_NOW=2026-02-01T09:00:00Z
 privacyctl init >/dev/null
 privacyctl location add mitte --name "Salon Mitte" >/dev/null
-privacyctl settings set mitte requests=self-service >/dev/null
+privacyctl settings set mitte requests=self-service notify-email=team@salon-mitte.example >/dev/null
 cat >mitte.csv <<'CSV'
 external_id,first_name,last_name,email,marketing_email,marketing_opt_in_at
 K-1,Anna,Becker,anna@example.org,yes,2016-06-01
@@ -36,6 +37,9 @@ smtp:
   url: smtp://127.0.0.1:$SMTP_PORT
   tls: none
   timeout: 10
+export:
+  delivery: link
+  link_url: http://127.0.0.1:$WEB_PORT/privacy/export?t={token}
 EOF
 } >config.yaml
 export PRIVACY_CONFIG=$SCRATCH/config.yaml
@@ -122,6 +126,33 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.eml")):
 PY
 mv code.tmp code
 like "$(cat code)" "^[A-Z0-9-]{6,}$" "the code is read from the mail to the address on file"
+# when the request is verified, the browser waits for the download link:
+# request process stores the export, notify mails the link
+/usr/bin/python3 - "$SCRATCH" "$browser" <<'PY'
+import os, sys, time
+while not os.path.exists(sys.argv[1] + "/waiting-for-link"):
+    try:
+        os.kill(int(sys.argv[2]), 0)
+    except OSError:
+        break
+    time.sleep(0.1)
+PY
+run privacyctl request process
+status 0 "request process fulfils the verified access request"
+run notify --pending
+status 0 "notify mails the download link"
+/usr/bin/python3 - "$SCRATCH/smtp/msg" >link.tmp <<'PY'
+import email, glob, re, sys
+for f in sorted(glob.glob(sys.argv[1] + "/*.eml")):
+    m = email.message_from_binary_file(open(f, "rb"))
+    part = next(p for p in m.walk() if p.get_content_type() == "text/plain")
+    hit = re.search(r"http://127\.0\.0\.1:\d+/privacy/export\?t=[A-Za-z0-9_~-]+",
+                    part.get_payload(decode=True).decode())
+    if "anna@example.org" in m["To"] and hit:
+        print(hit.group(0))
+PY
+mv link.tmp link
+like "$(cat link)" "^http://127.0.0.1:$WEB_PORT/privacy/export\?t=" "the download link is read from the access mail"
 wait "$browser"
 ok $? "the browser went through every page"
 [ -s browser.json ] || echo '{}' >browser.json
@@ -146,10 +177,18 @@ like "$(bget pages.2.text)" "Auskunft" "the request form"
 like "$(bget pages.3.text)" "Code" "the answer page asks for the code"
 like "$(bget pages.4.h1)" "Anfrage best" "the code confirmed the request"
 is "$(sql "SELECT r.type, r.channel, r.status FROM requests r JOIN customers c
-	ON c.id = r.customer_id WHERE c.external_id = 'K-1'")" "access|web|verified" \
-	"the access request is verified"
+	ON c.id = r.customer_id WHERE c.external_id = 'K-1'")" "access|web|completed" \
+	"the access request was verified, then completed when the link went out"
+like "$(bget pages.5.text)" "Code" "the download link asks for the code again"
+like "$(bget pages.6.text)" "JSON-Datei" "then offers the report and the file"
+/usr/bin/python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if "anna@example.org" in json.dumps(d) else 1)' downloads/datenauskunft.json
+ok $? "the browser downloaded the JSON file: the customer's export"
+like "$(bget pages.7.text)" "Becker" "the readable report shows the customer's data"
 is "$(bget console)" "[]" "no console messages (no CSP violation, nothing refused)"
-for s in 01-consent 02-consent-confirmed 03-request-form 04-request-sent 05-request-verified; do
+for s in 01-consent 02-consent-confirmed 03-request-form 04-request-sent 05-request-verified \
+	06-export-code 07-export-ready 08-export-report; do
 	[ -s "screens/$s.png" ]; ok $? "screenshot $s.png"
 done
 [ -n "${WEB_SCREENS:-}" ] && mkdir -p "$WEB_SCREENS" && cp screens/*.png "$WEB_SCREENS/"
