@@ -311,6 +311,30 @@ static void set_opt(struct pv_ctx *c, const struct pv_opt *o, const char *v)
 	}
 }
 
+int pv_opt_limit(struct pv_ctx *c, long *n)
+{
+	const char *v = pv_opt(c, "limit");
+	long long l;
+
+	*n = 0;
+	if (!v)
+		return PV_OK;
+	if (pv_parse_ll(v, &l) != 0 || l <= 0 || l > 1000000000)
+		return pv_usage(c, "--limit: not a positive whole number: '%s'",
+				v);
+	*n = (long)l;
+	return PV_OK;
+}
+
+int pv_nothing_matched(struct pv_ctx *c, long long n, const char *what)
+{
+	if (n)
+		return PV_OK;
+	if (pv_quiet)
+		return PV_PARTIAL;
+	return pv_fail(&c->err, PV_PARTIAL, "no %s matched", what);
+}
+
 static void usage_message(const struct pv_ctx *c, const char *msg)
 {
 	fprintf(stderr, "%s: %s\n", pv_progname, msg);

@@ -1229,6 +1229,28 @@ int pv_request_show(sqlite3 *db, long long id, struct pv_writer *w,
 	return PV_OK;
 }
 
+/* ",a,b," of one and several values, each checked against list (for
+ * instr() in SQL); nothing when none is given. */
+static int any_of(const char *const *list, const char *opt, const char *one,
+		  const char *const *more, int nmore, struct pv_buf *out,
+		  struct pv_err *e)
+{
+	for (int i = -1; i < nmore; i++) {
+		const char *v = i < 0 ? one : more[i];
+		char all[160];
+
+		if (!v)
+			continue;
+		if (!pv_req_in_list(list, v)) {
+			join_list(list, all, sizeof all);
+			return pv_fail(e, PV_USAGE, "%s: must be one of %s",
+				       opt, all);
+		}
+		pv_buf_addf(out, "%s%s,", out->len ? "" : ",", v);
+	}
+	return PV_OK;
+}
+
 int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,
 		    struct pv_writer *w, long *n, struct pv_err *e)
 {
@@ -1236,8 +1258,8 @@ int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,
 	 * is made in the location's zone below. */
 	static const char sql[] =
 		"SELECT " REQ_COLS REQ_FROM
-		"WHERE (?1 IS NULL OR r.status = ?1) "
-		"AND (?2 IS NULL OR r.type = ?2) "
+		"WHERE (?1 IS NULL OR instr(?1, ',' || r.status || ',') > 0) "
+		"AND (?2 IS NULL OR instr(?2, ',' || r.type || ',') > 0) "
 		"AND (?3 IS NULL OR l.slug = ?3) "
 		"AND (?4 = 0 OR r.status NOT IN ('completed', 'rejected', "
 		"  'cancelled')) "
@@ -1247,23 +1269,19 @@ int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,
 	char limit[PV_TIME_LEN], at[PV_TIME_LEN];
 	time_t now = pv_now();
 	int narrow = f->overdue || f->due_before;
+	struct pv_buf statuses = {0}, types = {0};
 	sqlite3_stmt *st;
 	struct pv_req r;
 	int rc;
 
 	*n = 0;
-	if (f->status && !pv_req_in_list(pv_request_statuses, f->status)) {
-		char list[160];
-
-		join_list(pv_request_statuses, list, sizeof list);
-		return pv_fail(e, PV_USAGE, "--status: must be one of %s",
-			       list);
-	}
-	if (f->type && !pv_req_in_list(pv_request_types, f->type)) {
-		char list[160];
-
-		join_list(pv_request_types, list, sizeof list);
-		return pv_fail(e, PV_USAGE, "--type: must be one of %s", list);
+	if ((rc = any_of(pv_request_statuses, "--status", f->status,
+			 f->statuses, f->nstatus, &statuses, e)) ||
+	    (rc = any_of(pv_request_types, "--type", f->type, f->types,
+			 f->ntype, &types, e))) {
+		pv_buf_free(&statuses);
+		pv_buf_free(&types);
+		return rc;
 	}
 	if (f->location) {
 		struct pv_location loc;
@@ -1272,12 +1290,16 @@ int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,
 			return rc;
 		pv_location_free(&loc);
 	}
-	if (!(st = pv_db_prepare(db, sql, e)))
+	if ((st = pv_db_prepare(db, sql, e))) {
+		pv_bind_text(st, 1, statuses.s); /* bound as a copy */
+		pv_bind_text(st, 2, types.s);
+	}
+	pv_buf_free(&statuses);
+	pv_buf_free(&types);
+	if (!st)
 		return e->status;
-	pv_bind_text(st, 1, f->status);
-	pv_bind_text(st, 2, f->type);
 	pv_bind_text(st, 3, f->location);
-	sqlite3_bind_int(st, 4, narrow);
+	sqlite3_bind_int(st, 4, narrow || f->open);
 	if (narrow) {
 		long d = pv_cal_local_date(f->due_before ? f->due_before : now,
 					   "UTC") + 1;
@@ -1303,7 +1325,10 @@ int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,
 		}
 		write_fields(w, st, &r, now);
 		pv_w_end(w);
-		(*n)++;
+		if (++(*n) == f->limit) {
+			rc = SQLITE_DONE;
+			break;
+		}
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

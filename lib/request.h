@@ -176,6 +176,13 @@ struct pv_request_filter {
 			     * deadline ends at or before this time */
 	const char *event;  /* not NULL: add "event" and "at" (now) to each
 			     * record, so that a list pipes into notify */
+	/* more statuses and types (a repeated --status adds): a request
+	 * matches when it has any of them, or status / type */
+	const char *const *statuses, *const *types;
+	int nstatus, ntype;
+	int open;           /* only requests not completed, rejected or
+			     * cancelled */
+	long limit;         /* not 0: at most this many */
 };
 /* *n gets the number written. */
 int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,

@@ -260,7 +260,7 @@ status 65 "verify: an overlong line on stdin is refused"
 is "$(stderr)" "privacyctl: code on standard input: too long" "explained"
 unchanged before "refusals change nothing"
 run privacyctl request list --status cancelled
-status 0 "list --status cancelled"
+status 1 "list --status cancelled: nothing matched is 1 (issue 17)"
 is "$(wc -l <"$out")" 0 "none yet"
 
 run privacyctl audit verify

@@ -141,9 +141,7 @@ static int cmd_consent_list(struct pv_ctx *c)
 				     &n, &c->err);
 	if (st)
 		return st;
-	if (n == 0)
-		return pv_fail(&c->err, PV_PARTIAL, "no consent matched");
-	return PV_OK;
+	return pv_nothing_matched(c, n, "consent");
 }
 
 static int cmd_consent_import(struct pv_ctx *c)

@@ -199,9 +199,18 @@ static int cmd_list(struct pv_ctx *c)
 
 	pv_writer_type(c->out, "request");
 
-	f.status = pv_opt(c, "status");
-	f.type = pv_opt(c, "type");
+	const char *statuses[16], *types[16];
+
+	f.nstatus = pv_opt_all(c, "status", statuses, 16);
+	f.ntype = pv_opt_all(c, "type", types, 16);
+	if (f.nstatus > 16 || f.ntype > 16)
+		return pv_usage(c, "at most 16 --status and --type");
+	f.statuses = statuses;
+	f.types = types;
 	f.location = pv_opt(c, "location");
+	f.open = pv_flag(c, "open");
+	if ((st = pv_opt_limit(c, &f.limit)))
+		return st;
 	f.overdue = pv_flag(c, "overdue");
 	if (f.overdue)
 		f.event = "request.overdue";
@@ -217,7 +226,7 @@ static int cmd_list(struct pv_ctx *c)
 	}
 	if ((st = pv_request_list(c->db, &f, c->out, &n, &c->err)))
 		return done(c, st);
-	return PV_OK;
+	return pv_nothing_matched(c, n, "request");
 }
 
 static int cmd_process(struct pv_ctx *c)
@@ -289,8 +298,15 @@ static const struct pv_opt complete_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 static const struct pv_opt list_opts[] = {
-	{"status", 0, "STATUS", "only requests in this status"},
-	{"type", 't', "TYPE", "only requests of this type"},
+	{"status", 0, "STATUS:unverified|received|verified|in-progress|"
+	 "completed|rejected|cancelled", "only requests in this status "
+	 "(repeat for several)"},
+	{"type", 't', "TYPE:access|portability|erasure|rectification|"
+	 "restriction|objection", "only requests of this type (repeat for "
+	 "several)"},
+	{"open", 0, NULL, "only open requests (not completed, rejected or "
+	 "cancelled)"},
+	{"limit", 0, "N", "at most N requests, the earliest due first"},
 	{"location", 'l', "SLUG", "only requests of this location"},
 	{"overdue", 0, NULL, "only open requests past their deadline"},
 	{"due-within", 0, "DURATION", "only open requests due within "
