@@ -444,6 +444,62 @@ int pv_request_subject(sqlite3 *db, const struct pv_subject_opts *so,
 	return PV_OK;
 }
 
+/*
+ * In the caller's transaction: the open request of the same type for the
+ * same subject (the customer, or the address that asked when it matched
+ * nobody), 0 when there is none.
+ */
+static int open_duplicate(sqlite3 *db, const struct pv_request_in *in,
+			  long long *dup, struct pv_err *e)
+{
+	sqlite3_stmt *st = pv_db_prepare(db, "SELECT id FROM requests WHERE "
+					 "type = ?1 AND status NOT IN "
+					 "('completed', 'rejected', "
+					 "'cancelled') AND (customer_id = ?2 "
+					 "OR (?2 = 0 AND customer_id IS NULL "
+					 "AND requester_email = ?3 COLLATE "
+					 "NOCASE)) ORDER BY id LIMIT 1", e);
+	int rc;
+
+	*dup = 0;
+	if (!st)
+		return e->status;
+	pv_bind_text(st, 1, in->type);
+	sqlite3_bind_int64(st, 2, in->customer_id);
+	pv_bind_text(st, 3, in->customer_id ? NULL : in->email);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*dup = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return pv_db_fail(db, e, "requests");
+	return PV_OK;
+}
+
+/* In the caller's transaction: the same request again is a line in the
+ * first one's history and the audit log; no deadline, no mail. */
+static int link_duplicate(sqlite3 *db, long long dup, const char *channel,
+			  struct pv_err *e)
+{
+	char obj[64], *note, *detail;
+	struct pv_req r;
+	int rc;
+
+	if ((rc = pv_req_load(db, dup, &r, e)))
+		return rc;
+	note = xasprintf("asked again (%s): linked to this request, no "
+			 "second deadline", channel);
+	rc = pv_req_history(db, dup, r.status, note, e);
+	free(note);
+	if (rc)
+		return rc;
+	snprintf(obj, sizeof obj, "request:%lld", dup);
+	detail = pv_jsonf("{s:s}", "channel", channel);
+	rc = pv_audit(db, "request.duplicate", obj, detail, e);
+	free(detail);
+	return rc;
+}
+
 int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 		   const struct pv_request_in *in, long long *id,
 		   struct pv_err *e)
@@ -504,6 +560,19 @@ int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 		pv_location_free(&loc);
 		sodium_memzero(key, sizeof key);
 		return rc;
+	}
+	if (in->duplicate)
+		*in->duplicate = 0;
+	if (open_duplicate(db, in, id, e))
+		goto fail;
+	if (*id) {
+		if (link_duplicate(db, *id, channel, e))
+			goto fail;
+		if (in->duplicate)
+			*in->duplicate = 1;
+		pv_location_free(&loc);
+		sodium_memzero(key, sizeof key);
+		return pv_db_commit(db, e);
 	}
 	pv_time_fmt(now, at);
 	pv_time_fmt(received, rec);
@@ -1183,8 +1252,23 @@ static void write_fields(struct pv_writer *w, sqlite3_stmt *st,
 	pv_w_str(w, "updated", pv_col_text(st, 21));
 }
 
+static int show_one(sqlite3 *db, long long id, int intake, int duplicate,
+		    struct pv_writer *w, struct pv_err *e);
+
 int pv_request_show(sqlite3 *db, long long id, struct pv_writer *w,
 		    struct pv_err *e)
+{
+	return show_one(db, id, 0, 0, w, e);
+}
+
+int pv_request_show_intake(sqlite3 *db, long long id, int duplicate,
+			   struct pv_writer *w, struct pv_err *e)
+{
+	return show_one(db, id, 1, duplicate, w, e);
+}
+
+static int show_one(sqlite3 *db, long long id, int intake, int duplicate,
+		    struct pv_writer *w, struct pv_err *e)
 {
 	sqlite3_stmt *st = pv_db_prepare(db, "SELECT " REQ_COLS REQ_FROM
 					 "WHERE r.id = ?", e);
@@ -1205,6 +1289,8 @@ int pv_request_show(sqlite3 *db, long long id, struct pv_writer *w,
 	pv_req_fill(st, &r);
 	pv_w_begin(w);
 	write_fields(w, st, &r, pv_now());
+	if (intake)
+		pv_w_bool(w, "duplicate", duplicate);
 	sqlite3_finalize(st);
 	st = pv_db_prepare(db, "SELECT at, status, note FROM request_history "
 			   "WHERE request_id = ? ORDER BY id", e);

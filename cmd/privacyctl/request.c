@@ -39,7 +39,7 @@ static int cmd_new(struct pv_ctx *c)
 	struct pv_request_in in = {0};
 	const char *rec = pv_opt(c, "received");
 	long long id;
-	int st;
+	int st, dup = 0;
 
 	in.type = pv_opt(c, "type");
 	in.channel = pv_opt(c, "channel");
@@ -61,9 +61,13 @@ static int cmd_new(struct pv_ctx *c)
 		pv_time_or_local_date_parse(rec, loc.timezone, &in.received);
 		pv_location_free(&loc);
 	}
+	in.duplicate = &dup;
 	if ((st = pv_request_new(c->db, c->cfg, &in, &id, &c->err)))
 		return done(c, st);
-	return show(c, id);
+	if (dup && !pv_quiet)
+		pv_warn("request %lld of this type is open for this subject "
+			"already: linked to it, no second deadline", id);
+	return pv_request_show_intake(c->db, id, dup, c->out, &c->err);
 }
 
 /*
