@@ -92,6 +92,8 @@ _privacyctl() {
 	"customer unhold") opts=" --dry-run -n" ;;
 	"customer unblock") opts=" --location --reason --dry-run -n" ;;
 	"customer notice") opts=" --inactive-since --days --location --dry-run -n" ;;
+	"retention hold") opts=" --reason --location --dry-run -n" ;;
+	"retention release") opts=" --location --dry-run -n" ;;
 	"retention list") opts=" --expired" ;;
 	"status") opts=" --location -l" ;;
 	esac
@@ -109,5 +111,5 @@ _privacyctl() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent text-add|consent text-list|consent text-show|consent import|consent confirm|consent decline|consent expire|request new|request verify|request resend-code|request cancel|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|customer unblock|customer notice|retention list|status"
+_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent text-add|consent text-list|consent text-show|consent import|consent confirm|consent decline|consent expire|request new|request verify|request resend-code|request cancel|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|customer unblock|customer notice|retention hold|retention release|retention list|status"
 complete -F _privacyctl privacyctl
