@@ -103,9 +103,9 @@ _privacyctl() {
 	*"|--format"|*"|-f") COMPREPLY=($(compgen -W "ndjson json csv table" -- "$cur")); return ;;
 	esac
 	case $cmd in
-	"init") opts="" ;;
+	"init") opts=" --parents -p" ;;
 	"config show") opts=" --origin" ;;
-	"location add") opts=" --name --timezone --holidays" ;;
+	"location add") opts=" --name --timezone --if-missing --holidays" ;;
 	"location list") opts="" ;;
 	"location show") opts="" ;;
 	"location remove") opts="" ;;
