@@ -60,7 +60,8 @@ status 0 "a letter received on 2 March"
 is "$(sql "SELECT received_at || ' ' || due_on FROM requests ORDER BY id DESC LIMIT 1")" \
 	"2026-03-01T23:00:00Z 2026-04-02" "received at midnight in Berlin (was midnight UTC)"
 
-# ---- lower-case t and z
+# ---- lower-case t and z (another customer: a second open access request
+# of the same customer would be linked to the first, issue 14 J12)
 run privacyctl request new --type access --customer 3 --channel letter --received 2026-03-02t10:00:00z
 status 0 "--received with lower-case t and z (was 64)"
 is "$(sql "SELECT received_at FROM requests ORDER BY id DESC LIMIT 1")" "2026-03-02T10:00:00Z" "stored in UTC"
