@@ -61,7 +61,7 @@ is "$(sql "SELECT received_at || ' ' || due_on FROM requests ORDER BY id DESC LI
 	"2026-03-01T23:00:00Z 2026-04-02" "received at midnight in Berlin (was midnight UTC)"
 
 # ---- lower-case t and z
-run privacyctl request new --type access --customer 2 --channel letter --received 2026-03-02t10:00:00z
+run privacyctl request new --type portability --customer 2 --channel letter --received 2026-03-02t10:00:00z
 status 0 "--received with lower-case t and z (was 64)"
 is "$(sql "SELECT received_at FROM requests ORDER BY id DESC LIMIT 1")" "2026-03-02T10:00:00Z" "stored in UTC"
 PRIVACY_NOW=2026-11-29t12:00:00z run privacyctl customer show 2
