@@ -24,6 +24,7 @@ struct pv_opt {
 	int key;          /* short option letter, or 0 */
 	/* NULL for a flag, else the value's name: "SLUG", "TIME"; an
 	 * enumerated value lists its values after a colon: "KIND:a|b|c"
+	 * (two or more; "dir:PATH" is a name)
 	 * (--help shows "KIND", the completions offer a, b and c; a value
 	 * named SLUG is completed with the database's location slugs) */
 	const char *arg;

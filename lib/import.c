@@ -1265,9 +1265,10 @@ static int prepare_all(struct imp *im)
 	}
 	im->st_cust = pv_db_prepare(im->db, "SELECT id FROM customers WHERE "
 				    "location_id = ?1 AND external_id = ?2", e);
-	im->st_latest = pv_db_prepare(im->db, "SELECT event, at FROM consents "
-				      "WHERE customer_id = ?1 AND purpose = ?2 "
-				      "ORDER BY at DESC, id DESC LIMIT 1", e);
+	im->st_latest = pv_db_prepare(im->db, "SELECT k.event, k.at FROM "
+				      "consents k WHERE k.customer_id = ?1 AND "
+				      "k.purpose = ?2 ORDER BY "
+				      PV_CONSENT_LATEST_ORDER " LIMIT 1", e);
 	im->st_consent = pv_db_prepare(im->db, upsert_sql[PV_IMPORT_CONSENTS][1],
 				       e);
 	if (!im->st_loc || !im->st_sel || !im->st_ins || !im->st_cust ||

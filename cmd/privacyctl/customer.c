@@ -242,7 +242,8 @@ static int cmd_marketing_audience(struct pv_ctx *c)
 	{"skip-invalid", 0, NULL, "import the valid rows, report the "      \
 	 "others, exit 1"},                                                 \
 	{"dry-run", 'n', NULL, "check and count, change nothing"},          \
-	{"input-format", 0, "FORMAT", "auto (default), ndjson, json, csv"}, \
+	{"input-format", 0, "FORMAT:auto|ndjson|json|csv",                     \
+	 "auto (default), ndjson, json, csv"},                               \
 	PC_DIALECT_OPTS,                                                    \
 	{"map", 0, "NAME|FILE", "read the export of a booking system "     \
 	 "through a mapping file (privacy-mapping(5))"},                   \
@@ -259,7 +260,8 @@ static const struct pv_opt list_opts[] = {
 	{"external-id", 0, "X", "only the customer with this booking-system "
 	 "id"},
 	{"limit", 0, "N", "at most N customers"},
-	{"marketing", 0, "STATE", "valid, invalid, needs-repermission or "
+	{"marketing", 0, "STATE:valid|invalid|needs-repermission|none",
+	 "valid, invalid, needs-repermission or "
 	 "none"},
 	{"inactive-since", 0, "DURATION", "no appointment within DURATION "
 	 "(3y, 18m), and a customer for longer"},

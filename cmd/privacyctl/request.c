@@ -249,10 +249,16 @@ static int cmd_process(struct pv_ctx *c)
 
 static int cmd_check(struct pv_ctx *c)
 {
+	const char *name;
 	long n;
 	int st;
 
 	pv_writer_type(c->out, "check");
+	name = pv_cfg_str(c->cfg, "controller.name", NULL);
+	if ((!name || !*name) && !pv_quiet)
+		pv_warn("warning: no controller in the configuration: exports "
+			"and mails name none (set controller.name and "
+			"controller.email, privacy-config(5))");
 	st = pv_check(c->db, c->cfg, c->db_path, pv_opt(c, "location"), c->out,
 		      &n, &c->err);
 
@@ -263,14 +269,16 @@ static int cmd_check(struct pv_ctx *c)
 
 static const struct pv_opt no_opts[] = {{NULL, 0, NULL, NULL}};
 static const struct pv_opt new_opts[] = {
-	{"type", 't', "TYPE", "access, portability, erasure, rectification, "
-	 "restriction or objection (required)"},
+	{"type", 't', "TYPE:access|portability|erasure|rectification|"
+	 "restriction|objection", "access, portability, erasure, "
+	 "rectification, restriction or objection (required)"},
 	{"customer", 0, "ID", "the subject by customer id"},
 	{"email", 0, "ADDR", "the subject by e-mail address"},
 	{"external-id", 0, "X", "the subject by booking-system id (with "
 	 "--location)"},
 	{"location", 'l', "SLUG", "the customer's location"},
-	{"channel", 0, "CHANNEL", "booking-form, email (default), phone, "
+	{"channel", 0, "CHANNEL:booking-form|email|phone|letter|in-person|web",
+	 "booking-form, email (default), phone, "
 	 "letter, in-person or web"},
 	{"received", 0, "TIME", "when the request arrived (default now)"},
 	{"verified", 0, NULL, "the caller vouches for the identity (the "
@@ -278,7 +286,7 @@ static const struct pv_opt new_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 static const struct pv_opt extend_opts[] = {
-	{"by", 0, "MONTHS", "1 or 2 further months (required)"},
+	{"by", 0, "MONTHS:1|2", "1 or 2 further months (required)"},
 	{"reason", 0, "TEXT", "why, for the customer (required)"},
 	{NULL, 0, NULL, NULL},
 };
