@@ -4,6 +4,8 @@ complete -c notify -l pending
 complete -c notify -l digest
 complete -c notify -l to -r
 complete -c notify -l transport -r
+complete -c notify -l retry -r
+complete -c notify -l retry-failed
 complete -c notify -l dry-run -s n
 complete -c notify -l config -s c -r
 complete -c notify -l db -r

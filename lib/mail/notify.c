@@ -93,10 +93,10 @@ int pv_notify_new(sqlite3 *db, const struct pv_cfg *cfg,
 		free(n);
 		return pv_fail(e, PV_USAGE, "--to: not a valid e-mail address");
 	}
-	n->get_event = pv_db_prepare(db, "SELECT type, at, location_id, "
-				     "customer_id, request_id, audience, "
-				     "payload, status FROM events WHERE id = ?",
-				     e);
+	n->get_event = pv_db_prepare(db, "SELECT type, coalesce(retried_at, "
+				     "at), location_id, customer_id, "
+				     "request_id, audience, payload, status "
+				     "FROM events WHERE id = ?", e);
 	n->get_deliv = pv_db_prepare(db, "SELECT status, attempts, message_id "
 				     "FROM deliveries WHERE event_id = ? AND "
 				     "channel = ?", e);
@@ -445,6 +445,88 @@ out:
 void pv_notify_add_pending(struct pv_notify *n)
 {
 	n->pending = 1;
+}
+
+static int requeue(struct pv_notify *n, long long id, struct pv_err *e)
+{
+	static const char *const sql[] = {
+		"DELETE FROM deliveries WHERE event_id = ?1 AND status = "
+		"'failed'",
+		"UPDATE events SET status = 'pending', next_attempt_at = NULL, "
+		"retried_at = ?2 WHERE id = ?1",
+	};
+	char obj[64];
+
+	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+		sqlite3_stmt *st = pv_db_prepare(n->db, sql[i], e);
+		int rc;
+
+		if (!st)
+			return e->status;
+		sqlite3_bind_int64(st, 1, id);
+		if (i == 1)
+			pv_bind_text(st, 2, n->nowbuf);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return pv_db_fail(n->db, e, "events");
+	}
+	snprintf(obj, sizeof obj, "event:%lld", id);
+	return pv_audit(n->db, "notify.retry", obj, NULL, e);
+}
+
+int pv_notify_retry(struct pv_notify *n, long long id, long *n_out,
+		    struct pv_err *e)
+{
+	sqlite3_stmt *st;
+	long long *ids = NULL;
+	size_t nids = 0, cap = 0, i;
+	int rc;
+
+	*n_out = 0;
+	st = pv_db_prepare(n->db, "SELECT id, status, scrubbed FROM events "
+			   "WHERE (?1 = 0 AND status = 'failed' AND scrubbed = 0) "
+			   "OR id = ?1 ORDER BY id", e);
+	if (!st)
+		return e->status;
+	sqlite3_bind_int64(st, 1, id);
+	rc = PV_OK;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *status = pv_col_text(st, 1);
+
+		if (id && strcmp(status, "failed") != 0)
+			rc = pv_fail(e, PV_DATAERR, "event %lld is %s, not "
+				     "failed: nothing to retry", id, status);
+		else if (id && sqlite3_column_int(st, 2))
+			rc = pv_fail(e, PV_DATAERR, "event %lld: its content "
+				     "was removed after it failed; it cannot "
+				     "be sent again", id);
+		else
+			add_id(&ids, &nids, &cap, sqlite3_column_int64(st, 0));
+	}
+	sqlite3_finalize(st);
+	if (!rc && id && nids == 0)
+		rc = pv_fail(e, PV_NOINPUT, "no such event: %lld", id);
+	if (rc || nids == 0) {
+		free(ids);
+		return rc;
+	}
+	if ((rc = pv_db_begin(n->db, e))) {
+		free(ids);
+		return rc;
+	}
+	for (i = 0; !rc && i < nids; i++)
+		rc = requeue(n, ids[i], e);
+	if (rc || n->o.dry_run)
+		pv_db_rollback(n->db);
+	else
+		rc = pv_db_commit(n->db, e);
+	for (i = 0; !rc && i < nids; i++)
+		add_id(&n->ids, &n->nids, &n->capids, ids[i]);
+	if (!rc)
+		*n_out = (long)nids;
+	free(ids);
+	return rc;
 }
 
 static int load_event(struct pv_notify *n, long long id, struct event *ev)
