@@ -31,6 +31,7 @@ static const char *const known_keys[] = {
 	"export",
 	"secrets",
 	"language",
+	"web",
 };
 
 /* Keys whose values pv_cfg_dump never shows: a key named like this, or

@@ -615,7 +615,9 @@ static int out_format(struct pv_ctx *c)
 	int single = c->cmd->flags & PV_CMD_SINGLE;
 
 	c->fmt = c->outfmt = PV_FMT_NDJSON;
-	if (f && strcmp(f, "table") == 0)
+	if (f && strcmp(f, "html") == 0 && (c->cmd->flags & PV_CMD_HTML))
+		c->html = 1;
+	else if (f && strcmp(f, "table") == 0)
 		c->outfmt = PV_FMT_TABLE;
 	else if (f && pv_fmt_parse(f, 0, &c->fmt) != 0)
 		return pv_usage(c, "unknown format '%s' (ndjson, json, csv, "
@@ -660,7 +662,7 @@ static int set_up(struct pv_ctx *c)
 		if ((st = pv_db_open(c->db_path, mode, &c->db, &c->err)))
 			return st;
 	}
-	if (!(cmd->flags & PV_CMD_NO_OUTPUT))
+	if (!(cmd->flags & PV_CMD_NO_OUTPUT) && !c->html)
 		c->out = pv_writer_new(stdout, c->outfmt,
 				       (cmd->flags & PV_CMD_SINGLE) ?
 				       PV_W_SINGLE : 0);

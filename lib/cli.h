@@ -36,7 +36,8 @@ enum {
 	PV_CMD_DB_CREATE = 4, /* with RW: create it when missing */
 	PV_CMD_SINGLE = 8,    /* output is one document, not a list */
 	PV_CMD_NO_OUTPUT = 16, /* the command writes no records */
-	PV_CMD_STDIN = 32      /* reads records: refuse a terminal on stdin */
+	PV_CMD_STDIN = 32,     /* reads records: refuse a terminal on stdin */
+	PV_CMD_HTML = 64       /* -f html: the command writes a page itself */
 };
 
 struct pv_ctx;
@@ -71,6 +72,7 @@ struct pv_ctx {
 	struct pv_writer *out;
 	enum pv_fmt fmt;    /* -f: ndjson, json or csv (never a table) */
 	enum pv_fmt outfmt; /* out's: fmt, or a table or JSON on a terminal */
+	int html;           /* -f html (PV_CMD_HTML): no writer, out NULL */
 	struct pv_err err; /* a command returning non-zero may fill this */
 	const char *optval[PV_MAX_OPTS];
 	int optcount[PV_MAX_OPTS];

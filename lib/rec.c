@@ -1763,7 +1763,8 @@ void pv_writer_type(struct pv_writer *w, const char *type)
 	if (w->fmt == PV_FMT_CSV)
 		w->table = pv_table_new(t->columns, PV_TABLE_UNION);
 	else
-		w->table = pv_table_new(t->table, 0);
+		w->table = pv_table_new(t->table, t->vertical ?
+					PV_TABLE_VERTICAL : 0);
 	w->cols = 1;
 }
 

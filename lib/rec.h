@@ -122,6 +122,7 @@ struct pv_rectype {
 	const char *name;
 	const char *columns; /* CSV: every field, comma-separated */
 	const char *table;   /* a table on a terminal: the useful few */
+	int vertical;        /* a table lists each record as key and value */
 };
 const struct pv_rectype *pv_rectype(const char *name);
 const struct pv_rectype *pv_rectype_at(size_t i); /* NULL after the last */

@@ -153,9 +153,11 @@ static void render_vertical(struct pv_table *t, struct pv_buf *out,
 	for (size_t i = 0; i < t->ncell; i++)
 		if (width_of(t->cell[i].key) > kw)
 			kw = width_of(t->cell[i].key);
-	for (size_t i = 0; i < t->ncell; i++) {
-		if (i && t->nrow > 1 && i == t->row[1])
-			pv_buf_addc(out, '\n');
+	for (size_t i = 0, r = 1; i < t->ncell; i++) {
+		if (r < t->nrow && i == t->row[r]) {
+			pv_buf_addc(out, '\n'); /* a blank line between */
+			r++;
+		}
 		if (bold)
 			pv_buf_adds(out, "\033[1m");
 		put_cut(out, t->cell[i].key, kw, 0);

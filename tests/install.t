@@ -8,7 +8,9 @@ ok $? "make install DESTDIR=... PREFIX=/usr"
 for b in "$TOP"/bin/*; do
 	name=$(basename "$b")
 	[ -x "$dest/usr/bin/$name" ]; ok $? "$name is installed"
-	[ -f "$dest/usr/share/man/man1/$name.1" ]; ok $? "$name.1 is installed"
+	sec=1
+	[ -f "$TOP/man/$name.8" ] && sec=8 # privacy-web, a CGI program
+	[ -f "$dest/usr/share/man/man$sec/$name.$sec" ]; ok $? "$name.$sec is installed"
 	[ -f "$dest/usr/share/bash-completion/completions/$name" ]; ok $? "$name bash completion is installed"
 	[ -f "$dest/usr/share/zsh/site-functions/_$name" ]; ok $? "$name zsh completion is installed"
 done
