@@ -95,6 +95,25 @@ static const struct pv_notify_text texts[] = {
 	 "Erased:\n{{erased}}\n"
 	 "{{kept}}\n"
 	 "You will get no further messages from us.\n"},
+	{"export.link",
+	 "Subject: Ihre Daten bei {{location_name}}: Ihre Auskunft liegt bereit\n\n"
+	 "Guten Tag,\n\n"
+	 "Sie haben uns um Auskunft über Ihre Daten gebeten (Anfrage Nr. "
+	 "{{request_id}}). Alles, was {{location_name}} über Sie gespeichert "
+	 "hat (Art. 15 und 20 DSGVO), liegt für Sie bereit:\n\n"
+	 "{{link}}\n\n"
+	 "Zum Öffnen brauchen Sie den Code, mit dem Sie Ihre Anfrage "
+	 "bestätigt haben. Der Link gilt bis {{expires}}; danach löschen wir "
+	 "die gespeicherte Auskunft.\n",
+	 "Subject: Your data at {{location_name}}: your copy is ready\n\n"
+	 "Hello,\n\n"
+	 "you asked us what data we hold about you (request no. "
+	 "{{request_id}}). Everything {{location_name}} has stored about you "
+	 "(Art. 15 and 20 GDPR) is ready for you:\n\n"
+	 "{{link}}\n\n"
+	 "To open it you need the code with which you confirmed your "
+	 "request. The link works until {{expires}}; then we delete the "
+	 "stored copy.\n"},
 	{"request.extended",
 	 "Subject: Ihre Datenschutzanfrage Nr. {{request_id}}: wir brauchen etwas länger\n\n"
 	 "Guten Tag,\n\n"
