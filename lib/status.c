@@ -59,23 +59,28 @@ static int two(sqlite3 *db, const char *sql, long long id, const char *day,
 	return rc == SQLITE_ROW ? PV_OK : pv_db_fail(db, e, "status");
 }
 
-static int collect_one(sqlite3 *db, long long id, const char *tz,
-		       struct pv_status_loc *l, struct pv_err *e)
+int pv_unproven_split(sqlite3 *db, long long location_id,
+		      long long *repermission, long long *double_opt_in,
+		      struct pv_err *e)
 {
 	/* unproven opt-ins: before the GDPR a re-permission campaign fixes
 	 * them, after it a double opt-in campaign */
 	static const char consent_sql[] =
-		"WITH latest AS (SELECT k.*, row_number() OVER ("
-		"  PARTITION BY k.customer_id, k.purpose"
-		"  ORDER BY k.at DESC, k.id DESC) AS rn"
-		"  FROM consents k JOIN customers c ON c.id = k.customer_id"
-		"  WHERE c.location_id = ?1)"
-		" SELECT count(DISTINCT CASE WHEN k.at < '" PV_GDPR_DATE "'"
-		"  THEN k.customer_id END),"
-		" count(DISTINCT CASE WHEN k.at >= '" PV_GDPR_DATE "'"
-		"  THEN k.customer_id END)"
-		" FROM latest k WHERE k.rn = 1 AND k.event = 'granted'"
-		" AND NOT " PV_CONSENT_PROVEN_SQL;
+		"WITH " PV_CONSENT_LATEST_CTE("c.location_id = ?1") ","
+		" st AS (SELECT k.customer_id, " PV_CONSENT_STATE_CASE " AS s"
+		"  FROM latest k WHERE k.rn = 1)"
+		" SELECT count(DISTINCT CASE WHEN s = 'needs-repermission'"
+		"  THEN customer_id END),"
+		" count(DISTINCT CASE WHEN s = 'unproven'"
+		"  THEN customer_id END) FROM st";
+
+	return two(db, consent_sql, location_id, NULL, repermission,
+		   double_opt_in, e);
+}
+
+static int collect_one(sqlite3 *db, long long id, const char *tz,
+		       struct pv_status_loc *l, struct pv_err *e)
+{
 	static const char outbox_sql[] =
 		"SELECT coalesce(sum(status IN ('pending', 'deferred')), 0),"
 		" coalesce(sum(status = 'failed'), 0) FROM events"
@@ -91,8 +96,8 @@ static int collect_one(sqlite3 *db, long long id, const char *tz,
 	pv_date_fmt(pv_cal_local_date(pv_now(), tz), today);
 	if ((st = count_requests(db, l->slug, l, e)))
 		return st;
-	if ((st = two(db, consent_sql, id, NULL, &l->repermission,
-		      &l->double_opt_in, e)))
+	if ((st = pv_unproven_split(db, id, &l->repermission,
+				    &l->double_opt_in, e)))
 		return st;
 	if ((st = pv_marketing_blockers(db, id, &l->unproven, NULL, e)))
 		return st;

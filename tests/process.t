@@ -76,6 +76,9 @@ snapshot before
 run privacyctl request process
 status 1 "retried, still held"
 unchanged before "the same error again adds nothing"
+run privacyctl request process -q
+status 1 "cron (-q): still exit 1"
+is "$(stdout)$(stderr)" "" "cron (-q): the same legal-hold error as the last run is not said again (issue 17)"
 sql "UPDATE customers SET legal_hold = NULL WHERE id = $c2"
 run privacyctl request process --location mitte --limit 5
 status 0 "after the hold ends the retry succeeds"
