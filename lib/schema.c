@@ -49,6 +49,11 @@ static const char m1[] =
 	"  country TEXT,\n"
 	"  notes TEXT,\n"
 	"  legal_hold TEXT,\n" /* the reason, NULL when there is none */
+	/* restriction of processing (Art. 18) and objection to direct
+	 * marketing (Art. 21(2)) granted on a request: when, NULL when not;
+	 * either keeps the customer out of every audience and campaign */
+	"  restricted_at TEXT,\n"
+	"  objected_at TEXT,\n"
 	/* the booking system's customer-since date (YYYY-MM-DD) */
 	"  customer_since TEXT,\n"
 	/* inactive cleanup: when the deletion notice went out, and the
@@ -221,7 +226,9 @@ static const char m1[] =
 	"  next_attempt_at TEXT,\n"
 	"  last_reply TEXT,\n"
 	"  delivered_at TEXT,\n"
-	"  scrubbed INTEGER NOT NULL DEFAULT 0\n"
+	"  scrubbed INTEGER NOT NULL DEFAULT 0,\n"
+	/* notify --retry: the give-up time counts from here */
+	"  retried_at TEXT\n"
 	") STRICT;\n"
 	"CREATE INDEX events_status ON events(status, next_attempt_at);\n"
 	/* an erasure purges the replies kept for its customer (erase.c) */
