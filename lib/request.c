@@ -1441,6 +1441,23 @@ static int show_one(sqlite3 *db, long long id, int intake, int duplicate,
 	return PV_OK;
 }
 
+int pv_request_completed(sqlite3 *db, long long id, const char *type)
+{
+	struct pv_err e = {0};
+	sqlite3_stmt *st = pv_db_prepare(db, "SELECT 1 FROM requests WHERE "
+					 "id = ? AND type = ? AND status = "
+					 "'completed'", &e);
+	int done;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	pv_bind_text(st, 2, type);
+	done = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return done;
+}
+
 /* ",a,b," of one and several values, each checked against list (for
  * instr() in SQL); nothing when none is given. */
 static int any_of(const char *const *list, const char *opt, const char *one,
