@@ -1105,7 +1105,7 @@ int pv_req_fulfil_person(sqlite3 *db, const struct pv_req *r,
 {
 	char at[PV_TIME_LEN], *fields;
 	struct pv_buf list = {0};
-	const char *what;
+	const char *what, *ev;
 	int rc = PV_OK;
 
 	*result = NULL;
@@ -1140,9 +1140,14 @@ int pv_req_fulfil_person(sqlite3 *db, const struct pv_req *r,
 	pv_buf_free(&list);
 	if (rc)
 		return rc;
+	/* its own event, whose text says what was done (request.completed
+	 * tells of an answer mailed to the customer) */
+	ev = strcmp(r->type, "objection") == 0 ? "request.objection-done"
+	     : strcmp(r->type, "restriction") == 0
+	     ? "request.restriction-done" : "request.rectification-done";
 	fields = pv_jsonf("{s:s,s:s}", "type", r->type, "result", what);
-	rc = pv_event_add(db, "request.completed", r->location_id,
-			  r->customer_id, r->id, "business", fields, NULL, e);
+	rc = pv_event_add(db, ev, r->location_id, r->customer_id, r->id,
+			  "business", fields, NULL, e);
 	free(fields);
 	if (rc) {
 		free(*result);
