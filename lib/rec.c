@@ -1291,33 +1291,75 @@ int pv_csv_is_formula(const char *s, size_t n)
 	       (u[2] == 0x9d || u[2] == 0x8b || u[2] == 0x8d || u[2] == 0xa0);
 }
 
+/* Where a spreadsheet that splits at ';', ',' or tab (a German one opens
+ * CSV with ';') may start a cell inside ours: after a separator or a line
+ * break, past quotes and spaces.  Returns the offset of a formula that
+ * starts there, or n. */
+static size_t inner_formula(const char *s, size_t n, size_t from)
+{
+	for (size_t i = from; i < n; i++) {
+		size_t j;
+
+		if (s[i] != ';' && s[i] != ',' && s[i] != '\t' &&
+		    s[i] != '\r' && s[i] != '\n')
+			continue;
+		for (j = i + 1; j < n && (s[j] == '"' || s[j] == ' '); j++)
+			;
+		if (j < n && pv_csv_is_formula(s + j, n - j) &&
+		    s[j] != '\t' && s[j] != '\r')
+			return j;
+	}
+	return n;
+}
+
+void pv_csv_neutralise(struct pv_buf *b, const char *s, size_t n)
+{
+	size_t i, f = inner_formula(s, n, 0);
+
+	if (pv_csv_is_formula(s, n))
+		pv_buf_addc(b, '\'');
+	for (i = 0; i < n; i++) {
+		if (i == f) {
+			pv_buf_addc(b, '\'');
+			f = inner_formula(s, n, i);
+		}
+		pv_buf_addc(b, s[i]);
+	}
+}
+
 void pv_csv_cell(struct pv_buf *b, const char *s, size_t n, int neutralise)
 {
 	int lead = neutralise && pv_csv_is_formula(s, n);
 	int quote = 0;
-	const char *q, *end;
+	const char *end;
+	size_t i, f;
 
 	if (!s || n == 0)
 		return;
 	end = s + n;
 	/* A leading U+FEFF is quoted, or at the start of a file a reader
-	 * would take it for a byte order mark and drop it. */
-	quote = s[0] == ' ' || s[0] == '\t' || end[-1] == ' ' ||
-		end[-1] == '\t' ||
+	 * would take it for a byte order mark and drop it.  A separator of
+	 * any usual dialect (',', ';', tab) is quoted too. */
+	quote = s[0] == ' ' || end[-1] == ' ' ||
 		(n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0);
 	for (const char *p = s; !quote && p < end; p++)
-		quote = *p == ',' || *p == '"' || *p == '\r' || *p == '\n';
+		quote = *p == ',' || *p == ';' || *p == '\t' || *p == '"' ||
+			*p == '\r' || *p == '\n';
 	pv_buf_grow(b, n + 4);
 	if (quote)
 		pv_buf_addc(b, '"');
 	if (lead)
 		pv_buf_addc(b, '\'');
-	while (quote && (q = memchr(s, '"', (size_t)(end - s)))) {
-		pv_buf_add(b, s, (size_t)(q - s) + 1);
-		pv_buf_addc(b, '"');
-		s = q + 1;
+	f = neutralise ? inner_formula(s, n, 0) : n;
+	for (i = 0; i < n; i++) {
+		if (i == f) {
+			pv_buf_addc(b, '\'');
+			f = inner_formula(s, n, i);
+		}
+		pv_buf_addc(b, s[i]);
+		if (quote && s[i] == '"')
+			pv_buf_addc(b, '"');
 	}
-	pv_buf_add(b, s, (size_t)(end - s));
 	if (quote)
 		pv_buf_addc(b, '"');
 }

@@ -115,6 +115,11 @@ long pv_writer_count(const struct pv_writer *w);
 void pv_json_quote(struct pv_buf *b, const char *s, size_t n);
 /* RFC 4180 cell with formula neutralisation. */
 void pv_csv_cell(struct pv_buf *b, const char *s, size_t n, int neutralise);
+/* The text of a cell as pv_csv_cell writes it with neutralise, before
+ * RFC 4180 quoting: a ' before a formula at its start, and before one
+ * after a ';', ',', tab or line break (past quotes and spaces), where a
+ * spreadsheet splitting at another separator would start a cell. */
+void pv_csv_neutralise(struct pv_buf *b, const char *s, size_t n);
 /* Would a spreadsheet run this cell as a formula? */
 int pv_csv_is_formula(const char *s, size_t n);
 

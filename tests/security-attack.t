@@ -102,4 +102,37 @@ status 78 "4: smtp.tls: none towards 127.attacker.invalid is a configuration err
 like "$(stderr)" "smtp.tls: 'none' is allowed only towards a loopback host" "4: ... saying why"
 unchanged s4 "4: ... nothing sent, nothing changed"
 
+# --- 10: CSV formulas behind a ';' and negative numbers -------------------
+# A German spreadsheet splits at ';': no cell it would see may start a
+# formula, whatever separator it splits at; numbers stay numbers.
+cat >inv10.csv <<'EOF10'
+number,customer_external_id,issued_on,total_cents,currency,billing_name,billing_address
+R-10,K-1001,2025-01-05,-3500,EUR,Anna;=1+1;,"x;""=cmd|' /C calc'!A0"""
+EOF10
+run privacyctl invoice import --location mitte inv10.csv
+status 0 "10: an invoice with formulas behind separators is imported"
+cid10=$(sql "SELECT id FROM customers WHERE external_id = 'K-1001'")
+echo "{\"customer_id\":$cid10}" | dsar-export -f csv >exp10.csv
+status10=$?
+is "$status10" 0 "10: the Art. 15 CSV is written"
+/usr/bin/python3 - exp10.csv <<'PY' >exp10.chk
+import csv, sys
+raw = open(sys.argv[1], encoding="utf-8", newline="").read()
+bad = []
+for sep in (",", ";", "\t"):
+    for row in csv.reader(raw.splitlines(), delimiter=sep):
+        for cell in row:
+            c = cell.lstrip(' "')
+            if c[:1] in ("=", "@", "+") or (c[:1] == "-" and not c.lstrip("-").isdigit()):
+                bad.append(sep + repr(cell))
+rows = list(csv.DictReader(raw.splitlines()))
+tot = [r["value"] for r in rows if r["field"] == "total_cents" and r["value"].startswith(("-", "'-"))]
+print("bad:", bad)
+print("total:", tot)
+PY
+is "$(sed -n 1p exp10.chk)" "bad: []" "10: no cell starts a formula when split at ',', ';' or tab"
+is "$(sed -n 2p exp10.chk)" "total: ['-3500']" "10: the credit note -3500 stays a number"
+grep -q "Anna;'=1+1;" exp10.csv
+ok $? "10: the value is kept, neutralised after the ';'"
+
 done_testing

@@ -646,6 +646,24 @@ static void test_write_csv(void)
 	       "formula neutralisation, full-width forms, integers left alone");
 	free(s);
 
+	/* a spreadsheet that splits at ';' (German) or tab starts a cell
+	 * inside ours: quoted, and neutralised after the separator too */
+	w = wopen(PV_FMT_CSV, 0);
+	pv_w_begin(w);
+	pv_w_str(w, "a", "Anna;=1+1;");
+	pv_w_str(w, "b", "x;\"=cmd|' /C calc'!A0\"");
+	pv_w_str(w, "c", "a\t@SUM(1)");
+	pv_w_str(w, "d", "p; -3");
+	pv_w_str(w, "e", "a;b");
+	pv_w_int(w, "f", -3500);
+	pv_w_end(w);
+	s = wclose(w);
+	is_str(s, "a,b,c,d,e,f\r\n"
+	       "\"Anna;'=1+1;\",\"x;\"\"'=cmd|' /C calc'!A0\"\"\","
+	       "\"a\t'@SUM(1)\",\"p; '-3\",\"a;b\",-3500\r\n",
+	       "';' and tab quoted; a formula after a separator neutralised");
+	free(s);
+
 	w = wopen(PV_FMT_CSV, 0);
 	pv_w_begin(w);
 	pv_w_end(w);
@@ -727,9 +745,14 @@ static void round_trip(enum pv_fmt fmt, const char *name)
 			v = pv_rec_get(&r, key);
 			want = awkward[(i + k) % NAWK];
 			/* the one change CSV makes on purpose */
-			if (fmt == PV_FMT_CSV && v && *v == '\'' &&
-			    pv_csv_is_formula(want, strlen(want)))
-				v++;
+			if (fmt == PV_FMT_CSV) {
+				struct pv_buf nb = { 0 };
+
+				pv_csv_neutralise(&nb, want, strlen(want));
+				same += v && strcmp(v, nb.s ? nb.s : "") == 0;
+				pv_buf_free(&nb);
+				continue;
+			}
 			same += v && strcmp(v, want) == 0;
 		}
 	}
