@@ -602,6 +602,38 @@ out:
 	return st;
 }
 
+/* A path may be any bytes; every other option value is text that may be
+ * stored, mailed or written as CSV: it must be UTF-8 (a reason typed in a
+ * Latin-1 terminal made an empty deadline and reason in a mail). */
+static int path_arg(const char *arg)
+{
+	return strstr(arg, "PATH") || strstr(arg, "FILE") ||
+	       strstr(arg, "DIR");
+}
+
+static int check_text_opts(struct pv_ctx *c)
+{
+	for (int i = 0; i < c->nopt; i++) {
+		const char *v = c->optval[i];
+
+		if (v && c->optdef[i]->arg && !path_arg(c->optdef[i]->arg) &&
+		    !pv_utf8_valid(v, strlen(v)))
+			return pv_fail(&c->err, PV_DATAERR, "--%s: not valid "
+				       "UTF-8 (is the terminal set to "
+				       "UTF-8?)", c->optdef[i]->name);
+	}
+	for (int i = 0; i < nmulti; i++) {
+		const char *v = multi[i].v;
+
+		if (v && multi[i].o->arg && !path_arg(multi[i].o->arg) &&
+		    !pv_utf8_valid(v, strlen(v)))
+			return pv_fail(&c->err, PV_DATAERR, "--%s: not valid "
+				       "UTF-8 (is the terminal set to "
+				       "UTF-8?)", multi[i].o->name);
+	}
+	return PV_OK;
+}
+
 /* Step 2: operands, format, clock, config, database, the writer. */
 static int set_up(struct pv_ctx *c)
 {
@@ -617,6 +649,8 @@ static int set_up(struct pv_ctx *c)
 				"standard input");
 	pv_verbose = pv_flag(c, "verbose");
 	pv_quiet = pv_flag(c, "quiet");
+	if ((st = check_text_opts(c)))
+		return st;
 	c->fmt = PV_FMT_NDJSON;
 	if (pv_opt(c, "format") &&
 	    pv_fmt_parse(pv_opt(c, "format"), 0, &c->fmt) != 0)

@@ -73,7 +73,9 @@ static void rec_add(struct pv_rec *r, const char *k, size_t kl, const char *v,
 		r->vbuf = xrealloc(r->vbuf, r->cap * sizeof *r->vbuf);
 		r->kcap = xrealloc(r->kcap, r->cap * sizeof *r->kcap);
 		r->vcap = xrealloc(r->vcap, r->cap * sizeof *r->vcap);
+		r->nested = xrealloc(r->nested, r->cap * sizeof *r->nested);
 	}
+	r->nested[i] = 0;
 	if (i == r->nbuf) {
 		r->keys[i] = r->vbuf[i] = NULL;
 		r->kcap[i] = r->vcap[i] = 0;
@@ -90,6 +92,11 @@ static long rec_find(const struct pv_rec *r, const char *key)
 		if (strcmp(r->keys[i], key) == 0)
 			return (long)i;
 	return -1;
+}
+
+int pv_rec_nested(const struct pv_rec *r, size_t i)
+{
+	return r && i < r->n && r->nested && r->nested[i];
 }
 
 const char *pv_rec_get(const struct pv_rec *r, const char *key)
@@ -131,6 +138,7 @@ void pv_rec_free(struct pv_rec *r)
 	free(r->vbuf);
 	free(r->kcap);
 	free(r->vcap);
+	free(r->nested);
 	memset(r, 0, sizeof *r);
 }
 
@@ -456,10 +464,10 @@ static int utf8_fail(struct pv_input *in, const char *s, size_t n, long line,
 /* jansson's messages quote the input near the error, which may be
  * personal data, so only the error code is used. */
 static int json_fail(struct pv_input *in, const json_error_t *je, long line,
-		     struct pv_err *e)
+		     int cols, struct pv_err *e)
 {
 	const char *t, *z, *why = "invalid json";
-	char *key = NULL;
+	char *key = NULL, buf[160];
 	int rc;
 
 	switch (json_error_code(je)) {
@@ -487,10 +495,39 @@ static int json_fail(struct pv_input *in, const json_error_t *je, long line,
 	case json_error_invalid_utf8:
 		why = "invalid UTF-8";
 		break;
+	case json_error_end_of_input_expected:
+		why = "more after the end of the value";
+		break;
 	default:
+		/* "'}' expected near 'x'": the part before " near " is
+		 * jansson's own words, never the input */
+		t = strstr(je->text, " near ");
+		if (t && t > je->text && (size_t)(t - je->text) < sizeof buf) {
+			memcpy(buf, je->text, (size_t)(t - je->text));
+			buf[t - je->text] = '\0';
+			why = buf;
+		} else if (!t && je->text[0] && strlen(je->text) < sizeof buf) {
+			why = strcpy(buf, je->text);
+		}
 		break;
 	}
-	rc = data_fail(in, e, line, key, why);
+	/* line and column of the error itself (a pretty-printed record
+	 * spans lines) */
+	if (json_error_code(je) == json_error_premature_end_of_input) {
+		rc = data_fail(in, e, line, NULL, why);
+		free(key);
+		return rc;
+	}
+	if (cols && je->line > 1)
+		line += je->line - 1;
+	if (cols && je->column > 0 && !key) {
+		char at[200];
+
+		snprintf(at, sizeof at, "column %d: %s", je->column, why);
+		rc = data_fail(in, e, line, NULL, at);
+	} else {
+		rc = data_fail(in, e, line, key, why);
+	}
 	free(key);
 	return rc;
 }
@@ -543,6 +580,7 @@ static int fill_rec(struct pv_input *in, struct pv_rec *r, json_t *j,
 		case JSON_ARRAY:
 			compact(&in->scratch, m.v, m.vend);
 			rec_add(r, k, kl, in->scratch.s, in->scratch.len);
+			r->nested[r->n - 1] = 1;
 			break;
 		default:
 			rec_add(r, k, kl, m.v, (size_t)(m.vend - m.v));
@@ -553,8 +591,11 @@ static int fill_rec(struct pv_input *in, struct pv_rec *r, json_t *j,
 	return it || next_member(&p, end, &m) ? -1 : 0;
 }
 
+/* cols: s starts a line, so jansson's line and column are the file's
+ * (an element of a JSON array starts anywhere: its line only). */
 static int parse_object(struct pv_input *in, const char *s, size_t n,
-			long line, struct pv_rec *r, struct pv_err *e)
+			long line, int cols, struct pv_rec *r,
+			struct pv_err *e)
 {
 	json_error_t je;
 	json_t *j;
@@ -565,7 +606,7 @@ static int parse_object(struct pv_input *in, const char *s, size_t n,
 	j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL |
 			     JSON_DECODE_ANY, &je);
 	if (!j)
-		return json_fail(in, &je, line, e);
+		return json_fail(in, &je, line, cols, e);
 	if (!json_is_object(j)) {
 		json_decref(j);
 		return data_fail(in, e, line, NULL, "not a json object");
@@ -653,7 +694,8 @@ static int ndjson_next(struct pv_input *in, struct pv_rec *r,
 		if (*s == '{' && skip_ws(s + 1, end) == end &&
 		    read_pretty(in, line, e) < 0)
 			return -1;
-		return parse_object(in, in->tmp.s, in->tmp.len, line, r, e);
+		return parse_object(in, in->tmp.s, in->tmp.len, line, 1, r,
+				    e);
 	}
 }
 
@@ -724,7 +766,7 @@ static int array_elem(struct pv_input *in, struct pv_rec *r, struct pv_err *e)
 	s = skip_ws(in->tmp.s, end);
 	if (s == end)
 		return data_fail(in, e, line, NULL, "empty array element");
-	return parse_object(in, s, (size_t)(end - s), line, r, e);
+	return parse_object(in, s, (size_t)(end - s), line, 0, r, e);
 }
 
 static int array_next(struct pv_input *in, struct pv_rec *r, struct pv_err *e)

@@ -33,6 +33,7 @@ struct pv_rec {
 	const char *file; /* for messages: the operand, or "stdin" */
 	long line;        /* line where the record starts */
 	long hline;       /* CSV: the line of the file's header row; else 0 */
+	unsigned char *nested; /* nested[i]: JSON object or array (as text) */
 	/* private: the buffers of keys and values, kept from record to
 	 * record (no malloc and free per field) */
 	char **vbuf;
@@ -44,6 +45,9 @@ const char *pv_rec_get(const struct pv_rec *r, const char *key);
 /* Like pv_rec_get but "" counts as absent too. */
 const char *pv_rec_val(const struct pv_rec *r, const char *key);
 int pv_rec_has(const struct pv_rec *r, const char *key);
+/* Was the value of the i-th key a JSON object or array?  (Its value is
+ * then its compact JSON text; a text field must refuse it.) */
+int pv_rec_nested(const struct pv_rec *r, size_t i);
 void pv_rec_clear(struct pv_rec *r); /* keep the allocation for reuse */
 void pv_rec_free(struct pv_rec *r);
 

@@ -135,4 +135,38 @@ is "$(sed -n 2p exp10.chk)" "total: ['-3500']" "10: the credit note -3500 stays 
 grep -q "Anna;'=1+1;" exp10.csv
 ok $? "10: the value is kept, neutralised after the ';'"
 
+# --- 11: text is UTF-8; JSON objects are no text; JSON errors say where ---
+rid11=$(privacyctl request new --type erasure --customer 2 | jget request_id)
+latin1=$(printf 'Gr\xfcnde: Kunde w\xfcnscht es')
+snapshot s11
+run privacyctl request reject "$rid11" --reason "$latin1"
+status 65 "11: a Latin-1 --reason is refused (65)"
+is "$(stderr)" "privacyctl: --reason: not valid UTF-8 (is the terminal set to UTF-8?)" \
+	"11: ... naming the option"
+run privacyctl request complete "$rid11" --note "$latin1"
+status 65 "11: a Latin-1 --note is refused (65)"
+like "$(stderr)" "--note: not valid UTF-8" "11: ... naming the option"
+run privacyctl consent grant 2 --purpose marketing-email --source staff \
+	--user-agent "$(printf 'Mozilla \xe9')"
+status 65 "11: a Latin-1 --user-agent is refused (65)"
+unchanged s11 "11: ... and nothing changed"
+echo '{"external_id":"K-11","first_name":{"a":1},"last_name":["x"]}' >obj11.ndjson
+run privacyctl customer import --location mitte obj11.ndjson
+status 65 "11: a JSON object or array for a text field is refused (65)"
+is "$(head -2 "$err")" "privacyctl: obj11.ndjson:1: first_name: a JSON object or array where a value is expected
+privacyctl: obj11.ndjson:1: last_name: a JSON object or array where a value is expected" \
+	"11: ... naming file, line and field"
+unchanged s11 "11: ... nothing imported"
+printf '{\n  "external_id": "K-12",\n  "first_name": "Anna" "x"\n}\n' >syn11.ndjson
+printf '{"external_id":"K-12"}\n{"external_id": "K-13", "first_name": tru}\n' >syn12.ndjson
+run privacyctl customer import --location mitte syn11.ndjson
+status 65 "11: a JSON syntax error is 65"
+like "$(stderr)" "^privacyctl: syn11.ndjson:3: column [0-9]+: '}' expected" \
+	"11: ... with line, column and reason (pretty record)"
+run privacyctl customer import --location mitte syn12.ndjson
+like "$(stderr)" "^privacyctl: syn12.ndjson:2: column 41: invalid token" \
+	"11: ... with line, column and reason (NDJSON)"
+unlike "$(stderr)" "tru|Anna" "11: ... quoting none of the input"
+unchanged s11 "11: ... nothing imported"
+
 done_testing
