@@ -27,6 +27,7 @@ struct pv_campaign {
 	int have_key;
 	struct pv_tomb *tomb;
 	sqlite3_stmt *st_cust, *st_latest, *st_journal, *st_ins, *st_requeue;
+	sqlite3_stmt *st_asked;
 	sqlite3_stmt *st_next, *st_sending, *st_expires, *st_result, *st_cancel;
 	int created_now;    /* created in the open transaction */
 	int pass;           /* pv_campaign_next: 0 sending, 1 the rest */
@@ -224,6 +225,15 @@ static int prepare_all(struct pv_campaign *c, struct pv_err *e)
 	    !(c->st_journal = pv_db_prepare(db,
 		"SELECT status FROM campaign_messages WHERE campaign_id = ?1"
 		" AND customer_id = ?2", e)) ||
+	    /* Asked for re-permission by another campaign: a message that
+	     * went out or may still go (failed and cancelled ones never
+	     * reached the customer). */
+	    !(c->st_asked = pv_db_prepare(db,
+		"SELECT g.name FROM campaign_messages m"
+		" JOIN campaigns g ON g.id = m.campaign_id"
+		" WHERE m.customer_id = ?1 AND m.campaign_id <> ?2"
+		" AND g.kind = 'repermission' AND m.status IN ('queued',"
+		" 'sending', 'sent', 'deferred') ORDER BY m.id LIMIT 1", e)) ||
 	    !(c->st_ins = pv_db_prepare(db,
 		"INSERT INTO campaign_messages (campaign_id, customer_id,"
 		" purposes, message_id, token_hash, decline_token_hash,"
@@ -333,6 +343,7 @@ void pv_campaign_close(struct pv_campaign *c)
 	sqlite3_finalize(c->st_cust);
 	sqlite3_finalize(c->st_latest);
 	sqlite3_finalize(c->st_journal);
+	sqlite3_finalize(c->st_asked);
 	sqlite3_finalize(c->st_ins);
 	sqlite3_finalize(c->st_requeue);
 	sqlite3_finalize(c->st_next);
@@ -446,6 +457,22 @@ int pv_campaign_check(struct pv_campaign *c, long long customer_id,
 		}
 	}
 
+	if (c->kind == PV_CAMP_REPERMISSION && p.len) {
+		st = c->st_asked;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, customer_id);
+		sqlite3_bind_int64(st, 2, c->id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			snprintf(v->asked_by, sizeof v->asked_by, "%s",
+				 pv_col_text(st, 0));
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			pv_buf_free(&p);
+			return pv_db_fail(c->db, e, "campaign_messages");
+		}
+	}
+
 	if (withdrawn)
 		v->reason = "withdrawn";
 	else if (!p.len && proven)
@@ -454,6 +481,8 @@ int pv_campaign_check(struct pv_campaign *c, long long customer_id,
 		v->reason = "already-mailed";
 	else if (strcmp(v->journal, "failed") == 0)
 		v->reason = "failed";
+	else if (*v->asked_by)
+		v->reason = "already-asked";
 	else if (!p.len)
 		v->reason = "not-eligible";
 	else if (!*email || !pv_email_valid(email))
@@ -780,6 +809,8 @@ static int enq_one(void *arg, const struct pv_elig *v)
 		pv_w_str(q->w, "reason", v->reason);
 		pv_w_str(q->w, "purposes", *v->purposes ? v->purposes : NULL);
 		pv_w_str(q->w, "journal", *v->journal ? v->journal : NULL);
+		if (v->reason && strcmp(v->reason, "already-asked") == 0)
+			pv_w_str(q->w, "asked_by", v->asked_by);
 		pv_w_end(q->w);
 		if (v->reason)
 			q->n->skipped++;
@@ -793,6 +824,8 @@ static int enq_one(void *arg, const struct pv_elig *v)
 		pv_w_str(q->w, "campaign", q->c->name);
 		pv_w_str(q->w, "status", "skipped");
 		pv_w_str(q->w, "reason", v->reason);
+		if (strcmp(v->reason, "already-asked") == 0)
+			pv_w_str(q->w, "asked_by", v->asked_by);
 		pv_w_end(q->w);
 		q->n->skipped++;
 		return 0;

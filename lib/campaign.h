@@ -18,6 +18,11 @@
  *   confirmed       every opt-in is already proven
  *   already-mailed  this campaign sent to the customer before
  *   failed          this campaign's mail was refused for good (5xx)
+ *   already-asked   (repermission) another re-permission campaign asked
+ *                   the customer (sent, or queued, deferred or sending
+ *                   there): a customer is asked for re-permission at most
+ *                   once, whatever the campaign (§ 7 UWG: the mail asking
+ *                   is itself advertising); asked_by names that campaign
  *   no-address      no usable e-mail address
  *   other-location  the campaign is for another location
  *   not-eligible    nothing for this kind of campaign to ask (no opt-in,
@@ -75,6 +80,7 @@ struct pv_elig {
 	const char *reason;   /* NULL when the customer is to be mailed */
 	char purposes[64];    /* purposes asked for, comma-separated */
 	char journal[16];     /* status of an existing journal row, or "" */
+	char asked_by[128];   /* already-asked: the campaign that asked */
 };
 
 /* Judge one customer (who must exist).  Does not write. */

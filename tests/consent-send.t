@@ -87,6 +87,7 @@ smtp:
 consent:
   confirm_url: https://salon.example/consent/yes?t={token}
   decline_url: https://salon.example/consent/no?t={token}
+  unsubscribe_mailto: abmelden@salon.example
 EOF
 export PRIVACY_CONFIG="$SCRATCH/config.yaml"
 
@@ -135,6 +136,10 @@ like "$(stderr)" "consent.confirm_url: not set" "names the key"
 printf 'consent:\n  confirm_url: https://x.example/c\n  decline_url: https://x.example/d?{token}\ncontroller:\n  email: a@b.example\n' >"$SCRATCH/bad.yaml"
 run consent-send --campaign r1 --kind repermission -c "$SCRATCH/bad.yaml"
 status 78 "a confirm_url without {token}"
+printf 'consent:\n  confirm_url: https://x.example/c?{token}\n  decline_url: https://x.example/d?{token}\n  unsubscribe_mailto: nobody\ncontroller:\n  email: a@b.example\n' >"$SCRATCH/bad.yaml"
+run consent-send --campaign r1 --kind repermission -c "$SCRATCH/bad.yaml"
+status 78 "an unsubscribe_mailto that is no address"
+like "$(stderr)" "consent.unsubscribe_mailto: not an e-mail address" "names the key"
 printf '{"customer_id": 16}\n{"nothing": 1}\n' >"$SCRATCH/bad.ndjson"
 run consent-send --campaign r1 --kind repermission "$SCRATCH/bad.ndjson"
 status 65 "a record that names nobody"
@@ -196,6 +201,27 @@ like "$body" "https://salon.example/consent/no\?t=[A-Za-z0-9_~-]{43}" "a decline
 like "$body" "widerrufen" "how to withdraw"
 like "$body" "Salon Beispiel GmbH" "the controller"
 like "$body" "Hauptstr. 1" "with its address"
+# RFC 2369 / RFC 8058: the mail program's unsubscribe button is the decline
+# link (one click by POST), never the confirm link; on 5e6c13d there was none.
+unsub=$(/usr/bin/python3 - "$SMTP/msg/000001.eml" <<'PY'
+import email, email.policy, re, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
+body = m.get_body().get_content()
+dec = re.search(r"https://salon.example/consent/no\?t=[A-Za-z0-9_~-]{43}", body).group(0)
+con = re.search(r"https://salon.example/consent/yes\?t=[A-Za-z0-9_~-]{43}", body).group(0)
+lu = str(m["List-Unsubscribe"])
+links = re.findall(r"<([^>]*)>", lu)
+print(len(m.get_all("List-Unsubscribe")), len(links))
+print(links[0] == dec, con.split("=")[-1] not in lu)
+print(links[1] == "mailto:abmelden@salon.example?subject=unsubscribe%20" + dec.split("t=")[1])
+print(m["List-Unsubscribe-Post"])
+PY
+)
+is "$unsub" "1 2
+True True
+True
+List-Unsubscribe=One-Click" "List-Unsubscribe: the decline link and a mailto: with the decline token; List-Unsubscribe-Post: One-Click"
+like "$hdr" "List-Unsubscribe: <https://salon.example/consent/no\?t=[A-Za-z0-9_~-]{43}>," "the URL as it is, not RFC 2047 encoded (mail programs read it as a URL)"
 
 # a rerun at once: the deferred are not due, the sent are not sent again
 run consent-send --campaign r1
@@ -281,6 +307,25 @@ run privacyctl consent confirm </dev/null
 status 65 "no token at all (empty standard input): 65"
 like "$(stderr)" "malformed token" "says so"
 unchanged envanswer "and changes nothing"
+
+# ---- re-permission once, across campaigns ---------------------------------
+# "We ask only once": on 5e6c13d a second re-permission campaign mailed
+# everybody the first had asked (and not yet heard from) again.
+snapshot before_r2
+run consent-send --campaign r2 --kind repermission --location mitte -n
+status 0 "a second re-permission campaign, dry run"
+is "$(grep '"customer_id":16,' "$out")" '{"customer_id":16,"campaign":"r2","eligible":false,"reason":"already-asked","purposes":"marketing-email","journal":null,"asked_by":"r1"}' \
+	"the plan says who is skipped and why: asked by r1"
+is "$(grep -c '"reason":"already-asked"' "$out")" "190" "everybody r1 mailed and is still waiting for (190 of 195) is skipped"
+is "$(grep -c '"eligible":true' "$out")" "5" "only the five r1 could not reach (refused for good) are left"
+unchanged before_r2 "the plan changes nothing"
+n0=$(nmsgs)
+run consent-send --campaign r2 --kind repermission <<<'{"customer_id": 16}
+{"customer_id": 17}'
+status 0 "r2 for two customers r1 asked"
+is "$(grep -c '"status":"skipped","reason":"already-asked","asked_by":"r1"' "$out")" "2" "both skipped: already asked by r1"
+is "$(nmsgs)" "$n0" "nobody is mailed twice"
+unchanged before_r2 "and nothing is queued"
 
 # ---- marketing: refused, then allowed after answers and expiry ------------
 run privacyctl settings set nord marketing=on

@@ -87,6 +87,12 @@ int pv_csend_config(const struct pv_cfg *cfg, struct pv_csend_cfg *k,
 		return pv_fail(e, PV_CONFIG, "consent.from: not set or not an "
 			       "e-mail address (nor controller.email)");
 	k->from_name = pv_cfg_str(cfg, "controller.name", NULL);
+	k->unsubscribe_mailto = pv_cfg_str(cfg, "consent.unsubscribe_mailto",
+					   NULL);
+	if (k->unsubscribe_mailto && !pv_email_valid(k->unsubscribe_mailto))
+		return pv_fail(e, PV_CONFIG, "%s: consent.unsubscribe_mailto: "
+			       "not an e-mail address",
+			       pv_cfg_origin(cfg, "consent.unsubscribe_mailto"));
 	if ((st = cfg_ll(cfg, "consent.token_days", 30, 1, 365,
 			 &k->token_days, e)) ||
 	    (st = cfg_ll(cfg, "consent.retry_minutes", 15, 1, 10080,
@@ -306,7 +312,8 @@ static int next_job(struct pv_csend *s, struct job *j)
 	struct pv_err *e = &s->err;
 	char hash[65];
 	struct pv_mail mail;
-	char *msgid = NULL, *toname = NULL;
+	char *msgid = NULL, *toname = NULL, *unsub = NULL;
+	const char *hdrs[5] = {NULL};
 	int r, st;
 
 	for (;;) {
@@ -355,6 +362,21 @@ static int next_job(struct pv_csend *s, struct job *j)
 		vars_free(&vars);
 		goto fail;
 	}
+	/* The mail program's unsubscribe button: the decline link (RFC 2369),
+	 * one click by POST when it is https (RFC 8058), and a mail to the
+	 * business with the decline token in its subject when configured. */
+	if (s->k->unsubscribe_mailto)
+		unsub = xasprintf("<%s>, <mailto:%s?subject=unsubscribe%%20%s>",
+				  vars.decline, s->k->unsubscribe_mailto,
+				  m.decline_token);
+	else
+		unsub = xasprintf("<%s>", vars.decline);
+	hdrs[0] = "List-Unsubscribe";
+	hdrs[1] = unsub;
+	if (strncmp(vars.decline, "https://", 8) == 0) {
+		hdrs[2] = "List-Unsubscribe-Post";
+		hdrs[3] = "List-Unsubscribe=One-Click";
+	}
 	vars_free(&vars);
 	pv_sha256_hex(body.s, body.len, hash);
 
@@ -372,10 +394,14 @@ static int next_job(struct pv_csend *s, struct job *j)
 	mail.subject = subj.s;
 	mail.body = body.s;
 	mail.message_id = j->mid;
+	mail.headers = hdrs;
 	pv_buf_reset(&j->msg);
 	st = pv_mail_render(&mail, pv_now(), &j->msg, &msgid, e);
 	free(toname);
 	toname = NULL;
+	pv_wipe(unsub, strlen(unsub));
+	free(unsub);
+	unsub = NULL;
 	if (st)
 		goto fail;
 	free(msgid);
@@ -395,6 +421,7 @@ static int next_job(struct pv_csend *s, struct job *j)
 	pv_wipe(j->m.decline_token, sizeof j->m.decline_token);
 	return 1;
 fail:
+	free(unsub);
 	pv_buf_free(&subj);
 	pv_buf_free(&body);
 	free(j->to);

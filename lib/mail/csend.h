@@ -22,9 +22,16 @@ struct pv_csend_opts {
  * consent.confirm_url and consent.decline_url with "{token}", a sender
  * (consent.from, else controller.email), consent.token_days (1..365,
  * default 30), consent.retry_minutes (default 15), consent.max_attempts
- * (default 10).  PV_CONFIG "key: reason" otherwise. */
+ * (default 10), consent.unsubscribe_mailto (an address or unset).
+ * PV_CONFIG "key: reason" otherwise.
+ * Every message carries List-Unsubscribe (RFC 2369) with its decline link
+ * (and a mailto: link to unsubscribe_mailto when set), and, when the
+ * decline link is https, List-Unsubscribe-Post: List-Unsubscribe=One-Click
+ * (RFC 8058): the mail program's unsubscribe button POSTs to the decline
+ * link, which only the decline token's capability answers. */
 struct pv_csend_cfg {
 	const char *confirm_url, *decline_url, *from, *from_name;
+	const char *unsubscribe_mailto;
 	long long token_days, retry_minutes, max_attempts;
 };
 int pv_csend_config(const struct pv_cfg *cfg, struct pv_csend_cfg *out,

@@ -111,6 +111,50 @@ static void body_crlf(struct pv_buf *b, const char *s, size_t n)
 		pv_buf_add(b, "\r\n", 2);
 }
 
+/* A structured header of URLs (List-Unsubscribe): GMime would fold its
+ * long words as RFC 2047 encoded-words, which no mail program reads as
+ * URLs.  ASCII values are written as they are, folded after commas. */
+static void append_structured(GMimeObject *obj, const char *name,
+			      const char *value)
+{
+	char *v = header_clean(value), *p;
+	GMimeHeader *h;
+	struct pv_buf raw = {0};
+	size_t col = strlen(name) + 1;
+	int ascii = 1;
+
+	for (p = v; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			ascii = 0;
+	g_mime_object_append_header(obj, name, v, "utf-8");
+	h = g_mime_header_list_get_header(g_mime_object_get_header_list(obj),
+					  name);
+	if (ascii && h) {
+		for (p = v; *p;) {
+			size_t n = strcspn(p, ",");
+
+			if (p != v && col + 1 + n > 78) {
+				pv_buf_adds(&raw, "\n");
+				col = 0;
+			}
+			pv_buf_addf(&raw, " %.*s", (int)n, p);
+			col += n + 1;
+			p += n;
+			if (*p == ',') {
+				pv_buf_adds(&raw, ",");
+				col++;
+				p++;
+				while (*p == ' ')
+					p++;
+			}
+		}
+		pv_buf_adds(&raw, "\n");
+		g_mime_header_set_raw_value(h, raw.s);
+		pv_buf_free(&raw);
+	}
+	free(v);
+}
+
 int pv_mail_render(const struct pv_mail *m, time_t date, struct pv_buf *out,
 		   char **msgid, struct pv_err *e)
 {
@@ -170,6 +214,8 @@ int pv_mail_render(const struct pv_mail *m, time_t date, struct pv_buf *out,
 		 ? xstrndup(id + 1, n - 2) : xstrdup(id);
 	g_mime_message_set_message_id(msg, idcore);
 	free(idcore);
+	for (const char *const *h = m->headers; h && h[0] && h[1]; h += 2)
+		append_structured(GMIME_OBJECT(msg), h[0], h[1]);
 
 	body_crlf(&body, m->body ? m->body : "", m->body ? strlen(m->body) : 0);
 	/* Not g_mime_text_part_set_text: it would convert the text to the

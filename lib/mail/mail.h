@@ -25,6 +25,10 @@ struct pv_mail {
 	const char *from_name;  /* display name or NULL */
 	const char *to;         /* addr-spec */
 	const char *to_name;    /* display name or NULL (may be anything) */
+	/* More header fields or NULL: name, value, name, value, ..., NULL;
+	 * each value is cleaned of CR, LF and NUL like the others (used for
+	 * List-Unsubscribe, RFC 2369, and List-Unsubscribe-Post, RFC 8058). */
+	const char *const *headers;
 	const char *subject;    /* UTF-8, may be anything */
 	const char *body;       /* UTF-8 text, LF or CRLF line ends */
 	const char *message_id; /* "<...@...>"; NULL: a new one is made */
