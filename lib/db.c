@@ -349,6 +349,15 @@ static char *readonly_fs_uri(const char *path)
 	return pv_buf_detach(&b);
 }
 
+/* PRIVACY_DB_SHARED=1: the operator means a database that group or
+ * others may read (a shared group of staff accounts). */
+static int shared_ok(void)
+{
+	const char *v = getenv("PRIVACY_DB_SHARED");
+
+	return v && strcmp(v, "1") == 0;
+}
+
 int pv_db_open(const char *path, int mode, sqlite3 **out, struct pv_err *e)
 {
 	sqlite3 *db = NULL;
@@ -369,6 +378,14 @@ int pv_db_open(const char *path, int mode, sqlite3 **out, struct pv_err *e)
 			return st;
 	} else if (!S_ISREG(sb.st_mode)) {
 		return pv_fail(e, PV_IOERR, "not a regular file: '%s'", path);
+	} else if ((sb.st_mode & 077) && !shared_ok()) {
+		/* The database holds every customer's data: a file others
+		 * may read (a copy made under umask 022) is refused, as a
+		 * secret file is, unless the operator says it is meant. */
+		return pv_fail(e, PV_NOPERM, "database '%s' is open to group "
+			       "or others (mode %04o): chmod 600 it, or set "
+			       "PRIVACY_DB_SHARED=1 if that is meant", path,
+			       (unsigned)(sb.st_mode & 07777));
 	}
 
 	if ((mode & PV_DB_RW) && statvfs(path, &vfs) == 0 &&

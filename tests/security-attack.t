@@ -169,4 +169,37 @@ like "$(stderr)" "^privacyctl: syn12.ndjson:2: column 41: invalid token" \
 unlike "$(stderr)" "tru|Anna" "11: ... quoting none of the input"
 unchanged s11 "11: ... nothing imported"
 
+# --- 12: configuration: passwords, unknown keys, FIFOs, database mode ------
+cat >config12.yaml <<'EOF12'
+smtp:
+  url: smtp://mailer:Geheim-42@relay.example:587
+EOF12
+run privacyctl -c config12.yaml config show
+status 0 "12: config show"
+unlike "$(stdout)" "Geheim-42" "12: the password in smtp.url is not shown"
+like "$(stdout)" 'smtp://mailer:\(hidden\)@relay.example:587' "12: ... the rest of the URL is"
+printf 'smtp:\n  url: smtp://127.0.0.1:25\n  pasword_file: /x\n' >config12b.yaml
+run privacyctl -c config12b.yaml config show
+status 78 "12: an unknown key inside a section is 78"
+is "$(stderr)" "privacyctl: config12b.yaml:3: pasword_file: unknown key" "12: ... with file and line"
+printf 'mail:\n  from: a@b.example\nconsent:\n  confirm_url: https://x/{token}\n  token_dayz: 3\n' >config12c.yaml
+run privacyctl -c config12c.yaml config show
+status 78 "12: ... in every section with fixed keys"
+is "$(stderr)" "privacyctl: config12c.yaml:5: token_dayz: unknown key" "12: ... naming it"
+mkfifo fifo12
+run timeout 10 privacyctl -c fifo12 config show
+status 78 "12: a config that is a FIFO is refused at once, not hung on"
+like "$(stderr)" "config 'fifo12' is not a regular file" "12: ... saying why"
+chmod 644 "$PRIVACY_DB"
+snapshot s12
+run privacyctl customer list
+status 77 "12: a database readable by others is refused (77)"
+like "$(stderr)" "mode 0644.*PRIVACY_DB_SHARED=1" "12: ... naming the mode and the override"
+run dsar-export --customer 1
+status 77 "12: ... by every tool"
+PRIVACY_DB_SHARED=1 run privacyctl customer list
+status 0 "12: PRIVACY_DB_SHARED=1 is the documented override"
+unchanged s12 "12: ... nothing changed"
+chmod 600 "$PRIVACY_DB"
+
 done_testing
