@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -78,6 +79,26 @@ int pv_db_begin(sqlite3 *db, struct pv_err *e)
 	return pv_db_exec(db, "BEGIN IMMEDIATE", e);
 }
 
+/*
+ * For the crash tests, a point the program reaches: with
+ * PRIVACY_TEST_KILL_AFTER_COMMIT=N the process kills itself (SIGKILL)
+ * right after its Nth commit, before it writes anything more.  Not
+ * documented for users; a kill after a random sleep is not a test.
+ */
+static void test_kill_after_commit(void)
+{
+	static long left = -1;
+
+	if (left < 0) {
+		const char *v = getenv("PRIVACY_TEST_KILL_AFTER_COMMIT");
+		long long n;
+
+		left = v && pv_parse_ll(v, &n) == 0 && n > 0 ? (long)n : 0;
+	}
+	if (left > 0 && --left == 0)
+		raise(SIGKILL);
+}
+
 int pv_db_commit(sqlite3 *db, struct pv_err *e)
 {
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
@@ -86,6 +107,7 @@ int pv_db_commit(sqlite3 *db, struct pv_err *e)
 		pv_db_rollback(db);
 		return st;
 	}
+	test_kill_after_commit();
 	return PV_OK;
 }
 
