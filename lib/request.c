@@ -393,23 +393,67 @@ fail:
 	return e->status ? e->status : PV_SOFTWARE;
 }
 
+/*
+ * The one place where a code is used up or an attempt counted, each by a
+ * conditional UPDATE inside the caller's write transaction, so that the
+ * limit and single use hold against parallel runs (the checks before it
+ * read a state another process may change): with hash, the code is
+ * claimed (cleared) only while it is still the stored one, the request
+ * still unverified and attempts are left; without, one more wrong
+ * attempt is counted only while attempts are left.  *n is the attempt
+ * number counted, or 1 for a claimed code; 0 when nothing matched.
+ */
+static int code_step(sqlite3 *db, long long id, const char *hash, int *n,
+		     struct pv_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*n = 0;
+	st = pv_db_prepare(db, hash ?
+			   "UPDATE requests SET verify_hash = NULL, "
+			   "verify_expires_at = NULL WHERE id = ?1 AND "
+			   "status = 'unverified' AND verify_hash = ?2 AND "
+			   "verify_attempts < ?3 RETURNING 1" :
+			   "UPDATE requests SET verify_attempts = "
+			   "verify_attempts + 1 WHERE id = ?1 AND "
+			   "status = 'unverified' AND verify_attempts < ?3 "
+			   "RETURNING verify_attempts", e);
+	if (!st)
+		return e->status;
+	sqlite3_bind_int64(st, 1, id);
+	pv_bind_text(st, 2, hash);
+	sqlite3_bind_int(st, 3, PV_VERIFY_ATTEMPTS);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*n = sqlite3_column_int(st, 0);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return pv_db_fail(db, e, "requests");
+	return PV_OK;
+}
+
 /* A wrong code: count it (audited) and commit, then refuse. */
 static int wrong_code(sqlite3 *db, const struct pv_req *r, struct pv_err *e)
 {
 	char obj[64], *detail;
-	int left = PV_VERIFY_ATTEMPTS - r->attempts - 1, rc;
-	sqlite3_stmt *st;
+	int left, rc, n;
 
 	if ((rc = pv_db_begin(db, e)))
 		return rc;
-	st = pv_db_prepare(db, "UPDATE requests SET verify_attempts = "
-			   "verify_attempts + 1 WHERE id = ?", e);
-	if (st)
-		sqlite3_bind_int64(st, 1, r->id);
-	if ((rc = exec_done(db, st, "requests", e)))
+	if ((rc = code_step(db, r->id, NULL, &n, e)))
 		goto fail;
+	if (n == 0) { /* parallel tries used up the attempts meanwhile */
+		pv_db_rollback(db);
+		return pv_fail(e, PV_NOPERM, "too many wrong codes for "
+			       "request %lld: the code is no longer accepted",
+			       r->id);
+	}
+	left = PV_VERIFY_ATTEMPTS - n;
 	snprintf(obj, sizeof obj, "request:%lld", r->id);
-	detail = pv_jsonf("{s:i}", "attempt", r->attempts + 1);
+	detail = pv_jsonf("{s:i}", "attempt", n);
 	rc = pv_audit(db, "request.verify-failed", obj, detail, e);
 	free(detail);
 	if (rc || (rc = pv_db_commit(db, e)))
@@ -461,14 +505,16 @@ int pv_request_verify(sqlite3 *db, long long id, const char *code,
 	if ((rc = pv_db_begin(db, e)))
 		return rc;
 	if (code) {
-		sqlite3_stmt *st = pv_db_prepare(db, "UPDATE requests SET "
-						 "verify_hash = NULL, "
-						 "verify_expires_at = NULL "
-						 "WHERE id = ?", e);
-		if (st)
-			sqlite3_bind_int64(st, 1, id);
-		if (exec_done(db, st, "requests", e))
+		int claimed;
+
+		if (code_step(db, id, r.verify_hash, &claimed, e))
 			goto fail;
+		if (!claimed) { /* a parallel run used it, or the attempts */
+			pv_db_rollback(db);
+			return pv_fail(e, PV_DATAERR, "the code for request "
+				       "%lld was used already or is no longer "
+				       "accepted", id);
+		}
 	}
 	if (pv_req_change(db, &r, "verified", "request.verify",
 			  code ? "code accepted" : "identity checked by staff",

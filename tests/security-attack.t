@@ -202,4 +202,34 @@ status 0 "12: PRIVACY_DB_SHARED=1 is the documented override"
 unchanged s12 "12: ... nothing changed"
 chmod 600 "$PRIVACY_DB"
 
+# --- 7: codes in parallel: five attempts, one use ------------------------
+privacyctl settings set mitte requests=self-service >/dev/null
+code_of() { sql "SELECT json_extract(payload, '\$.code') FROM events WHERE request_id = $1 AND type = 'request.verification' ORDER BY id DESC LIMIT 1"; }
+r7=$(privacyctl request new --type access --customer 3 --channel booking-form | jget request_id)
+c7=$(code_of "$r7")
+like "$c7" '^[A-Z2-7]+$' "7: a request waits for its code"
+for i in $(seq 20); do
+	PRIVACY_BUSY_TIMEOUT=60000 privacyctl request verify "$r7" WRONGWRONGWRONGWRONGWRONG2 \
+		>/dev/null 2>>wrong7.err &
+done
+wait
+is "$(sql "SELECT verify_attempts FROM requests WHERE id = $r7")" 5 \
+	"7: twenty wrong codes in parallel count five attempts, not more"
+is "$(sql "SELECT count(*) FROM audit WHERE action = 'request.verify-failed' AND object = 'request:$r7'")" 5 \
+	"7: ... five failures audited"
+PRIVACY_BUSY_TIMEOUT=60000 run privacyctl request verify "$r7" "$c7"
+status 77 "7: then even the right code is refused"
+r8=$(privacyctl request new --type access --customer 4 --channel booking-form | jget request_id)
+c8=$(code_of "$r8")
+for i in $(seq 8); do
+	( PRIVACY_BUSY_TIMEOUT=60000 privacyctl request verify "$r8" "$c8" >/dev/null 2>&1
+	  echo $? >"ok8.$i" ) &
+done
+wait
+is "$(cat ok8.* | grep -c '^0$')" 1 "7: one code verifies its request once when tried eight times in parallel"
+is "$(sql "SELECT count(*) FROM events WHERE request_id = $r8 AND type = 'request.received'")" 1 \
+	"7: ... and the business is told once"
+is "$(sql "SELECT count(*) FROM audit WHERE action = 'request.verify' AND object = 'request:$r8'")" 1 \
+	"7: ... one verification audited"
+
 done_testing
