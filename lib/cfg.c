@@ -544,7 +544,12 @@ static int read_config(const char *path, char **out, size_t *len,
 
 		if (fstat(fd, &sb) < 0)
 			goto fail;
-		if (!S_ISREG(sb.st_mode)) {
+		struct stat null;
+
+		/* /dev/null is the usual "no configuration" */
+		if (!S_ISREG(sb.st_mode) &&
+		    !(S_ISCHR(sb.st_mode) && stat("/dev/null", &null) == 0 &&
+		      null.st_rdev == sb.st_rdev)) {
 			close(fd);
 			return pv_fail(e, PV_CONFIG, "config '%s' is not a "
 				       "regular file", path);
