@@ -29,6 +29,7 @@ struct global {
 	struct bad_file files[8];
 	int nfiles;
 	int audit_broken;
+	int scrub_pending; /* an erasure's clean-up is owed */
 	long long bad_entry;
 	char why[256];
 };
@@ -78,6 +79,7 @@ static int global_checks(sqlite3 *db, const struct pv_cfg *cfg,
 	}
 	check_file(g, pv_cfg_str(cfg, "smtp.password_file", NULL),
 		   "SMTP password file");
+	g->scrub_pending = pv_db_scrub_pending(db_path);
 	rc = pv_audit_verify(db, &g->bad_entry, g->why, sizeof g->why, &n, e);
 	if (rc == PV_PARTIAL) {
 		g->audit_broken = 1;
@@ -99,6 +101,16 @@ static void write_global(struct pv_writer *w, const struct global *g,
 		snprintf(mode, sizeof mode, "%04o", g->files[i].mode);
 		pv_w_str(w, "mode", mode);
 		pv_w_str(w, "fix", "chmod 600");
+		pv_w_end(w);
+		(*found)++;
+	}
+	if (g->scrub_pending) {
+		begin(w, "security.erasure-cleanup-pending", at, slug);
+		pv_w_str(w, "reason", "a reader kept the WAL from being "
+			 "checkpointed after an erasure: old copies of erased "
+			 "values may still be in the database file or its WAL");
+		pv_w_str(w, "fix", "retried by every run of a tool; close "
+			 "long-running readers");
 		pv_w_end(w);
 		(*found)++;
 	}

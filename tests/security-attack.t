@@ -232,4 +232,69 @@ is "$(sql "SELECT count(*) FROM events WHERE request_id = $r8 AND type = 'reques
 is "$(sql "SELECT count(*) FROM audit WHERE action = 'request.verify' AND object = 'request:$r8'")" 1 \
 	"7: ... one verification audited"
 
+# --- 3, 6: an erasure while another process reads -------------------------
+# A reader's open snapshot stops the checkpoint that wipes the old copies.
+# The erasure is done and says so (0); the clean-up is retried by the next
+# run of any tool and reported by check meanwhile; the write lock is not
+# held for the busy timeout.
+start_reader() {
+	rm -f reader.ready; mkfifo reader.fifo
+	/usr/bin/python3 - "$PRIVACY_DB" <<'PY' &
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN")
+db.execute("SELECT count(*) FROM customers").fetchall()
+open("reader.ready", "w").close()
+open("reader.fifo").read()
+db.execute("COMMIT")
+db.close()
+PY
+	reader=$!
+	_pids="$_pids $reader"
+	for _ in $(seq 200); do [ -e reader.ready ] && break; sleep 0.05; done
+}
+stop_reader() { echo >reader.fifo; wait "$reader" 2>/dev/null; rm -f reader.fifo; }
+inbytes() { cat "$PRIVACY_DB" "$PRIVACY_DB-wal" 2>/dev/null | grep -caF -- "$1"; }
+sql "UPDATE customers SET notes = 'Zq3Residue-Note-Kunde5' WHERE external_id = 'K-1005'"
+privacyctl customer list >/dev/null # a writer's close checkpoints the update
+cid3=$(sql "SELECT id FROM customers WHERE external_id = 'K-1005'")
+start_reader
+t0=$(date +%s)
+PRIVACY_BUSY_TIMEOUT=20000 run dsar-erase --customer "$cid3"
+t1=$(date +%s)
+status 0 "3: an erasure while a reader holds a snapshot reports done (0)"
+like "$(stdout)" '"status":"erased"' "3: ... and says erased"
+is "$(sql "SELECT count(*) FROM customers WHERE id = $cid3")" 0 "3: ... the customer is gone"
+[ $((t1 - t0)) -lt 10 ]; ok $? "6: ... without waiting the busy timeout (20 s) for the reader ($((t1 - t0)) s)"
+[ -e "$PRIVACY_DB.scrub-pending" ]; ok $? "3: the clean-up owed is noted"
+run privacyctl check
+status 1 "3: check reports it"
+like "$(stdout)" '"event":"security.erasure-cleanup-pending"' "3: ... as security.erasure-cleanup-pending"
+t0=$(date +%s)
+PRIVACY_BUSY_TIMEOUT=20000 run privacyctl settings set mitte marketing=off
+t1=$(date +%s)
+status 0 "6: another writer meanwhile is not stalled"
+[ $((t1 - t0)) -lt 10 ]; ok $? "6: ... not by the busy timeout ($((t1 - t0)) s)"
+stop_reader
+run privacyctl location list
+status 0 "3: the next run of any tool (a reading one)"
+[ ! -e "$PRIVACY_DB.scrub-pending" ]; ok $? "3: ... does the clean-up"
+is "$(inbytes Zq3Residue-Note-Kunde5)" 0 "3: ... and the erased note is in neither the file nor the WAL"
+run privacyctl check
+unlike "$(stdout)" 'erasure-cleanup-pending' "3: check no longer reports it"
+
+# request process (the self-service erasure) under the same reader
+r3=$(privacyctl request new --type erasure --customer "$(sql "SELECT id FROM customers WHERE external_id = 'K-1003'")" --channel booking-form | jget request_id)
+privacyctl request verify "$r3" "$(code_of "$r3")" >/dev/null
+sql "UPDATE customers SET notes = 'Zq3Residue-Note-Kunde3' WHERE external_id = 'K-1003'"
+privacyctl customer list >/dev/null
+start_reader
+run privacyctl request process
+status 0 "3: request process erases while a reader holds a snapshot"
+[ -e "$PRIVACY_DB.scrub-pending" ]; ok $? "3: ... and notes the clean-up owed, not silently"
+stop_reader
+run privacyctl customer list
+[ ! -e "$PRIVACY_DB.scrub-pending" ]; ok $? "3: ... which the next run does"
+is "$(inbytes Zq3Residue-Note-Kunde3)" 0 "3: ... leaving no copy"
+
 done_testing
