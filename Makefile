@@ -7,6 +7,8 @@ MANDIR     ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+# the shipped mapping files of booking systems' exports (--map NAME)
+MAPDIR     ?= $(PREFIX)/share/privacyctl/mappings
 DESTDIR    ?=
 
 CC       ?= cc
@@ -52,6 +54,8 @@ MAIL_LIBS   := $(shell $(PKG_CONFIG) --libs $(MAIL_PKGS) 2>/dev/null)
 
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 ALL_CPPFLAGS = -D_GNU_SOURCE -DPV_VERSION='"$(VERSION)"' -Ilib $(CPPFLAGS)
+lib/mapping.o: ALL_CPPFLAGS += -DPV_MAPPINGDIR='"$(MAPDIR)"'
+MAPPINGS = $(wildcard mappings/*.yaml)
 ALL_CFLAGS   = -std=c11 $(WARN) $(CFLAGS) $(SANFLAGS) -MMD -MP
 ALL_LDFLAGS  = -Wl,--as-needed $(SANFLAGS) $(LDFLAGS)
 
@@ -65,7 +69,7 @@ MAIL_OBJS = $(MAIL_SRCS:.c=.o)
 LIB       = lib/libpv.a
 MAILLIB   = lib/mail/libpvmail.a
 
-CORE_BINS = privacyctl dsar-export dsar-erase
+CORE_BINS = privacyctl dsar-export dsar-erase privacy-web
 MAIL_BINS = consent-send notify
 have_cmd  = $(if $(wildcard cmd/$(1)/*.c),bin/$(1))
 BINS      = $(foreach b,$(CORE_BINS) $(MAIL_BINS),$(call have_cmd,$(b)))
@@ -81,6 +85,7 @@ FUZZ_REPLAY = $(FUZZ_SRCS:.c=-replay)
 MAN1 = $(wildcard man/*.1)
 MAN5 = $(wildcard man/*.5)
 MAN7 = $(wildcard man/*.7)
+MAN8 = $(wildcard man/*.8)
 
 all: $(BINS)
 
@@ -201,12 +206,14 @@ completions: all
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
-		$(DESTDIR)$(FISHCOMPDIR)
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+		$(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(MAPDIR)
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(MAPPINGS) $(DESTDIR)$(MAPDIR)
 	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1)
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5)
 	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7)
+	$(if $(MAN8),install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8)
 	for b in $(notdir $(BINS)); do \
 		install -m 644 completions/$$b.bash $(DESTDIR)$(BASHCOMPDIR)/$$b && \
 		install -m 644 completions/_$$b $(DESTDIR)$(ZSHCOMPDIR)/_$$b && \
@@ -221,6 +228,8 @@ uninstall:
 	for m in $(notdir $(MAN1)); do rm -f $(DESTDIR)$(MANDIR)/man1/$$m; done
 	for m in $(notdir $(MAN5)); do rm -f $(DESTDIR)$(MANDIR)/man5/$$m; done
 	for m in $(notdir $(MAN7)); do rm -f $(DESTDIR)$(MANDIR)/man7/$$m; done
+	for m in $(notdir $(MAN8)); do rm -f $(DESTDIR)$(MANDIR)/man8/$$m; done
+	for m in $(notdir $(MAPPINGS)); do rm -f $(DESTDIR)$(MAPDIR)/$$m; done
 
 clean:
 	rm -rf bin tests/tmp

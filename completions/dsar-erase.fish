@@ -5,8 +5,10 @@ complete -c dsar-erase -l email -r
 complete -c dsar-erase -l external-id -r
 complete -c dsar-erase -l location -r
 complete -c dsar-erase -l request -r
+complete -c dsar-erase -l unverified-ok
 complete -c dsar-erase -l dry-run -s n
 complete -c dsar-erase -l purge-expired
+complete -c dsar-erase -l replay-tombstones
 complete -c dsar-erase -l commit-every -r
 complete -c dsar-erase -l config -s c -r
 complete -c dsar-erase -l db -r

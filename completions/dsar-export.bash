@@ -22,7 +22,7 @@ _dsar_export() {
 	--format|-f) COMPREPLY=($(compgen -W "ndjson json csv" -- "$cur")); return ;;
 	esac
 	case $cmd in
-	"") opts=" --customer --email --external-id --location --request --output-dir -o" ;;
+	"") opts=" --customer --email --external-id --location --request --unverified-ok --output-dir -o" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version -V" -- "$cur"))

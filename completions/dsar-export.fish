@@ -5,6 +5,7 @@ complete -c dsar-export -l email -r
 complete -c dsar-export -l external-id -r
 complete -c dsar-export -l location -r
 complete -c dsar-export -l request -r
+complete -c dsar-export -l unverified-ok
 complete -c dsar-export -l output-dir -s o -r
 complete -c dsar-export -l config -s c -r
 complete -c dsar-export -l db -r

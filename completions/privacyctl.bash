@@ -20,6 +20,7 @@ _privacyctl() {
 	--delimiter) return ;;
 	--encoding) return ;;
 	--date-format) return ;;
+	--map) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--email) return ;;
 	--marketing) return ;;
 	--inactive-since) return ;;
@@ -33,8 +34,9 @@ _privacyctl() {
 	--external-id) return ;;
 	--channel) return ;;
 	--received) return ;;
-	--by) return ;;
+	--verified-by) return ;;
 	--reason) return ;;
+	--by) return ;;
 	--note) return ;;
 	--status) return ;;
 	--due-within) return ;;
@@ -54,11 +56,11 @@ _privacyctl() {
 	"settings set") opts=" --dry-run -n" ;;
 	"audit list") opts=" --since" ;;
 	"audit verify") opts="" ;;
-	"customer import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format" ;;
+	"customer import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format --map" ;;
 	"customer list") opts=" --location --email --marketing --inactive-since" ;;
 	"customer show") opts=" --email --location" ;;
-	"appointment import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format" ;;
-	"invoice import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format" ;;
+	"appointment import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format --map" ;;
+	"invoice import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format --map" ;;
 	"marketing audience") opts=" --location" ;;
 	"consent grant") opts=" --purpose --source --ip --user-agent --text-version --dry-run -n" ;;
 	"consent withdraw") opts=" --purpose --source --dry-run -n" ;;
@@ -69,17 +71,21 @@ _privacyctl() {
 	"consent decline") opts=" --ip --user-agent" ;;
 	"consent expire") opts=" --dry-run -n" ;;
 	"request new") opts=" --type -t --customer --email --external-id --location -l --channel --received --verified" ;;
-	"request verify") opts="" ;;
+	"request verify") opts=" --verified-by" ;;
+	"request resend-code") opts="" ;;
+	"request cancel") opts=" --reason" ;;
 	"request extend") opts=" --by --reason" ;;
 	"request reject") opts=" --reason" ;;
-	"request complete") opts=" --note" ;;
+	"request complete") opts=" --note --unverified-ok" ;;
 	"request list") opts=" --status --type -t --location -l --overdue --due-within" ;;
 	"request show") opts="" ;;
 	"request process") opts=" --location -l --limit --dry-run -n" ;;
 	"check") opts=" --location -l" ;;
 	"customer hold") opts=" --reason --dry-run -n" ;;
 	"customer unhold") opts=" --dry-run -n" ;;
+	"customer unblock") opts=" --location --reason --dry-run -n" ;;
 	"retention list") opts=" --expired" ;;
+	"status") opts=" --location -l" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version -V" -- "$cur"))
@@ -95,5 +101,5 @@ _privacyctl() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|consent confirm|consent decline|consent expire|request new|request verify|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|retention list"
+_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|consent confirm|consent decline|consent expire|request new|request verify|request resend-code|request cancel|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|customer unblock|retention list|status"
 complete -F _privacyctl privacyctl

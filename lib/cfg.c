@@ -32,6 +32,7 @@ static const char *const known_keys[] = {
 	"export",
 	"secrets",
 	"language",
+	"web",
 };
 
 /* The keys of the sections whose keys are fixed (privacy-config(5)): any
@@ -74,6 +75,7 @@ struct parse {
 	size_t len;
 	size_t nodes;
 	const char *section; /* the top-level key being read */
+	int any_key; /* not the config: no check of the top-level keys */
 	struct pv_err *e;
 };
 
@@ -334,9 +336,10 @@ static int parse_children(struct parse *p, struct pv_node *coll,
 			       kev.data.scalar.length);
 		if (strlen(key) != kev.data.scalar.length)
 			st = fail_at(p, &kev, "key contains a NUL byte");
-		else if (depth == 0 && !is_known_key(key))
+		else if (depth == 0 && !p->any_key && !is_known_key(key))
 			st = fail_key(p, &kev, key, "unknown key");
-		else if (depth == 1 && unknown_in_section(p->section, key))
+		else if (depth == 1 && !p->any_key &&
+			 unknown_in_section(p->section, key))
 			st = fail_key(p, &kev, key, "unknown key");
 		else if (pv_node_get(coll, key))
 			st = fail_key(p, &kev, key, "duplicate key");
@@ -501,13 +504,14 @@ static void merge(struct pv_node *dst, struct pv_node *src)
 	node_free(src);
 }
 
-int pv_cfg_load_mem(struct pv_cfg *c, const char *name, const char *text,
-		    size_t len, struct pv_err *e)
+static int load_mem(struct pv_cfg *c, const char *name, const char *text,
+		    size_t len, int any_key, struct pv_err *e)
 {
 	struct parse p = {0};
 	struct pv_node *root;
 	int st;
 
+	p.any_key = any_key;
 	p.name = name ? name : "config";
 	p.text = text;
 	p.len = len;
@@ -522,6 +526,18 @@ int pv_cfg_load_mem(struct pv_cfg *c, const char *name, const char *text,
 	if (root)
 		merge(c->root, root);
 	return 0;
+}
+
+int pv_cfg_load_mem(struct pv_cfg *c, const char *name, const char *text,
+		    size_t len, struct pv_err *e)
+{
+	return load_mem(c, name, text, len, 0, e);
+}
+
+int pv_yaml_load_mem(struct pv_cfg *c, const char *name, const char *text,
+		     size_t len, struct pv_err *e)
+{
+	return load_mem(c, name, text, len, 1, e);
 }
 
 /* Read a config file; a missing one is PV_NOINPUT, which callers may
@@ -594,6 +610,19 @@ int pv_cfg_load_file(struct pv_cfg *c, const char *path, struct pv_err *e)
 	st = pv_cfg_load_mem(c, path, text, len, e);
 	/* The file may hold secrets after all. */
 	pv_wipe(text, len);
+	free(text);
+	return st;
+}
+
+int pv_yaml_load_file(struct pv_cfg *c, const char *path, struct pv_err *e)
+{
+	char *text;
+	size_t len;
+	int st;
+
+	if ((st = read_config(path, &text, &len, e)))
+		return st;
+	st = load_mem(c, path, text, len, 1, e);
 	free(text);
 	return st;
 }

@@ -47,6 +47,12 @@ int pv_cfg_load_file(struct pv_cfg *c, const char *path, struct pv_err *e);
 /* Merge YAML text (unit tests, fuzzing). */
 int pv_cfg_load_mem(struct pv_cfg *c, const char *name, const char *text,
 		    size_t len, struct pv_err *e);
+/* Another YAML document (a mapping file, lib/mapping.h) read into a
+ * pv_cfg of its own: the same limits, errors and origins, but any keys at
+ * the top level. */
+int pv_yaml_load_file(struct pv_cfg *c, const char *path, struct pv_err *e);
+int pv_yaml_load_mem(struct pv_cfg *c, const char *name, const char *text,
+		     size_t len, struct pv_err *e);
 /* Set a scalar at a dotted key, creating maps on the way. */
 void pv_cfg_set(struct pv_cfg *c, const char *key, const char *value,
 		const char *origin);

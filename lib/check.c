@@ -11,6 +11,7 @@
 #include "consent.h"
 #include "db.h"
 #include "request.h"
+#include "tombstone.h"
 
 struct loc {
 	long long id;
@@ -32,6 +33,10 @@ struct global {
 	int scrub_pending; /* an erasure's clean-up is owed */
 	long long bad_entry;
 	char why[256];
+	/* the tombstone log against the database (a restored backup) */
+	struct pv_tomb_found *restored;
+	size_t nrestored;
+	long long tombs_missing;
 };
 
 static void begin(struct pv_writer *w, const char *event, const char *at,
@@ -63,9 +68,12 @@ static int global_checks(sqlite3 *db, const struct pv_cfg *cfg,
 			 const char *db_path, struct global *g,
 			 struct pv_err *e)
 {
-	static const char *const sfx[] = {"-wal", "-shm", ".key"};
+	static const char *const sfx[] = {"-wal", "-shm", ".key",
+					  ".tombstones"};
 	static const char *const what[] = {"database WAL", "database shared "
-					   "memory", "tombstone key"};
+					   "memory", "tombstone key",
+					   "tombstone log"};
+	struct pv_tomb *t = NULL;
 	long long n = 0;
 	int rc;
 
@@ -80,6 +88,17 @@ static int global_checks(sqlite3 *db, const struct pv_cfg *cfg,
 	check_file(g, pv_cfg_str(cfg, "smtp.password_file", NULL),
 		   "SMTP password file");
 	g->scrub_pending = pv_db_scrub_pending(db_path);
+	/* a key or log that cannot be read is reported above or by its
+	 * user; the comparison needs both */
+	if (db_path && pv_tomb_open(db_path, 0, &t, e) == PV_OK &&
+	    pv_tomb_log_scan(t, db, 0, &g->restored, &g->nrestored,
+			     &g->tombs_missing, e) != PV_OK) {
+		g->restored = NULL;
+		g->nrestored = 0;
+		g->tombs_missing = 0;
+	}
+	pv_tomb_close(t);
+	pv_err_clear(e);
 	rc = pv_audit_verify(db, &g->bad_entry, g->why, sizeof g->why, &n, e);
 	if (rc == PV_PARTIAL) {
 		g->audit_broken = 1;
@@ -111,6 +130,13 @@ static void write_global(struct pv_writer *w, const struct global *g,
 			 "values may still be in the database file or its WAL");
 		pv_w_str(w, "fix", "retried by every run of a tool; close "
 			 "long-running readers");
+		pv_w_end(w);
+		(*found)++;
+	}
+	if (g->tombs_missing) {
+		begin(w, "erasure.tombstones-missing", at, slug);
+		pv_w_int(w, "tombstones", g->tombs_missing);
+		pv_w_str(w, "fix", "dsar-erase --replay-tombstones");
 		pv_w_end(w);
 		(*found)++;
 	}
@@ -147,7 +173,8 @@ static int count_min(sqlite3 *db, const char *sql, long long id,
 	return PV_OK;
 }
 
-static int check_location(sqlite3 *db, const struct loc *l, const char *at,
+static int check_location(sqlite3 *db, const struct loc *l,
+			  const struct global *g, const char *at,
 			  struct pv_writer *w, long *found, struct pv_err *e)
 {
 	struct pv_request_filter f = {0};
@@ -182,6 +209,17 @@ static int check_location(sqlite3 *db, const struct loc *l, const char *at,
 			pv_w_end(w);
 			(*found)++;
 		}
+	}
+	count = 0;
+	for (size_t i = 0; i < g->nrestored; i++)
+		count += g->restored[i].location_id == l->id;
+	if (count) {
+		/* live again: a backup from before their erasure */
+		begin(w, "erasure.restored-customers", at, l->slug);
+		pv_w_int(w, "customers", count);
+		pv_w_str(w, "fix", "dsar-erase --replay-tombstones");
+		pv_w_end(w);
+		(*found)++;
 	}
 	if (strcmp(l->requests, "self-service") == 0 && !l->has_email) {
 		begin(w, "settings.notify-email-missing", at, l->slug);
@@ -271,10 +309,11 @@ int pv_check(sqlite3 *db, const struct pv_cfg *cfg, const char *db_path,
 		write_global(w, &g, at, NULL, findings);
 	for (size_t i = 0; !rc && i < nloc; i++) {
 		write_global(w, &g, at, locs[i].slug, findings);
-		rc = check_location(db, &locs[i], at, w, findings, e);
+		rc = check_location(db, &locs[i], &g, at, w, findings, e);
 	}
 	for (int i = 0; i < g.nfiles; i++)
 		free(g.files[i].path);
+	free(g.restored);
 	for (size_t i = 0; i < nloc; i++) {
 		free(locs[i].slug);
 		free(locs[i].tz);

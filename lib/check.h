@@ -13,6 +13,9 @@
  *   security.insecure-permissions the database or a secret file is
  *                                readable or writable by group or others
  *   audit.chain-broken           the audit log's hash chain is broken
+ *   erasure.restored-customers   live customers whose erasure is in the
+ *                                tombstone log (a restored backup)
+ *   erasure.tombstones-missing   tombstones of the log the database lacks
  * Findings that concern the whole installation (files, audit log) are
  * reported once per location checked, since each location's address
  * must hear of them.  No personal data: ids, slugs, counts, paths.

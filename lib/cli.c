@@ -13,8 +13,9 @@
 const struct pv_opt pv_common_opts[] = {
 	{"config", 'c', "FILE", "read this configuration file"},
 	{"db", 0, "PATH", "use this database file"},
-	{"format", 'f', "FORMAT:ndjson|json|csv",
-	 "output format: ndjson (default), json, csv"},
+	{"format", 'f', "FORMAT:ndjson|json|csv|table",
+	 "output format: ndjson (default; a table on a terminal), json, "
+	 "csv, table"},
 	{"quiet", 'q', NULL, "say less on stderr"},
 	{"verbose", 'v', NULL, "say more; may name people in diagnostics"},
 	{"help", 'h', NULL, "show this help and exit"},
@@ -634,6 +635,32 @@ static int check_text_opts(struct pv_ctx *c)
 	return PV_OK;
 }
 
+/*
+ * The format of the records on stdout.  A person at a terminal who asked
+ * for nothing gets a table of a listing and a laid-out JSON document of
+ * one record; pipes, files and cron get NDJSON as always.  c->fmt is what
+ * a command that writes documents of its own uses (never a table).
+ */
+static int out_format(struct pv_ctx *c)
+{
+	const char *f = pv_opt(c, "format");
+	int single = c->cmd->flags & PV_CMD_SINGLE;
+
+	c->fmt = c->outfmt = PV_FMT_NDJSON;
+	if (f && strcmp(f, "html") == 0 && (c->cmd->flags & PV_CMD_HTML))
+		c->html = 1;
+	else if (f && strcmp(f, "table") == 0)
+		c->outfmt = PV_FMT_TABLE;
+	else if (f && pv_fmt_parse(f, 0, &c->fmt) != 0)
+		return pv_usage(c, "unknown format '%s' (ndjson, json, csv, "
+				"table)", f);
+	else if (f)
+		c->outfmt = c->fmt;
+	else if (isatty(1))
+		c->outfmt = single ? PV_FMT_JSON : PV_FMT_TABLE;
+	return PV_OK;
+}
+
 /* Step 2: operands, format, clock, config, database, the writer. */
 static int set_up(struct pv_ctx *c)
 {
@@ -651,11 +678,8 @@ static int set_up(struct pv_ctx *c)
 	pv_quiet = pv_flag(c, "quiet");
 	if ((st = check_text_opts(c)))
 		return st;
-	c->fmt = PV_FMT_NDJSON;
-	if (pv_opt(c, "format") &&
-	    pv_fmt_parse(pv_opt(c, "format"), 0, &c->fmt) != 0)
-		return pv_usage(c, "unknown format '%s' (ndjson, json, csv)",
-				pv_opt(c, "format"));
+	if ((st = out_format(c)))
+		return st;
 	if ((st = pv_clock_init(&c->err)))
 		return st;
 	c->cfg = pv_cfg_new();
@@ -672,8 +696,8 @@ static int set_up(struct pv_ctx *c)
 		if ((st = pv_db_open(c->db_path, mode, &c->db, &c->err)))
 			return st;
 	}
-	if (!(cmd->flags & PV_CMD_NO_OUTPUT))
-		c->out = pv_writer_new(stdout, c->fmt,
+	if (!(cmd->flags & PV_CMD_NO_OUTPUT) && !c->html)
+		c->out = pv_writer_new(stdout, c->outfmt,
 				       (cmd->flags & PV_CMD_SINGLE) ?
 				       PV_W_SINGLE : 0);
 	return PV_OK;
@@ -699,6 +723,8 @@ static int tear_down(struct pv_ctx *c, int st)
 {
 	if (st == PV_DONE)
 		st = PV_OK;
+	if (c->out && st > PV_PARTIAL)
+		pv_writer_type(c->out, NULL);
 	if (c->out) {
 		struct pv_err we = {0};
 		int wst = pv_writer_finish(c->out, &we);

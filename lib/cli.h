@@ -22,7 +22,11 @@
 struct pv_opt {
 	const char *name; /* long name without dashes */
 	int key;          /* short option letter, or 0 */
-	const char *arg;  /* NULL for a flag, else the value's name: "SLUG" */
+	/* NULL for a flag, else the value's name: "SLUG", "TIME"; an
+	 * enumerated value lists its values after a colon: "KIND:a|b|c"
+	 * (--help shows "KIND", the completions offer a, b and c; a value
+	 * named SLUG is completed with the database's location slugs) */
+	const char *arg;
 	const char *help;
 };
 
@@ -32,7 +36,8 @@ enum {
 	PV_CMD_DB_CREATE = 4, /* with RW: create it when missing */
 	PV_CMD_SINGLE = 8,    /* output is one document, not a list */
 	PV_CMD_NO_OUTPUT = 16, /* the command writes no records */
-	PV_CMD_STDIN = 32      /* reads records: refuse a terminal on stdin */
+	PV_CMD_STDIN = 32,     /* reads records: refuse a terminal on stdin */
+	PV_CMD_HTML = 64       /* -f html: the command writes a page itself */
 };
 
 struct pv_ctx;
@@ -65,7 +70,9 @@ struct pv_ctx {
 	char *db_path;
 	sqlite3 *db;
 	struct pv_writer *out;
-	enum pv_fmt fmt;
+	enum pv_fmt fmt;    /* -f: ndjson, json or csv (never a table) */
+	enum pv_fmt outfmt; /* out's: fmt, or a table or JSON on a terminal */
+	int html;           /* -f html (PV_CMD_HTML): no writer, out NULL */
 	struct pv_err err; /* a command returning non-zero may fill this */
 	const char *optval[PV_MAX_OPTS];
 	int optcount[PV_MAX_OPTS];

@@ -34,7 +34,7 @@ struct rule_stmts {
 struct pv_eraser {
 	sqlite3 *db;
 	const struct pv_policy *pol;
-	int dry_run, batch, own_tx;
+	int dry_run, batch, own_tx, unchecked_ok;
 	char *db_path;
 	struct pv_tomb *tomb;
 	int keyed; /* the key file exists (created at the first erasure) */
@@ -114,9 +114,20 @@ static int prepare_rule(struct pv_eraser *er, const struct pv_ret_rule *r,
 			    "created_at) SELECT location_id, '%s', "
 			    "CAST(%s AS TEXT), %s, json_object(", t->name,
 			    t->key_col, t->date_col);
-		for (int i = 0; r->fields[i]; i++)
+		for (int i = 0; r->fields[i]; i++) {
+			if (strcmp(r->fields[i], "attributes") == 0) {
+				/* they go with the row; kept, they are
+				 * kept with it */
+				pv_buf_addf(&b, "%s'attributes', (SELECT "
+					    "json_group_object(name, value) "
+					    "FROM appointment_attributes WHERE "
+					    "appointment_id = appointments.id)",
+					    i ? ", " : "");
+				continue;
+			}
 			pv_buf_addf(&b, "%s'%s', %s", i ? ", " : "",
 				    r->fields[i], r->fields[i]);
+		}
 		/* a record whose retention is already over is not kept */
 		pv_buf_addf(&b, "), ?2, pv_until(%s, %d), ?3, ?4, ?5 FROM %s "
 			    "WHERE %s = ?1 AND pv_until(%s, %d) >= "
@@ -184,6 +195,7 @@ int pv_eraser_open(sqlite3 *db, const struct pv_policy *pol,
 	er->db = db;
 	er->pol = pol;
 	er->dry_run = o->dry_run;
+	er->unchecked_ok = o->unchecked_ok;
 	er->batch = o->batch > 1 ? o->batch : 1;
 	if (sqlite3_create_function_v2(db, "pv_until", 2, SQLITE_UTF8 |
 				       SQLITE_DETERMINISTIC, NULL, sql_until,
@@ -512,7 +524,11 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 	st = pv_audit(er->db, "customer.erase", obj, b.s, e);
 	/* The erasure fulfils its request (lib/request.h). */
 	if (!st && s->request_id)
-		st = pv_request_record_result(er->db, s->request_id, b.s, 1, e);
+		st = pv_request_record_result(er->db, s->request_id, b.s,
+					      PV_RESULT_COMPLETE |
+					      (er->unchecked_ok
+					       ? PV_RESULT_UNCHECKED_OK : 0),
+					      e);
 out:
 	pv_buf_free(&b);
 	return st;
@@ -625,6 +641,10 @@ int pv_erase_subject(struct pv_eraser *er, const struct pv_subject *s,
 		goto fail;
 	if (!er->dry_run && (st = execute(er, s, &c, &r, e)))
 		goto fail;
+	/* the tombstone log outside the database, once the subject is
+	 * done (synced before the commit, pv_eraser_flush) */
+	if (!er->dry_run && (st = pv_tomb_log_write(er->tomb, e)))
+		goto fail;
 	cust_free(&c);
 	er->erased++;
 	if (!er->dry_run) {
@@ -655,6 +675,7 @@ held:
 	}
 	return st;
 fail:
+	pv_tomb_log_drop(er->tomb);
 	cust_free(&c);
 	report_free(&r);
 	if (!er->dry_run) {
@@ -684,7 +705,13 @@ int pv_eraser_flush(struct pv_eraser *er, struct pv_writer *w,
 {
 	int st = PV_OK;
 
-	if (er->dry_run || !er->own_tx)
+	if (er->dry_run)
+		return PV_OK;
+	/* the log holds an erasure before the database does: a crash in
+	 * between leaves one that `dsar-erase --replay-tombstones` ends */
+	if ((st = pv_tomb_log_sync(er->tomb, e)))
+		return st;
+	if (!er->own_tx)
 		return PV_OK;
 	if (!sqlite3_get_autocommit(er->db))
 		st = pv_db_commit(er->db, e);

@@ -40,6 +40,8 @@ struct pv_erase_opts {
 	const char *db_path; /* for the tombstone key beside the database */
 	int dry_run;         /* plan only: nothing at all is changed */
 	int batch;           /* subjects per commit; 0 or 1: one each */
+	int unchecked_ok;    /* a request whose identity was never checked
+			      * may be fulfilled (request.h) */
 };
 
 struct pv_eraser;

@@ -3,10 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "audit.h"
 #include "clock.h"
 #include "db.h"
 #include "export.h"
+#include "json.h"
+#include "mapping.h"
+#include "outbox.h"
+#include "request.h"
 #include "tombstone.h"
 
 /* The tables of the document, in the order they appear in data. */
@@ -54,6 +60,11 @@ struct pv_exporter {
 	sqlite3_stmt *count_ret; /* erased subjects */
 	struct pv_tomb *tomb;
 	unsigned long long secret[T_N]; /* bit i: column i withheld */
+	/* custom attributes (import mappings): their statements, and the
+	 * names trade_secrets withholds ("customers.attributes.NAME") */
+	sqlite3_stmt *attr[2]; /* T_CUST, T_APPT */
+	const char *secret_attr[2][32];
+	int nsecret_attr[2];
 	/* while writing one document */
 	struct pv_writer *w;
 	long long cid;
@@ -476,6 +487,42 @@ static void row_begin(struct pv_exporter *x, const char *prefix,
 	j_open(x, NULL, 0);
 }
 
+/* The custom attributes of a customer (t T_CUST) or an appointment
+ * (T_APPT), as an object "attributes" when there are any; the ones named
+ * in trade_secrets withheld like a column. */
+static int attributes(struct pv_exporter *x, int t, long long id,
+		      struct pv_err *e)
+{
+	sqlite3_stmt *st = x->attr[t == T_APPT];
+	int rc, n = 0;
+
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!n++)
+			e_open(x, "attributes", 0);
+		const char *name = pv_col_text(st, 0);
+		int secret = 0;
+
+		for (int i = 0; i < x->nsecret_attr[t == T_APPT]; i++)
+			secret |= !strcmp(x->secret_attr[t == T_APPT][i], name);
+		if (!secret) {
+			e_str(x, name, pv_col_text(st, 1));
+			continue;
+		}
+		e_open(x, name, 0);
+		e_bool(x, "withheld", 1);
+		e_str(x, "reason", withheld_reason(x));
+		e_close(x);
+	}
+	sqlite3_reset(st);
+	if (n)
+		e_close(x);
+	if (rc != SQLITE_DONE)
+		return pv_db_fail(x->db, e, "attributes");
+	return PV_OK;
+}
+
 /* All rows of table t for the subject, as an array named key. */
 static int rows(struct pv_exporter *x, int t, const char *key,
 		struct pv_err *e)
@@ -492,6 +539,11 @@ static int rows(struct pv_exporter *x, int t, const char *key,
 		columns(x, st, t, 0, ncol);
 		if (t == T_INV)
 			e_bool(x, "retained", 0);
+		if (t == T_APPT &&
+		    attributes(x, t, sqlite3_column_int64(st, 0), e)) {
+			sqlite3_reset(st);
+			return e->status;
+		}
 		j_close(x);
 	}
 	sqlite3_reset(st);
@@ -568,6 +620,15 @@ static int trade_secrets(struct pv_exporter *x, struct pv_err *e)
 			if (strlen(tnames[t]) == (size_t)(dot - v) &&
 			    strncmp(tnames[t], v, dot - v) == 0)
 				break;
+		/* a custom attribute: "customers.attributes.colour_formula" */
+		if ((t == T_CUST || t == T_APPT) &&
+		    strncmp(dot + 1, "attributes.", 11) == 0 &&
+		    pv_attr_name_valid(dot + 12) &&
+		    x->nsecret_attr[t == T_APPT] < 32) {
+			x->secret_attr[t == T_APPT]
+				      [x->nsecret_attr[t == T_APPT]++] = dot + 12;
+			continue;
+		}
 		if (t < T_N && strcmp(dot + 1, "id") != 0 &&
 		    strcmp(dot + 1, "location") != 0) {
 			int ncol = sqlite3_column_count(x->st[t]);
@@ -613,6 +674,13 @@ int pv_exporter_open(sqlite3 *db, const struct pv_cfg *cfg,
 			goto fail;
 	if (!(x->ret = pv_db_prepare(db, ret_sql, e)))
 		goto fail;
+	if (!(x->attr[0] = pv_db_prepare(db, "SELECT name, value FROM "
+					 "customer_attributes WHERE "
+					 "customer_id = ?1 ORDER BY name", e)) ||
+	    !(x->attr[1] = pv_db_prepare(db, "SELECT name, value FROM "
+					 "appointment_attributes WHERE "
+					 "appointment_id = ?1 ORDER BY name", e)))
+		goto fail;
 	if ((st = trade_secrets(x, e)))
 		goto fail;
 	p = pv_cfg_node(cfg, "processing");
@@ -644,6 +712,8 @@ void pv_exporter_close(struct pv_exporter *x)
 	for (int t = 0; t < T_N; t++)
 		sqlite3_finalize(x->st[t]);
 	sqlite3_finalize(x->ret);
+	sqlite3_finalize(x->attr[0]);
+	sqlite3_finalize(x->attr[1]);
 	sqlite3_finalize(x->count_ret);
 	pv_tomb_close(x->tomb);
 	pv_buf_free(&x->path);
@@ -693,6 +763,8 @@ static int document(struct pv_exporter *x, const struct pv_subject *s,
 		snprintf(x->recid, sizeof x->recid, "%lld", s->customer_id);
 		j_open(x, "customer", 0);
 		columns(x, c, T_CUST, 0, ncol - 1);
+		if ((rc = attributes(x, T_CUST, s->customer_id, e)))
+			return rc;
 		j_close(x);
 	} else if (!x->csv) {
 		pv_w_null(w, "customer");
@@ -839,4 +911,77 @@ int pv_export_audit_erased(sqlite3 *wdb, const char *slug,
 		 "true,\"retained\":%lld}", strcmp(dest, "file") == 0 ?
 		 "file" : "stdout", nretained);
 	return pv_audit(wdb, "customer.export", obj, detail, e);
+}
+
+int pv_export_queue(sqlite3 *db, long long location_id, long long customer_id,
+		    long long request_id, const char *rtype, const char *doc,
+		    size_t len, long long *eid, struct pv_err *e)
+{
+	struct pv_buf f = {0};
+	int rc;
+
+	pv_buf_adds(&f, "{\"type\":");
+	pv_json_quote(&f, rtype ? rtype : "access",
+		      strlen(rtype ? rtype : "access"));
+	pv_buf_adds(&f, ",\"format\":\"" PV_EXPORT_FORMAT "\",\""
+		    PV_EXPORT_EVENT_DOC "\":");
+	pv_buf_add(&f, doc, len);
+	pv_buf_addc(&f, '}');
+	rc = pv_event_add(db, PV_EXPORT_EVENT, location_id, customer_id,
+			  request_id, "customer", f.s, eid, e);
+	pv_wipe(f.s, f.len);
+	pv_buf_free(&f);
+	if (!rc)
+		rc = pv_export_audit(db, &customer_id, 1, "outbox", e);
+	return rc;
+}
+
+int pv_export_delivered(sqlite3 *db, long long eid, long long request_id,
+			long long *told, struct pv_err *e)
+{
+	sqlite3_stmt *st;
+	long long loc = 0, cust = 0;
+	char type[32] = "", status[32] = "", *result, *fields;
+	int rc;
+
+	*told = 0;
+	if (!request_id)
+		return PV_OK;
+	st = pv_db_prepare(db, "SELECT location_id, customer_id, type, status "
+			   "FROM requests WHERE id = ?", e);
+	if (!st)
+		return e->status;
+	sqlite3_bind_int64(st, 1, request_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		loc = sqlite3_column_int64(st, 0);
+		cust = sqlite3_column_int64(st, 1);
+		snprintf(type, sizeof type, "%s", pv_col_text(st, 2));
+		snprintf(status, sizeof status, "%s", pv_col_text(st, 3));
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return PV_OK; /* the request is gone: nothing to complete */
+	if (rc != SQLITE_ROW)
+		return pv_db_fail(db, e, "requests");
+	if (strcmp(status, "completed") == 0 || strcmp(status, "rejected") == 0 ||
+	    strcmp(status, "unverified") == 0)
+		return PV_OK;
+	result = pv_jsonf("{s:s,s:I}", "export", "delivered", "event_id",
+			  (json_int_t)eid);
+	/* The export has reached the person: whoever let it go out (request
+	 * process after the code, staff with dsar-export) checked the
+	 * identity then, so completing it needs no second check. */
+	rc = pv_request_record_result(db, request_id, result,
+				      PV_RESULT_COMPLETE |
+				      PV_RESULT_UNCHECKED_OK, e);
+	free(result);
+	if (rc)
+		return rc;
+	fields = pv_jsonf("{s:s,s:s}", "type", type, "result",
+			  "export delivered to the customer");
+	rc = pv_event_add(db, "request.completed", loc, cust, request_id,
+			  "business", fields, told, e);
+	free(fields);
+	return rc;
 }

@@ -36,6 +36,16 @@
 /* The value of the document's "format" field. */
 #define PV_EXPORT_FORMAT "privacyctl-export/1"
 
+/*
+ * The outbox event that carries an export document to its subject, and
+ * the one field of its payload that holds the document.  Its producers
+ * (request process, notify reading a piped document) queue it with
+ * pv_export_queue; notify attaches that field and calls
+ * pv_export_delivered once the server accepted the mail.
+ */
+#define PV_EXPORT_EVENT "export.ready"
+#define PV_EXPORT_EVENT_DOC "export"
+
 struct pv_exporter;
 
 /*
@@ -95,5 +105,38 @@ int pv_export_audit(sqlite3 *wdb, const long long *ids, int n,
 int pv_export_audit_erased(sqlite3 *wdb, const char *slug,
 			   long long nretained, const char *dest,
 			   struct pv_err *e);
+
+/*
+ * The document doc (a JSON object text of len bytes) as a self-contained
+ * HTML page (lib/export_html.c): the language of its information
+ * section, times in the zone tz (NULL: UTC), no script and no external
+ * resource, every value escaped.  PV_DATAERR when doc is not a JSON
+ * object.
+ */
+int pv_export_html(const char *doc, size_t len, const char *tz,
+		   struct pv_buf *out, struct pv_err *e);
+
+/*
+ * Queue the document doc (a JSON object text of len bytes, the output of
+ * pv_export_subject) for its subject, in the caller's transaction: event
+ * PV_EXPORT_EVENT for the customer with the fields "type" (rtype, the
+ * request type, or "access"), "format" and PV_EXPORT_EVENT_DOC.
+ * request_id may be 0.  The export is audited (dest "outbox").  *eid
+ * gets the event id when not NULL.
+ */
+int pv_export_queue(sqlite3 *db, long long location_id, long long customer_id,
+		    long long request_id, const char *rtype, const char *doc,
+		    size_t len, long long *eid, struct pv_err *e);
+
+/*
+ * The mail of export event eid reached the customer (the server accepted
+ * it), in the caller's transaction: its request, when it has one that is
+ * still open, becomes completed with the result {"export": "delivered",
+ * "event_id": eid}, and the business is told (request.completed).  Not
+ * before: a mail that is refused leaves the request open.  *told gets
+ * the id of the business's event, or 0.
+ */
+int pv_export_delivered(sqlite3 *db, long long eid, long long request_id,
+			long long *told, struct pv_err *e);
 
 #endif

@@ -19,6 +19,7 @@
 #include "import.h"
 #include "json.h"
 #include "location.h"
+#include "mapping.h"
 #include "progress.h"
 #include "tombstone.h"
 
@@ -106,6 +107,13 @@ static const struct kind kinds[] = {
 const char *pv_import_kind_name(enum pv_import_kind k)
 {
 	return kinds[k].name;
+}
+
+static int field_index(const struct field *f, const char *name);
+
+int pv_import_field_known(enum pv_import_kind k, const char *name)
+{
+	return field_index(kinds[k].fields, name) >= 0;
 }
 
 /* A set of strings (keys seen in this input), open addressing; the hash
@@ -216,6 +224,13 @@ struct imp {
 	long hdr_line;
 	int hdr_bad, loc_told;
 	long err_line; /* row_error at this line instead of the row's */
+	/* a mapping (lib/mapping.h): the row as mapped, its custom
+	 * attributes, and the file whose stand-in key was announced */
+	struct pv_rec mapped;
+	struct pv_attrs attrs;
+	int map_bad;
+	const char *key_told;
+	sqlite3_stmt *st_attr_set, *st_attr_del;
 	struct strset seen;
 	/* customer ids by external id, of location refs_loc: an appointment
 	 * or invoice file names the same customers again and again */
@@ -223,6 +238,7 @@ struct imp {
 	long long refs_loc;
 	struct pv_tomb *tomb;
 	int tombs; /* any tombstones at all? */
+	int returning; /* this row's e-mail matches an erased customer's */
 	int last_known; /* the previous row was already stored */
 	int colguess[MAXF * 2]; /* field index of the column at j, or -1 */
 	sqlite3_stmt *st_try; /* the insert, ON CONFLICT DO NOTHING */
@@ -668,12 +684,35 @@ static int not_tombstoned(struct imp *im, long long loc, const char *key)
 			  im->v[C_PHONE], im->e);
 	if (m < 0)
 		return -1;
-	if (m) {
+	if (m & PV_TOMB_EXTERNAL_ID) {
+		/* the same booking-system record: an erasure stays done */
 		row_error(im, PV_PARTIAL, "external_id", "matches a customer "
 			  "erased earlier: not re-created");
 		return 0;
 	}
+	/* The same person under a new record (a new id, another location)
+	 * is a new customer relationship: imported, told.  A phone number
+	 * alone is no person (a family landline). */
+	im->returning = (m & PV_TOMB_EMAIL) != 0;
 	return 1;
+}
+
+/* A new relationship of a person erased earlier: a notice and an audit
+ * entry (ids only); the new customer starts with nothing of the old. */
+static int returning(struct imp *im, long long id)
+{
+	char obj[48];
+	char *detail = pv_jsonf("{s:s}", "location", im->row_slug);
+	int rc;
+
+	row_error(im, PV_PARTIAL, "email", "matches a customer erased "
+		  "earlier: imported as a new customer relationship "
+		  "(customer %lld)", id);
+	im->s->returning++;
+	snprintf(obj, sizeof obj, "customer:%lld", id);
+	rc = pv_audit(im->db, "customer.returning", obj, detail, im->e);
+	free(detail);
+	return rc ? -1 : 0;
 }
 
 /* The latest marketing-email (or purpose) event: 1 with ev/at, 0 none. */
@@ -764,6 +803,57 @@ static int customer_marketing(struct imp *im, long long cid, int is_new)
 	return 0;
 }
 
+/*
+ * The custom attributes of the row (a mapping's custom columns) for the
+ * customer or appointment id: set, changed, or removed when empty.  A
+ * row whose only change is an attribute counts as updated.  0, or -1 on
+ * a database error.
+ */
+static int write_attrs(struct imp *im, long long id, char *what)
+{
+	const struct pv_attrs *a = &im->attrs;
+	const char *tbl = im->kind == PV_IMPORT_CUSTOMERS ?
+				  "customer_attributes" : "appointment_attributes";
+	const char *col = im->kind == PV_IMPORT_CUSTOMERS ? "customer_id" :
+							     "appointment_id";
+	int changed = 0;
+
+	if (!a->n || *what == 'n')
+		return 0;
+	if (!im->st_attr_set) {
+		char *set = xasprintf("INSERT INTO %s (%s, name, value) VALUES "
+				      "(?1, ?2, ?3) ON CONFLICT (%s, name) DO "
+				      "UPDATE SET value = excluded.value WHERE "
+				      "value IS NOT excluded.value", tbl, col,
+				      col);
+		char *del = xasprintf("DELETE FROM %s WHERE %s = ?1 AND name "
+				      "= ?2", tbl, col);
+
+		im->st_attr_set = pv_db_prepare(im->db, set, im->e);
+		im->st_attr_del = pv_db_prepare(im->db, del, im->e);
+		free(set);
+		free(del);
+		if (!im->st_attr_set || !im->st_attr_del)
+			return -1;
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		sqlite3_stmt *st = *a->a[i].value ? im->st_attr_set :
+						    im->st_attr_del;
+
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		pv_bind_text(st, 2, a->a[i].name);
+		if (*a->a[i].value)
+			pv_bind_text(st, 3, a->a[i].value);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return pv_db_fail(im->db, im->e, tbl), -1;
+		changed |= sqlite3_changes(im->db) > 0;
+	}
+	if (changed && *what == '=')
+		*what = 'u';
+	return 0;
+}
+
 static void count(struct imp *im, char what)
 {
 	if (what == 'i')
@@ -823,10 +913,14 @@ static int write_row(struct imp *im, long long loc)
 	case PV_IMPORT_CUSTOMERS:
 		for (int i = C_FIRST; i <= C_NOTES; i++)
 			vals[i - C_FIRST] = tv(v[i]);
+		im->returning = 0;
 		if (upsert(im, loc, v[C_XID], vals, C_NOTES - C_FIRST + 1, &id,
-			   &what, im->tombs ? not_tombstoned : NULL))
+			   &what, im->tombs ? not_tombstoned : NULL) ||
+		    write_attrs(im, id, &what))
 			return -1;
 		count(im, what);
+		if (what == 'i' && im->returning && returning(im, id))
+			return -1;
 		if (what != 'n' && customer_marketing(im, id, what == 'i'))
 			return -1;
 		return 0;
@@ -837,7 +931,8 @@ static int write_row(struct imp *im, long long loc)
 		vals[3] = tv(v[5]);
 		vals[4] = iv(im->num[6], v[6] == NULL);
 		vals[5] = tv(v[7]);
-		if (upsert(im, loc, v[0], vals, 6, &id, &what, NULL))
+		if (upsert(im, loc, v[0], vals, 6, &id, &what, NULL) ||
+		    write_attrs(im, id, &what))
 			return -1;
 		count(im, what);
 		return 0;
@@ -1020,6 +1115,34 @@ static void check_header(struct imp *im)
 	im->err_line = 0;
 }
 
+static void map_bad(void *arg, const char *col, const char *why)
+{
+	struct imp *im = arg;
+
+	row_error(im, PV_DATAERR, col, "%s", why);
+	im->map_bad = 1;
+}
+
+/* The record through the mapping into im->mapped: 1. */
+static int map_row(struct imp *im, const struct pv_rec *r)
+{
+	int used_key;
+
+	pv_map_apply(im->o->map, r, &im->mapped, &im->attrs, &used_key,
+		     map_bad, im);
+	if (used_key && im->key_told != r->file) {
+		/* said once per file, at its header */
+		im->key_told = r->file;
+		im->err_line = r->hline;
+		row_error(im, PV_PARTIAL, "external_id", "no external id in "
+			  "the file: the mapping's key '%s' stands in (a "
+			  "changed %s makes a new customer)",
+			  pv_map_key(im->o->map), pv_map_key(im->o->map));
+		im->err_line = 0;
+	}
+	return 1;
+}
+
 /* Check one record: fills im->v; 1 when the row may be written. */
 static int check_row(struct imp *im, long long *loc)
 {
@@ -1030,7 +1153,7 @@ static int check_row(struct imp *im, long long *loc)
 	int i, lr;
 
 	memset(im->v, 0, sizeof im->v);
-	im->bad = 0;
+	im->bad = im->map_bad;
 	im->local = 0;
 	if (r->hline && (r->file != im->hdr_file || r->hline != im->hdr_line))
 		check_header(im);
@@ -1174,6 +1297,10 @@ static void finalize_all(struct imp *im)
 	sqlite3_finalize(im->st_cust);
 	sqlite3_finalize(im->st_latest);
 	sqlite3_finalize(im->st_consent);
+	sqlite3_finalize(im->st_attr_set);
+	sqlite3_finalize(im->st_attr_del);
+	pv_rec_free(&im->mapped);
+	pv_attrs_free(&im->attrs);
 	pv_tomb_close(im->tomb);
 	strset_free(&im->seen);
 	strset_free(&im->refs);
@@ -1257,6 +1384,9 @@ int pv_import(sqlite3 *db, enum pv_import_kind kind, struct pv_input *in,
 		}
 		s->rows++;
 		im.r = &r;
+		im.map_bad = 0;
+		if (o->map && map_row(&im, &r))
+			im.r = &im.mapped;
 		rc = check_row(&im, &loc);
 		if (rc < 0) {
 			st = e->status;
@@ -1316,6 +1446,7 @@ void pv_import_write_stats(struct pv_writer *w, enum pv_import_kind kind,
 	pv_w_int(w, "consents_granted", s->consents_granted);
 	pv_w_int(w, "consents_withdrawn", s->consents_withdrawn);
 	pv_w_int(w, "kept_withdrawn", s->kept_withdrawn);
+	pv_w_int(w, "returning", s->returning);
 	pv_w_bool(w, "changed", !dry_run && (s->inserted || s->updated ||
 				s->consents_granted || s->consents_withdrawn));
 	pv_w_bool(w, "dry_run", dry_run);

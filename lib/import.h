@@ -19,7 +19,10 @@
  * when the header looks like another separator's; a missing location is
  * reported once per file.
  *
- * Customers matching a tombstone (erased earlier) are not re-created, and
+ * A customer row whose location and external id match a tombstone is
+ * not re-created; one whose e-mail address alone matches is the same
+ * person with a new record: imported as a new customer (a notice, an
+ * audit entry "customer.returning", counted as returning).  And
  * the appointment, invoice and consent rows of an erased customer (a
  * tombstone of location and customer_external_id) are not written:
  * reported as notices (PV_PARTIAL) and counted as skipped, status PV_OK,
@@ -43,6 +46,9 @@ enum pv_import_kind {
 	PV_IMPORT_CONSENTS,
 };
 const char *pv_import_kind_name(enum pv_import_kind k); /* "customers" */
+/* Is name a column of the kind's import? */
+int pv_import_field_known(enum pv_import_kind k, const char *name);
+struct pv_map_kind;
 
 struct pv_import_opts {
 	const char *location; /* --location, or NULL */
@@ -51,11 +57,14 @@ struct pv_import_opts {
 	int dry_run;          /* validate and count, then roll back */
 	const char *date_fmt; /* strptime(3) format of dates and local times
 			       * that are neither ISO nor German, or NULL */
+	struct pv_map_kind *map; /* lib/mapping.h: the export's columns onto
+				  * ours, custom attributes; or NULL */
 };
 
 struct pv_import_stats {
 	long long rows, inserted, updated, unchanged, rejected, skipped;
 	long long consents_granted, consents_withdrawn, kept_withdrawn;
+	long long returning; /* new customers whose e-mail was erased */
 };
 
 /* Called for every bad row (e->status PV_DATAERR: rejected) and every

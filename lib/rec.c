@@ -17,6 +17,7 @@
 
 #include "dialect.h"
 #include "rec.h"
+#include "table.h"
 
 #define RBUF_SIZE 65536
 /* One record may not be larger than this, so that a missing quote or
@@ -84,6 +85,11 @@ static void rec_add(struct pv_rec *r, const char *k, size_t kl, const char *v,
 	keep(&r->keys[i], &r->kcap[i], k, kl);
 	r->vals[i] = v ? keep(&r->vbuf[i], &r->vcap[i], v, vl) : NULL;
 	r->n++;
+}
+
+void pv_rec_add(struct pv_rec *r, const char *key, const char *val)
+{
+	rec_add(r, key, strlen(key), val, val ? strlen(val) : 0);
 }
 
 static long rec_find(const struct pv_rec *r, const char *key)
@@ -1235,11 +1241,11 @@ struct pv_writer {
 	/* CSV */
 	struct pv_buf nest;  /* a nested value, as compact JSON */
 	struct pv_buf cells;
+	struct pv_table *table; /* PV_FMT_TABLE: the rows until the end */
+	int width, bold;
 	struct wcell *cell;
 	size_t ncell, cellcap;
-	char **hdr;
-	size_t *hlen, nhdr;
-	int have_hdr;
+	int cols; /* a record type named the columns (pv_writer_type) */
 };
 
 static size_t utf8_seq(const unsigned char *s, size_t n)
@@ -1406,6 +1412,35 @@ void pv_csv_cell(struct pv_buf *b, const char *s, size_t n, int neutralise)
 		pv_buf_addc(b, '"');
 }
 
+/* A table cell shows the text itself: no quoting, but no control
+ * characters either (a value must not move the cursor or recolour the
+ * terminal), and bad UTF-8 as '?'. */
+static void table_text(struct pv_buf *b, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0; s && i < n;) {
+		size_t k = u[i] < 0x80 ? 1 : utf8_seq(u + i, n - i);
+
+		if (!k)
+			pv_buf_addc(b, '?'), i++;
+		else if (k == 1 && (u[i] < 0x20 || u[i] == 0x7f))
+			pv_buf_addc(b, ' '), i++;
+		else
+			pv_buf_add(b, s + i, k), i += k;
+	}
+}
+
+/* A cell of a CSV line or of a table row. */
+static void put_cell(struct pv_writer *w, const char *s, size_t n,
+		     int neutralise)
+{
+	if (w->fmt == PV_FMT_TABLE)
+		table_text(&w->cells, s, n);
+	else
+		pv_csv_cell(&w->cells, s, n, neutralise);
+}
+
 static void put_ll(struct pv_buf *b, long long v)
 {
 	char t[24], *p = t + sizeof t;
@@ -1501,6 +1536,14 @@ struct pv_writer *pv_writer_new(FILE *f, enum pv_fmt fmt, int flags)
 	w->flags = flags;
 	w->pretty = w->fmt == PV_FMT_JSON;
 	w->base = w->fmt == PV_FMT_JSON && !(flags & PV_W_SINGLE);
+	if (w->fmt == PV_FMT_TABLE) {
+		w->table = pv_table_new(NULL, (flags & PV_W_SINGLE) ?
+					PV_TABLE_VERTICAL : 0);
+		w->width = pv_term_width(fileno(f));
+		w->bold = pv_term_color(fileno(f));
+	} else if (w->fmt == PV_FMT_CSV) {
+		w->table = pv_table_new(NULL, PV_TABLE_UNION);
+	}
 	return w;
 }
 
@@ -1509,14 +1552,21 @@ static int list_mode(const struct pv_writer *w)
 	return w->fmt == PV_FMT_JSON && !(w->flags & PV_W_SINGLE);
 }
 
+/* CSV and tables collect the cells of a record; nested values become
+ * one cell of compact JSON. */
+static int cells_mode(const struct pv_writer *w)
+{
+	return w->fmt == PV_FMT_CSV || w->fmt == PV_FMT_TABLE;
+}
+
 static int csv_top(const struct pv_writer *w)
 {
-	return w->fmt == PV_FMT_CSV && w->depth == 1;
+	return cells_mode(w) && w->depth == 1;
 }
 
 static struct pv_buf *jbuf(struct pv_writer *w)
 {
-	return w->fmt == PV_FMT_CSV ? &w->nest : &w->out;
+	return cells_mode(w) ? &w->nest : &w->out;
 }
 
 static void push(struct pv_writer *w, int arr)
@@ -1547,7 +1597,7 @@ void pv_w_begin(struct pv_writer *w)
 		pv_w_end(w);
 	pv_buf_reset(&w->out);
 	push(w, 0);
-	if (w->fmt == PV_FMT_CSV) {
+	if (cells_mode(w)) {
 		w->ncell = 0;
 		pv_buf_reset(&w->cells);
 	} else if (list_mode(w)) {
@@ -1615,7 +1665,7 @@ void pv_w_strn(struct pv_writer *w, const char *key, const char *val,
 		return;
 	if (csv_top(w)) {
 		cell_begin(w, key);
-		pv_csv_cell(&w->cells, val, val ? len : 0, 1);
+		put_cell(w, val, val ? len : 0, 1);
 	} else if (val) {
 		pv_json_quote(member(w, key), val, len);
 	} else {
@@ -1655,7 +1705,7 @@ void pv_w_raw(struct pv_writer *w, const char *key, const char *json)
 		cell_begin(w, key);
 		pv_buf_reset(&w->nest);
 		put_raw(&w->nest, json, 0, 0);
-		pv_csv_cell(&w->cells, w->nest.s, w->nest.len, 0);
+		put_cell(w, w->nest.s, w->nest.len, 0);
 	} else {
 		put_raw(member(w, key), json, w->pretty, w->base + w->depth);
 	}
@@ -1664,7 +1714,7 @@ void pv_w_raw(struct pv_writer *w, const char *key, const char *json)
 int pv_w_compact(struct pv_writer *w, const char *key, const char *json,
 		 size_t len)
 {
-	if (!ready(w) || w->pretty || w->fmt == PV_FMT_CSV)
+	if (!ready(w) || w->pretty || cells_mode(w))
 		return 0;
 	pv_buf_add(member(w, key), json, len);
 	return 1;
@@ -1708,74 +1758,22 @@ void pv_w_close(struct pv_writer *w)
 	pv_buf_addc(b, l->arr ? ']' : '}');
 	w->depth--;
 	if (csv_top(w))
-		pv_csv_cell(&w->cells, w->nest.s, w->nest.len, 0);
+		put_cell(w, w->nest.s, w->nest.len, 0);
 }
 
-static void csv_head(struct pv_writer *w)
+static void table_row(struct pv_writer *w)
 {
-	w->hdr = xcalloc(w->ncell, sizeof *w->hdr);
-	w->hlen = xcalloc(w->ncell, sizeof *w->hlen);
+	if (!w->ncell)
+		return; /* a record without fields is no row */
+	pv_table_row(w->table);
 	for (size_t i = 0; i < w->ncell; i++) {
-		const char *k = w->cells.s + w->cell[i].koff;
-		size_t kl = w->cell[i].klen, j;
+		size_t a = w->cell[i].voff;
+		size_t z = i + 1 < w->ncell ? w->cell[i + 1].koff : w->cells.len;
 
-		for (j = 0; j < w->nhdr; j++)
-			if (w->hlen[j] == kl && memcmp(w->hdr[j], k, kl) == 0)
-				break;
-		if (j < w->nhdr)
-			continue;
-		w->hdr[w->nhdr] = xstrndup(k, kl);
-		w->hlen[w->nhdr++] = kl;
+		pv_table_cell(w->table, w->cells.s + w->cell[i].koff,
+			      w->cell[i].klen, w->cells.s + a, z - a);
 	}
-	for (size_t j = 0; j < w->nhdr; j++) {
-		if (j)
-			pv_buf_addc(&w->out, ',');
-		pv_csv_cell(&w->out, w->hdr[j], w->hlen[j], 1);
-	}
-	pv_buf_add(&w->out, "\r\n", 2);
-	w->have_hdr = 1;
-}
-
-static int cell_is(const struct pv_writer *w, size_t i, size_t j)
-{
-	return w->cell[i].klen == w->hlen[j] &&
-	       memcmp(w->cells.s + w->cell[i].koff, w->hdr[j],
-		      w->hlen[j]) == 0;
-}
-
-/* The cell for column j: where it usually is, else wherever it is. */
-static long find_cell(const struct pv_writer *w, size_t j)
-{
-	if (j < w->ncell && cell_is(w, j, j))
-		return (long)j;
-	for (size_t i = 0; i < w->ncell; i++)
-		if (cell_is(w, i, j))
-			return (long)i;
-	return -1;
-}
-
-static void csv_line(struct pv_writer *w)
-{
-	if (!w->have_hdr) {
-		/* a record without fields cannot name the columns */
-		if (!w->ncell)
-			return;
-		csv_head(w);
-	}
-	for (size_t j = 0; j < w->nhdr; j++) {
-		long i = find_cell(w, j);
-
-		if (j)
-			pv_buf_addc(&w->out, ',');
-		if (i >= 0) {
-			size_t a = w->cell[i].voff;
-			size_t z = (size_t)i + 1 < w->ncell ?
-				   w->cell[i + 1].koff : w->cells.len;
-
-			pv_buf_add(&w->out, w->cells.s + a, z - a);
-		}
-	}
-	pv_buf_add(&w->out, "\r\n", 2);
+	pv_buf_reset(&w->out);
 }
 
 void pv_w_end(struct pv_writer *w)
@@ -1784,8 +1782,8 @@ void pv_w_end(struct pv_writer *w)
 		return;
 	while (w->depth > 1)
 		pv_w_close(w);
-	if (w->fmt == PV_FMT_CSV) {
-		csv_line(w);
+	if (w->table) {
+		table_row(w);
 	} else {
 		if (w->lv[0].n && w->pretty)
 			indent(&w->out, w->base);
@@ -1811,6 +1809,16 @@ int pv_writer_finish(struct pv_writer *w, struct pv_err *e)
 		pv_buf_adds(&w->out, w->count ? "\n]\n" : "[]\n");
 		emit(w);
 	}
+	if (w->table) {
+		pv_buf_reset(&w->out);
+		if (w->fmt == PV_FMT_CSV && (pv_table_rows(w->table) ||
+					     w->cols))
+			pv_table_csv(w->table, &w->out, pv_csv_cell);
+		else if (pv_table_rows(w->table) || w->cols)
+			pv_table_render(w->table, &w->out, w->width, w->bold);
+		emit(w);
+		pv_table_free(w->table);
+	}
 	errno = 0;
 	if (fflush(w->f) != 0 && !w->err)
 		w->err = errno ? errno : EIO;
@@ -1818,10 +1826,6 @@ int pv_writer_finish(struct pv_writer *w, struct pv_err *e)
 		w->err = EIO;
 	if (w->err)
 		rc = pv_fail(e, PV_IOERR, "write error: %s", strerror(w->err));
-	for (size_t j = 0; j < w->nhdr; j++)
-		free(w->hdr[j]);
-	free(w->hdr);
-	free(w->hlen);
 	free(w->cell);
 	free(w->lv);
 	pv_buf_free(&w->out);
@@ -1829,6 +1833,23 @@ int pv_writer_finish(struct pv_writer *w, struct pv_err *e)
 	pv_buf_free(&w->cells);
 	free(w);
 	return rc;
+}
+
+void pv_writer_type(struct pv_writer *w, const char *type)
+{
+	const struct pv_rectype *t = pv_rectype(type);
+
+	if (w && !type)
+		w->cols = 0; /* a failed command: no header alone */
+	if (!w || !t || !w->table || w->count || (w->flags & PV_W_SINGLE))
+		return;
+	pv_table_free(w->table);
+	if (w->fmt == PV_FMT_CSV)
+		w->table = pv_table_new(t->columns, PV_TABLE_UNION);
+	else
+		w->table = pv_table_new(t->table, t->vertical ?
+					PV_TABLE_VERTICAL : 0);
+	w->cols = 1;
 }
 
 long pv_writer_count(const struct pv_writer *w)

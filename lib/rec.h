@@ -10,9 +10,13 @@
  * constant in the length of the input (one record at a time).
  *
  * Writing: a small streaming writer.  NDJSON writes one object per line,
- * JSON one pretty array (or, with PV_W_SINGLE, one pretty document), CSV
- * a header row taken from the first record and RFC 4180 quoting; cells that
- * a spreadsheet would run as a formula are neutralised with a leading '.
+ * JSON one pretty array (or, with PV_W_SINGLE, one pretty document).  CSV
+ * and tables are written at the end: CSV has a header of the record
+ * type's columns followed by every other key a record had (no field is
+ * lost in a mixed stream; an empty result is the header alone), RFC 4180
+ * quoting, and cells that a spreadsheet would run as a formula are
+ * neutralised with a leading '.  A table (PV_FMT_TABLE) is aligned text
+ * of the type's most useful columns, fitted to the terminal.
  */
 #ifndef PV_REC_H
 #define PV_REC_H
@@ -21,7 +25,10 @@
 
 #include "util.h"
 
-enum pv_fmt { PV_FMT_AUTO = 0, PV_FMT_NDJSON, PV_FMT_JSON, PV_FMT_CSV };
+/* PV_FMT_TABLE: for a person (table.h); pv_fmt_parse never returns it. */
+enum pv_fmt {
+	PV_FMT_AUTO = 0, PV_FMT_NDJSON, PV_FMT_JSON, PV_FMT_CSV, PV_FMT_TABLE
+};
 
 /* "ndjson", "json", "csv" (and "auto" when allow_auto). */
 int pv_fmt_parse(const char *s, int allow_auto, enum pv_fmt *out);
@@ -49,6 +56,8 @@ int pv_rec_has(const struct pv_rec *r, const char *key);
  * then its compact JSON text; a text field must refuse it.) */
 int pv_rec_nested(const struct pv_rec *r, size_t i);
 void pv_rec_clear(struct pv_rec *r); /* keep the allocation for reuse */
+/* Append a field (copies key and val; val NULL for null). */
+void pv_rec_add(struct pv_rec *r, const char *key, const char *val);
 void pv_rec_free(struct pv_rec *r);
 
 /*
@@ -112,6 +121,19 @@ void pv_w_close(struct pv_writer *w);
 /* Finish (close a JSON array), flush, and check the stream: PV_IOERR on a
  * failed write.  Frees the writer; does not close f. */
 int pv_writer_finish(struct pv_writer *w, struct pv_err *e);
+/* Record types and their columns (rectype.c, privacy-records(5)). */
+struct pv_rectype {
+	const char *name;
+	const char *columns; /* CSV: every field, comma-separated */
+	const char *table;   /* a table on a terminal: the useful few */
+	int vertical;        /* a table lists each record as key and value */
+};
+const struct pv_rectype *pv_rectype(const char *name);
+const struct pv_rectype *pv_rectype_at(size_t i); /* NULL after the last */
+/* Name the type of the records to come, before the first: CSV then has a
+ * header even with no records, and a table shows the type's columns.
+ * NULL: no header after all (the command failed before any record). */
+void pv_writer_type(struct pv_writer *w, const char *type);
 /* Number of top-level records written so far. */
 long pv_writer_count(const struct pv_writer *w);
 

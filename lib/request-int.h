@@ -18,7 +18,7 @@ struct pv_req {
 	time_t received, verify_expires;
 	long due, xdue; /* day numbers; xdue -1 when not extended */
 	char verify_hash[65];
-	int attempts;
+	int attempts, resends;
 };
 
 int pv_req_in_list(const char *const *list, const char *s);

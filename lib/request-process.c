@@ -59,7 +59,7 @@ static void report(struct pv_writer *w, const struct pv_req *r,
 static int erase_one(struct run *run, const struct pv_req *r, char **result,
 		     struct pv_err *e)
 {
-	struct pv_erase_opts o = {run->db_path, run->dry_run, 1};
+	struct pv_erase_opts o = {run->db_path, run->dry_run, 1, 0};
 	struct pv_subject s = {r->customer_id, r->location_id, r->id};
 	struct pv_eraser *er = NULL;
 	struct pv_writer *mw;
@@ -100,10 +100,11 @@ static int erase_one(struct run *run, const struct pv_req *r, char **result,
 
 /*
  * Access and portability (Art. 15, 20): the subject's export document goes
- * to the outbox as an "export.ready" event for the customer (notify mails
- * it to the address on file and scrubs it after delivery), the export is
- * audited, and the business is told the request was answered.  *result
- * gets what the request keeps: where the document went, no personal data.
+ * to the outbox for the customer (pv_export_queue: notify mails it to the
+ * address on file and scrubs it after delivery).  The request stays
+ * in-progress until the server accepted that mail (pv_export_delivered
+ * completes it and tells the business).  *result gets what the request
+ * keeps: where the document went, no personal data.
  */
 static int export_one(struct run *run, const struct pv_req *r,
 		      char **result, struct pv_err *e)
@@ -111,8 +112,7 @@ static int export_one(struct run *run, const struct pv_req *r,
 	struct pv_subject s = {r->customer_id, r->location_id, r->id};
 	struct pv_writer *mw;
 	struct pv_err we = {0};
-	struct pv_buf f = {0};
-	char *doc = NULL, *fields;
+	char *doc = NULL;
 	long long eid = 0;
 	size_t len = 0;
 	FILE *mf;
@@ -147,25 +147,10 @@ static int export_one(struct run *run, const struct pv_req *r,
 		free(doc);
 		return PV_OK;
 	}
-	pv_buf_addf(&f, "{\"type\":\"%s\",\"format\":\"%s\","
-		    "\"document\":", r->type, PV_EXPORT_FORMAT);
-	pv_buf_add(&f, doc, len);
-	pv_buf_addc(&f, '}');
+	rc = pv_export_queue(run->db, r->location_id, r->customer_id, r->id,
+			     r->type, doc, len, &eid, e);
 	pv_wipe(doc, len);
 	free(doc);
-	rc = pv_event_add(run->db, "export.ready", r->location_id,
-			  r->customer_id, r->id, "customer", f.s, &eid, e);
-	pv_wipe(f.s, f.len);
-	pv_buf_free(&f);
-	if (!rc)
-		rc = pv_export_audit(run->db, &r->customer_id, 1, "outbox", e);
-	if (rc)
-		return rc;
-	fields = pv_jsonf("{s:s,s:s}", "type", r->type, "result",
-			  "export queued for the customer");
-	rc = pv_event_add(run->db, "request.completed", r->location_id,
-			  r->customer_id, r->id, "business", fields, NULL, e);
-	free(fields);
 	if (rc)
 		return rc;
 	*result = pv_jsonf("{s:s,s:I,s:I}", "export", "queued", "event_id",
@@ -209,9 +194,10 @@ static int fulfil(struct run *run, long long id, int *done,
 		return PV_OK;
 	}
 	/* lib/erase records the result on the request itself (as it does
-	 * for dsar-erase --request), in the same transaction. */
+	 * for dsar-erase --request), in the same transaction.  An export
+	 * completes its request when its mail is delivered (notify). */
 	if (strcmp(r.type, "erasure") != 0 &&
-	    (rc = pv_request_record_result(run->db, id, result, 1, e)))
+	    (rc = pv_request_record_result(run->db, id, result, 0, e)))
 		goto fail;
 	if ((rc = pv_db_commit(run->db, e)))
 		goto fail;
@@ -225,7 +211,8 @@ static int fulfil(struct run *run, long long id, int *done,
 	}
 	if (strcmp(r.type, "erasure") == 0)
 		r.customer_id = 0; /* the request no longer points at it */
-	report(run->w, &r, "completed", result, NULL);
+	report(run->w, &r, strcmp(r.type, "erasure") == 0 ? "completed"
+			   : "in-progress", result, NULL);
 	free(result);
 	*done = 1;
 	return PV_OK;
@@ -246,6 +233,9 @@ int pv_request_process(sqlite3 *db, const struct pv_cfg *cfg,
 		"WHERE s.requests = 'self-service' "
 		"AND r.type IN " PROCESS_TYPES " "
 		"AND r.status IN ('verified', 'in-progress') "
+		/* an export sent once waits for its mail (notify --retry) */
+		"AND NOT EXISTS (SELECT 1 FROM events ev WHERE ev.request_id "
+		"= r.id AND ev.type = '" PV_EXPORT_EVENT "') "
 		"AND (?1 IS NULL OR l.slug = ?1) "
 		"ORDER BY r.id LIMIT ?2";
 	struct run run = {db, cfg, db_path, dry_run, NULL, NULL, w};

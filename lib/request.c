@@ -17,17 +17,18 @@
 #include "outbox.h"
 #include "request.h"
 #include "request-int.h"
+#include "secret.h"
 
 const char *const pv_request_types[] = {
 	"access", "portability", "erasure", "rectification", "restriction",
 	"objection", NULL,
 };
 const char *const pv_request_channels[] = {
-	"booking-form", "email", "phone", "letter", "in-person", NULL,
+	"booking-form", "email", "phone", "letter", "in-person", "web", NULL,
 };
 const char *const pv_request_statuses[] = {
 	"unverified", "received", "verified", "in-progress", "completed",
-	"rejected", NULL,
+	"rejected", "cancelled", NULL,
 };
 
 int pv_req_in_list(const char *const *list, const char *s)
@@ -51,7 +52,8 @@ static void join_list(const char *const *list, char *buf, size_t n)
 int pv_req_is_final(const char *status)
 {
 	return strcmp(status, "completed") == 0 ||
-	       strcmp(status, "rejected") == 0;
+	       strcmp(status, "rejected") == 0 ||
+	       strcmp(status, "cancelled") == 0;
 }
 
 #define REQ_COLS                                                           \
@@ -60,7 +62,7 @@ int pv_req_is_final(const char *status)
 	"r.channel, r.status, r.received_at, r.due_on, r.extended_due_on, "\
 	"r.verify_hash, r.verify_attempts, r.verify_expires_at, "          \
 	"r.extension_reason, r.reject_reason, r.note, r.result, r.error, " \
-	"r.updated_at "
+	"r.updated_at, r.verify_resends, r.verified_by, r.cancel_reason "
 #define REQ_FROM                                                           \
 	"FROM requests r JOIN locations l ON l.id = r.location_id "        \
 	"LEFT JOIN settings s ON s.location_id = r.location_id "
@@ -103,6 +105,7 @@ void pv_req_fill(sqlite3_stmt *st, struct pv_req *r)
 	v = pv_col_text(st, 15);
 	if (!v || pv_time_parse(v, &r->verify_expires) != 0)
 		r->verify_expires = 0;
+	r->resends = sqlite3_column_int(st, 22);
 }
 
 /* The deadline that runs now: the extended one when there is one. */
@@ -210,48 +213,127 @@ int pv_req_due_for(const struct pv_cfg *cfg, const char *slug,
 	return PV_OK;
 }
 
-/* 128 random bits as 26 characters of RFC 4648 base32. */
-static void new_code(char out[27])
-{
-	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-	unsigned char raw[17] = {0};
-	unsigned bits = 0, acc = 0;
-	size_t k = 0;
+/*
+ * Codes people can type: PV_CODE_LEN characters of Crockford's base32
+ * (digits and capitals without I, L, O, U), 40 random bits.  That is
+ * enough because a code lives PV_VERIFY_HOURS, dies after
+ * PV_VERIFY_ATTEMPTS wrong guesses, and a request gets at most
+ * PV_VERIFY_RESENDS fresh ones; it is too little for a plain hash, so the
+ * database keeps only an HMAC under a key beside it ("<db>.code-key"),
+ * bound to the request id: a copy of the database tells nobody the code,
+ * and a code answers only its own request.
+ */
+static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-	randombytes_buf(raw, 16);
-	for (size_t i = 0; i < 17 && k < 26; i++) {
-		acc = (acc << 8) | raw[i];
-		bits += 8;
-		while (bits >= 5 && k < 26) {
-			out[k++] = a[(acc >> (bits - 5)) & 31];
-			bits -= 5;
-		}
-	}
-	out[26] = 0;
-	sodium_memzero(raw, sizeof raw);
+static void new_code(char out[PV_CODE_LEN + 1])
+{
+	for (int i = 0; i < PV_CODE_LEN; i++)
+		out[i] = crockford[randombytes_uniform(32)];
+	out[PV_CODE_LEN] = 0;
 }
 
-/* The hash of a code as typed: case, spaces and dashes do not count. */
-static int code_hash(const char *code, char out[65])
+/* The key beside the database (created when create is set). */
+static int code_key(sqlite3 *db, int create, unsigned char key[PV_KEY_LEN],
+		    struct pv_err *e)
 {
-	char norm[64];
-	size_t k = 0;
+	const char *f = sqlite3_db_filename(db, "main");
+	char *path;
+	int rc;
 
-	for (const char *p = code; *p; p++) {
+	if (!f || !*f)
+		return pv_fail(e, PV_SOFTWARE, "the code key needs a "
+			       "database file");
+	path = xasprintf("%s.code-key", f);
+	rc = pv_key_file(path, "code key", create, key, NULL, e);
+	free(path);
+	return rc;
+}
+
+/*
+ * The keyed hash of a code as typed: case, spaces and dashes do not
+ * count, and the letters people mistake for digits (I, L, O) are read as
+ * the digits (Crockford).  -1 when it cannot be a code.
+ */
+static int code_hash(const unsigned char key[PV_KEY_LEN], long long id,
+		     const char *code, char out[65])
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char norm[64];
+	size_t k;
+	int rc = 0;
+
+	k = (size_t)snprintf(norm, sizeof norm, "%lld:", id);
+	for (const char *p = code; *p && !rc; p++) {
 		char ch = *p;
 
 		if (ch == ' ' || ch == '-')
 			continue;
 		if (ch >= 'a' && ch <= 'z')
 			ch = (char)(ch - 'a' + 'A');
-		if (k + 1 >= sizeof norm)
-			return -1;
-		norm[k++] = ch;
+		if (ch == 'I' || ch == 'L')
+			ch = '1';
+		else if (ch == 'O')
+			ch = '0';
+		if (!strchr(crockford, ch) || ch == 0 ||
+		    k + 1 >= sizeof norm)
+			rc = -1;
+		else
+			norm[k++] = ch;
 	}
 	norm[k] = 0;
-	pv_sha256_hex(norm, k, out);
+	if (!rc && strlen(strchr(norm, ':') + 1) != PV_CODE_LEN)
+		rc = -1;
+	if (!rc) {
+		crypto_auth_hmacsha256(mac, (const unsigned char *)norm, k,
+				       key);
+		sodium_bin2hex(out, 65, mac, sizeof mac);
+	}
 	sodium_memzero(norm, sizeof norm);
-	return 0;
+	sodium_memzero(mac, sizeof mac);
+	return rc;
+}
+
+/*
+ * In the caller's transaction: a fresh code for request r (the old one,
+ * if any, dies), valid PV_VERIFY_HOURS, with PV_VERIFY_ATTEMPTS
+ * attempts, and the outbox event that mails it to the address on file.
+ */
+static int issue_code(sqlite3 *db, const unsigned char key[PV_KEY_LEN],
+		      long long id, const char *type, long long location_id,
+		      long long customer_id, struct pv_err *e)
+{
+	char code[PV_CODE_LEN + 1], shown[PV_CODE_LEN + 2], hash[65];
+	char exp_s[PV_TIME_LEN], *fields;
+	sqlite3_stmt *st;
+	int rc;
+
+	new_code(code);
+	code_hash(key, id, code, hash);
+	/* shown in two halves, as people read it out: 7KQ4-M2XD */
+	snprintf(shown, sizeof shown, "%.4s-%s", code, code + 4);
+	pv_time_fmt(pv_now() + PV_VERIFY_HOURS * 3600, exp_s);
+	st = pv_db_prepare(db, "UPDATE requests SET verify_hash = ?, "
+			   "verify_expires_at = ?, verify_attempts = 0 "
+			   "WHERE id = ?", e);
+	if (st) {
+		pv_bind_text(st, 1, hash);
+		pv_bind_text(st, 2, exp_s);
+		sqlite3_bind_int64(st, 3, id);
+	}
+	if ((rc = exec_done(db, st, "requests", e))) {
+		sodium_memzero(code, sizeof code);
+		sodium_memzero(shown, sizeof shown);
+		return rc;
+	}
+	fields = pv_jsonf("{s:s,s:s,s:s}", "type", type, "code", shown,
+			  "expires", exp_s);
+	sodium_memzero(code, sizeof code);
+	sodium_memzero(shown, sizeof shown);
+	rc = pv_event_add(db, "request.verification", location_id,
+			  customer_id, id, "customer", fields, NULL, e);
+	sodium_memzero(fields, strlen(fields));
+	free(fields);
+	return rc;
 }
 
 static int customer_email(sqlite3 *db, long long cid, int *has,
@@ -275,18 +357,39 @@ static int customer_email(sqlite3 *db, long long cid, int *has,
 	return PV_OK;
 }
 
+/*
+ * Export, erasure and completion need a request whose identity was
+ * checked: by the code (verified), or by staff.  A request that is
+ * received (nobody checked who asked) passes only when staff say so
+ * (unchecked_ok); one waiting for its code never does.
+ */
+static int identity_checked(const struct pv_req *r, int unchecked_ok,
+			    struct pv_err *e)
+{
+	if (strcmp(r->status, "unverified") == 0)
+		return pv_fail(e, PV_DATAERR, "request %lld is unverified: "
+			       "check the identity first (request verify)",
+			       r->id);
+	if (strcmp(r->status, "received") == 0 && !unchecked_ok)
+		return pv_fail(e, PV_DATAERR, "request %lld: the identity of "
+			       "the person who asked was never checked: "
+			       "check it first (request verify --verified-by "
+			       "METHOD) or say --unverified-ok", r->id);
+	return PV_OK;
+}
+
 int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 		   const struct pv_request_in *in, long long *id,
 		   struct pv_err *e)
 {
 	char list[160], at[PV_TIME_LEN], rec[PV_TIME_LEN], due_s[PV_TIME_LEN];
-	char exp_s[PV_TIME_LEN], code[27], hash[65], obj[64];
+	char obj[64];
+	unsigned char key[PV_KEY_LEN];
 	const char *channel = in->channel ? in->channel : "email";
 	const char *status;
 	struct pv_location loc = {0};
 	time_t now = pv_now(), received = in->received ? in->received : now;
 	sqlite3_stmt *st;
-	struct pv_req r;
 	char *detail, *fields;
 	long due;
 	int rc, need_code, has_email = 0;
@@ -306,8 +409,11 @@ int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 		return rc;
 	rc = pv_req_due_for(cfg, loc.slug, loc.timezone, loc.holidays,
 			    received, 1, &due, e);
-	need_code = strcmp(loc.requests, "self-service") == 0 &&
-		    strcmp(channel, "booking-form") == 0 && !in->verified;
+	/* privacy-web's form (channel web) is anonymous: its requests always
+	 * wait for the code, at manual locations too */
+	need_code = ((strcmp(loc.requests, "self-service") == 0 &&
+		      strcmp(channel, "booking-form") == 0) ||
+		     strcmp(channel, "web") == 0) && !in->verified;
 	if (!rc)
 		rc = customer_email(db, in->customer_id, &has_email, e);
 	if (!rc && need_code && !has_email)
@@ -315,6 +421,8 @@ int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 			     "address on file to send the code to: check the "
 			     "identity otherwise and use --verified",
 			     in->customer_id);
+	if (!rc && need_code)
+		rc = code_key(db, 1, key, e);
 	if (rc) {
 		pv_location_free(&loc);
 		return rc;
@@ -323,21 +431,16 @@ int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 							 : "received";
 	if ((rc = pv_db_begin(db, e))) {
 		pv_location_free(&loc);
+		sodium_memzero(key, sizeof key);
 		return rc;
 	}
 	pv_time_fmt(now, at);
 	pv_time_fmt(received, rec);
 	pv_date_fmt(due, due_s);
-	pv_time_fmt(now + PV_VERIFY_HOURS * 3600, exp_s);
-	if (need_code) {
-		new_code(code);
-		code_hash(code, hash);
-	}
 	st = pv_db_prepare(db, "INSERT INTO requests (location_id, "
 			   "customer_id, type, channel, status, received_at, "
-			   "due_on, verify_hash, verify_expires_at, created_at, "
-			   "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-			   "?10)", e);
+			   "due_on, created_at, updated_at) VALUES (?, ?, ?, "
+			   "?, ?, ?, ?, ?, ?8)", e);
 	if (!st)
 		goto fail;
 	sqlite3_bind_int64(st, 1, loc.id);
@@ -347,17 +450,13 @@ int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 	pv_bind_text(st, 5, status);
 	pv_bind_text(st, 6, rec);
 	pv_bind_text(st, 7, due_s);
-	pv_bind_text(st, 8, need_code ? hash : NULL);
-	pv_bind_text(st, 9, need_code ? exp_s : NULL);
-	pv_bind_text(st, 10, at);
+	pv_bind_text(st, 8, at);
 	if (exec_done(db, st, "requests", e))
 		goto fail;
 	*id = sqlite3_last_insert_rowid(db);
-	memset(&r, 0, sizeof r);
-	r.id = *id;
-	if (pv_req_history(db, r.id, status, channel, e))
+	if (pv_req_history(db, *id, status, channel, e))
 		goto fail;
-	snprintf(obj, sizeof obj, "request:%lld", r.id);
+	snprintf(obj, sizeof obj, "request:%lld", *id);
 	detail = pv_jsonf("{s:s,s:s,s:s,s:s,s:I,s:s}", "location", loc.slug,
 			  "type", in->type, "channel", channel, "status",
 			  status, "customer_id", (json_int_t)in->customer_id,
@@ -367,171 +466,255 @@ int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 	if (rc)
 		goto fail;
 	if (need_code) {
-		fields = pv_jsonf("{s:s,s:s,s:s}", "type", in->type, "code",
-				  code, "expires", exp_s);
-		sodium_memzero(code, sizeof code);
-		rc = pv_event_add(db, "request.verification", loc.id,
-				  in->customer_id, r.id, "customer", fields,
-				  NULL, e);
-		sodium_memzero(fields, strlen(fields));
+		rc = issue_code(db, key, *id, in->type, loc.id,
+				in->customer_id, e);
 	} else {
 		fields = pv_jsonf("{s:s,s:s,s:s,s:s,s:s}", "type", in->type,
 				  "channel", channel, "status", status,
 				  "received", rec, "due", due_s);
 		rc = pv_event_add(db, "request.received", loc.id,
-				  in->customer_id, r.id, "business", fields,
+				  in->customer_id, *id, "business", fields,
 				  NULL, e);
+		free(fields);
 	}
-	free(fields);
 	if (rc)
 		goto fail;
 	pv_location_free(&loc);
+	sodium_memzero(key, sizeof key);
 	return pv_db_commit(db, e);
 fail:
 	pv_db_rollback(db);
 	pv_location_free(&loc);
+	sodium_memzero(key, sizeof key);
 	return e->status ? e->status : PV_SOFTWARE;
 }
 
-/*
- * The one place where a code is used up or an attempt counted, each by a
- * conditional UPDATE inside the caller's write transaction, so that the
- * limit and single use hold against parallel runs (the checks before it
- * read a state another process may change): with hash, the code is
- * claimed (cleared) only while it is still the stored one, the request
- * still unverified and attempts are left; without, one more wrong
- * attempt is counted only while attempts are left.  *n is the attempt
- * number counted, or 1 for a claimed code; 0 when nothing matched.
- */
-static int code_step(sqlite3 *db, long long id, const char *hash, int *n,
-		     struct pv_err *e)
+/* Inside the caller's transaction: a wrong code is counted and audited
+ * (committed by the caller, so the count survives the refusal). */
+static int count_wrong(sqlite3 *db, const struct pv_req *r, struct pv_err *e)
 {
+	char obj[64], *detail;
 	sqlite3_stmt *st;
 	int rc;
 
-	*n = 0;
-	st = pv_db_prepare(db, hash ?
-			   "UPDATE requests SET verify_hash = NULL, "
-			   "verify_expires_at = NULL WHERE id = ?1 AND "
-			   "status = 'unverified' AND verify_hash = ?2 AND "
-			   "verify_attempts < ?3 RETURNING 1" :
-			   "UPDATE requests SET verify_attempts = "
-			   "verify_attempts + 1 WHERE id = ?1 AND "
-			   "status = 'unverified' AND verify_attempts < ?3 "
-			   "RETURNING verify_attempts", e);
-	if (!st)
-		return e->status;
-	sqlite3_bind_int64(st, 1, id);
-	pv_bind_text(st, 2, hash);
-	sqlite3_bind_int(st, 3, PV_VERIFY_ATTEMPTS);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*n = sqlite3_column_int(st, 0);
-		rc = sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return pv_db_fail(db, e, "requests");
-	return PV_OK;
-}
-
-/* A wrong code: count it (audited) and commit, then refuse. */
-static int wrong_code(sqlite3 *db, const struct pv_req *r, struct pv_err *e)
-{
-	char obj[64], *detail;
-	int left, rc, n;
-
-	if ((rc = pv_db_begin(db, e)))
+	st = pv_db_prepare(db, "UPDATE requests SET verify_attempts = "
+			   "verify_attempts + 1 WHERE id = ?", e);
+	if (st)
+		sqlite3_bind_int64(st, 1, r->id);
+	if ((rc = exec_done(db, st, "requests", e)))
 		return rc;
-	if ((rc = code_step(db, r->id, NULL, &n, e)))
-		goto fail;
-	if (n == 0) { /* parallel tries used up the attempts meanwhile */
-		pv_db_rollback(db);
-		return pv_fail(e, PV_NOPERM, "too many wrong codes for "
-			       "request %lld: the code is no longer accepted",
-			       r->id);
-	}
-	left = PV_VERIFY_ATTEMPTS - n;
 	snprintf(obj, sizeof obj, "request:%lld", r->id);
-	detail = pv_jsonf("{s:i}", "attempt", n);
+	detail = pv_jsonf("{s:i}", "attempt", r->attempts + 1);
 	rc = pv_audit(db, "request.verify-failed", obj, detail, e);
 	free(detail);
-	if (rc || (rc = pv_db_commit(db, e)))
-		goto fail;
-	if (left <= 0)
-		return pv_fail(e, PV_DATAERR, "wrong code for request %lld: "
-			       "no attempts left", r->id);
-	return pv_fail(e, PV_DATAERR, "wrong code for request %lld: %d "
-		       "attempt%s left", r->id, left, left == 1 ? "" : "s");
-fail:
-	pv_db_rollback(db);
-	return e->status ? e->status : PV_SOFTWARE;
+	return rc;
 }
 
+/* In the caller's transaction: the request is verified (how: note and
+ * detail), its code is gone, and the business is told. */
+static int mark_verified(sqlite3 *db, const struct pv_req *r,
+			 const char *by, const char *note, const char *detail,
+			 struct pv_err *e)
+{
+	char due_s[PV_TIME_LEN], *fields;
+	sqlite3_stmt *st;
+	int rc;
+
+	st = pv_db_prepare(db, "UPDATE requests SET verify_hash = NULL, "
+			   "verify_expires_at = NULL, verified_by = ? "
+			   "WHERE id = ?", e);
+	if (st) {
+		pv_bind_text(st, 1, by);
+		sqlite3_bind_int64(st, 2, r->id);
+	}
+	if ((rc = exec_done(db, st, "requests", e)) ||
+	    (rc = pv_req_change(db, r, "verified", "request.verify", note,
+				detail, e)))
+		return rc;
+	pv_date_fmt(pv_req_due(r), due_s);
+	fields = pv_jsonf("{s:s,s:s,s:s,s:s}", "type", r->type, "channel",
+			  r->channel, "status", "verified", "due", due_s);
+	rc = pv_event_add(db, "request.received", r->location_id,
+			  r->customer_id, r->id, "business", fields, NULL, e);
+	free(fields);
+	return rc;
+}
+
+/*
+ * The whole check runs in one IMMEDIATE transaction, from reading the
+ * count to writing it: two attempts at once cannot both see the last
+ * free attempt, and a wrong one is counted before anybody is answered.
+ */
 int pv_request_verify(sqlite3 *db, long long id, const char *code,
 		      struct pv_err *e)
 {
-	char hash[65], due_s[PV_TIME_LEN], *fields;
+	unsigned char key[PV_KEY_LEN];
+	char hash[65];
+	struct pv_req r;
+	int rc, left, have_key;
+
+	if (!code || !*code)
+		return pv_fail(e, PV_USAGE, "request %lld: no code given", id);
+	rc = code_key(db, 0, key, e);
+	if (rc && rc != PV_NOINPUT)
+		return rc;
+	have_key = rc == PV_OK;
+	if ((rc = pv_db_begin(db, e)))
+		goto out;
+	if ((rc = pv_req_load(db, id, &r, e)))
+		goto fail;
+	if (strcmp(r.status, "unverified") != 0) {
+		rc = pv_fail(e, PV_DATAERR, "request %lld is %s, not waiting "
+			     "for a code", id, r.status);
+		goto fail;
+	}
+	if (r.attempts >= PV_VERIFY_ATTEMPTS) {
+		rc = pv_fail(e, PV_NOPERM, "too many wrong codes for request "
+			     "%lld: the code is no longer accepted (request "
+			     "resend-code sends a new one)", id);
+		goto fail;
+	}
+	if (!r.verify_expires || pv_now() >= r.verify_expires) {
+		rc = pv_fail(e, PV_NOPERM, "the code for request %lld has "
+			     "expired (valid %d hours; request resend-code "
+			     "sends a new one)", id, (int)PV_VERIFY_HOURS);
+		goto fail;
+	}
+	if (!have_key || code_hash(key, id, code, hash) != 0 ||
+	    strlen(r.verify_hash) != 64 ||
+	    sodium_memcmp(hash, r.verify_hash, 64) != 0) {
+		if ((rc = count_wrong(db, &r, e)) ||
+		    (rc = pv_db_commit(db, e)))
+			goto fail;
+		left = PV_VERIFY_ATTEMPTS - r.attempts - 1;
+		if (left <= 0)
+			rc = pv_fail(e, PV_DATAERR, "wrong code for request "
+				     "%lld: no attempts left", id);
+		else
+			rc = pv_fail(e, PV_DATAERR, "wrong code for request "
+				     "%lld: %d attempt%s left", id, left,
+				     left == 1 ? "" : "s");
+		goto out;
+	}
+	if ((rc = mark_verified(db, &r, NULL, "code accepted",
+				"{\"by\":\"code\"}", e)) ||
+	    (rc = pv_db_commit(db, e)))
+		goto fail;
+	goto out;
+fail:
+	pv_db_rollback(db);
+out:
+	sodium_memzero(key, sizeof key);
+	sodium_memzero(hash, sizeof hash);
+	return rc;
+}
+
+int pv_request_verify_by(sqlite3 *db, long long id, const char *method,
+			 struct pv_err *e)
+{
+	struct pv_req r;
+	char *note;
+	int rc;
+
+	if (!method || !*method)
+		return pv_fail(e, PV_USAGE, "--verified-by: say how the "
+			       "identity was checked");
+	if ((rc = pv_db_begin(db, e)))
+		return rc;
+	if ((rc = pv_req_load(db, id, &r, e)))
+		goto fail;
+	if (strcmp(r.status, "unverified") != 0 &&
+	    strcmp(r.status, "received") != 0) {
+		rc = pv_fail(e, PV_DATAERR, "request %lld is %s, not waiting "
+			     "for an identity check", id, r.status);
+		goto fail;
+	}
+	note = xasprintf("identity checked by staff: %s", method);
+	rc = mark_verified(db, &r, method, note, "{\"by\":\"staff\"}", e);
+	free(note);
+	if (rc || (rc = pv_db_commit(db, e)))
+		goto fail;
+	return PV_OK;
+fail:
+	pv_db_rollback(db);
+	return rc;
+}
+
+int pv_request_resend_code(sqlite3 *db, long long id, struct pv_err *e)
+{
+	unsigned char key[PV_KEY_LEN];
+	char obj[64], *detail;
+	sqlite3_stmt *st;
+	struct pv_req r;
+	int rc, has = 0;
+
+	if ((rc = pv_req_load(db, id, &r, e)))
+		return rc;
+	if (strcmp(r.status, "unverified") != 0)
+		return pv_fail(e, PV_DATAERR, "request %lld is %s, not waiting "
+			       "for a code", id, r.status);
+	if (r.resends >= PV_VERIFY_RESENDS)
+		return pv_fail(e, PV_NOPERM, "request %lld: %d codes were "
+			       "sent again already: check the identity "
+			       "otherwise (request verify --verified-by)", id,
+			       (int)PV_VERIFY_RESENDS);
+	if ((rc = customer_email(db, r.customer_id, &has, e)))
+		return rc;
+	if (!has)
+		return pv_fail(e, PV_DATAERR, "customer %lld has no e-mail "
+			       "address on file to send the code to",
+			       r.customer_id);
+	if ((rc = code_key(db, 1, key, e)))
+		return rc;
+	if ((rc = pv_db_begin(db, e)))
+		goto out;
+	/* read again under the lock: two resends at once count twice */
+	if ((rc = pv_req_load(db, id, &r, e)))
+		goto fail;
+	if (strcmp(r.status, "unverified") != 0 ||
+	    r.resends >= PV_VERIFY_RESENDS) {
+		rc = pv_fail(e, PV_TEMPFAIL, "request %lld changed meanwhile: "
+			     "try again", id);
+		goto fail;
+	}
+	st = pv_db_prepare(db, "UPDATE requests SET verify_resends = "
+			   "verify_resends + 1, updated_at = ? WHERE id = ?",
+			   e);
+	if (st) {
+		char at[PV_TIME_LEN];
+
+		pv_bind_text(st, 1, pv_time_fmt(pv_now(), at));
+		sqlite3_bind_int64(st, 2, id);
+	}
+	if ((rc = exec_done(db, st, "requests", e)))
+		goto fail;
+	if ((rc = pv_req_history(db, id, r.status, "new code sent", e)))
+		goto fail;
+	snprintf(obj, sizeof obj, "request:%lld", id);
+	detail = pv_jsonf("{s:i}", "resend", r.resends + 1);
+	rc = pv_audit(db, "request.resend-code", obj, detail, e);
+	free(detail);
+	if (rc || (rc = issue_code(db, key, id, r.type, r.location_id,
+				   r.customer_id, e)) ||
+	    (rc = pv_db_commit(db, e)))
+		goto fail;
+	goto out;
+fail:
+	pv_db_rollback(db);
+out:
+	sodium_memzero(key, sizeof key);
+	return rc;
+}
+
+int pv_request_identity_checked(sqlite3 *db, long long id, int unchecked_ok,
+				struct pv_err *e)
+{
 	struct pv_req r;
 	int rc;
 
 	if ((rc = pv_req_load(db, id, &r, e)))
 		return rc;
-	if (!code) {
-		if (strcmp(r.status, "unverified") == 0)
-			return pv_fail(e, PV_USAGE, "request %lld waits for "
-				       "the code sent to the customer", id);
-		if (strcmp(r.status, "received") != 0)
-			return pv_fail(e, PV_DATAERR, "request %lld is %s, "
-				       "not waiting for an identity check", id,
-				       r.status);
-	} else {
-		if (strcmp(r.status, "unverified") != 0)
-			return pv_fail(e, PV_DATAERR, "request %lld is %s, "
-				       "not waiting for a code", id, r.status);
-		if (r.attempts >= PV_VERIFY_ATTEMPTS)
-			return pv_fail(e, PV_NOPERM, "too many wrong codes for "
-				       "request %lld: the code is no longer "
-				       "accepted", id);
-		if (!r.verify_expires || pv_now() >= r.verify_expires)
-			return pv_fail(e, PV_NOPERM, "the code for request "
-				       "%lld has expired (valid %d hours)", id,
-				       (int)PV_VERIFY_HOURS);
-		if (code_hash(code, hash) != 0 ||
-		    strlen(r.verify_hash) != 64 ||
-		    sodium_memcmp(hash, r.verify_hash, 64) != 0)
-			return wrong_code(db, &r, e);
-	}
-	if ((rc = pv_db_begin(db, e)))
-		return rc;
-	if (code) {
-		int claimed;
-
-		if (code_step(db, id, r.verify_hash, &claimed, e))
-			goto fail;
-		if (!claimed) { /* a parallel run used it, or the attempts */
-			pv_db_rollback(db);
-			return pv_fail(e, PV_DATAERR, "the code for request "
-				       "%lld was used already or is no longer "
-				       "accepted", id);
-		}
-	}
-	if (pv_req_change(db, &r, "verified", "request.verify",
-			  code ? "code accepted" : "identity checked by staff",
-			  code ? "{\"by\":\"code\"}" : "{\"by\":\"staff\"}", e))
-		goto fail;
-	pv_date_fmt(pv_req_due(&r), due_s);
-	fields = pv_jsonf("{s:s,s:s,s:s,s:s}", "type", r.type, "channel",
-			  r.channel, "status", "verified", "due", due_s);
-	rc = pv_event_add(db, "request.received", r.location_id,
-			  r.customer_id, id, "business", fields, NULL, e);
-	free(fields);
-	if (rc)
-		goto fail;
-	return pv_db_commit(db, e);
-fail:
-	pv_db_rollback(db);
-	return e->status ? e->status : PV_SOFTWARE;
+	return identity_checked(&r, unchecked_ok, e);
 }
 
 static int text_given(const char *s)
@@ -638,7 +821,8 @@ int pv_request_reject(sqlite3 *db, long long id, const char *reason,
 	if ((rc = pv_db_begin(db, e)))
 		return rc;
 	st = pv_db_prepare(db, "UPDATE requests SET reject_reason = ?, "
-			   "verify_hash = NULL, updated_at = ? WHERE id = ?",
+			   "verify_hash = NULL, verify_expires_at = NULL, "
+			   "updated_at = ? WHERE id = ?",
 			   e);
 	if (st) {
 		pv_bind_text(st, 1, reason);
@@ -661,8 +845,50 @@ fail:
 	return e->status ? e->status : PV_SOFTWARE;
 }
 
+int pv_request_cancel(sqlite3 *db, long long id, const char *reason,
+		      struct pv_err *e)
+{
+	char at[PV_TIME_LEN], *fields;
+	sqlite3_stmt *st;
+	struct pv_req r;
+	int rc;
+
+	if (!text_given(reason))
+		return pv_fail(e, PV_USAGE, "--reason is required: say why the "
+			       "request is withdrawn");
+	if ((rc = pv_req_load(db, id, &r, e)))
+		return rc;
+	if ((rc = must_be_open(&r, "cancelled", e)))
+		return rc;
+	if ((rc = pv_db_begin(db, e)))
+		return rc;
+	st = pv_db_prepare(db, "UPDATE requests SET cancel_reason = ?, "
+			   "verify_hash = NULL, verify_expires_at = NULL, "
+			   "updated_at = ? WHERE id = ?", e);
+	if (st) {
+		pv_bind_text(st, 1, reason);
+		pv_bind_text(st, 2, pv_time_fmt(pv_now(), at));
+		sqlite3_bind_int64(st, 3, id);
+	}
+	if (exec_done(db, st, "requests", e) ||
+	    pv_req_change(db, &r, "cancelled", "request.cancel", reason, NULL,
+			  e))
+		goto fail;
+	/* no mail to the customer, who withdrew it; the business is told */
+	fields = pv_jsonf("{s:s,s:s}", "type", r.type, "reason", reason);
+	rc = pv_event_add(db, "request.cancelled", r.location_id,
+			  r.customer_id, id, "business", fields, NULL, e);
+	free(fields);
+	if (rc)
+		goto fail;
+	return pv_db_commit(db, e);
+fail:
+	pv_db_rollback(db);
+	return e->status ? e->status : PV_SOFTWARE;
+}
+
 int pv_request_complete(sqlite3 *db, long long id, const char *note,
-			struct pv_err *e)
+			int unchecked_ok, struct pv_err *e)
 {
 	char at[PV_TIME_LEN];
 	sqlite3_stmt *st;
@@ -671,12 +897,9 @@ int pv_request_complete(sqlite3 *db, long long id, const char *note,
 
 	if ((rc = pv_req_load(db, id, &r, e)))
 		return rc;
-	if ((rc = must_be_open(&r, "completed", e)))
+	if ((rc = must_be_open(&r, "completed", e)) ||
+	    (rc = identity_checked(&r, unchecked_ok, e)))
 		return rc;
-	if (strcmp(r.status, "unverified") == 0)
-		return pv_fail(e, PV_DATAERR, "request %lld is unverified: "
-			       "check the identity first (request verify)",
-			       id);
 	if ((rc = pv_db_begin(db, e)))
 		return rc;
 	st = pv_db_prepare(db, "UPDATE requests SET note = coalesce(?, note), "
@@ -688,7 +911,9 @@ int pv_request_complete(sqlite3 *db, long long id, const char *note,
 	}
 	if (exec_done(db, st, "requests", e) ||
 	    pv_req_change(db, &r, "completed", "request.complete", note,
-			  "{\"by\":\"hand\"}", e))
+			  strcmp(r.status, "received") == 0
+			  ? "{\"by\":\"hand\",\"identity\":\"unchecked\"}"
+			  : "{\"by\":\"hand\"}", e))
 		goto fail;
 	return pv_db_commit(db, e);
 fail:
@@ -697,9 +922,10 @@ fail:
 }
 
 int pv_request_record_result(sqlite3 *db, long long id, const char *result,
-			     int complete, struct pv_err *e)
+			     int flags, struct pv_err *e)
 {
-	const char *status = complete ? "completed" : "in-progress";
+	const char *status = flags & PV_RESULT_COMPLETE ? "completed"
+							: "in-progress";
 	char at[PV_TIME_LEN], *detail;
 	sqlite3_stmt *st;
 	struct pv_req r;
@@ -710,10 +936,8 @@ int pv_request_record_result(sqlite3 *db, long long id, const char *result,
 	if (pv_req_is_final(r.status))
 		return pv_fail(e, PV_DATAERR, "request %lld is %s already: it "
 			       "is not fulfilled again", id, r.status);
-	if (strcmp(r.status, "unverified") == 0)
-		return pv_fail(e, PV_DATAERR, "request %lld is unverified: "
-			       "check the identity first (request verify)",
-			       id);
+	if ((rc = identity_checked(&r, flags & PV_RESULT_UNCHECKED_OK, e)))
+		return rc;
 	st = pv_db_prepare(db, "UPDATE requests SET result = ?, error = NULL, "
 			   "updated_at = ? WHERE id = ?", e);
 	if (st) {
@@ -813,6 +1037,8 @@ static void write_fields(struct pv_writer *w, sqlite3_stmt *st,
 							    r->tz));
 	pv_w_str(w, "extension_reason", pv_col_text(st, 16));
 	pv_w_str(w, "reject_reason", pv_col_text(st, 17));
+	pv_w_str(w, "cancel_reason", pv_col_text(st, 24));
+	pv_w_str(w, "verified_by", pv_col_text(st, 23));
 	pv_w_str(w, "note", pv_col_text(st, 18));
 	if ((v = pv_col_text(st, 19)))
 		pv_w_raw(w, "result", v);
@@ -878,7 +1104,8 @@ int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,
 		"WHERE (?1 IS NULL OR r.status = ?1) "
 		"AND (?2 IS NULL OR r.type = ?2) "
 		"AND (?3 IS NULL OR l.slug = ?3) "
-		"AND (?4 = 0 OR r.status NOT IN ('completed', 'rejected')) "
+		"AND (?4 = 0 OR r.status NOT IN ('completed', 'rejected', "
+		"  'cancelled')) "
 		"AND (?5 IS NULL OR coalesce(r.extended_due_on, r.due_on) "
 		"  <= ?5) "
 		"ORDER BY coalesce(r.extended_due_on, r.due_on), r.id";

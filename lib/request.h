@@ -3,19 +3,22 @@
  * legal deadlines, extension, rejection, completion, automatic fulfilment.
  *
  * Statuses: unverified (waiting for the code sent to the customer),
- * received (identity not checked by the suite), verified, in-progress
- * (fulfilment started or failed: see error, retried by process),
- * completed, rejected.  The last two are final.
+ * received (identity not checked by the suite), verified (by the code or
+ * by staff, who say how), in-progress (fulfilment started or failed: see
+ * error, retried by process), completed, rejected, cancelled (withdrawn
+ * by the person who asked).  The last three are final.
  *
  * Every change of state is one transaction holding the change, a
  * request_history row, an audit entry (ids only) and, where somebody must
  * be told, an outbox event:
- *   request.verification  customer  the one-time code (payload "code")
+ *   request.verification  customer  the one-time code (payload "code",
+ *                                   "7KQ4-M2XD", and "expires")
  *   request.received      business  a request arrived (or was verified)
  *   request.extended      customer  the new due date and the reason
  *   request.rejected      customer  the reason
+ *   request.cancelled     business  withdrawn by the customer: the reason
  *   request.completed     business  fulfilled automatically
- *   export.ready          customer  an access export, payload "document"
+ *   export.ready          customer  an access export (lib/export.h: PV_EXPORT_EVENT)
  *
  * Deadlines: calendar.h (pv_cal_due) in the location's zone, holiday
  * region and extra days (holidays.SLUG in the config).  Refusals carry
@@ -39,6 +42,8 @@ extern const char *const pv_request_statuses[];
 enum {
 	PV_VERIFY_ATTEMPTS = 5,      /* wrong codes before a code is dead */
 	PV_VERIFY_HOURS = 24,        /* a code's lifetime */
+	PV_VERIFY_RESENDS = 3,       /* fresh codes after the first */
+	PV_CODE_LEN = 8,             /* Crockford base32 characters */
 	PV_DUE_SOON_DAYS = 7,        /* check: "due within" */
 };
 
@@ -64,15 +69,41 @@ int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 		   struct pv_err *e);
 
 /*
- * Identity check.  With code: the request must be unverified; a wrong
- * code is PV_DATAERR and counts (the count is kept, audited); the code is
- * refused with PV_NOPERM after PV_VERIFY_ATTEMPTS wrong ones or
- * PV_VERIFY_HOURS after it was sent.  Without code (staff checked the
- * identity): the request must be "received".  PV_NOINPUT for an unknown
- * id; PV_DATAERR for a request in another status.
+ * Identity check by the code the customer received.  The request must be
+ * unverified (PV_DATAERR otherwise); case, spaces and dashes do not
+ * count, nor I/L for 1 or O for 0.  A wrong code is PV_DATAERR and
+ * counted (audited) in the same transaction that read the count; the
+ * code is refused with PV_NOPERM after PV_VERIFY_ATTEMPTS wrong ones or
+ * PV_VERIFY_HOURS after it was sent.  PV_USAGE for a NULL or empty code,
+ * PV_NOINPUT for an unknown id.  Codes are kept only as an HMAC under the
+ * key file "<db>.code-key" beside the database.
  */
 int pv_request_verify(sqlite3 *db, long long id, const char *code,
 		      struct pv_err *e);
+/*
+ * Identity checked by staff by other means (method, e.g. "ID card at the
+ * counter", kept on the request as verified_by and in its history, not in
+ * the audit log): for an unverified or received request (PV_DATAERR
+ * otherwise; PV_USAGE without a method).  Any pending code dies.
+ */
+int pv_request_verify_by(sqlite3 *db, long long id, const char *method,
+			 struct pv_err *e);
+/*
+ * A fresh code for an unverified request, mailed to the address on file;
+ * the old one dies and the attempts start again.  At most
+ * PV_VERIFY_RESENDS times (PV_NOPERM after that: staff check the identity
+ * by other means); PV_DATAERR for a request not waiting for a code or a
+ * customer without an address.  Audited.
+ */
+int pv_request_resend_code(sqlite3 *db, long long id, struct pv_err *e);
+/*
+ * PV_OK when request id may be fulfilled as far as the identity goes:
+ * verified (or later), or received with unchecked_ok (staff accept it
+ * unchecked).  PV_DATAERR for unverified, and for received without
+ * unchecked_ok, with what to do.  Final statuses are not judged here.
+ */
+int pv_request_identity_checked(sqlite3 *db, long long id, int unchecked_ok,
+				struct pv_err *e);
 
 /*
  * Extend the deadline by 1 or 2 further months (Art. 12(3)): once, with a
@@ -86,20 +117,28 @@ int pv_request_extend(sqlite3 *db, const struct pv_cfg *cfg, long long id,
  * is told. */
 int pv_request_reject(sqlite3 *db, long long id, const char *reason,
 		      struct pv_err *e);
+/* Withdrawn by the customer: an open request becomes cancelled with the
+ * reason (PV_USAGE without); no mail to the customer, the business is
+ * told. */
+int pv_request_cancel(sqlite3 *db, long long id, const char *reason,
+		      struct pv_err *e);
 /* Mark an open, identity-checked request completed (by hand); note may be
- * NULL. */
+ * NULL.  A received request needs unchecked_ok (identity_checked). */
 int pv_request_complete(sqlite3 *db, long long id, const char *note,
-			struct pv_err *e);
+			int unchecked_ok, struct pv_err *e);
 
 /*
  * For dsar-export and dsar-erase, inside the caller's transaction: record
  * the result (a JSON object text) of fulfilling request id.  With
- * complete the request becomes completed, else in-progress; its error is
- * cleared.  A final request is refused (PV_DATAERR), so that a request is
- * never fulfilled twice.  Audited.
+ * PV_RESULT_COMPLETE in flags the request becomes completed, else
+ * in-progress; its error is cleared.  A final request is refused
+ * (PV_DATAERR), so that a request is never fulfilled twice, and so is one
+ * whose identity was not checked (pv_request_identity_checked, with
+ * PV_RESULT_UNCHECKED_OK as unchecked_ok).  Audited.
  */
+enum { PV_RESULT_COMPLETE = 1, PV_RESULT_UNCHECKED_OK = 2 };
 int pv_request_record_result(sqlite3 *db, long long id, const char *result,
-			     int complete, struct pv_err *e);
+			     int flags, struct pv_err *e);
 /* In its own transaction: the request failed with msg (no personal data);
  * it becomes in-progress with the error, for process to retry.  The same
  * error again changes nothing (no new history on every retry). */

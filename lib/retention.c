@@ -13,9 +13,11 @@ static const char *const cust_fields[] = {
 	"external_id", "first_name", "last_name", "email", "phone",
 	"birth_date", "street", "postal_code", "city", "country", "notes", NULL,
 };
+/* "attributes": the appointment's custom attributes (import mappings),
+ * kept as one object */
 static const char *const appt_fields[] = {
 	"external_id", "starts_at", "service", "staff", "price_cents", "notes",
-	NULL,
+	"attributes", NULL,
 };
 static const char *const appt_personal[] = {"notes", NULL};
 static const char *const inv_fields[] = {

@@ -69,6 +69,29 @@ static const char m1[] =
 	") STRICT;\n"
 	"CREATE INDEX appointments_customer ON appointments(customer_id, starts_at);\n"
 
+	/* Custom fields of the booking system (a mapping's custom columns:
+	 * colour formula, skin type, allergies), per customer and per
+	 * appointment.  They go with their row: deleted with it (erasure,
+	 * purge), and an appointment anonymised loses them too. */
+	"CREATE TABLE customer_attributes (\n"
+	"  customer_id INTEGER NOT NULL REFERENCES customers(id)\n"
+	"    ON DELETE CASCADE,\n"
+	"  name TEXT NOT NULL,\n"
+	"  value TEXT NOT NULL,\n"
+	"  PRIMARY KEY (customer_id, name)\n"
+	") STRICT, WITHOUT ROWID;\n"
+	"CREATE TABLE appointment_attributes (\n"
+	"  appointment_id INTEGER NOT NULL REFERENCES appointments(id)\n"
+	"    ON DELETE CASCADE,\n"
+	"  name TEXT NOT NULL,\n"
+	"  value TEXT NOT NULL,\n"
+	"  PRIMARY KEY (appointment_id, name)\n"
+	") STRICT, WITHOUT ROWID;\n"
+	"CREATE TRIGGER appointment_attributes_anonymised AFTER UPDATE OF\n"
+	"  customer_id ON appointments WHEN NEW.customer_id IS NULL BEGIN\n"
+	"  DELETE FROM appointment_attributes WHERE appointment_id = NEW.id;\n"
+	"END;\n"
+
 	"CREATE TABLE invoices (\n"
 	"  id INTEGER PRIMARY KEY,\n"
 	"  location_id INTEGER NOT NULL REFERENCES locations(id),\n"
@@ -117,7 +140,7 @@ static const char m1[] =
 	"    'erasure', 'rectification', 'restriction', 'objection')),\n"
 	"  channel TEXT NOT NULL,\n"
 	"  status TEXT NOT NULL CHECK (status IN ('unverified', 'received',\n"
-	"    'verified', 'in-progress', 'completed', 'rejected')),\n"
+	"    'verified', 'in-progress', 'completed', 'rejected', 'cancelled')),\n"
 	"  received_at TEXT NOT NULL,\n"
 	"  due_on TEXT NOT NULL,\n"
 	"  extended_due_on TEXT,\n"
@@ -129,6 +152,11 @@ static const char m1[] =
 	"  verify_hash TEXT,\n"
 	"  verify_attempts INTEGER NOT NULL DEFAULT 0,\n"
 	"  verify_expires_at TEXT,\n"
+	"  verify_resends INTEGER NOT NULL DEFAULT 0,\n"
+	/* how staff checked the identity instead of a code, as they wrote it */
+	"  verified_by TEXT,\n"
+	/* the customer withdrew the request (status cancelled) */
+	"  cancel_reason TEXT,\n"
 	"  created_at TEXT NOT NULL,\n"
 	"  updated_at TEXT NOT NULL\n"
 	") STRICT;\n"
@@ -204,6 +232,14 @@ static const char m1[] =
 	"  kind TEXT NOT NULL CHECK (kind IN ('external_id', 'email', 'phone')),\n"
 	"  created_at TEXT NOT NULL\n"
 	") STRICT, WITHOUT ROWID;\n"
+	/* blocks lifted by staff (privacyctl customer unblock): the hash
+	 * of the external id that may come back, and why */
+	"CREATE TABLE tombstone_lifts (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  hash TEXT NOT NULL,\n"
+	"  reason TEXT NOT NULL,\n"
+	"  lifted_at TEXT NOT NULL\n"
+	") STRICT;\n"
 
 	/* consent-send's campaigns and their send journal.  A message row
 	 * holds no personal data: the address is read from the customer at
@@ -245,6 +281,15 @@ static const char m1[] =
 	"  customer_id);\n"
 	"CREATE INDEX campaign_messages_open ON campaign_messages(answer,\n"
 	"  token_expires_at);\n"
+
+	/* privacy-web's rate limits: hits per client address and bucket
+	 * in the current hour, keyed by an HMAC (web key) of the bucket and
+	 * the address, so that no address is stored (web.h). */
+	"CREATE TABLE web_limits (\n"
+	"  key TEXT PRIMARY KEY,\n"
+	"  window_start TEXT NOT NULL,\n"
+	"  hits INTEGER NOT NULL\n"
+	") STRICT, WITHOUT ROWID;\n"
 
 	/* Records kept after an erasure under a legal duty, restricted. */
 	"CREATE TABLE retained (\n"

@@ -6,6 +6,7 @@
 for bin in "$TOP"/bin/*; do
 	name=$(basename "$bin")
 	man="$TOP/man/$name.1"
+	[ -f "$man" ] || man="$TOP/man/$name.8" # privacy-web, a CGI program
 	[ -f "$man" ]; ok $? "$name has a man page"
 	# fields split on a non-blank separator: a one-command binary has an
 	# empty command field, which tab splitting would swallow
@@ -53,7 +54,7 @@ for f in "$TOP"/completions/*.bash; do
 done
 
 if command -v mandoc >/dev/null; then
-	lint=$(mandoc -Tlint -Wwarning "$TOP"/man/*.[157] 2>&1)
+	lint=$(mandoc -Tlint -Wwarning "$TOP"/man/*.[1578] 2>&1)
 	is "$lint" "" "mandoc -Tlint is clean"
 else
 	ok 1 "mandoc is installed (make deps)"
@@ -61,7 +62,7 @@ fi
 
 # the EXAMPLES of the man pages that are marked as runnable are run by the
 # tests of each tool; here: every page has EXIT STATUS and EXAMPLES
-for m in "$TOP"/man/*.1; do
+for m in "$TOP"/man/*.[18]; do
 	grep -q '^\.Sh EXIT STATUS' "$m"; ok $? "$(basename "$m") has EXIT STATUS"
 	grep -q '^\.Sh EXAMPLES' "$m"; ok $? "$(basename "$m") has EXAMPLES"
 done

@@ -108,8 +108,14 @@ is "$(jq_ 'd["subject"]["customer_id"]')" "$E" "--email finds the customer"
 run dsar-export --external-id K-1 --location mitte
 status 0 "--external-id with --location"
 is "$(jq_ 'd["subject"]["customer_id"]')" "$E" "--external-id finds the customer"
+snapshot before_req
 run dsar-export --request "$R"
-status 0 "--request"
+status 65 "--request of a request whose identity was never checked: refused"
+is "$(stderr)" "dsar-export: request $R: the identity of the person who asked was never checked: check it first (request verify --verified-by METHOD) or say --unverified-ok" "the refusal says what to do"
+is "$(stdout)" "" "no document leaves"
+unchanged before_req "the refusal changes nothing"
+run dsar-export --request "$R" --unverified-ok
+status 0 "--request with --unverified-ok (staff's word)"
 is "$(jq_ 'd["subject"]')" "{'customer_id': $E, 'location': 'mitte', 'external_id': 'K-1', 'request_id': $R}" "the document names the request"
 is "$(sql "SELECT status || ' ' || result FROM requests WHERE id = $R")" 'in-progress {"export":"stdout"}' "--request records the result on the request"
 

@@ -8,15 +8,28 @@ ok $? "make install DESTDIR=... PREFIX=/usr"
 for b in "$TOP"/bin/*; do
 	name=$(basename "$b")
 	[ -x "$dest/usr/bin/$name" ]; ok $? "$name is installed"
-	[ -f "$dest/usr/share/man/man1/$name.1" ]; ok $? "$name.1 is installed"
+	sec=1
+	[ -f "$TOP/man/$name.8" ] && sec=8 # privacy-web, a CGI program
+	[ -f "$dest/usr/share/man/man$sec/$name.$sec" ]; ok $? "$name.$sec is installed"
 	[ -f "$dest/usr/share/bash-completion/completions/$name" ]; ok $? "$name bash completion is installed"
 	[ -f "$dest/usr/share/zsh/site-functions/_$name" ]; ok $? "$name zsh completion is installed"
 done
-for m in privacy.7 privacy-records.5 privacy-config.5; do
+for m in privacy.7 privacy-records.5 privacy-config.5 privacy-mapping.5; do
 	sec=${m##*.}
 	[ -f "$dest/usr/share/man/man$sec/$m" ]; ok $? "$m is installed"
 done
+for m in "$TOP"/mappings/*.yaml; do
+	cmp -s "$m" "$dest/usr/share/privacyctl/mappings/$(basename "$m")"
+	ok $? "mapping $(basename "$m") is installed"
+done
 "$dest/usr/bin/privacyctl" --version >/dev/null; ok $? "the installed binary runs"
+# --map NAME finds an installed mapping (PRIVACY_MAPPINGS names the
+# directory: the binary was built for PREFIX=/usr/local)
+export PRIVACY_DB="$SCRATCH/i.db"
+"$dest/usr/bin/privacyctl" init >/dev/null && "$dest/usr/bin/privacyctl" location add m --name M >/dev/null
+PRIVACY_MAPPINGS="$dest/usr/share/privacyctl/mappings" \
+	"$dest/usr/bin/privacyctl" customer import -n --map de-excel "$TOP/examples/de-excel/kunden.csv" >/dev/null
+ok $? "an installed mapping is found by name"
 make -s -C "$TOP" uninstall DESTDIR="$dest" PREFIX=/usr >/dev/null 2>&1
 ok $? "make uninstall"
 is "$(find "$dest" -type f | wc -l)" "0" "uninstall removes every installed file"

@@ -81,7 +81,7 @@ check_event request.verification \
 check_event export.ready \
 	'{"event":"export.ready","location":"nord","audience":"customer","customer_id":5,"request_id":9,"export":{"customer":{"name":"Drop Me"}}}' \
 	'^Your data from Studio Nord$' 'as a JSON file'
-is "$(mailget "$(last_mail)" attachment)" $'export.json\n{\n  "customer": {\n    "name": "Drop Me"\n  }\n}' "export.ready: the export is attached as JSON"
+is "$(mailget "$(last_mail)" attachment | head -6)" $'your-data.json\n{\n  "customer": {\n    "name": "Drop Me"\n  }\n}your-data.html' "export.ready: the export is attached as JSON, then as HTML"
 check_event request.extended \
 	'{"event":"request.extended","location":"nord","audience":"customer","customer_id":5,"request_id":9,"due":"2026-06-02","reason":"many records"}' \
 	'deadline extended' 'Reason: many records'
@@ -286,7 +286,7 @@ status 75 "second 4xx"
 is "$(sql "SELECT next_attempt_at FROM events WHERE id = $id")" "2026-03-02T09:16:00Z" "the delay doubles"
 PRIVACY_NOW=2026-03-07T09:00:00Z run notify --pending
 status 69 "given up after 5 days: 69"
-is "$(sql "SELECT status, scrubbed FROM events WHERE id = $id")" "failed|1" "failed and scrubbed"
+is "$(sql "SELECT status, scrubbed FROM events WHERE id = $id")" "failed|0" "failed, payload kept for notify --retry"
 like "$(jget reply <"$out")" 'given up after 5 days' "says so"
 rm smtp/reply
 
@@ -295,7 +295,7 @@ echo "554 5.7.1 policy rejection" >smtp/reply
 run notify <<<'{"event":"request.received","location":"mitte","request_id":62}'
 status 69 "5xx: exit 69"
 id=$(jget event_id <"$out")
-is "$(sql "SELECT status, scrubbed, last_reply FROM events WHERE id = $id")" "failed|1|554 5.7.1 policy rejection" "failed, scrubbed, reply kept"
+is "$(sql "SELECT status, scrubbed, last_reply FROM events WHERE id = $id")" "failed|0|554 5.7.1 policy rejection" "failed, payload kept for notify --retry, reply kept"
 rm smtp/reply
 
 # --- connection dropped after DATA: deferred ---------------------------

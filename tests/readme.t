@@ -9,6 +9,8 @@ run bash -e "$SCRATCH/steps.sh"
 status 0 "the README's commands run without error"
 grep -q '"location": "mitte"' "$out"; ok $? "settings come back as JSON"
 grep -q $'^nord,manual,off,info@studio-nord.example,,en\r$' "$out"; ok $? "settings come back as CSV"
+grep -q $'^LOCATION  REQUESTS      MARKETING  NOTIFY_EMAIL' "$out"; ok $? "settings come back as a table"
+grep -qx 'nord' "$out"; ok $? "jq reads the records: the manual location"
 grep -q '"intact":true' "$out"; ok $? "the audit chain verifies"
 
 done_testing

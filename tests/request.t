@@ -27,16 +27,19 @@ r1=$(jget request_id <"$out")
 is "$(jget status <"$out") $(jget due <"$out") $(jget received <"$out")" "unverified 2026-04-02 2026-03-02T09:00:00Z" "it starts unverified, due in a month"
 is "$(sql "SELECT type || ' ' || audience || ' ' || customer_id FROM events WHERE request_id = $r1")" "request.verification customer $c1" "one event: the code, for the customer"
 code=$(code_of "$r1")
-like "$code" '^[A-Z2-7]{26}$' "the code has 128 random bits (26 base32 characters)"
+like "$code" '^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$' "the code is 8 characters people can type (Crockford base32: no I, L, O, U), shown as two halves"
 unlike "$(cat "$out" "$err")" "$code" "the code is not printed"
 is "$(sql "SELECT verify_hash = lower(verify_hash) AND length(verify_hash) = 64 AND instr(verify_hash, '$code') = 0 FROM requests WHERE id = $r1")" 1 "only a hash of the code is stored"
+plain=$(printf '%s' "$code" | tr -d - | sha256sum | cut -c1-64)
+is "$(sql "SELECT verify_hash <> '$plain' FROM requests WHERE id = $r1")" 1 "a keyed hash: the plain SHA-256 of the code is not it (40 bits would be guessed from a copy of the database)"
+is "$(stat -c %a "$PRIVACY_DB.code-key") $(stat -c %s "$PRIVACY_DB.code-key")" "600 32" "the key lives beside the database, 0600"
 is "$(sql "SELECT verify_expires_at FROM requests WHERE id = $r1")" "2026-03-03T09:00:00Z" "the code is valid 24 hours"
 unlike "$(sql "SELECT group_concat(detail) FROM audit")" "erika|example.org|Erika|$code" "no personal data or code in the audit log"
 is "$(sql "SELECT status || ' ' || note FROM request_history WHERE request_id = $r1")" "unverified booking-form" "history: received through the booking form"
 
 # wrong codes: counted, refused, five at most
 snapshot before
-run privacyctl request verify "$r1" AAAAAAAAAAAAAAAAAAAAAAAAAA
+run privacyctl request verify "$r1" AAAA-AAAA
 status 65 "a wrong code is refused"
 is "$(stderr)" "privacyctl: wrong code for request $r1: 4 attempts left" "the refusal counts down"
 is "$(sql "SELECT status || ' ' || verify_attempts FROM requests WHERE id = $r1")" "unverified 1" "the attempt is counted, the request still unverified"
@@ -49,7 +52,7 @@ is "$(stderr)" "privacyctl: wrong code for request $r1: no attempts left" "no at
 snapshot before
 run privacyctl request verify "$r1" "$code"
 status 77 "after five wrong codes even the right one is refused"
-is "$(stderr)" "privacyctl: too many wrong codes for request $r1: the code is no longer accepted" "the 6th attempt is refused with its reason"
+is "$(stderr)" "privacyctl: too many wrong codes for request $r1: the code is no longer accepted (request resend-code sends a new one)" "the 6th attempt is refused with its reason"
 unchanged before "the refused 6th attempt changes nothing"
 
 # expiry
@@ -59,16 +62,17 @@ code=$(code_of "$r2")
 snapshot before
 PRIVACY_NOW=2026-03-03T09:00:00Z run privacyctl request verify "$r2" "$code"
 status 77 "a code 24 hours old is refused"
-is "$(stderr)" "privacyctl: the code for request $r2 has expired (valid 24 hours)" "the expiry is explained"
+is "$(stderr)" "privacyctl: the code for request $r2 has expired (valid 24 hours; request resend-code sends a new one)" "the expiry is explained"
 unchanged before "the expired code changes nothing"
 
 # the right code, typed loosely
 run privacyctl request new --type access --external-id k-1 --location mitte --channel booking-form
 r3=$(jget request_id <"$out")
 code=$(code_of "$r3")
-loose=$(printf '%s' "$code" | tr 'A-Z' 'a-z' | sed 's/^\(.....\)/\1-/')
-PRIVACY_NOW=2026-03-03T08:59:59Z run privacyctl request verify "$r3" "$loose"
-status 0 "the right code (lower case, with a dash) within 24 hours"
+loose=$(printf '%s' "$code" | tr -d - | tr 'A-Z01' 'a-zol' | sed 's/^\(..\)/\1 /')
+printf '%s\n' "$loose" >loose.txt
+PRIVACY_NOW=2026-03-03T08:59:59Z run privacyctl request verify "$r3" <loose.txt
+status 0 "the right code on stdin (lower case, a space, o and l for 0 and 1) within 24 hours"
 is "$(jget status <"$out")" "verified" "the request is verified"
 is "$(sql "SELECT coalesce(verify_hash, 'NULL') || ' ' || coalesce(verify_expires_at, 'NULL') FROM requests WHERE id = $r3")" "NULL NULL" "the code is gone: single use"
 is "$(sql "SELECT type || ' ' || audience || ' ' || json_extract(payload, '\$.location') FROM events WHERE request_id = $r3 ORDER BY id DESC LIMIT 1")" "request.received business mitte" "now the business is told"
@@ -77,8 +81,9 @@ snapshot before
 run privacyctl request verify "$r3" "$code"
 status 65 "a code is single use"
 is "$(stderr)" "privacyctl: request $r3 is verified, not waiting for a code" "a used code is refused"
-run privacyctl request verify "$r1"
+run privacyctl request verify "$r1" </dev/null
 status 64 "an unverified request needs its code"
+is "$(stderr | head -1)" "privacyctl: no code: give the customer's code on stdin or in PRIVACY_CODE, or say how staff checked the identity with --verified-by METHOD" "it says where the code goes"
 run privacyctl request verify 999 ABC
 status 66 "an unknown request"
 unchanged before "refusals change nothing"
@@ -106,10 +111,20 @@ is "$(jget status <"$out") $(jget channel <"$out")" "received email" "the defaul
 r5=$(jget request_id <"$out")
 
 # staff verification of a received request
-run privacyctl request verify "$r5"
+snapshot before
+run privacyctl request complete "$r5"
+status 65 "a request nobody checked the identity of is not completed"
+is "$(stderr)" "privacyctl: request $r5: the identity of the person who asked was never checked: check it first (request verify --verified-by METHOD) or say --unverified-ok" "it says what to do"
+run privacyctl request verify "$r5" --verified-by ""
+status 64 "--verified-by needs the method"
+run privacyctl request verify "$r5" ABCD-EFGH --verified-by "ID card"
+status 64 "a code and --verified-by exclude each other"
+unchanged before "refusals change nothing"
+run privacyctl request verify "$r5" --verified-by "ID card at the counter"
 status 0 "staff confirm the identity"
-is "$(jget status <"$out")" verified "verified by staff"
-is "$(sql "SELECT detail FROM audit WHERE action = 'request.verify' AND object = 'request:$r5'")" '{"by":"staff"}' "audited as a staff check"
+is "$(jget status <"$out") $(jget verified_by <"$out")" "verified ID card at the counter" "verified by staff, the method recorded"
+is "$(jget history.1.note <"$out")" "identity checked by staff: ID card at the counter" "and in the history"
+is "$(sql "SELECT detail FROM audit WHERE action = 'request.verify' AND object = 'request:$r5'")" '{"by":"staff"}' "audited as a staff check, without the free text"
 
 # bad intake
 snapshot before
@@ -173,6 +188,11 @@ run privacyctl request complete "$r5" --note "sent by post"
 status 0 "complete by hand"
 is "$(jget status <"$out") $(jget note <"$out")" "completed sent by post" "completed with the note"
 is "$(sql "SELECT group_concat(status, ',') FROM request_history WHERE request_id = $r5")" "received,verified,completed" "the history has every step"
+run privacyctl request new --type portability --customer "$c2" --channel phone
+r7=$(jget request_id <"$out")
+run privacyctl request complete "$r7" --note "sent on a USB stick" --unverified-ok
+status 0 "--unverified-ok: staff complete a request they did not check"
+is "$(sql "SELECT detail FROM audit WHERE action = 'request.complete' AND object = 'request:$r7'")" '{"by":"hand","identity":"unchecked"}' "audited as completed unchecked"
 
 # show and list
 run privacyctl request show "$r5"
@@ -184,7 +204,7 @@ run privacyctl request show x
 status 64 "show: bad id"
 run privacyctl request list
 status 0 "list"
-is "$(wc -l <"$out")" 6 "every request"
+is "$(wc -l <"$out")" 7 "every request"
 run privacyctl request list --status verified --location mitte
 is "$(jget request_id <"$out" | tr '\n' ' ')" "$r3 $rc3 " "by status and location"
 run privacyctl request list --type rectification
@@ -209,6 +229,33 @@ run privacyctl request list --location sued
 status 66 "unknown location"
 run privacyctl request list --overdue --due-within 7d
 status 64 "--overdue and --due-within exclude each other"
+
+# resend-code and cancel: refusals
+snapshot before
+run privacyctl request resend-code "$r3"
+status 65 "resend-code: a verified request waits for no code"
+is "$(stderr)" "privacyctl: request $r3 is verified, not waiting for a code" "explained"
+run privacyctl request resend-code 999
+status 66 "resend-code: unknown request"
+run privacyctl request resend-code x
+status 64 "resend-code: bad id"
+run privacyctl request cancel 999 --reason x
+status 66 "cancel: unknown request"
+run privacyctl request cancel "$r5" --reason x
+status 65 "cancel: a completed request is closed"
+is "$(stderr)" "privacyctl: request $r5 is completed already: it cannot be cancelled" "explained"
+run privacyctl request cancel "$r1" --reason "  "
+status 64 "cancel: a blank reason is no reason"
+PRIVACY_CODE="" run privacyctl request verify "$r2" </dev/null
+status 64 "verify: an empty PRIVACY_CODE and no stdin is no code"
+head -c 300 /dev/zero | tr '\0' A >long.txt
+run privacyctl request verify "$r2" <long.txt
+status 65 "verify: an overlong line on stdin is refused"
+is "$(stderr)" "privacyctl: code on standard input: too long" "explained"
+unchanged before "refusals change nothing"
+run privacyctl request list --status cancelled
+status 0 "list --status cancelled"
+is "$(wc -l <"$out")" 0 "none yet"
 
 run privacyctl audit verify
 status 0 "the audit chain is intact"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # make deps: install the Debian packages privacyctl needs to build, test
 # and run its demo (lighttpd, chromium and selenium for the browser
-# tests of privacy-web; hyperfine and time for make bench).  Idempotent:
+# tests of privacy-web; hyperfine and time for make bench; jq for the
+# README's record examples).  Idempotent:
 # only what is missing is installed, and 'apt-get update' runs only then.
 set -eu
 
@@ -9,7 +10,7 @@ PKGS="gcc make pkg-config perl sqlite3 libsqlite3-dev libcurl4-openssl-dev \
 libyaml-dev libjansson-dev libcsv-dev libsodium-dev libgmime-3.0-dev \
 python3 python3-aiosmtpd openssl ca-certificates mandoc clang \
 libclang-rt-14-dev valgrind lighttpd chromium chromium-driver \
-python3-selenium hyperfine time"
+python3-selenium hyperfine time jq"
 
 missing=""
 for p in $PKGS; do

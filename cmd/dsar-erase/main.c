@@ -8,11 +8,17 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "audit.h"
 #include "cli.h"
 #include "db.h"
 #include "erase.h"
+#include "request.h"
 #include "retention.h"
 #include "subject.h"
+#include "tombstone.h"
 
 /* Nothing buffered upstream: commit what is pending rather than hold the
  * write lock (and the reports) while the pipe is quiet. */
@@ -46,6 +52,69 @@ static int purge(struct pv_ctx *c, int dry)
 	return st;
 }
 
+/*
+ * A restored backup: the tombstones the log has and the database lacks
+ * go back in, then every live customer the log says was erased is
+ * erased again (the same reports as any erasure).
+ */
+static int replay(struct pv_ctx *c, struct pv_eraser *er, int dry)
+{
+	struct pv_tomb_found *f = NULL;
+	struct pv_tomb *t = NULL;
+	size_t n = 0;
+	long long missing = 0;
+	int st, began = 0;
+
+	if (c->argc)
+		return pv_usage(c, "--replay-tombstones takes no operands");
+	if ((st = pv_tomb_open(c->db_path, 0, &t, &c->err)))
+		return st;
+	if (!dry) {
+		if ((st = pv_db_begin(c->db, &c->err)))
+			goto out;
+		began = 1;
+	}
+	if ((st = pv_tomb_log_scan(t, c->db, !dry, &f, &n, &missing,
+				   &c->err)))
+		goto out;
+	if (!dry && missing) {
+		char d[64];
+
+		snprintf(d, sizeof d, "{\"tombstones\":%lld}", missing);
+		if ((st = pv_audit(c->db, "tombstone.restore", NULL, d,
+				   &c->err)))
+			goto out;
+	}
+	if (began) {
+		began = 0;
+		if ((st = pv_db_commit(c->db, &c->err)))
+			goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct pv_subject s = {0};
+		struct pv_err e;
+		int rc;
+
+		s.customer_id = f[i].customer_id;
+		if ((rc = pv_erase_subject(er, &s, c->out, &e))) {
+			rc = one_failed(rc, &e);
+			if (rc != PV_PARTIAL) {
+				c->err.status = rc;
+				c->err.msg[0] = '\0';
+				st = rc;
+				break;
+			}
+			st = pv_status_merge(st, rc);
+		}
+	}
+out:
+	if (began)
+		pv_db_rollback(c->db);
+	free(f);
+	pv_tomb_close(t);
+	return st;
+}
+
 static int erase_stream(struct pv_ctx *c, struct pv_eraser *er)
 {
 	struct pv_input *in = pv_input_open(c->argc, c->argv, PV_FMT_AUTO);
@@ -73,6 +142,10 @@ static int erase_stream(struct pv_ctx *c, struct pv_eraser *er)
 			continue;
 		}
 		rc = pv_subject_from_rec(c->db, &r, &s, &e);
+		if (!rc && s.request_id)
+			rc = pv_request_identity_checked(
+				c->db, s.request_id,
+				pv_flag(c, "unverified-ok"), &e);
 		if (!rc)
 			rc = pv_erase_subject(er, &s, c->out, &e);
 		if (rc) {
@@ -100,7 +173,8 @@ static int run(struct pv_ctx *c)
 	};
 	const char *every = pv_opt(c, "commit-every");
 	int dry = pv_flag(c, "dry-run");
-	struct pv_erase_opts eo = {c->db_path, dry, 1000};
+	struct pv_erase_opts eo = {c->db_path, dry, 1000,
+				   pv_flag(c, "unverified-ok")};
 	struct pv_policy *pol = NULL;
 	struct pv_eraser *er = NULL;
 	struct pv_subject s;
@@ -121,6 +195,11 @@ static int run(struct pv_ctx *c)
 			return pv_usage(c, "--purge-expired erases no subject");
 		return purge(c, dry);
 	}
+	if (pv_flag(c, "replay-tombstones") && pv_subject_given(&so)) {
+		pv_policy_free(pol);
+		return pv_usage(c, "--replay-tombstones erases no named "
+				"subject");
+	}
 	if (so.location && !so.email && !so.external_id) {
 		pv_policy_free(pol);
 		return pv_usage(c, "--location goes with --email or "
@@ -131,7 +210,8 @@ static int run(struct pv_ctx *c)
 		return pv_usage(c, "name a subject by option or by records, "
 				"not both");
 	}
-	if (!pv_subject_given(&so) && c->argc == 0 && isatty(0)) {
+	if (!pv_subject_given(&so) && c->argc == 0 && isatty(0) &&
+	    !pv_flag(c, "replay-tombstones")) {
 		pv_policy_free(pol);
 		return pv_usage(c, "name a subject (--customer, --email, "
 				"--external-id, --request) or give records on "
@@ -139,6 +219,10 @@ static int run(struct pv_ctx *c)
 	}
 	if (pv_subject_given(&so)) {
 		st = pv_subject_from_opts(c->db, &so, &s, &c->err);
+		if (!st && s.request_id)
+			st = pv_request_identity_checked(c->db, s.request_id,
+							 eo.unchecked_ok,
+							 &c->err);
 		if (st) {
 			pv_policy_free(pol);
 			if (st == PV_USAGE)
@@ -150,7 +234,9 @@ static int run(struct pv_ctx *c)
 		pv_policy_free(pol);
 		return st;
 	}
-	if (pv_subject_given(&so))
+	if (pv_flag(c, "replay-tombstones"))
+		st = replay(c, er, dry);
+	else if (pv_subject_given(&so))
 		st = pv_erase_subject(er, &s, c->out, &c->err);
 	else
 		st = erase_stream(c, er);
@@ -175,9 +261,13 @@ static const struct pv_opt opts[] = {
 	 "id (with --location)"},
 	{"location", 0, "SLUG", "the location of --external-id or --email"},
 	{"request", 0, "ID", "erase the subject of this privacy request"},
+	{"unverified-ok", 0, NULL, "fulfil a request whose identity was never "
+	 "checked (received), on staff's word"},
 	{"dry-run", 'n', NULL, "print the plan, change nothing"},
 	{"purge-expired", 0, NULL, "delete retained records whose period has "
 	 "ended"},
+	{"replay-tombstones", 0, NULL, "erase again whoever the tombstone log "
+	 "says was erased (a restored backup)"},
 	{"commit-every", 0, "N", "subjects per transaction commit in a stream "
 	 "(default 1000)"},
 	{NULL, 0, NULL, NULL},

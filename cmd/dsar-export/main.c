@@ -89,7 +89,9 @@ static int audit(struct run *r, struct pv_err *e)
 						      r->batch[i].request_id,
 						      r->dir ? "{\"export\":\"file\"}"
 							     : "{\"export\":\"stdout\"}",
-						      0, e);
+						      pv_flag(r->c, "unverified-ok")
+						      ? PV_RESULT_UNCHECKED_OK : 0,
+						      e);
 	if (st || (st = pv_db_commit(r->wdb, e))) {
 		pv_db_rollback(r->wdb);
 		return st;
@@ -274,6 +276,10 @@ static int stream(struct run *r, int *status)
 		}
 		read_begin(r);
 		st = pv_subject_from_rec(c->db, &rec, s, &e);
+		if (!st && s->request_id)
+			st = pv_request_identity_checked(
+				c->db, s->request_id,
+				pv_flag(c, "unverified-ok"), &e);
 		if (st == PV_NOINPUT && !pv_rec_val(&rec, "request_id") &&
 		    !pv_rec_val(&rec, "customer_id") &&
 		    pv_rec_val(&rec, "external_id") &&
@@ -355,6 +361,10 @@ static int run(struct pv_ctx *c)
 		int gone = 0;
 
 		st = pv_subject_from_opts(c->db, &so, &r.batch[0], &c->err);
+		if (!st && r.batch[0].request_id)
+			st = pv_request_identity_checked(
+				c->db, r.batch[0].request_id,
+				pv_flag(c, "unverified-ok"), &c->err);
 		if (st == PV_NOINPUT && so.external_id && so.location) {
 			struct pv_err ee = {0};
 			int failed = 0;
@@ -393,6 +403,8 @@ static const struct pv_opt opts[] = {
 	 "system (needs --location)"},
 	{"location", 0, "SLUG", "the location of --email or --external-id"},
 	{"request", 0, "ID", "the subject of this privacy request"},
+	{"unverified-ok", 0, NULL, "answer a request whose identity was never "
+	 "checked (received), on staff's word"},
 	{"output-dir", 'o', "DIR", "write one new file (0600) per subject "
 	 "into DIR and print a record with its path"},
 	{NULL, 0, NULL, NULL},

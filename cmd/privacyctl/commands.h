@@ -8,6 +8,7 @@ extern const struct pv_cmd pc_consent_cmds[];   /* consent.c */
 extern const struct pv_cmd pc_campaign_cmds[];  /* campaign.c */
 extern const struct pv_cmd pc_request_cmds[];   /* request.c */
 extern const struct pv_cmd pc_retention_cmds[]; /* retention.c */
+extern const struct pv_cmd pc_status_cmds[];    /* status.c */
 /* customer.c: shared by the import commands and --location options */
 #include "import.h"
 int pc_import(struct pv_ctx *c, enum pv_import_kind kind);

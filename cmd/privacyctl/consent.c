@@ -100,6 +100,8 @@ static int cmd_consent_list(struct pv_ctx *c)
 	long long loc, n;
 	int st;
 
+	pv_writer_type(c->out, "consent");
+
 	if ((st = pc_location_id(c, &loc)))
 		return st;
 	st = pv_consent_write_states(c->db, loc,

@@ -42,6 +42,7 @@ static int cmd_location_add(struct pv_ctx *c)
 
 static int cmd_location_list(struct pv_ctx *c)
 {
+	pv_writer_type(c->out, "location");
 	return pv_location_write(c->db, NULL, c->out, 0, &c->err);
 }
 
@@ -65,6 +66,7 @@ static int cmd_location_remove(struct pv_ctx *c)
 
 static int cmd_settings_show(struct pv_ctx *c)
 {
+	pv_writer_type(c->out, "settings");
 	return pv_location_write(c->db, c->argc ? c->argv[0] : NULL, c->out, 1,
 				 &c->err);
 }
@@ -89,6 +91,8 @@ static int cmd_audit_list(struct pv_ctx *c)
 	sqlite3_stmt *st;
 	time_t t;
 	int rc;
+
+	pv_writer_type(c->out, "audit");
 
 	if (since) {
 		if (pv_time_or_date_parse(since, &t) != 0)

@@ -9,6 +9,7 @@
 #include "dialect.h"
 #include "import.h"
 #include "location.h"
+#include "mapping.h"
 #include "subject.h"
 
 enum { MAX_SHOWN = 100 };
@@ -58,19 +59,42 @@ int pc_import(struct pv_ctx *c, enum pv_import_kind kind)
 	const char *f = pv_opt(c, "input-format");
 	const char *d = pv_opt(c, "delimiter");
 	const char *enc = pv_opt(c, "encoding");
+	const char *map = pv_opt(c, "map");
+	struct pv_map *m = NULL;
 	char delim = 0;
 	int st;
 
-	if (f && pv_fmt_parse(f, 1, &fmt) != 0)
-		return pv_usage(c, "unknown input format '%s' (auto, ndjson, "
-				"json, csv)", f);
-	if (d && pc_delimiter(d, &delim) != 0)
-		return pv_usage(c, "unknown delimiter '%s' (',', ';' or tab)",
-				d);
-	if (enc && !pv_dialect_encoding(enc))
-		return pv_usage(c, "unknown encoding '%s' (%s)", enc,
-				PV_DIALECT_ENCODINGS);
+	if (map) {
+		/* the mapping's dialect, unless the options say otherwise */
+		if ((st = pv_map_load(map, &m, &c->err)))
+			return st;
+		if (!(o.map = pv_map_kind(m, pv_import_kind_name(kind)))) {
+			st = pv_fail(&c->err, PV_USAGE, "mapping '%s' has no "
+				     "%s", map, pv_import_kind_name(kind));
+			goto out;
+		}
+		if (!d)
+			d = pv_map_delimiter(m);
+		if (!enc)
+			enc = pv_map_encoding(m);
+	}
+	if (f && pv_fmt_parse(f, 1, &fmt) != 0) {
+		st = pv_usage(c, "unknown input format '%s' (auto, ndjson, "
+			      "json, csv)", f);
+		goto out;
+	}
+	if (d && pc_delimiter(d, &delim) != 0) {
+		st = pv_usage(c, "unknown delimiter '%s' (',', ';' or tab)", d);
+		goto out;
+	}
+	if (enc && !pv_dialect_encoding(enc)) {
+		st = pv_usage(c, "unknown encoding '%s' (%s)", enc,
+			      PV_DIALECT_ENCODINGS);
+		goto out;
+	}
 	o.date_fmt = pv_opt(c, "date-format");
+	if (!o.date_fmt && m)
+		o.date_fmt = pv_map_date_format(m);
 	o.location = pv_opt(c, "location");
 	o.db_path = c->db_path;
 	o.skip_invalid = pv_flag(c, "skip-invalid");
@@ -81,12 +105,12 @@ int pc_import(struct pv_ctx *c, enum pv_import_kind kind)
 		st = pv_location_get(c->db, o.location, &l, &c->err);
 		pv_location_free(&l);
 		if (st)
-			return st;
+			goto out;
 	}
 	in = pv_input_open(c->argc, c->argv, fmt);
 	if ((st = pv_input_dialect(in, delim, enc, &c->err))) {
 		pv_input_close(in);
-		return st;
+		goto out;
 	}
 	st = pv_import(c->db, kind, in, &o, report_row, &shown, &s, &c->err);
 	pv_input_close(in);
@@ -94,6 +118,8 @@ int pc_import(struct pv_ctx *c, enum pv_import_kind kind)
 		pv_warn("%ld more messages not shown", shown.n - MAX_SHOWN);
 	if (st == PV_OK || st == PV_PARTIAL)
 		pv_import_write_stats(c->out, kind, &s, o.dry_run);
+out:
+	pv_map_free(m);
 	return st;
 }
 
@@ -135,6 +161,8 @@ static int cmd_customer_list(struct pv_ctx *c)
 	char cutoff[PV_TIME_LEN];
 	long long n;
 	int st;
+
+	pv_writer_type(c->out, "customer");
 
 	f.email = pv_opt(c, "email");
 	f.marketing = pv_opt(c, "marketing");
@@ -185,6 +213,8 @@ static int cmd_marketing_audience(struct pv_ctx *c)
 	long long loc, n;
 	int st;
 
+	pv_writer_type(c->out, "audience");
+
 	if ((st = pc_location_id(c, &loc)))
 		return st;
 	if ((st = pv_marketing_audience(c->db, loc, c->out, &n, &c->err)))
@@ -204,6 +234,8 @@ static int cmd_marketing_audience(struct pv_ctx *c)
 	{"dry-run", 'n', NULL, "check and count, change nothing"},          \
 	{"input-format", 0, "FORMAT", "auto (default), ndjson, json, csv"}, \
 	PC_DIALECT_OPTS,                                                    \
+	{"map", 0, "NAME|FILE", "read the export of a booking system "     \
+	 "through a mapping file (privacy-mapping(5))"},                   \
 	{NULL, 0, NULL, NULL}
 
 static const struct pv_opt import_opts[] = {IMPORT_OPTS};

@@ -15,6 +15,7 @@ static const struct pv_cmd *const groups[] = {
 	pc_campaign_cmds,
 	pc_request_cmds,
 	pc_retention_cmds,
+	pc_status_cmds,
 	NULL,
 };
 

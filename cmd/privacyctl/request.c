@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "location.h"
 #include "request.h"
+#include "secret.h"
 #include "subject.h"
 
 static int request_id(struct pv_ctx *c, long long *id)
@@ -70,15 +71,72 @@ static int cmd_new(struct pv_ctx *c)
 	return show(c, id);
 }
 
+/*
+ * The code comes from PRIVACY_CODE or the first line of stdin, so that it
+ * is in no process's argv; the operand form stays for old scripts (the
+ * manual says it is visible in ps).
+ */
 static int cmd_verify(struct pv_ctx *c)
+{
+	const char *by = pv_opt(c, "verified-by");
+	char code[128];
+	long long id;
+	int st, got = 0;
+
+	if ((st = request_id(c, &id)))
+		return st;
+	if (by) {
+		if (c->argc > 1)
+			return pv_usage(c, "a code and --verified-by exclude "
+					"each other");
+		if ((st = pv_request_verify_by(c->db, id, by, &c->err)))
+			return done(c, st);
+		return show(c, id);
+	}
+	if (c->argc > 1) {
+		if (strlen(c->argv[1]) >= sizeof code)
+			return pv_usage(c, "not a code");
+		snprintf(code, sizeof code, "%s", c->argv[1]);
+	} else if ((st = pv_secret_input("PRIVACY_CODE", "code", code,
+					 sizeof code, &c->err))) {
+		if (st != PV_USAGE)
+			return st;
+		code[0] = '\0';
+	}
+	for (const char *p = code; *p; p++)
+		if (*p != ' ' && *p != '\t')
+			got = 1;
+	if (!got)
+		return pv_usage(c, "no code: give the customer's code on stdin "
+				"or in PRIVACY_CODE, or say how staff checked "
+				"the identity with --verified-by METHOD");
+	st = pv_request_verify(c->db, id, code, &c->err);
+	pv_wipe(code, sizeof code);
+	if (st)
+		return done(c, st);
+	return show(c, id);
+}
+
+static int cmd_resend(struct pv_ctx *c)
 {
 	long long id;
 	int st;
 
 	if ((st = request_id(c, &id)))
 		return st;
-	if ((st = pv_request_verify(c->db, id, c->argc > 1 ? c->argv[1] : NULL,
-				    &c->err)))
+	if ((st = pv_request_resend_code(c->db, id, &c->err)))
+		return done(c, st);
+	return show(c, id);
+}
+
+static int cmd_cancel(struct pv_ctx *c)
+{
+	long long id;
+	int st;
+
+	if ((st = request_id(c, &id)))
+		return st;
+	if ((st = pv_request_cancel(c->db, id, pv_opt(c, "reason"), &c->err)))
 		return done(c, st);
 	return show(c, id);
 }
@@ -120,7 +178,8 @@ static int cmd_complete(struct pv_ctx *c)
 
 	if ((st = request_id(c, &id)))
 		return st;
-	if ((st = pv_request_complete(c->db, id, pv_opt(c, "note"), &c->err)))
+	if ((st = pv_request_complete(c->db, id, pv_opt(c, "note"),
+				      pv_flag(c, "unverified-ok"), &c->err)))
 		return done(c, st);
 	return show(c, id);
 }
@@ -142,6 +201,8 @@ static int cmd_list(struct pv_ctx *c)
 	struct pv_duration d;
 	long n;
 	int st;
+
+	pv_writer_type(c->out, "request");
 
 	f.status = pv_opt(c, "status");
 	f.type = pv_opt(c, "type");
@@ -181,8 +242,11 @@ static int cmd_process(struct pv_ctx *c)
 static int cmd_check(struct pv_ctx *c)
 {
 	long n;
-	int st = pv_check(c->db, c->cfg, c->db_path, pv_opt(c, "location"),
-			  c->out, &n, &c->err);
+	int st;
+
+	pv_writer_type(c->out, "check");
+	st = pv_check(c->db, c->cfg, c->db_path, pv_opt(c, "location"), c->out,
+		      &n, &c->err);
 
 	if (st == PV_PARTIAL && !pv_quiet)
 		pv_warn("%ld finding%s", n, n == 1 ? "" : "s");
@@ -199,7 +263,7 @@ static const struct pv_opt new_opts[] = {
 	 "--location)"},
 	{"location", 'l', "SLUG", "the customer's location"},
 	{"channel", 0, "CHANNEL", "booking-form, email (default), phone, "
-	 "letter or in-person"},
+	 "letter, in-person or web"},
 	{"received", 0, "TIME", "when the request arrived (default now)"},
 	{"verified", 0, NULL, "the caller vouches for the identity (the "
 	 "customer is logged in)"},
@@ -214,8 +278,19 @@ static const struct pv_opt reject_opts[] = {
 	{"reason", 0, "TEXT", "why, for the customer (required)"},
 	{NULL, 0, NULL, NULL},
 };
+static const struct pv_opt verify_opts[] = {
+	{"verified-by", 0, "METHOD", "staff checked the identity by other "
+	 "means, such as \"ID card at the counter\""},
+	{NULL, 0, NULL, NULL},
+};
+static const struct pv_opt cancel_opts[] = {
+	{"reason", 0, "TEXT", "why the customer withdrew it (required)"},
+	{NULL, 0, NULL, NULL},
+};
 static const struct pv_opt complete_opts[] = {
 	{"note", 0, "TEXT", "what was done"},
+	{"unverified-ok", 0, NULL, "complete although the identity was never "
+	 "checked"},
 	{NULL, 0, NULL, NULL},
 };
 static const struct pv_opt list_opts[] = {
@@ -242,9 +317,16 @@ const struct pv_cmd pc_request_cmds[] = {
 	{"request new", "--type TYPE --customer ID|--email A|--external-id X",
 	 "record a privacy request and compute its deadline", new_opts,
 	 PV_CMD_DB_RW | PV_CMD_SINGLE, 0, 0, cmd_new},
-	{"request verify", "ID [CODE]", "accept the customer's code, or "
-	 "confirm the identity by hand", no_opts,
+	{"request verify", "ID [--verified-by METHOD]", "accept the "
+	 "customer's code (stdin or PRIVACY_CODE), or record how staff "
+	 "checked the identity", verify_opts,
 	 PV_CMD_DB_RW | PV_CMD_SINGLE, 1, 2, cmd_verify},
+	{"request resend-code", "ID", "send a fresh code (the old one dies), "
+	 "at most 3 times", no_opts, PV_CMD_DB_RW | PV_CMD_SINGLE, 1, 1,
+	 cmd_resend},
+	{"request cancel", "ID --reason TEXT", "the customer withdrew the "
+	 "request: close it without a mail to them", cancel_opts,
+	 PV_CMD_DB_RW | PV_CMD_SINGLE, 1, 1, cmd_cancel},
 	{"request extend", "ID --by 1|2 --reason TEXT",
 	 "extend the deadline once, before it passes", extend_opts,
 	 PV_CMD_DB_RW | PV_CMD_SINGLE, 1, 1, cmd_extend},

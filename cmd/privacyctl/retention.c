@@ -1,6 +1,8 @@
 /* retention.c - privacyctl's retention commands and legal holds. */
 #include "commands.h"
+#include "location.h"
 #include "retention.h"
+#include "tombstone.h"
 
 static int customer_id(struct pv_ctx *c, long long *id)
 {
@@ -43,8 +45,38 @@ static int cmd_unhold(struct pv_ctx *c)
 	return hold(c, NULL);
 }
 
+static int cmd_unblock(struct pv_ctx *c)
+{
+	const char *reason = pv_opt(c, "reason");
+	struct pv_location l = {0};
+	struct pv_tomb *t = NULL;
+	int dry = pv_flag(c, "dry-run"), st;
+
+	if (!reason || !*reason)
+		return pv_usage(c, "missing --reason");
+	if ((st = pv_location_resolve(c->db, pv_opt(c, "location"), &l,
+				      &c->err)))
+		goto out;
+	if ((st = pv_tomb_open(c->db_path, 0, &t, &c->err)))
+		goto out;
+	st = pv_tomb_unblock(t, c->db, l.slug, c->argv[0], reason, dry,
+			     &c->err);
+	if (st)
+		goto out;
+	pv_w_begin(c->out);
+	pv_w_str(c->out, "location", l.slug);
+	pv_w_str(c->out, "external_id", c->argv[0]);
+	pv_w_str(c->out, "status", dry ? "would-unblock" : "unblocked");
+	pv_w_end(c->out);
+out:
+	pv_tomb_close(t);
+	pv_location_free(&l);
+	return st;
+}
+
 static int cmd_retention_list(struct pv_ctx *c)
 {
+	pv_writer_type(c->out, "retained");
 	return pv_retained_write(c->db, pv_flag(c, "expired"), c->out,
 				 &c->err);
 }
@@ -59,6 +91,12 @@ static const struct pv_opt unhold_opts[] = {
 	{"dry-run", 'n', NULL, "check and show, change nothing"},
 	{NULL, 0, NULL, NULL},
 };
+static const struct pv_opt unblock_opts[] = {
+	{"location", 0, "SLUG", "the location of the external id"},
+	{"reason", 0, "TEXT", "why the record may come back (required)"},
+	{"dry-run", 'n', NULL, "check and show, change nothing"},
+	{NULL, 0, NULL, NULL},
+};
 static const struct pv_opt list_opts[] = {
 	{"expired", 0, NULL, "only records whose retention period has ended"},
 	{NULL, 0, NULL, NULL},
@@ -70,6 +108,9 @@ const struct pv_cmd pc_retention_cmds[] = {
 	 cmd_hold},
 	{"customer unhold", "ID", "lift a customer's legal hold", unhold_opts,
 	 PV_CMD_DB_RW, 1, 1, cmd_unhold},
+	{"customer unblock", "EXTERNAL_ID --reason TEXT", "let an erased "
+	 "booking-system record be imported again", unblock_opts,
+	 PV_CMD_DB_RW, 1, 1, cmd_unblock},
 	{"retention list", "", "list the records kept under a legal duty, "
 	 "restricted, with basis and end", list_opts, PV_CMD_DB_RO, 0, 0,
 	 cmd_retention_list},

@@ -196,6 +196,9 @@ int pv_mail_render(const struct pv_mail *m, time_t date, struct pv_buf *out,
 	dt = g_date_time_new_from_unix_utc((gint64)date);
 	g_mime_message_set_date(msg, dt);
 	g_date_time_unref(dt);
+	/* RFC 3834 5.1: no auto-responder answers a machine's message. */
+	g_mime_object_set_header(GMIME_OBJECT(msg), "Auto-Submitted",
+				 "auto-generated", NULL);
 
 	if (m->message_id) {
 		char *c = header_clean(m->message_id), *p;
@@ -236,39 +239,46 @@ int pv_mail_render(const struct pv_mail *m, time_t date, struct pv_buf *out,
 					 GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
 	pv_buf_free(&body);
 
-	if (m->attach_data) {
+	if (m->nattach) {
 		GMimeMultipart *mp = g_mime_multipart_new_with_subtype("mixed");
-		GMimePart *att;
-		GMimeStream *ms;
-		GMimeDataWrapper *dw;
-		GMimeContentType *ct;
-		char *aname = header_clean(m->attach_name ? m->attach_name
-					   : "attachment");
 
-		ct = g_mime_content_type_parse(NULL, m->attach_type
-					       ? m->attach_type
-					       : "application/octet-stream");
-		att = g_mime_part_new_with_type(
-			g_mime_content_type_get_media_type(ct),
-			g_mime_content_type_get_media_subtype(ct));
-		g_object_unref(ct);
-		ms = g_mime_stream_mem_new_with_buffer(m->attach_data,
-						       m->attach_len);
-		dw = g_mime_data_wrapper_new_with_stream(
-			ms, GMIME_CONTENT_ENCODING_DEFAULT);
-		g_mime_part_set_content(att, dw);
-		g_object_unref(dw);
-		g_object_unref(ms);
-		g_mime_part_set_filename(att, aname);
-		g_mime_object_set_content_disposition_parameter(
-			GMIME_OBJECT(att), "filename", aname);
-		g_mime_part_set_content_encoding(att,
-						 GMIME_CONTENT_ENCODING_BASE64);
-		free(aname);
 		g_mime_multipart_add(mp, GMIME_OBJECT(text));
-		g_mime_multipart_add(mp, GMIME_OBJECT(att));
-		g_object_unref(att);
 		g_object_unref(text);
+		for (size_t k = 0; k < m->nattach; k++) {
+			const struct pv_mail_attach *a = &m->attach[k];
+			GMimePart *att;
+			GMimeStream *ms;
+			GMimeDataWrapper *dw;
+			GMimeContentType *ct;
+			char *aname = header_clean(a->name ? a->name
+						   : "attachment");
+
+			ct = g_mime_content_type_parse(NULL, a->type ? a->type
+						       : "application/octet-stream");
+			att = g_mime_part_new_with_type(
+				g_mime_content_type_get_media_type(ct),
+				g_mime_content_type_get_media_subtype(ct));
+			if (g_mime_content_type_get_parameter(ct, "charset"))
+				g_mime_object_set_content_type_parameter(
+					GMIME_OBJECT(att), "charset",
+					g_mime_content_type_get_parameter(
+						ct, "charset"));
+			g_object_unref(ct);
+			ms = g_mime_stream_mem_new_with_buffer(a->data, a->len);
+			dw = g_mime_data_wrapper_new_with_stream(
+				ms, GMIME_CONTENT_ENCODING_DEFAULT);
+			g_mime_part_set_content(att, dw);
+			g_object_unref(dw);
+			g_object_unref(ms);
+			g_mime_part_set_filename(att, aname);
+			g_mime_object_set_content_disposition_parameter(
+				GMIME_OBJECT(att), "filename", aname);
+			g_mime_part_set_content_encoding(
+				att, GMIME_CONTENT_ENCODING_BASE64);
+			free(aname);
+			g_mime_multipart_add(mp, GMIME_OBJECT(att));
+			g_object_unref(att);
+		}
 		g_mime_message_set_mime_part(msg, GMIME_OBJECT(mp));
 		g_object_unref(mp);
 	} else {

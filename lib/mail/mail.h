@@ -9,7 +9,9 @@
  * CR, LF or NUL from data (they are folded to spaces before encoding);
  * non-ASCII header text is RFC 2047 encoded in UTF-8; bodies are UTF-8,
  * quoted-printable, with CRLF line ends; every message has Date,
- * Message-ID, From, To, Subject, MIME-Version.
+ * Message-ID, From, To, Subject, MIME-Version, and Auto-Submitted:
+ * auto-generated (RFC 3834: every message of the suite is sent by a
+ * machine, so that auto-responders do not answer it).
  */
 #ifndef PV_MAIL_H
 #define PV_MAIL_H
@@ -19,6 +21,13 @@
 
 #include "cfg.h"
 #include "util.h"
+
+struct pv_mail_attach {
+	const char *name; /* file name, e.g. "auskunft.json" */
+	const char *type; /* "application/json", "text/html; charset=utf-8" */
+	const char *data;
+	size_t len;
+};
 
 struct pv_mail {
 	const char *from;       /* addr-spec, e.g. "datenschutz@salon.example" */
@@ -33,11 +42,9 @@ struct pv_mail {
 	const char *body;       /* UTF-8 text, LF or CRLF line ends */
 	const char *message_id; /* "<...@...>"; NULL: a new one is made */
 	const char *reply_to;   /* or NULL */
-	/* One optional attachment (an export as JSON). */
-	const char *attach_name;
-	const char *attach_type; /* "application/json" */
-	const char *attach_data;
-	size_t attach_len;
+	/* Optional attachments (an export as JSON and as HTML). */
+	const struct pv_mail_attach *attach;
+	size_t nattach;
 };
 
 /*

@@ -9,6 +9,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "db.h"
+#include "export.h"
 #include "location.h"
 #include "mail.h"
 #include "notify.h"
@@ -559,6 +560,7 @@ static int record(struct pv_notify *n, const struct event *ev,
 {
 	char next[PV_TIME_LEN], obj[64], detail[160], buf[16];
 	const char *evstatus = "delivered";
+	long long told = 0;
 	const char *nextp = NULL;
 	int st, i, attempts, final, any_pending = 0, any_deferred = 0,
 		any_failed = 0;
@@ -622,7 +624,18 @@ static int record(struct pv_notify *n, const struct event *ev,
 		goto fail;
 	}
 	sqlite3_reset(n->set_event);
-	if (final) {
+	/* An export answers its request only once the server accepted the
+	 * mail that carries it (lib/export.h). */
+	if (strcmp(channel, "email") == 0 &&
+	    strcmp(dstatus, "delivered") == 0 &&
+	    strcmp(ev->type, PV_EXPORT_EVENT) == 0) {
+		if ((st = pv_export_delivered(n->db, ev->id, ev->req, &told,
+					      e)))
+			goto fail;
+	}
+	/* A failed event keeps its payload: notify --retry sends it again
+	 * once the cause is fixed. */
+	if (final && !any_failed) {
 		char *p = scrubbed_payload(ev->payload);
 
 		sqlite3_reset(n->scrub);
@@ -644,7 +657,11 @@ static int record(struct pv_notify *n, const struct event *ev,
 	st = pv_audit(n->db, "notify.deliver", obj, detail, e);
 	if (st)
 		goto fail;
-	return pv_db_commit(n->db, e);
+	st = pv_db_commit(n->db, e);
+	/* the business hears of it in this run */
+	if (!st && told)
+		add_id(&n->ids, &n->nids, &n->capids, told);
+	return st;
 fail:
 	sqlite3_reset(n->put_deliv);
 	sqlite3_reset(n->set_event);
@@ -729,7 +746,8 @@ static int send_mail(struct pv_notify *n, const struct pv_location *loc,
 		     char *reply, size_t replylen, struct pv_err *e)
 {
 	struct pv_mail m = {0};
-	struct pv_buf msg = {0};
+	struct pv_mail_attach parts[2] = {{0}};
+	struct pv_buf msg = {0}, html = {0};
 	char *att = NULL;
 	int st;
 
@@ -744,16 +762,40 @@ static int send_mail(struct pv_notify *n, const struct pv_location *loc,
 	m.subject = subject;
 	m.body = body;
 	if (attach) {
+		int de = loc && loc->id && strcmp(loc->language, "de") == 0;
+
 		att = json_dumps(attach, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
 				 JSON_ENCODE_ANY);
-		m.attach_name = "export.json";
-		m.attach_type = "application/json";
-		m.attach_data = att;
-		m.attach_len = strlen(att);
+		parts[0].name = de ? "auskunft.json" : "your-data.json";
+		parts[0].type = "application/json";
+		parts[0].data = att;
+		parts[0].len = strlen(att);
+		m.attach = parts;
+		m.nattach = 1;
+		/* The same document, for reading and printing. */
+		st = pv_export_html(att, parts[0].len, loc && loc->id ?
+				    loc->timezone : NULL, &html, e);
+		if (st) {
+			pv_wipe(att, parts[0].len);
+			free(att);
+			pv_buf_free(&html);
+			return st;
+		}
+		parts[1].name = de ? "auskunft.html" : "your-data.html";
+		parts[1].type = "text/html; charset=utf-8";
+		parts[1].data = html.s;
+		parts[1].len = html.len;
+		m.nattach = 2;
 	}
 	m.message_id = msgid ? *msgid : NULL;
 	st = pv_mail_render(&m, n->now, &msg, msgid, e);
-	free(att);
+	if (att) {
+		pv_wipe(att, strlen(att));
+		free(att);
+	}
+	if (html.s)
+		pv_wipe(html.s, html.len);
+	pv_buf_free(&html);
 	if (st) {
 		pv_buf_free(&msg);
 		return st;
@@ -820,8 +862,9 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 
 		st = send_mail(n, loc, to, cname && *cname ? cname : NULL,
 			       subject, body,
-			       strcmp(ev->type, "export.ready") == 0
-			       ? json_object_get(payload, "export") : NULL,
+			       strcmp(ev->type, PV_EXPORT_EVENT) == 0
+			       ? json_object_get(payload, PV_EXPORT_EVENT_DOC)
+			       : NULL,
 			       &msgid, reply, sizeof reply, e);
 		if (msgid != prev)
 			free(prev);

@@ -60,6 +60,15 @@ static const struct pv_notify_text texts[] = {
 	 "Reason: {{reason}}\n\n"
 	 "You may lodge a complaint with a supervisory authority and seek a "
 	 "judicial remedy (Art. 12(4) GDPR).\n"},
+	{"request.cancelled",
+	 "Subject: Datenschutzanfrage {{request_id}} zurückgezogen\n\n"
+	 "Die Anfrage {{request_id}} wurde zurückgezogen und ist geschlossen. "
+	 "Der Kunde erhält dazu keine Nachricht.\n\n"
+	 "Grund: {{reason}}\n",
+	 "Subject: Privacy request {{request_id}} withdrawn\n\n"
+	 "Request {{request_id}} was withdrawn and is closed. The customer "
+	 "gets no message about it.\n\n"
+	 "Reason: {{reason}}\n"},
 	{"request.completed",
 	 "Subject: Datenschutzanfrage {{request_id}} erledigt\n\n"
 	 "Die Anfrage {{request_id}} ({{type}}) ist erledigt.\n\n"

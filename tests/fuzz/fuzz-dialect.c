@@ -57,7 +57,10 @@ static void decode(const uint8_t *data, size_t size, int which, size_t step)
 	}
 	FUZZ_CHECK(n == 0 || errno == EILSEQ || errno == EINVAL);
 	FUZZ_CHECK(pv_dec_offset(d) <= size);
-	if (n == 0)
+	/* glibc's UTF-8 to UTF-8 passes sequences beyond U+10FFFF that our
+	 * check refuses: rec.c checks every cell after decoding anyway, and
+	 * decodes nothing for utf-8 */
+	if (n == 0 && strcmp(encs[which], "utf-8") != 0)
 		FUZZ_CHECK(pv_utf8_valid(out.s ? out.s : "", out.len));
 	pv_dec_close(d);
 	pv_buf_free(&out);

@@ -18,10 +18,11 @@
 static const char *const allowed[] = {
 	"Date", "Message-ID", "From", "To", "Subject", "MIME-Version",
 	"Reply-To", "Content-Type", "Content-Transfer-Encoding",
-	"Content-Disposition", "Content-Id",
+	"Content-Disposition", "Content-Id", "Auto-Submitted",
 };
 static const char *const required[] = {
 	"Date", "Message-ID", "From", "To", "Subject", "MIME-Version",
+	"Auto-Submitted",
 };
 enum { NALLOWED = sizeof allowed / sizeof allowed[0] };
 

@@ -90,16 +90,26 @@ int main(void)
 	free(h);
 	free(id);
 
+	static const struct pv_mail_attach att[2] = {
+		{"export.json", "application/json", "{\"a\":1}", 7},
+		{"report.html", "text/html; charset=utf-8", "<p>a</p>", 8},
+	};
+
 	m.to = "not an address";
 	st = pv_mail_render(&m, 0, &out, NULL, &e);
 	is_int(st, PV_DATAERR, "bad recipient refused");
 	m.to = "kunde@example.com";
-	m.attach_name = "export.json";
-	m.attach_type = "application/json";
-	m.attach_data = "{\"a\":1}";
-	m.attach_len = 7;
+	m.attach = att;
+	m.nattach = 2;
 	st = pv_mail_render(&m, 0, &out, NULL, &e);
 	is_int(st, PV_OK, "render with attachment");
+	ok(strstr(out.s, "Auto-Submitted: auto-generated") != NULL,
+	   "Auto-Submitted: auto-generated (RFC 3834)");
+	ok(strstr(out.s, "filename=report.html") != NULL ||
+	   strstr(out.s, "filename=\"report.html\"") != NULL,
+	   "second attachment");
+	ok(strstr(out.s, "text/html; charset=utf-8") != NULL,
+	   "its type with the charset");
 	ok(strstr(out.s, "multipart/mixed") != NULL, "multipart");
 	ok(strstr(out.s, "application/json") != NULL, "attachment type");
 	ok(strstr(out.s, "filename=export.json") != NULL ||

@@ -1,0 +1,334 @@
+/*
+ * web-consent.c - the page behind the confirm and decline links of
+ * consent-send's mails.
+ *
+ * GET and HEAD show what the customer is asked and change nothing: mail
+ * scanners fetch every link.  Only a POST of the page's own form, with the
+ * CSRF token bound to the link's token, records the answer (campaign.h:
+ * pv_consent_answer, with REMOTE_ADDR and the user agent as evidence).
+ * RFC 8058 one-click unsubscribing (a POST of "List-Unsubscribe=One-Click"
+ * by the mail client, without our page) works on the decline link only.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "consent.h"
+#include "db.h"
+#include "token.h"
+#include "web-int.h"
+
+/* What a token stands for, read without using it (consent.h): *found is
+ * 0 for a token no campaign sent, or whose customer was erased. */
+static int lookup(struct pv_web_app *a, const char *token,
+		  struct pv_token_info *ti, int *found)
+{
+	struct pv_err e2 = {0};
+	int st = pv_consent_token_lookup(a->db, token, ti, &e2);
+
+	*found = st == PV_OK;
+	if (st == PV_NOINPUT || st == PV_DATAERR)
+		return PV_OK;
+	if (st)
+		*a->e = e2;
+	return st;
+}
+
+/* "news and offers by e-mail and by text message" */
+static void purposes_text(const struct pv_web_app *a, const char *p,
+			  struct pv_buf *b)
+{
+	int first = 1;
+
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		int sms = n == 13 && strncmp(p, "marketing-sms", 13) == 0;
+
+		if (!first)
+			pv_buf_adds(b, WT(a, " und ", " and "));
+		pv_buf_adds(b, first ? WT(a, "Neuigkeiten und Angebote ",
+					  "news and offers ") : "");
+		pv_buf_adds(b, sms ? WT(a, "per SMS", "by text message") :
+				     WT(a, "per E-Mail", "by e-mail"));
+		first = 0;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+}
+
+/* The date part of an RFC 3339 time, as people in the language write it. */
+static void date_text(const struct pv_web_app *a, const char *t,
+		      char out[16])
+{
+	int y, m, d;
+
+	if (!t || sscanf(t, "%4d-%2d-%2d", &y, &m, &d) != 3)
+		snprintf(out, 16, "?");
+	else if (a->lang == PV_WEB_EN)
+		snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
+	else
+		snprintf(out, 16, "%02d.%02d.%04d", d, m, y);
+}
+
+static void answered_page(struct pv_web_app *a,
+			  const struct pv_token_info *l)
+{
+	char date[16];
+	int yes = strcmp(l->answer, "confirmed") == 0;
+
+	date_text(a, l->answered_at, date);
+	pv_buf_reset(&a->body);
+	if (strcmp(l->status, "expired") == 0 ||
+	    strcmp(l->answer, "expired") == 0)
+		pv_web_escf(&a->body, "<p>%s</p>\n",
+			    WT(a, "Dieser Link ist abgelaufen. Sie m\xc3\xbc"
+			       "ssen nichts weiter tun: ohne Ihre Zustimmung "
+			       "schicken wir Ihnen keine Werbung.",
+			       "This link has expired. There is nothing more "
+			       "for you to do: without your consent we send "
+			       "you no advertising."));
+	else
+		pv_web_escf(&a->body, "<p>%s %s.</p>\n",
+			    yes ? WT(a, "Sie haben bereits zugestimmt, am",
+				     "You already agreed, on") :
+				  WT(a, "Sie haben bereits abgelehnt, am",
+				     "You already declined, on"),
+			    date);
+	pv_web_finish(a, 410, l->location_name,
+		      WT(a, "Bereits beantwortet", "Already answered"), NULL);
+}
+
+static void not_found(struct pv_web_app *a)
+{
+	pv_web_error(a, 404, NULL,
+		     WT(a, "Link nicht g\xc3\xbcltig", "Link not valid"),
+		     WT(a, "Diesen Link kennen wir nicht. Bitte \xc3\xb6"
+			"ffnen Sie ihn genau so, wie er in der E-Mail steht.",
+			"We do not know this link. Please open it exactly as "
+			"it appears in the e-mail."));
+}
+
+/* The question, the text agreed to, and the button of the link's action:
+ * the confirm and the decline token are separate capabilities (token.h),
+ * so each page offers the one its token can do and points to the other
+ * link of the mail for the other answer. */
+static void ask_page(struct pv_web_app *a, const struct pv_token_info *l,
+		     const char *token)
+{
+	struct pv_buf what = {0};
+	char csrf[65], date[16];
+	int doi = strcmp(l->kind, "double-opt-in") == 0;
+	int decline = l->action == PV_TOKEN_DECLINE;
+
+	purposes_text(a, l->purposes, &what);
+	pv_web_csrf(a->key, token, csrf);
+	date_text(a, l->expires_at, date);
+	pv_buf_reset(&a->body);
+	if (decline)
+		pv_web_escf(&a->body, "<p>%s <strong>%s</strong>%s</p>\n",
+			    WT(a, "Sie m\xc3\xb6" "chten von uns keine",
+			       "You would like no more"), what.s,
+			    WT(a, " mehr erhalten? Dann best\xc3\xa4tigen Sie "
+			       "das bitte hier.", " from us? Then please "
+			       "confirm it here."));
+	else if (doi)
+		pv_web_escf(&a->body, "<p>%s <strong>%s</strong> %s</p>\n",
+			    WT(a, "Bitte best\xc3\xa4tigen Sie, dass Sie von "
+			       "uns", "Please confirm that you want"),
+			    what.s, WT(a, "erhalten m\xc3\xb6" "chten.",
+				       "from us."));
+	else
+		pv_web_escf(&a->body, "<p>%s <strong>%s</strong>%s</p>\n",
+			    WT(a, "Sie haben uns fr\xc3\xbchher erlaubt, "
+			       "Ihnen", "Some time ago you allowed us to send "
+			       "you"), what.s,
+			    WT(a, " zu schicken. Wir m\xc3\xb6" "chten Sie "
+			       "fragen, ob das so bleiben soll.",
+			       ". We would like to ask you whether that "
+			       "should stay so."));
+	if (!decline) {
+		/* The consent statement, in the words of the mail, until the
+		 * archived texts can be read by their hash (text_hash). */
+		pv_web_escf(&a->body, "<p>%s</p>\n<blockquote>",
+			    WT(a, "Der Text Ihrer Einwilligung:",
+			       "The text you agree to:"));
+		pv_web_escf(&a->body,
+			    WT(a, "Ich bin einverstanden, dass %s mir %s "
+			       "schickt. Ich kann diese Einwilligung jederzeit "
+			       "f\xc3\xbcr die Zukunft widerrufen, zum Beispiel "
+			       "\xc3\xbc" "ber den Abmeldelink in jeder "
+			       "Nachricht.",
+			       "I agree that %s may send me %s. I can withdraw "
+			       "this consent at any time for the future, for "
+			       "example with the unsubscribe link in every "
+			       "message."),
+			    l->location_name, what.s);
+		pv_buf_adds(&a->body, "</blockquote>\n");
+	}
+	pv_web_escf(&a->body,
+		    "<form method=\"post\" action=\"%s%s\">\n"
+		    "<input type=\"hidden\" name=\"t\" value=\"%s\">\n"
+		    "<input type=\"hidden\" name=\"csrf\" value=\"%s\">\n"
+		    "<div class=\"buttons\">\n"
+		    "<button class=\"%s\" type=\"submit\" name=\"answer\" "
+		    "value=\"%s\" id=\"%s\">%s</button>\n"
+		    "</div>\n</form>\n",
+		    a->req->script, decline ? "/decline" : "/confirm", token,
+		    csrf, decline ? "no" : "yes",
+		    decline ? "decline" : "confirm",
+		    decline ? "decline" : "confirm",
+		    decline ? WT(a, "Keine Werbung mehr", "No more advertising")
+			    : WT(a, "Ja, ich stimme zu", "Yes, I agree"));
+	if (decline)
+		pv_web_escf(&a->body, "<p class=\"note\">%s</p>\n",
+			    WT(a, "Wenn Sie doch zustimmen m\xc3\xb6" "chten, "
+			       "nutzen Sie den Best\xc3\xa4tigungslink in "
+			       "unserer E-Mail.", "If you would rather agree, "
+			       "use the confirm link in our e-mail."));
+	else
+		pv_web_escf(&a->body,
+			    WT(a, "<p class=\"note\">Sie k\xc3\xb6nnen bis zum "
+			       "%s antworten. Wenn Sie nicht zustimmen "
+			       "m\xc3\xb6" "chten, m\xc3\xbc" "ssen Sie nichts "
+			       "tun: ohne Ihre Zustimmung schicken wir Ihnen "
+			       "keine Werbung mehr.</p>\n",
+			       "<p class=\"note\">You can answer until %s. If "
+			       "you do not want to agree, there is nothing to "
+			       "do: without your consent we send you no more "
+			       "advertising.</p>\n"), date);
+	pv_web_finish(a, 200, l->location_name,
+		      decline ? WT(a, "Abmelden", "Unsubscribe") :
+		      doi ? WT(a, "Bitte best\xc3\xa4tigen Sie",
+			       "Please confirm") :
+			    WT(a, "D\xc3\xbcrfen wir Ihnen weiter schreiben?",
+			       "May we keep writing to you?"), NULL);
+	pv_buf_free(&what);
+}
+
+static void thanks_page(struct pv_web_app *a, const struct pv_token_info *l,
+			int confirm)
+{
+	pv_buf_reset(&a->body);
+	pv_web_escf(&a->body, "<p class=\"%s\">%s</p>\n",
+		    confirm ? "ok" : "",
+		    confirm ? WT(a, "Vielen Dank! Ihre Einwilligung ist "
+				 "gespeichert. Sie k\xc3\xb6nnen sie jederzeit "
+				 "widerrufen.", "Thank you! Your consent is "
+				 "recorded. You can withdraw it at any time.") :
+			      WT(a, "In Ordnung: Wir schicken Ihnen keine "
+				 "Werbung mehr.", "Understood: we will send you "
+				 "no more advertising."));
+	pv_web_finish(a, 200, l->location_name,
+		      confirm ? WT(a, "Danke f\xc3\xbcr Ihre Zustimmung",
+				   "Thank you for your consent") :
+				WT(a, "Sie sind abgemeldet",
+				   "You are unsubscribed"), NULL);
+}
+
+/* The token: the form's (our page), the query's (?t=), or the path's
+ * last segment (/confirm/TOKEN). */
+static const char *token_of(const struct pv_web_req *r)
+{
+	const char *t = pv_web_form(r, "t");
+	const char *slash;
+
+	if (!t)
+		t = pv_web_query(r, "t");
+	if (!t && (slash = strchr(r->path + 1, '/')))
+		t = slash + 1;
+	return t;
+}
+
+int pv_web_consent(struct pv_web_app *a, int decline_path)
+{
+	struct pv_web_req *r = a->req;
+	int post = strcmp(r->method, "POST") == 0;
+	const char *token = token_of(r);
+	const char *answer, *ip, *ua, *lu;
+	struct pv_token_info l, again;
+	struct pv_answer ans;
+	struct pv_err e2 = {0};
+	char uabuf[513];
+	int st, found, one_click, action;
+
+	(void)decline_path; /* the token says what it may do */
+	if (!token || !pv_token_wellformed(token)) {
+		not_found(a);
+		return PV_OK;
+	}
+	if ((st = pv_web_open(a, post)) || (st = lookup(a, token, &l, &found)))
+		return st;
+	if (!found || !pv_web_location_served(a, l.location)) {
+		not_found(a);
+		return PV_OK;
+	}
+	a->lang = pv_web_lang_of(l.language);
+	if (strcmp(l.status, "open") != 0) {
+		answered_page(a, &l);
+		return PV_OK;
+	}
+	if (!post) {
+		ask_page(a, &l, token);
+		return PV_OK;
+	}
+
+	/* RFC 8058: the mail client's one-click POST, without our page; on
+	 * the decline capability only */
+	answer = pv_web_form(r, "answer");
+	lu = pv_web_form(r, "List-Unsubscribe");
+	one_click = !answer && lu && strcmp(lu, "One-Click") == 0;
+	action = l.action;
+	if (one_click && action != PV_TOKEN_DECLINE) {
+		pv_web_error(a, 403, l.location_name,
+			     WT(a, "Nicht erlaubt", "Not allowed"),
+			     WT(a, "Dieser Link meldet nicht ab.",
+				"This link does not unsubscribe."));
+		return PV_OK;
+	}
+	if (!one_click) {
+		if (!answer || strcmp(answer,
+				      pv_token_action_name(action)) != 0) {
+			pv_web_error(a, 400, l.location_name,
+				     pv_web_reason(400),
+				     WT(a, "Bitte antworten Sie mit dem Knopf "
+					"auf der Seite.", "Please answer with "
+					"the button on the page."));
+			return PV_OK;
+		}
+		if (!pv_web_csrf_ok(a->key, token, pv_web_form(r, "csrf"))) {
+			pv_web_error(a, 403, l.location_name,
+				     WT(a, "Formular nicht g\xc3\xbcltig",
+					"Form not valid"),
+				     WT(a, "Bitte \xc3\xb6" "ffnen Sie den "
+					"Link aus der E-Mail noch einmal und "
+					"antworten Sie dort.",
+					"Please open the link from the e-mail "
+					"again and answer there."));
+			return PV_OK;
+		}
+	}
+	st = pv_web_rate(a, "answer", pv_web_cfg_limit(a, "answers_per_hour",
+							 60));
+	if (st)
+		return st < 0 ? a->e->status : PV_OK;
+	ip = pv_web_client_ip(a);
+	ua = pv_web_client_ua(a, uabuf);
+	st = pv_consent_token_use(a->db, token, action, ip, ua, &ans, &e2);
+	if (st == PV_DATAERR || st == PV_NOINPUT) {
+		/* answered or expired meanwhile, or the customer erased */
+		if ((st = lookup(a, token, &again, &found)))
+			return st;
+		if (found)
+			answered_page(a, &again);
+		else
+			not_found(a);
+		return PV_OK;
+	}
+	if (st) {
+		*a->e = e2;
+		return st;
+	}
+	thanks_page(a, &l, action == PV_TOKEN_CONFIRM);
+	return PV_OK;
+}

@@ -1,0 +1,225 @@
+/*
+ * words.c - values as people write them (see words.h).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "words.h"
+
+static const char *const months_de[] = {"Januar", "Februar", "März",
+	"April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+	"November", "Dezember"};
+static const char *const months_en[] = {"January", "February", "March",
+	"April", "May", "June", "July", "August", "September", "October",
+	"November", "December"};
+
+static int is_de(const char *lang)
+{
+	return lang && strcmp(lang, "de") == 0;
+}
+
+char *pv_words_date(const char *s, const char *tz, const char *lang,
+		    int date_only, char *buf, size_t n)
+{
+	int y, m, d, de = is_de(lang);
+	time_t t;
+	struct tm tm;
+
+	if (!s) {
+		snprintf(buf, n, "%s", "");
+		return buf;
+	}
+	if (strlen(s) == 10 && pv_date_parse(s, &y, &m, &d) == 0) {
+		snprintf(buf, n, de ? "%d. %s %d" : "%d %s %d", d,
+			 de ? months_de[m - 1] : months_en[m - 1], y);
+		return buf;
+	}
+	if (pv_time_parse(s, &t) != 0) {
+		snprintf(buf, n, "%s", s);
+		return buf;
+	}
+	if (tz && *tz)
+		pv_tz_local(t, tz, &tm);
+	else
+		gmtime_r(&t, &tm);
+	if (date_only)
+		snprintf(buf, n, de ? "%d. %s %d" : "%d %s %d", tm.tm_mday,
+			 de ? months_de[tm.tm_mon] : months_en[tm.tm_mon],
+			 tm.tm_year + 1900);
+	else
+		snprintf(buf, n, de ? "%d. %s %d, %02d:%02d Uhr"
+				    : "%d %s %d, %02d:%02d", tm.tm_mday,
+			 de ? months_de[tm.tm_mon] : months_en[tm.tm_mon],
+			 tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
+	return buf;
+}
+
+struct word {
+	const char *key, *de, *en;
+};
+
+static const char *lookup(const struct word *w, const char *key,
+			  const char *lang)
+{
+	if (!key)
+		return "";
+	for (; w->key; w++)
+		if (strcmp(w->key, key) == 0)
+			return is_de(lang) ? w->de : w->en;
+	return key;
+}
+
+static const struct word types[] = {
+	{"access", "Auskunft (Art. 15 DSGVO)", "access (Art. 15 GDPR)"},
+	{"portability", "Datenübertragbarkeit (Art. 20 DSGVO)",
+	 "data portability (Art. 20 GDPR)"},
+	{"erasure", "Löschung (Art. 17 DSGVO)", "erasure (Art. 17 GDPR)"},
+	{"rectification", "Berichtigung (Art. 16 DSGVO)",
+	 "rectification (Art. 16 GDPR)"},
+	{"restriction", "Einschränkung der Verarbeitung (Art. 18 DSGVO)",
+	 "restriction of processing (Art. 18 GDPR)"},
+	{"objection", "Widerspruch (Art. 21 DSGVO)",
+	 "objection (Art. 21 GDPR)"},
+	{NULL, NULL, NULL},
+};
+
+const char *pv_words_request_type(const char *type, const char *lang)
+{
+	return lookup(types, type, lang);
+}
+
+static const struct word statuses[] = {
+	{"unverified", "Bestätigung ausstehend", "awaiting confirmation"},
+	{"received", "eingegangen", "received"},
+	{"verified", "bestätigt", "confirmed"},
+	{"in-progress", "in Bearbeitung", "in progress"},
+	{"completed", "erledigt", "completed"},
+	{"rejected", "abgelehnt", "rejected"},
+	{"booking-form", "Buchungsformular", "booking form"},
+	{"email", "E-Mail", "e-mail"},
+	{"phone", "Telefon", "phone"},
+	{"letter", "Brief", "letter"},
+	{"in-person", "persönlich", "in person"},
+	{"marketing-email", "Werbung per E-Mail", "marketing by e-mail"},
+	{"marketing-sms", "Werbung per SMS", "marketing by text message"},
+	{"granted", "erteilt", "granted"},
+	{"confirmed", "bestätigt", "confirmed"},
+	{"declined", "abgelehnt", "declined"},
+	{"withdrawn", "widerrufen", "withdrawn"},
+	{"expired", "abgelaufen", "expired"},
+	{"import", "Übernahme aus dem Buchungssystem",
+	 "taken over from the booking system"},
+	{"staff", "durch unser Team", "by our staff"},
+	{"double-opt-in", "Bestätigung per E-Mail (Double-Opt-in)",
+	 "confirmation by e-mail (double opt-in)"},
+	{"re-permission", "erneute Einwilligung", "renewed consent"},
+	{NULL, NULL, NULL},
+};
+
+const char *pv_words_status(const char *status, const char *lang)
+{
+	return lookup(statuses, status, lang);
+}
+
+static const struct word sections[] = {
+	{"customer", "Ihre Angaben", "Your details"},
+	{"customers", "Kundendaten (Name, Kontaktdaten, Anschrift, Notizen)",
+	 "customer details (name, contact details, address, notes)"},
+	{"appointments", "Termine", "Appointments"},
+	{"invoices", "Rechnungen", "Invoices"},
+	{"consents", "Einwilligungen", "Consents"},
+	{"requests", "Datenschutzanfragen", "Privacy requests"},
+	{"retained", "Aufbewahrte Unterlagen", "Records kept"},
+	{"campaign_messages", "Einwilligungsanfragen per E-Mail",
+	 "consent request mails"},
+	{"events", "Benachrichtigungen", "notifications"},
+	{NULL, NULL, NULL},
+};
+
+const char *pv_words_section(const char *name, const char *lang)
+{
+	return lookup(sections, name, lang);
+}
+
+static const struct word fields[] = {
+	{"id", "Nr.", "No."},
+	{"location", "Standort", "Location"},
+	{"external_id", "Kundennummer", "Customer number"},
+	{"first_name", "Vorname", "First name"},
+	{"last_name", "Nachname", "Last name"},
+	{"email", "E-Mail", "E-mail"},
+	{"phone", "Telefon", "Phone"},
+	{"birth_date", "Geburtsdatum", "Date of birth"},
+	{"street", "Straße", "Street"},
+	{"postal_code", "Postleitzahl", "Postcode"},
+	{"city", "Ort", "Town"},
+	{"country", "Land", "Country"},
+	{"notes", "Notizen", "Notes"},
+	{"legal_hold", "Sperre wegen eines Rechtsstreits",
+	 "Legal hold"},
+	{"created_at", "Angelegt am", "Created"},
+	{"updated_at", "Zuletzt geändert", "Last changed"},
+	{"starts_at", "Termin", "Date"},
+	{"service", "Leistung", "Service"},
+	{"staff", "Bei", "With"},
+	{"price_cents", "Preis", "Price"},
+	{"number", "Rechnungsnummer", "Invoice number"},
+	{"issued_on", "Datum", "Date"},
+	{"total_cents", "Betrag", "Amount"},
+	{"currency", "Währung", "Currency"},
+	{"billing_name", "Rechnungsname", "Billing name"},
+	{"billing_address", "Rechnungsanschrift", "Billing address"},
+	{"retained", "Aufbewahrt", "Kept"},
+	{"purpose", "Zweck", "Purpose"},
+	{"event", "Vorgang", "What happened"},
+	{"at", "Zeitpunkt", "When"},
+	{"source", "Quelle", "Source"},
+	{"evidence_ip", "IP-Adresse (Nachweis)", "IP address (proof)"},
+	{"evidence_user_agent", "Browser (Nachweis)", "Browser (proof)"},
+	{"text_version", "Text der Einwilligung", "Text of the consent"},
+	{"campaign", "Anfrage", "Request"},
+	{"type", "Art", "Type"},
+	{"channel", "Eingang über", "Received by"},
+	{"status", "Stand", "Status"},
+	{"received_at", "Eingegangen am", "Received"},
+	{"due_on", "Frist", "Due"},
+	{"extended_due_on", "Verlängerte Frist", "Extended deadline"},
+	{"extension_reason", "Grund der Verlängerung", "Reason for extension"},
+	{"reject_reason", "Grund der Ablehnung", "Reason for rejection"},
+	{"note", "Vermerk", "Note"},
+	{"result", "Ergebnis", "Result"},
+	{"kind", "Art", "Kind"},
+	{"record_key", "Kennzeichen", "Reference"},
+	{"basis", "Rechtsgrundlage", "Legal basis"},
+	{"retain_until", "Aufbewahrt bis", "Kept until"},
+	{"until", "Aufbewahrt bis", "Kept until"},
+	{"data", "Inhalt", "Content"},
+	{"withheld", "Nicht herausgegeben", "Withheld"},
+	{"reason", "Grund", "Reason"},
+	{NULL, NULL, NULL},
+};
+
+const char *pv_words_field(const char *name, const char *lang)
+{
+	return lookup(fields, name, lang);
+}
+
+char *pv_words_money(long long cents, const char *currency, const char *lang,
+		     char *buf, size_t n)
+{
+	const char *sign = cents < 0 ? "-" : "";
+	long long a = cents < 0 ? -cents : cents;
+	int eur = !currency || strcmp(currency, "EUR") == 0;
+
+	if (is_de(lang))
+		snprintf(buf, n, "%s%lld,%02lld %s", sign, a / 100, a % 100,
+			 eur ? "€" : currency);
+	else if (eur)
+		snprintf(buf, n, "%s€%lld.%02lld", sign, a / 100, a % 100);
+	else
+		snprintf(buf, n, "%s%s %lld.%02lld", sign, currency, a / 100,
+			 a % 100);
+	return buf;
+}

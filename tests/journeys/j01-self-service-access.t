@@ -1,0 +1,86 @@
+#!/bin/bash
+# J1 self-service access and portability (issue 14): a booking-form
+# request, the code mail, verify, `request process`, `notify --pending`:
+# the customer's mail carries the export as JSON (Art. 20) and as a
+# readable HTML report; the request is completed only once that mail was
+# accepted by the SMTP server; the business is told.  A refused mail
+# leaves the request open and the export in the outbox.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/journeys/journey.sh"
+
+export PRIVACY_NOW=2026-06-01T09:00:00Z
+salon_setup self-service de
+
+# The booking form's backend records the request; the cron line sends.
+run privacyctl request new --type access --email juergen@kunde.example \
+	--location mitte --channel booking-form
+status 0 "request from the booking form"
+req=$(jget request_id <"$out")
+run notify --pending
+status 0 "notify --pending sends the code"
+m=$(mail_to juergen@kunde.example)
+show_mail "$m"
+code=$(mailf "$m" field body | sed -n 's/.*: *\([A-Za-z0-9-]\{4,\}\)$/\1/p' | head -1)
+like "$code" '.' "the customer reads the code in the mail"
+run privacyctl request verify "$req" "$code"
+status 0 "the customer's code verifies the request"
+
+# The cron lines of privacy(7): process, then notify.
+run privacyctl request process
+status 0 "request process"
+is "$(sql "SELECT status FROM requests WHERE id = $req")" "in-progress" \
+	"not completed while the export only waits in the outbox"
+n0=$(nmails)
+run notify --pending
+status 0 "notify --pending delivers the export"
+m=$(mail_to juergen@kunde.example)
+show_mail "$m"
+is "$(mailf "$m" attachments | sort)" "$(printf 'auskunft.html text/html\nauskunft.json application/json')" \
+	"the customer's mail carries the export as JSON and as HTML"
+/usr/bin/python3 - "$JDIR/mail.py" "$m" <<'PY' >json.check
+import json, subprocess, sys
+doc = json.loads(subprocess.run(["/usr/bin/python3", sys.argv[1], sys.argv[2],
+    "attachment", "auskunft.json"], capture_output=True, text=True).stdout)
+c = doc["data"]["customer"]
+print(doc["format"], c["external_id"], c["first_name"], c["email"],
+      len(doc["data"]["appointments"]))
+PY
+is "$(cat json.check)" "privacyctl-export/1 K-1001 Jürgen juergen@kunde.example 1" \
+	"the JSON attachment is the export document of the customer"
+mailf "$m" attachment auskunft.html >report.html
+like "$(cat report.html)" 'Jürgen' "the HTML report names the customer"
+like "$(cat report.html)" 'Herrenhaarschnitt' "and shows the appointment"
+unlike "$(cat report.html)" '<script|src=|href="http|@import|url\(' \
+	"the HTML report has no script and no external resource"
+like "$(mailf "$m" field body)" 'Anhang' "the mail says what is attached"
+is "$(sql "SELECT status FROM requests WHERE id = $req")" "completed" \
+	"completed once the server accepted the mail"
+is "$(sql "SELECT count(*) FROM events WHERE request_id = $req AND type = 'request.completed' AND audience = 'business'")" 1 \
+	"the business is told the request was answered"
+run notify --pending
+status 0 "notify again"
+b=$(mail_to team@salon-mitte.example)
+show_mail "$b"
+like "$(mailf "$b" field Subject)" "$req" "the business mail names the request"
+
+# A second customer's export mail is refused by the server: the request
+# stays open, the export stays in the outbox for a retry.
+run privacyctl request new --type portability --email aenne@kunde.example \
+	--location mitte --verified
+req2=$(jget request_id <"$out")
+# the booking system's nightly import brings an address the server refuses
+sed 's/aenne@kunde/reject-aenne@kunde/' customers.csv >customers2.csv
+privacyctl customer import --location mitte customers2.csv >/dev/null
+run privacyctl request process
+status 0 "process the second request"
+run notify --pending
+status 69 "the refused mail fails for good"
+is "$(sql "SELECT status FROM requests WHERE id = $req2")" "in-progress" \
+	"a request whose export mail was refused is not completed"
+is "$(sql "SELECT json_type(payload, '\$.export') FROM events WHERE request_id = $req2 AND type = 'export.ready'")" "object" \
+	"the export is not scrubbed from the failed event"
+run privacyctl request process
+is "$(sql "SELECT count(*) FROM events WHERE request_id = $req2 AND type = 'export.ready'")" 1 \
+	"process does not queue the export a second time"
+
+done_testing
