@@ -84,7 +84,8 @@ int pv_db_begin(sqlite3 *db, struct pv_err *e)
 /*
  * For the crash tests, a point the program reaches: with
  * PRIVACY_TEST_KILL_AFTER_COMMIT=N the process kills itself (SIGKILL)
- * right after its Nth commit, before it writes anything more.  Not
+ * right after its Nth commit, before it writes anything more (with
+ * PRIVACY_TEST_KILL_SIGNAL, it sends itself SIGTERM or SIGINT).  Not
  * documented for users; a kill after a random sleep is not a test.
  */
 static void test_kill_after_commit(void)
@@ -97,8 +98,14 @@ static void test_kill_after_commit(void)
 
 		left = v && pv_parse_ll(v, &n) == 0 && n > 0 ? (long)n : 0;
 	}
-	if (left > 0 && --left == 0)
-		raise(SIGKILL);
+	if (left > 0 && --left == 0) {
+		/* PRIVACY_TEST_KILL_SIGNAL=TERM or INT: that signal instead,
+		 * to test a tool's orderly stop at a known point */
+		const char *sig = getenv("PRIVACY_TEST_KILL_SIGNAL");
+
+		raise(sig && strcmp(sig, "TERM") == 0 ? SIGTERM :
+		      sig && strcmp(sig, "INT") == 0 ? SIGINT : SIGKILL);
+	}
 }
 
 int pv_db_commit(sqlite3 *db, struct pv_err *e)

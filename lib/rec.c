@@ -212,7 +212,7 @@ static ssize_t fd_src(void *arg, char *buf, size_t n)
 
 	do
 		r = read(in->fd, buf, n);
-	while (r < 0 && errno == EINTR);
+	while (r < 0 && errno == EINTR && !pv_stop_sig);
 	return r;
 }
 
@@ -226,7 +226,7 @@ static int fill(struct pv_input *in)
 		return 0;
 	do
 		n = src_read(in, in->rbuf, RBUF_SIZE);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && errno == EINTR && !pv_stop_sig);
 	if (n < 0)
 		return -1;
 	if (n == 0) {
@@ -255,7 +255,7 @@ static int more(struct pv_input *in)
 	in->end = have;
 	do
 		n = src_read(in, in->rbuf + have, RBUF_SIZE - have);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && errno == EINTR && !pv_stop_sig);
 	if (n < 0)
 		return -1;
 	if (n == 0)

@@ -297,4 +297,37 @@ run privacyctl customer list
 [ ! -e "$PRIVACY_DB.scrub-pending" ]; ok $? "3: ... which the next run does"
 is "$(inbytes Zq3Residue-Note-Kunde3)" 0 "3: ... leaving no copy"
 
+# --- 5: SIGTERM and SIGINT: finish the record in hand, report, exit 143/130 -
+# The signal comes at a point the program reaches: right after its Nth
+# commit (PRIVACY_TEST_KILL_AFTER_COMMIT with PRIVACY_TEST_KILL_SIGNAL).
+privacyctl location add sued --name "Salon Süd" >/dev/null
+{ echo "external_id,first_name,last_name,email"
+  for i in $(seq 40); do echo "S-$i,Vor$i,Nach$i,s$i@kunde.example"; done; } >sued.csv
+privacyctl customer import --location sued sued.csv >/dev/null
+sql "SELECT id FROM customers WHERE location_id = (SELECT id FROM locations WHERE slug = 'sued') ORDER BY id" |
+	sed 's/.*/{"customer_id":&}/' >sued.ndjson
+before5=$(sql "SELECT count(*) FROM customers")
+PRIVACY_TEST_KILL_AFTER_COMMIT=3 PRIVACY_TEST_KILL_SIGNAL=TERM \
+	dsar-erase --commit-every 5 sued.ndjson >er5.out 2>er5.err
+is "$?" 143 "5: dsar-erase stopped by SIGTERM exits 143"
+erased5=$((before5 - $(sql "SELECT count(*) FROM customers")))
+is "$erased5" 15 "5: ... after the three batches it committed"
+is "$(grep -c '"status":"erased"' er5.out)" "$erased5" "5: ... each erased subject is reported"
+like "$(cat er5.err)" "stopped by signal 15" "5: ... saying it stopped"
+run dsar-erase sued.ndjson
+status 1 "5: a rerun erases the rest (those erased before are gone: 1)"
+is "$(grep -c '"status":"erased"' "$out")" 25 "5: ... the 25 left"
+# dsar-export -o: the document in hand is finished, reported, no partial file
+mkdir exp5
+sql "SELECT id FROM customers ORDER BY id" | sed 's/.*/{"customer_id":&}/' >all5.ndjson
+PRIVACY_TEST_KILL_AFTER_COMMIT=1 PRIVACY_TEST_KILL_SIGNAL=INT \
+	dsar-export -o exp5 all5.ndjson >ex5.out 2>ex5.err
+is "$?" 130 "5: dsar-export -o stopped by SIGINT exits 130"
+nfiles=$(ls exp5 | wc -l)
+is "$(grep -c '"path"' ex5.out)" "$nfiles" "5: ... every file written is reported ($nfiles)"
+/usr/bin/python3 -c 'import json, os, sys
+for f in os.listdir("exp5"):
+    json.load(open(os.path.join("exp5", f)))' 2>/dev/null
+ok $? "5: ... and each is a whole document"
+
 done_testing
