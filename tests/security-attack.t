@@ -330,4 +330,36 @@ for f in os.listdir("exp5"):
     json.load(open(os.path.join("exp5", f)))' 2>/dev/null
 ok $? "5: ... and each is a whole document"
 
+# --- 8: an erasure while a mail to the customer is in flight --------------
+# The server holds its answer until the customer is erased, then refuses
+# the mail quoting the address: that reply must not be kept.
+privacyctl location add west --name "Studio West" >/dev/null
+privacyctl settings set west requests=self-service notify-email=west@salon.example >/dev/null
+printf 'external_id,first_name,last_name,email\nW-1,Wanda,West,wanda.qx8@kunde.example\n' >west.csv
+privacyctl customer import --location west west.csv >/dev/null
+mkdir fd8
+SMTP_PORT8=$(free_port)
+/usr/bin/python3 "$TOP/tests/smtp-faultd.py" --port "$SMTP_PORT8" --dir fd8 2>fd8/stderr &
+_pids="$_pids $!"
+for _ in $(seq 100); do [ -f fd8/ready ] && break; sleep 0.1; done
+salon_config >config8.yaml
+printf 'smtp:\n  url: smtp://127.0.0.1:%s\n  tls: none\n  timeout: 60\n' "$SMTP_PORT8" >>config8.yaml
+export PRIVACY_CONFIG=$SCRATCH/config8.yaml
+notify --pending >/dev/null 2>&1 # what earlier sections left waiting
+cw=$(sql "SELECT id FROM customers WHERE external_id = 'W-1'")
+privacyctl request new --type access --customer "$cw" --channel booking-form >/dev/null
+echo hold-550-quote >fd8/mode
+PRIVACY_BUSY_TIMEOUT=60000 notify --pending >n8.out 2>n8.err &
+n8=$!
+for _ in $(seq 600); do grep -q '^MSG' fd8/log 2>/dev/null && break; sleep 0.05; done
+grep -q '^MSG' fd8/log; ok $? "8: the mail to the customer is at the server, unanswered"
+run dsar-erase --customer "$cw"
+status 0 "8: the customer is erased meanwhile"
+touch fd8/release
+wait $n8
+like "$(cat fd8/log)" 'CLOSED' "8: the server refused the mail quoting the address"
+is "$(sql "SELECT count(*) FROM deliveries WHERE last_reply LIKE '%qx8%'") $(sql "SELECT count(*) FROM events WHERE last_reply LIKE '%qx8%'")" "0 0" \
+	"8: the reply quoting the erased address is not kept"
+unset PRIVACY_CONFIG
+
 done_testing
