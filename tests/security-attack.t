@@ -362,4 +362,21 @@ is "$(sql "SELECT count(*) FROM deliveries WHERE last_reply LIKE '%qx8%'") $(sql
 	"8: the reply quoting the erased address is not kept"
 unset PRIVACY_CONFIG
 
+# --- 14: Bavaria: 15 August only where the municipality is mainly Catholic -
+privacyctl location add muenchen --name "Salon München" --holidays DE-BY >/dev/null
+privacyctl location add erlangen --name "Salon Erlangen" --holidays DE-BY-EVANG >/dev/null
+printf 'external_id,first_name,last_name,email\nM-1,Maria,Huber,m1@kunde.example\n' >m14.csv
+printf 'external_id,first_name,last_name,email\nE-1,Ernst,Meier,e1@kunde.example\n' >e14.csv
+privacyctl customer import --location muenchen m14.csv >/dev/null
+privacyctl customer import --location erlangen e14.csv >/dev/null
+due14() {
+	PRIVACY_NOW=2025-07-15T10:00:00Z privacyctl request new --type access \
+		--customer "$(sql "SELECT id FROM customers WHERE external_id = '$1'")" | jget due
+}
+is "$(due14 M-1)" 2025-08-18 "14: DE-BY: a deadline on Friday 15 August 2025 moves to Monday"
+is "$(due14 E-1)" 2025-08-15 "14: DE-BY-EVANG (not mainly Catholic): 15 August is a working day"
+run privacyctl location add x14 --name X --holidays DE-BY-FOO
+status 64 "14: an unknown Bavarian variant is refused"
+like "$(stderr)" "DE-BY-KATH, DE-BY-EVANG" "14: ... naming the ones there are"
+
 done_testing

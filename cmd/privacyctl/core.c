@@ -158,8 +158,8 @@ static const struct pv_opt config_show_opts[] = {
 static const struct pv_opt location_add_opts[] = {
 	{"name", 0, "NAME", "the location's name (required)"},
 	{"timezone", 0, "TZ", "IANA time zone (default Europe/Berlin)"},
-	{"holidays", 0, "REGION", "holiday region: DE, DE-BW ... DE-TH "
-	 "(default DE)"},
+	{"holidays", 0, "REGION", "holiday region: DE, DE-BW ... DE-TH, "
+	 "DE-BY-KATH or DE-BY-EVANG (default DE)"},
 	{NULL, 0, NULL, NULL},
 };
 static const struct pv_opt settings_set_opts[] = {
