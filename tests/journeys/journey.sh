@@ -40,9 +40,11 @@ CSV
 	privacyctl invoice import --location mitte invoices.csv >/dev/null
 	start_smtpd smtp --no-starttls
 	{
-		salon_config
+		# the controller's phone, in its section (appended at the end
+		# it fell into consent:, whose keys are fixed: 78)
+		salon_config | sed '/^controller:/a\
+  phone: "+49 30 999999"'
 		cat <<YAML
-  phone: "+49 30 999999"
 smtp:
   url: smtp://127.0.0.1:$SMTP_PORT
   tls: none
