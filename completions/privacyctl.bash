@@ -29,6 +29,9 @@ _privacyctl() {
 	--ip) return ;;
 	--user-agent) return ;;
 	--text-version) return ;;
+	--text) return ;;
+	--document) return ;;
+	--language) return ;;
 	--type|-t) return ;;
 	--customer) return ;;
 	--external-id) return ;;
@@ -41,6 +44,7 @@ _privacyctl() {
 	--status) return ;;
 	--due-within) return ;;
 	--limit) return ;;
+	--days) return ;;
 	--config|-c) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--db) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--format|-f) COMPREPLY=($(compgen -W "ndjson json csv" -- "$cur")); return ;;
@@ -57,15 +61,18 @@ _privacyctl() {
 	"audit list") opts=" --since" ;;
 	"audit verify") opts="" ;;
 	"customer import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format --map" ;;
-	"customer list") opts=" --location --email --marketing --inactive-since" ;;
+	"customer list") opts=" --location --email --marketing --inactive-since --notice-passed" ;;
 	"customer show") opts=" --email --location" ;;
 	"appointment import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format --map" ;;
 	"invoice import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format --map" ;;
 	"marketing audience") opts=" --location" ;;
-	"consent grant") opts=" --purpose --source --ip --user-agent --text-version --dry-run -n" ;;
+	"consent grant") opts=" --purpose --source --ip --user-agent --text-version --text --document --dry-run -n" ;;
 	"consent withdraw") opts=" --purpose --source --dry-run -n" ;;
 	"consent show") opts="" ;;
 	"consent list") opts=" --location --needs-repermission" ;;
+	"consent text-add") opts=" --name --language --dry-run -n" ;;
+	"consent text-list") opts="" ;;
+	"consent text-show") opts="" ;;
 	"consent import") opts=" --location --skip-invalid --dry-run -n --input-format --delimiter --encoding --date-format" ;;
 	"consent confirm") opts=" --ip --user-agent" ;;
 	"consent decline") opts=" --ip --user-agent" ;;
@@ -84,6 +91,7 @@ _privacyctl() {
 	"customer hold") opts=" --reason --dry-run -n" ;;
 	"customer unhold") opts=" --dry-run -n" ;;
 	"customer unblock") opts=" --location --reason --dry-run -n" ;;
+	"customer notice") opts=" --inactive-since --days --location --dry-run -n" ;;
 	"retention list") opts=" --expired" ;;
 	"status") opts=" --location -l" ;;
 	esac
@@ -101,5 +109,5 @@ _privacyctl() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 	fi
 }
-_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent import|consent confirm|consent decline|consent expire|request new|request verify|request resend-code|request cancel|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|customer unblock|retention list|status"
+_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent text-add|consent text-list|consent text-show|consent import|consent confirm|consent decline|consent expire|request new|request verify|request resend-code|request cancel|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|customer unblock|customer notice|retention list|status"
 complete -F _privacyctl privacyctl

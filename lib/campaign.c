@@ -270,7 +270,7 @@ static int prepare_all(struct pv_campaign *c, struct pv_err *e)
 	     * whose page cache is allocated and freed on every message. */
 	    !(c->st_sending = pv_db_prepare(db,
 		"UPDATE campaign_messages SET status = 'sending',"
-		" attempts = attempts + 1, text_hash = ?2,"
+		" attempts = attempts + 1, text_hash = ?2, text_id = ?4,"
 		" token_expires_at = max(coalesce(token_expires_at, ?3), ?3)"
 		" WHERE id = ?1", e)) ||
 	    !(c->st_expires = pv_db_prepare(db,
@@ -685,8 +685,8 @@ int pv_campaign_cancel(struct pv_campaign *c, const struct pv_cmsg *m,
 }
 
 int pv_campaign_sending(struct pv_campaign *c, struct pv_cmsg *m,
-			const char *text_hash, long token_days,
-			struct pv_err *e)
+			const struct pv_consent_text_ref *text,
+			long token_days, struct pv_err *e)
 {
 	sqlite3_stmt *st = c->st_sending;
 	char exp[PV_TIME_LEN];
@@ -697,8 +697,12 @@ int pv_campaign_sending(struct pv_campaign *c, struct pv_cmsg *m,
 		return s;
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, m->row);
-	pv_bind_text(st, 2, text_hash);
+	pv_bind_text(st, 2, text->sha256);
 	pv_bind_text(st, 3, exp);
+	if (text->id)
+		sqlite3_bind_int64(st, 4, text->id);
+	else
+		sqlite3_bind_null(st, 4);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE) {
@@ -744,6 +748,23 @@ int pv_campaign_result(struct pv_campaign *c, const struct pv_cmsg *m,
 	else
 		sqlite3_bind_null(st, 5);
 	return step_commit(c, st, e);
+}
+
+int pv_campaign_text(struct pv_campaign *c, const char *name,
+		     const char *lang, const char *subject, const char *body,
+		     struct pv_consent_text_ref *ref, struct pv_err *e)
+{
+	int s;
+
+	if ((s = pv_db_begin(c->db, e)))
+		return s;
+	if ((s = pv_consent_text_archive(c->db, name, lang, subject, body, ref,
+					 e)) ||
+	    (s = pv_db_commit(c->db, e))) {
+		pv_db_rollback(c->db);
+		return s;
+	}
+	return PV_OK;
 }
 
 int pv_campaign_deferred(struct pv_campaign *c, long long *n,

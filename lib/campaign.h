@@ -166,12 +166,14 @@ int pv_campaign_cancel(struct pv_campaign *c, const struct pv_cmsg *m,
 
 /*
  * Mark m 'sending' and commit, before the message goes to the transport:
- * the token expires token_days after the latest attempt; text_hash is the SHA-256 of the text that goes
- * out.  m->expires_at and m->attempts are updated.
+ * the tokens expire token_days after the latest attempt; text is the
+ * archived text of the mail (its template before personalisation,
+ * consent.h), which the answer's ledger events will point to.
+ * m->expires_at and m->attempts are updated.
  */
 int pv_campaign_sending(struct pv_campaign *c, struct pv_cmsg *m,
-			const char *text_hash, long token_days,
-			struct pv_err *e);
+			const struct pv_consent_text_ref *text,
+			long token_days, struct pv_err *e);
 
 /* Record the outcome and commit: status "sent", "deferred" (next attempt
  * after retry_secs) or "failed"; reply is the server's reply or the error
@@ -179,6 +181,13 @@ int pv_campaign_sending(struct pv_campaign *c, struct pv_cmsg *m,
 int pv_campaign_result(struct pv_campaign *c, const struct pv_cmsg *m,
 		       const char *status, const char *reply, long retry_secs,
 		       struct pv_err *e);
+
+/* Archive the text of the campaign's mails (a template before
+ * personalisation: name, language, subject, body) once, committed
+ * (consent.h: pv_consent_text_archive). */
+int pv_campaign_text(struct pv_campaign *c, const char *name,
+		     const char *lang, const char *subject, const char *body,
+		     struct pv_consent_text_ref *ref, struct pv_err *e);
 
 /* How many of the campaign's messages wait as 'deferred'. */
 int pv_campaign_deferred(struct pv_campaign *c, long long *n,

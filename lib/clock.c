@@ -128,7 +128,7 @@ int pv_time_parse(const char *s, time_t *t)
 	/* strnlen keeps date_prefix and digits() inside the string. */
 	if (!s || strnlen(s, 20) < 20 || date_prefix(s, &y, &mo, &d))
 		return -1;
-	if (s[10] != 'T' || (hh = digits(s + 11, 2)) < 0 || s[13] != ':' ||
+	if ((s[10] != 'T' && s[10] != 't') || (hh = digits(s + 11, 2)) < 0 || s[13] != ':' ||
 	    (mi = digits(s + 14, 2)) < 0 || s[16] != ':' ||
 	    (ss = digits(s + 17, 2)) < 0)
 		return -1;
@@ -175,6 +175,19 @@ int pv_time_or_date_parse(const char *s, time_t *t)
 		if (pv_date_parse(s, &y, &m, &d))
 			return -1;
 		*t = (time_t)((long long)pv_days_from_civil(y, m, d) * 86400);
+		return 0;
+	}
+	return pv_time_parse(s, t);
+}
+
+int pv_time_or_local_date_parse(const char *s, const char *tz, time_t *t)
+{
+	int y, m, d;
+
+	if (s && strlen(s) == 10) {
+		if (pv_date_parse(s, &y, &m, &d))
+			return -1;
+		*t = pv_tz_mktime(tz ? tz : "UTC", y, m, d, 0, 0, 0);
 		return 0;
 	}
 	return pv_time_parse(s, t);

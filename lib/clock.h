@@ -24,10 +24,15 @@ int pv_weekday(long days); /* 0 = Sunday ... 6 = Saturday */
 
 /* "YYYY-MM-DD": 0 or -1. */
 int pv_date_parse(const char *s, int *y, int *m, int *d);
-/* RFC 3339 date-time with Z or +hh:mm/-hh:mm, optional fraction: 0 or -1. */
+/* RFC 3339 date-time with Z or +hh:mm/-hh:mm, optional fraction; T and Z
+ * may be lower case (RFC 3339, 5.6): 0 or -1. */
 int pv_time_parse(const char *s, time_t *t);
 /* A time, or a bare date meaning its midnight UTC. */
 int pv_time_or_date_parse(const char *s, time_t *t);
+/* A time, or a bare date meaning its midnight in the zone tz (the
+ * location's: a letter received on 2 March arrived at 00:00 in Berlin,
+ * 23:00 UTC the day before). */
+int pv_time_or_local_date_parse(const char *s, const char *tz, time_t *t);
 enum { PV_TIME_LEN = 32 };
 char *pv_time_fmt(time_t t, char buf[PV_TIME_LEN]); /* returns buf */
 char *pv_date_fmt(long days, char buf[PV_TIME_LEN]);

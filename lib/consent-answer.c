@@ -31,7 +31,8 @@ static int ledger_add(sqlite3 *db, long long customer_id,
 		      const char *purposes, const char *event,
 		      const char *source, const char *at, const char *ip,
 		      const char *ua, const char *text_hash,
-		      const char *campaign, struct pv_err *e)
+		      long long text_id, const char *campaign,
+		      struct pv_err *e)
 {
 	const char *p = purposes;
 	char purpose[32];
@@ -40,7 +41,8 @@ static int ledger_add(sqlite3 *db, long long customer_id,
 	while (*p) {
 		size_t n = strcspn(p, ",");
 		struct pv_consent_event ev = {purpose, event, at, source,
-					      ip, ua, text_hash, campaign};
+					      ip, ua, text_hash, campaign,
+					      text_id, NULL};
 
 		snprintf(purpose, sizeof purpose, "%.*s", (int)n, p);
 		if ((st = pv_consent_append(db, customer_id, &ev, e)))
@@ -57,7 +59,7 @@ static const char sql_token[] =
 	"SELECT m.id, m.customer_id, m.purposes, m.token_hash,"
 	" m.decline_token_hash, m.token_expires_at, m.text_hash, m.answer,"
 	" m.answered_at, g.name, g.kind, c.id IS NOT NULL, l.slug, l.name,"
-	" coalesce(s.language, 'de')"
+	" coalesce(s.language, 'de'), m.text_id"
 	" FROM campaign_messages m JOIN campaigns g ON g.id = m.campaign_id"
 	" LEFT JOIN customers c ON c.id = m.customer_id"
 	" LEFT JOIN locations l ON l.id = c.location_id"
@@ -112,6 +114,7 @@ static int find_token(sqlite3 *db, const char *token,
 	COPY(ti->location, 12);
 	COPY(ti->location_name, 13);
 	COPY(ti->language, 14);
+	ti->text_id = sqlite3_column_int64(st, 15);
 	sqlite3_finalize(st);
 
 	/* Never handed to a transport (no expiry yet): nobody can hold it. */
@@ -204,8 +207,8 @@ int pv_consent_token_use(sqlite3 *db, const char *token, int action,
 	if ((s = ledger_add(db, a->customer_id, a->purposes, event,
 			    strcmp(a->kind, "double-opt-in") == 0 ?
 			    "double-opt-in" : "re-permission", now, ip, ua,
-			    *ti.text_hash ? ti.text_hash : NULL, a->campaign,
-			    e)))
+			    *ti.text_hash ? ti.text_hash : NULL, ti.text_id,
+			    a->campaign, e)))
 		goto fail;
 	/* The answer kills both tokens of the message. */
 	st = pv_db_prepare(db, "UPDATE campaign_messages SET answer = ?2,"
@@ -260,7 +263,7 @@ int pv_consent_expire(sqlite3 *db, int dry_run,
 		return s;
 	st = pv_db_prepare(db,
 		"SELECT m.id, m.customer_id, m.purposes, g.name, g.kind,"
-		" m.text_hash FROM campaign_messages m"
+		" m.text_hash, m.text_id FROM campaign_messages m"
 		" JOIN campaigns g ON g.id = m.campaign_id"
 		" JOIN customers c ON c.id = m.customer_id"
 		" WHERE m.answer IS NULL AND m.token_expires_at <= ?1"
@@ -311,7 +314,8 @@ int pv_consent_expire(sqlite3 *db, int dry_run,
 		    (s = ledger_add(db, a.customer_id, a.purposes, "expired",
 				    strcmp(a.kind, "double-opt-in") == 0 ?
 				    "double-opt-in" : "re-permission", now,
-				    NULL, NULL, pv_col_text(st, 5), a.campaign,
+				    NULL, NULL, pv_col_text(st, 5),
+				    sqlite3_column_int64(st, 6), a.campaign,
 				    e)))
 			goto fail;
 		if (!dry_run) {

@@ -45,9 +45,9 @@ const char *const pv_consent_purposes[] = {"marketing-email", "marketing-sms",
 					   NULL};
 const char *const pv_consent_events[] = {"granted", "confirmed", "declined",
 					 "withdrawn", "expired", NULL};
-const char *const pv_consent_sources[] = {"booking-form", "staff", "import",
-					  "double-opt-in", "re-permission",
-					  NULL};
+const char *const pv_consent_sources[] = {"booking-form", "staff", "paper",
+					  "import", "double-opt-in",
+					  "re-permission", NULL};
 
 int pv_consent_word(const char *const *list, const char *s)
 {
@@ -130,7 +130,8 @@ int pv_consent_append(sqlite3 *db, long long customer_id,
 	static const char sql[] =
 		"INSERT INTO consents (customer_id, purpose, event, at, source,"
 		" evidence_ip, evidence_user_agent, text_version, campaign,"
-		" recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+		" recorded_at, text_id, document) VALUES (?1, ?2, ?3, ?4, ?5,"
+		" ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 	char now[PV_TIME_LEN], obj[48];
 	sqlite3_stmt *st;
 	char *detail;
@@ -144,10 +145,12 @@ int pv_consent_append(sqlite3 *db, long long customer_id,
 			       " declined, withdrawn or expired");
 	if (!pv_consent_word(pv_consent_sources, ev->source))
 		return pv_fail(e, PV_USAGE, "source: must be booking-form, "
-			       "staff, import, double-opt-in or re-permission");
+			       "staff, paper, import, double-opt-in or "
+			       "re-permission");
 	if (ev->ip && *ev->ip && !pv_ip_valid(ev->ip))
 		return pv_fail(e, PV_DATAERR, "ip: not an IP address");
-	if (pv_has_ctl(ev->user_agent) || pv_has_ctl(ev->text_version))
+	if (pv_has_ctl(ev->user_agent) || pv_has_ctl(ev->text_version) ||
+	    pv_has_ctl(ev->document))
 		return pv_fail(e, PV_DATAERR, "evidence: control characters");
 	if (!(st = pv_db_prepare(db, sql, e)))
 		return e->status;
@@ -162,6 +165,9 @@ int pv_consent_append(sqlite3 *db, long long customer_id,
 	pv_bind_text_opt(st, 8, ev->text_version);
 	pv_bind_text_opt(st, 9, ev->campaign);
 	pv_bind_text(st, 10, now);
+	if (ev->text_id)
+		sqlite3_bind_int64(st, 11, ev->text_id);
+	pv_bind_text_opt(st, 12, ev->document);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

@@ -4,16 +4,28 @@
  *
  * A customer's consent for a purpose is read from the latest ledger event
  * (by time, then id):
- *   valid               latest is 'confirmed', or a 'granted' dated on or
- *                       after 2018-05-25 with GDPR-grade evidence (a text
- *                       version and an IP or user agent)
- *   needs-repermission  latest is 'granted' before 2018-05-25 without
- *                       such evidence (no confirmation since)
- *   unproven            latest is 'granted' on or after 2018-05-25
- *                       without evidence (waiting for double opt-in)
+ *   valid               the latest event proves consent by itself (below)
+ *   needs-repermission  latest is a 'granted' before 2018-05-25 that does
+ *                       not (no confirmation since)
+ *   unproven            latest is a 'granted' on or after 2018-05-25 that
+ *                       does not (waiting for double opt-in)
  *   none                no events, or latest is declined, withdrawn or
  *                       expired
  * An "active opt-in" is valid, needs-repermission or unproven.
+ *
+ * The proof rules (privacy(7), "Consent proof"): an event proves consent
+ *   - 'confirmed': the answer to a double opt-in or re-permission mail,
+ *     with the archived text it answered;
+ *   - a 'granted' from a signed paper form (source 'paper' with the
+ *     form's reference in document): written consent, Art. 7(1) GDPR;
+ *   - a 'granted' with GDPR-grade web evidence (a text version and an IP
+ *     address or user agent), except for marketing-email: for e-mail
+ *     advertising German courts accept only the double opt-in
+ *     confirmation as proof of a web opt-in (BGH, 10.2.2011, I ZR 164/09;
+ *     § 7 Abs. 2 Nr. 3 UWG), so such a grant stays unproven until
+ *     confirmed.
+ * Whatever the date: an opt-in from before 25 May 2018 that carries such
+ * proof stays valid (Recital 171 GDPR) and is not asked again.
  */
 #ifndef PV_CONSENT_H
 #define PV_CONSENT_H
@@ -24,15 +36,18 @@
 #include "token.h"
 #include "util.h"
 
+/* The cut-off of pre-GDPR opt-ins: 25 May 2018, 00:00 in German legal
+ * time (CEST), the UTC instant that consents' `at` is compared with. */
+#define PV_GDPR_DATE "2018-05-24T22:00:00Z"
+
 /* SQL over a consents row (alias k) that is true when the row proves
- * consent by itself. */
+ * consent by itself (the rules above: written once, here). */
 #define PV_CONSENT_PROVEN_SQL                                              \
 	"(k.event = 'confirmed' OR (k.event = 'granted' AND "              \
-	"k.at >= '2018-05-25' AND k.text_version IS NOT NULL AND "         \
-	"(k.evidence_ip IS NOT NULL OR k.evidence_user_agent IS NOT NULL)))"
-
-/* The cut-off date of pre-GDPR opt-ins. */
-#define PV_GDPR_DATE "2018-05-25"
+	"((k.source = 'paper' AND k.document IS NOT NULL) OR "             \
+	"(k.purpose <> 'marketing-email' AND "                             \
+	"(k.text_version IS NOT NULL OR k.text_id IS NOT NULL) AND "       \
+	"(k.evidence_ip IS NOT NULL OR k.evidence_user_agent IS NOT NULL)))))"
 
 /*
  * Customers of a location with an active opt-in (any purpose) that is not
@@ -78,10 +93,14 @@ int pv_consent_state(sqlite3 *db, long long customer_id, const char *purpose,
 		     enum pv_consent_state *state, char latest_event[16],
 		     char latest_at[32], struct pv_err *e);
 
-/* One ledger event. at is RFC 3339 UTC; the strings may be NULL. */
+/* One ledger event. at is RFC 3339 UTC; the strings may be NULL.
+ * text_id: the archived text it rests on (0: none); document: the
+ * reference of a signed paper form (source "paper"). */
 struct pv_consent_event {
 	const char *purpose, *event, *at, *source;
 	const char *ip, *user_agent, *text_version, *campaign;
+	long long text_id;
+	const char *document;
 };
 
 /*
@@ -116,6 +135,63 @@ int pv_consent_write_states(sqlite3 *db, long long location_id,
 int pv_marketing_audience(sqlite3 *db, long long location_id,
 			  struct pv_writer *w, long long *count,
 			  struct pv_err *e);
+
+/* ---- the archive of consent texts (consent-text.c) ---------------------
+ *
+ * What a person agreed to must be shown later exactly (Art. 7(1) GDPR):
+ * each text is archived once, versioned per name and language (1, 2, ...)
+ * and hashed (SHA-256 of "subject\n\n" when there is a subject, then the
+ * body), and every consent event that rests on it points to it (consents
+ * text_id, and text_version = its SHA-256).  Campaign mails are archived as
+ * their templates before personalisation (name "consent-repermission" or
+ * "consent-double-opt-in", the {{placeholders}} left in); the forms'
+ * consent wording by `privacyctl consent text add`.  Archived texts never
+ * change (a trigger refuses it) and hold no personal data.
+ */
+struct pv_consent_text_ref {
+	long long id;      /* consent_texts.id */
+	int version;
+	char sha256[65];
+	int created;       /* archive: 1 when this call added it */
+};
+
+/*
+ * Archive a text in the caller's transaction, or find the identical one
+ * archived before (same name, language and hash: nothing is written).  A
+ * new one gets the next version of its name and language and is audited.
+ * Used error codes: PV_USAGE a name or language that is not a-z 0-9 - _ .;
+ * PV_DATAERR an empty body or text that is not UTF-8.
+ */
+int pv_consent_text_archive(sqlite3 *db, const char *name, const char *lang,
+			    const char *subject, const char *body,
+			    struct pv_consent_text_ref *ref, struct pv_err *e);
+
+/* An archived text (the strings are allocated: pv_consent_text_free). */
+struct pv_consent_text {
+	struct pv_consent_text_ref ref;
+	char name[64], language[8], created_at[32];
+	char *subject; /* NULL for a form text */
+	char *body;
+};
+
+/*
+ * Fetch an archived text by spec: its id, "NAME:LANG:VERSION", or its
+ * SHA-256.  Used error codes: PV_USAGE a spec of none of these forms;
+ * PV_NOINPUT no such text.  pv_consent_text_by_id: the same by id (for
+ * pv_token_info.text_id).
+ */
+int pv_consent_text_get(sqlite3 *db, const char *spec,
+			struct pv_consent_text *t, struct pv_err *e);
+int pv_consent_text_by_id(sqlite3 *db, long long id,
+			  struct pv_consent_text *t, struct pv_err *e);
+void pv_consent_text_free(struct pv_consent_text *t);
+
+/* Records: {text_id, name, language, version, sha256, created_at} and,
+ * with with_text, {subject, body}; the list is all of them. */
+void pv_consent_text_write(struct pv_writer *w,
+			   const struct pv_consent_text *t, int with_text);
+int pv_consent_text_list(sqlite3 *db, struct pv_writer *w, long long *count,
+			 struct pv_err *e);
 
 /* ---- answers to campaign messages (consent-answer.c) -------------------
  *
@@ -152,7 +228,10 @@ struct pv_token_info {
 	char expires_at[32];    /* RFC 3339 UTC */
 	char answer[16];        /* "" or confirmed, declined, expired */
 	char answered_at[32];
-	char text_hash[65];     /* SHA-256 of the text sent, or "" */
+	char text_hash[65];     /* SHA-256 of the archived text, or "" */
+	long long text_id;      /* the archived text (pv_consent_text_by_id:
+				 * the mail's template as sent, before
+				 * personalisation), 0 when none */
 };
 
 /*

@@ -2,6 +2,8 @@
 
 #include "consent.h"
 #include "customer.h"
+#include "inactive.h"
+#include "retention.h"
 #include "db.h"
 
 static const char *const customer_cols[] = {
@@ -125,7 +127,10 @@ int pv_customer_list(sqlite3 *db, const struct pv_customer_filter *f,
 		PV_CONSENT_STATE_SQL("'marketing-email'") " AS se, "
 		PV_CONSENT_STATE_SQL("'marketing-sms'") " AS ss,"
 		" (SELECT max(a.starts_at) FROM appointments a"
-		"  WHERE a.customer_id = c.id) AS last_at"
+		"  WHERE a.customer_id = c.id) AS last_at,"
+		" coalesce(c.customer_since, c.created_at) AS since,"
+		" c.inactive_notice_at AS notice_at,"
+		" c.inactive_erase_on AS erase_on, l.timezone AS tz"
 		" FROM customers c JOIN locations l ON l.id = c.location_id"
 		" WHERE (?1 = 0 OR c.location_id = ?1)"
 		" AND (?2 IS NULL OR c.email = ?2))"
@@ -136,18 +141,23 @@ int pv_customer_list(sqlite3 *db, const struct pv_customer_filter *f,
 		"  OR (?3 = 'invalid' AND (se IN ('needs-repermission',"
 		"   'unproven') OR ss IN ('needs-repermission', 'unproven')))"
 		"  OR (?3 = 'none' AND se = 'none' AND ss = 'none'))"
-		" AND (?4 IS NULL OR last_at IS NULL OR last_at < ?4)"
+		" AND (?4 IS NULL OR " PV_INACTIVE_SQL("?4") ")"
+		" AND (?5 = 0 OR (" PV_NOTICED_SQL
+		"  AND erase_on <= pv_today(tz)))"
 		" ORDER BY id";
-	sqlite3_stmt *st = pv_db_prepare(db, sql, e);
+	sqlite3_stmt *st;
 	int rc;
 
-	if (!st)
+	if ((rc = pv_ret_sql_functions(db, e)))
+		return rc;
+	if (!(st = pv_db_prepare(db, sql, e)))
 		return e->status;
 	*count = 0;
 	sqlite3_bind_int64(st, 1, f->location_id);
 	pv_bind_text(st, 2, f->email);
 	pv_bind_text(st, 3, f->marketing);
 	pv_bind_text(st, 4, f->inactive_before);
+	sqlite3_bind_int(st, 5, f->notice_passed);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		pv_w_begin(w);
 		pv_w_int(w, "customer_id", sqlite3_column_int64(st, 0));

@@ -24,7 +24,11 @@ struct pv_customer_filter {
 	const char *email;      /* exact, case-insensitive; NULL: any */
 	const char *marketing;  /* valid | invalid | needs-repermission |
 				   none; NULL: any (see pv_customer_list) */
-	const char *inactive_before; /* RFC 3339: no appointment at or after */
+	const char *inactive_before; /* RFC 3339: no appointment at or after,
+					and a customer since before it
+					(inactive.h) */
+	int notice_passed; /* only those whose deletion notice's day has
+			      come without a new booking (inactive.h) */
 };
 
 /* "valid" etc.: 1 when s is a value --marketing accepts. */

@@ -67,19 +67,6 @@ static const char *const purge_sql[] = {
 	" AND event_id IN (SELECT id FROM events WHERE customer_id = ?1)",
 };
 
-/* pv_until(date, years): the end of retention, NULL for a bad date. */
-static void sql_until(sqlite3_context *ctx, int argc, sqlite3_value **v)
-{
-	const char *d = (const char *)sqlite3_value_text(v[0]);
-	char out[11];
-
-	(void)argc;
-	if (pv_ret_until(d, sqlite3_value_int(v[1]), out) != 0)
-		sqlite3_result_null(ctx);
-	else
-		sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
-}
-
 /* Table and column names below come from the fixed tables of
  * retention.c (the config can only pick among them), never from input. */
 static int prepare_rule(struct pv_eraser *er, const struct pv_ret_rule *r,
@@ -91,8 +78,8 @@ static int prepare_rule(struct pv_eraser *er, const struct pv_ret_rule *r,
 	struct pv_buf b = {0};
 
 	if (r->action == PV_RET_RETAIN) {
-		pv_buf_addf(&b, "SELECT pv_until(%s, %d) AS u, count(*) FROM "
-			    "%s WHERE %s = ?1 GROUP BY u ORDER BY u",
+		pv_buf_addf(&b, "SELECT pv_until(%s, %d, ?2) AS u, count(*) "
+			    "FROM %s WHERE %s = ?1 GROUP BY u ORDER BY u",
 			    t->date_col, r->years, t->name, who);
 	} else {
 		pv_buf_addf(&b, "SELECT count(*) FROM %s WHERE %s = ?1",
@@ -129,9 +116,9 @@ static int prepare_rule(struct pv_eraser *er, const struct pv_ret_rule *r,
 				    r->fields[i], r->fields[i]);
 		}
 		/* a record whose retention is already over is not kept */
-		pv_buf_addf(&b, "), ?2, pv_until(%s, %d), ?3, ?4, ?5 FROM %s "
-			    "WHERE %s = ?1 AND pv_until(%s, %d) >= "
-			    "substr(?5, 1, 10) "
+		/* ?6: the location's time zone, ?7 its today */
+		pv_buf_addf(&b, "), ?2, pv_until(%s, %d, ?6), ?3, ?4, ?5 FROM "
+			    "%s WHERE %s = ?1 AND pv_until(%s, %d, ?6) >= ?7 "
 			    "ORDER BY id", t->date_col, r->years, t->name, who,
 			    t->date_col, r->years);
 		rs->keep = pv_db_prepare(er->db, b.s, e);
@@ -197,12 +184,8 @@ int pv_eraser_open(sqlite3 *db, const struct pv_policy *pol,
 	er->dry_run = o->dry_run;
 	er->unchecked_ok = o->unchecked_ok;
 	er->batch = o->batch > 1 ? o->batch : 1;
-	if (sqlite3_create_function_v2(db, "pv_until", 2, SQLITE_UTF8 |
-				       SQLITE_DETERMINISTIC, NULL, sql_until,
-				       NULL, NULL, NULL) != SQLITE_OK) {
-		st = pv_db_fail(db, e, "erase");
+	if ((st = pv_ret_sql_functions(db, e)))
 		goto fail;
-	}
 	/* A stream touches the same index pages again and again: a larger
 	 * cache saves reads, and checkpointing every ~40 MB of WAL rather
 	 * than every 4 MB writes each page back once instead of many times
@@ -224,7 +207,8 @@ int pv_eraser_open(sqlite3 *db, const struct pv_policy *pol,
 		goto fail;
 	er->cust = pv_db_prepare(db, "SELECT c.external_id, c.first_name, "
 				 "c.last_name, c.email, c.phone, c.legal_hold, "
-				 "l.slug, c.location_id FROM customers c JOIN "
+				 "l.slug, c.location_id, l.timezone FROM "
+				 "customers c JOIN "
 				 "locations l ON l.id = c.location_id WHERE "
 				 "c.id = ?", e);
 	if (!er->cust) {
@@ -292,19 +276,21 @@ static void add_item(struct report *r, int rule, int action, long long n,
 	snprintf(it->until, sizeof it->until, "%s", until ? until : "");
 }
 
-static int plan(struct pv_eraser *er, long long cid, struct report *r,
-		struct pv_err *e)
+static int plan(struct pv_eraser *er, long long cid, const char *tz,
+		struct report *r, struct pv_err *e)
 {
-	char now[PV_TIME_LEN];
+	char now[11];
 
-	pv_time_fmt(pv_now(), now);
-	now[10] = '\0'; /* the until day itself is still kept */
+	/* the location's today: the until day itself is still kept */
+	pv_ret_today(tz, now);
 	for (int i = 0; i < er->pol->n; i++) {
 		const struct pv_ret_rule *rule = &er->pol->rule[i];
 		sqlite3_stmt *st = er->rs[i].plan;
 		int rc;
 
 		sqlite3_bind_int64(st, 1, cid);
+		if (rule->action == PV_RET_RETAIN)
+			pv_bind_text(st, 2, tz);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			if (rule->action != PV_RET_RETAIN) {
 				long long n = sqlite3_column_int64(st, 0);
@@ -388,7 +374,8 @@ static void summary_json(struct pv_buf *b, const struct pv_eraser *er,
 }
 
 struct cust {
-	char *f[8]; /* external_id, first, last, email, phone, hold, slug */
+	char *f[8]; /* external_id, first, last, email, phone, hold, slug,
+		       time zone */
 	long long location_id;
 };
 
@@ -417,6 +404,8 @@ static int load_customer(struct pv_eraser *er, long long cid, struct cust *c,
 			if (pv_col_text(st, i))
 				c->f[i] = xstrdup(pv_col_text(st, i));
 		c->location_id = sqlite3_column_int64(st, 7);
+		if (pv_col_text(st, 8))
+			c->f[7] = xstrdup(pv_col_text(st, 8));
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
@@ -429,11 +418,12 @@ static int load_customer(struct pv_eraser *er, long long cid, struct cust *c,
 static int execute(struct pv_eraser *er, const struct pv_subject *s,
 		   const struct cust *c, struct report *r, struct pv_err *e)
 {
-	char at[PV_TIME_LEN], ref[65], obj[64];
+	char at[PV_TIME_LEN], ref[65], obj[64], today[11];
 	int have_ref, st;
 	struct pv_buf b = {0};
 
 	pv_time_fmt(pv_now(), at);
+	pv_ret_today(c->f[7], today);
 	if (!er->keyed) {
 		struct pv_tomb *t;
 
@@ -475,6 +465,8 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 				sqlite3_bind_null(rs->keep, 3);
 			pv_bind_text(rs->keep, 4, have_ref ? ref : NULL);
 			pv_bind_text(rs->keep, 5, at);
+			pv_bind_text(rs->keep, 6, c->f[7]);
+			pv_bind_text(rs->keep, 7, today);
 			if ((st = step_done(er->db, rs->keep, e, "retained")))
 				return st;
 			if (sqlite3_changes(er->db) != kept)
@@ -637,7 +629,7 @@ int pv_erase_subject(struct pv_eraser *er, const struct pv_subject *s,
 		cust_free(&c);
 		goto held;
 	}
-	if ((st = plan(er, s->customer_id, &r, e)))
+	if ((st = plan(er, s->customer_id, c.f[7], &r, e)))
 		goto fail;
 	if (!er->dry_run && (st = execute(er, s, &c, &r, e)))
 		goto fail;

@@ -66,11 +66,15 @@ static const struct field customer_fields[] = {
 	{"marketing_email", F_YESNO, 0},
 	{"marketing_opt_in_at", F_TIME_OR_DATE, 0},
 	{"marketing_source", F_SOURCE, 0},
+	/* the booking system's "customer since": inactive cleanup never
+	 * selects a customer younger than its period */
+	{"customer_since", F_DATE, 0},
 	{NULL, 0, 0},
 };
 /* indexes into customer_fields */
 enum { C_XID, C_LOC, C_FIRST, C_LAST, C_EMAIL, C_PHONE, C_BIRTH, C_STREET,
-       C_POSTAL, C_CITY, C_COUNTRY, C_NOTES, C_MKT, C_MKT_AT, C_MKT_SRC };
+       C_POSTAL, C_CITY, C_COUNTRY, C_NOTES, C_MKT, C_MKT_AT, C_MKT_SRC,
+       C_SINCE };
 
 static const struct field appointment_fields[] = {
 	{"external_id", F_LINE, 1}, {"location", F_LOCATION, 0},
@@ -373,8 +377,8 @@ static void check_value(struct imp *im, int i)
 	case F_SOURCE:
 		if (!pv_consent_word(pv_consent_sources, v))
 			row_error(im, PV_DATAERR, f->name, "must be "
-				  "booking-form, staff, import, double-opt-in "
-				  "or re-permission");
+				  "booking-form, staff, paper, import, "
+				  "double-opt-in or re-permission");
 		break;
 	case F_IP:
 		if (!pv_ip_valid(v))
@@ -543,16 +547,17 @@ static struct colval iv(long long i, int null)
 static const char *const upsert_sql[][3] = {
 	[PV_IMPORT_CUSTOMERS] = {
 		"SELECT id, first_name, last_name, email, phone, birth_date,"
-		" street, postal_code, city, country, notes FROM customers"
-		" WHERE location_id = ?1 AND external_id = ?2",
+		" street, postal_code, city, country, notes, customer_since"
+		" FROM customers WHERE location_id = ?1 AND external_id = ?2",
 		"INSERT INTO customers (location_id, external_id, first_name,"
 		" last_name, email, phone, birth_date, street, postal_code, city,"
-		" country, notes, created_at, updated_at) VALUES (?1, ?2, ?3,"
-		" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+		" country, notes, customer_since, created_at, updated_at) VALUES"
+		" (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+		" ?14)",
 		"UPDATE customers SET first_name = ?3, last_name = ?4,"
 		" email = ?5, phone = ?6, birth_date = ?7, street = ?8,"
 		" postal_code = ?9, city = ?10, country = ?11, notes = ?12,"
-		" updated_at = ?13 WHERE id = ?1",
+		" customer_since = ?13, updated_at = ?14 WHERE id = ?1",
 	},
 	[PV_IMPORT_APPOINTMENTS] = {
 		"SELECT id, customer_id, starts_at, service, staff, price_cents,"
@@ -913,8 +918,9 @@ static int write_row(struct imp *im, long long loc)
 	case PV_IMPORT_CUSTOMERS:
 		for (int i = C_FIRST; i <= C_NOTES; i++)
 			vals[i - C_FIRST] = tv(v[i]);
+		vals[C_NOTES - C_FIRST + 1] = tv(v[C_SINCE]);
 		im->returning = 0;
-		if (upsert(im, loc, v[C_XID], vals, C_NOTES - C_FIRST + 1, &id,
+		if (upsert(im, loc, v[C_XID], vals, C_NOTES - C_FIRST + 2, &id,
 			   &what, im->tombs ? not_tombstoned : NULL) ||
 		    write_attrs(im, id, &what))
 			return -1;

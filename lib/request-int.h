@@ -19,7 +19,11 @@ struct pv_req {
 	long due, xdue; /* day numbers; xdue -1 when not extended */
 	char verify_hash[65];
 	int attempts, resends;
+	int unknown; /* nobody matched the address that asked */
 };
+
+int pv_req_answer_unknown(sqlite3 *db, const struct pv_req *r,
+			  char **result, struct pv_err *e);
 
 int pv_req_in_list(const char *const *list, const char *s);
 int pv_req_is_final(const char *status);

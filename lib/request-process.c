@@ -176,7 +176,11 @@ static int fulfil(struct run *run, long long id, int *done,
 		pv_db_rollback(run->db); /* done by another run meanwhile */
 		return PV_OK;
 	}
-	if (strcmp(r.type, "erasure") == 0)
+	if (r.unknown && run->dry_run)
+		result = pv_jsonf("{s:s}", "answer", "planned");
+	else if (r.unknown)
+		rc = pv_req_answer_unknown(run->db, &r, &result, e);
+	else if (strcmp(r.type, "erasure") == 0)
 		rc = erase_one(run, &r, &result, e);
 	else if (strcmp(r.type, "access") == 0 ||
 		 strcmp(r.type, "portability") == 0)
@@ -195,13 +199,17 @@ static int fulfil(struct run *run, long long id, int *done,
 	}
 	/* lib/erase records the result on the request itself (as it does
 	 * for dsar-erase --request), in the same transaction.  An export
-	 * completes its request when its mail is delivered (notify). */
-	if (strcmp(r.type, "erasure") != 0 &&
-	    (rc = pv_request_record_result(run->db, id, result, 0, e)))
+	 * completes its request when its mail is delivered (notify); the
+	 * answer to a person we hold nothing about has no document to wait
+	 * for and completes at once. */
+	if ((strcmp(r.type, "erasure") != 0 || r.unknown) &&
+	    (rc = pv_request_record_result(run->db, id, result,
+					   r.unknown ? PV_RESULT_COMPLETE : 0,
+					   e)))
 		goto fail;
 	if ((rc = pv_db_commit(run->db, e)))
 		goto fail;
-	if (strcmp(r.type, "erasure") == 0) {
+	if (strcmp(r.type, "erasure") == 0 && !r.unknown) {
 		struct pv_err ce = {0};
 
 		/* No copy of the erased values may stay in the WAL.  The
@@ -211,8 +219,8 @@ static int fulfil(struct run *run, long long id, int *done,
 	}
 	if (strcmp(r.type, "erasure") == 0)
 		r.customer_id = 0; /* the request no longer points at it */
-	report(run->w, &r, strcmp(r.type, "erasure") == 0 ? "completed"
-			   : "in-progress", result, NULL);
+	report(run->w, &r, strcmp(r.type, "erasure") == 0 || r.unknown
+			   ? "completed" : "in-progress", result, NULL);
 	free(result);
 	*done = 1;
 	return PV_OK;

@@ -18,6 +18,7 @@
 #include "request.h"
 #include "request-int.h"
 #include "secret.h"
+#include "subject.h"
 
 const char *const pv_request_types[] = {
 	"access", "portability", "erasure", "rectification", "restriction",
@@ -62,7 +63,8 @@ int pv_req_is_final(const char *status)
 	"r.channel, r.status, r.received_at, r.due_on, r.extended_due_on, "\
 	"r.verify_hash, r.verify_attempts, r.verify_expires_at, "          \
 	"r.extension_reason, r.reject_reason, r.note, r.result, r.error, " \
-	"r.updated_at, r.verify_resends, r.verified_by, r.cancel_reason "
+	"r.updated_at, r.verify_resends, r.verified_by, r.cancel_reason, "  \
+	"r.requester_email IS NOT NULL AND r.customer_id IS NULL "
 #define REQ_FROM                                                           \
 	"FROM requests r JOIN locations l ON l.id = r.location_id "        \
 	"LEFT JOIN settings s ON s.location_id = r.location_id "
@@ -106,6 +108,7 @@ void pv_req_fill(sqlite3_stmt *st, struct pv_req *r)
 	if (!v || pv_time_parse(v, &r->verify_expires) != 0)
 		r->verify_expires = 0;
 	r->resends = sqlite3_column_int(st, 22);
+	r->unknown = sqlite3_column_int(st, 25);
 }
 
 /* The deadline that runs now: the extended one when there is one. */
@@ -378,6 +381,69 @@ static int identity_checked(const struct pv_req *r, int unchecked_ok,
 	return PV_OK;
 }
 
+/* The location a request about nobody we know came to: the one named,
+ * else the first one (the controller's; one location is the usual). */
+static int intake_location(sqlite3 *db, const char *slug, long long *id,
+			   struct pv_err *e)
+{
+	struct pv_location loc;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (slug) {
+		if ((rc = pv_location_get(db, slug, &loc, e)))
+			return rc;
+		*id = loc.id;
+		pv_location_free(&loc);
+		return PV_OK;
+	}
+	if (!(st = pv_db_prepare(db, "SELECT min(id) FROM locations", e)))
+		return e->status;
+	rc = sqlite3_step(st);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return pv_db_fail(db, e, "locations");
+	if (!*id)
+		return pv_fail(e, PV_NOINPUT, "no location yet: privacyctl "
+			       "location add");
+	return PV_OK;
+}
+
+int pv_request_subject(sqlite3 *db, const struct pv_subject_opts *so,
+		       struct pv_request_in *in, struct pv_err *e)
+{
+	struct pv_subject s;
+	int rc;
+
+	rc = pv_subject_from_opts(db, so, &s, e);
+	if (rc == PV_NOINPUT && so->email && !so->customer &&
+	    !so->external_id && !so->request) {
+		/* nobody we know: recorded all the same (request.h) */
+		in->customer_id = 0;
+		in->email = so->email;
+		return intake_location(db, so->location, &in->location_id, e);
+	}
+	if (rc)
+		return rc;
+	if (so->location && so->customer) {
+		struct pv_location loc;
+
+		if ((rc = pv_location_get(db, so->location, &loc, e)))
+			return rc;
+		rc = loc.id != s.location_id;
+		pv_location_free(&loc);
+		if (rc)
+			return pv_fail(e, PV_USAGE, "customer %lld does not "
+				       "belong to location '%s'",
+				       s.customer_id, so->location);
+	}
+	in->customer_id = s.customer_id;
+	in->location_id = s.location_id;
+	in->email = NULL;
+	return PV_OK;
+}
+
 int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 		   const struct pv_request_in *in, long long *id,
 		   struct pv_err *e)
@@ -414,8 +480,13 @@ int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 	need_code = ((strcmp(loc.requests, "self-service") == 0 &&
 		      strcmp(channel, "booking-form") == 0) ||
 		     strcmp(channel, "web") == 0) && !in->verified;
-	if (!rc)
+	if (!rc && in->customer_id)
 		rc = customer_email(db, in->customer_id, &has_email, e);
+	else if (!rc)
+		has_email = in->email && *in->email;
+	if (!rc && !in->customer_id && !has_email)
+		rc = pv_fail(e, PV_USAGE, "a request needs a customer or the "
+			     "address that asked");
 	if (!rc && need_code && !has_email)
 		rc = pv_fail(e, PV_DATAERR, "customer %lld has no e-mail "
 			     "address on file to send the code to: check the "
@@ -439,12 +510,14 @@ int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 	pv_date_fmt(due, due_s);
 	st = pv_db_prepare(db, "INSERT INTO requests (location_id, "
 			   "customer_id, type, channel, status, received_at, "
-			   "due_on, created_at, updated_at) VALUES (?, ?, ?, "
-			   "?, ?, ?, ?, ?, ?8)", e);
+			   "due_on, created_at, updated_at, requester_email) "
+			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?8, ?9)", e);
 	if (!st)
 		goto fail;
 	sqlite3_bind_int64(st, 1, loc.id);
-	sqlite3_bind_int64(st, 2, in->customer_id);
+	if (in->customer_id)
+		sqlite3_bind_int64(st, 2, in->customer_id);
+	pv_bind_text(st, 9, in->customer_id ? NULL : in->email);
 	pv_bind_text(st, 3, in->type);
 	pv_bind_text(st, 4, channel);
 	pv_bind_text(st, 5, status);
@@ -461,6 +534,13 @@ int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 			  "type", in->type, "channel", channel, "status",
 			  status, "customer_id", (json_int_t)in->customer_id,
 			  "due", due_s);
+	if (!in->customer_id) { /* the audit names no person: "none" */
+		free(detail);
+		detail = pv_jsonf("{s:s,s:s,s:s,s:s,s:s,s:s}", "location",
+				  loc.slug, "type", in->type, "channel",
+				  channel, "status", status, "customer",
+				  "none", "due", due_s);
+	}
 	rc = pv_audit(db, "request.new", obj, detail, e);
 	free(detail);
 	if (rc)
@@ -469,9 +549,11 @@ int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 		rc = issue_code(db, key, *id, in->type, loc.id,
 				in->customer_id, e);
 	} else {
-		fields = pv_jsonf("{s:s,s:s,s:s,s:s,s:s}", "type", in->type,
-				  "channel", channel, "status", status,
-				  "received", rec, "due", due_s);
+		fields = pv_jsonf("{s:s,s:s,s:s,s:s,s:s,s:s}", "type",
+				  in->type, "channel", channel, "status",
+				  status, "received", rec, "due", due_s,
+				  "customer", in->customer_id ? "found"
+				  : "none with the address that asked");
 		rc = pv_event_add(db, "request.received", loc.id,
 				  in->customer_id, *id, "business", fields,
 				  NULL, e);
@@ -658,7 +740,9 @@ int pv_request_resend_code(sqlite3 *db, long long id, struct pv_err *e)
 			       "sent again already: check the identity "
 			       "otherwise (request verify --verified-by)", id,
 			       (int)PV_VERIFY_RESENDS);
-	if ((rc = customer_email(db, r.customer_id, &has, e)))
+	if (r.unknown)
+		has = 1; /* the code goes to the address that asked */
+	else if ((rc = customer_email(db, r.customer_id, &has, e)))
 		return rc;
 	if (!has)
 		return pv_fail(e, PV_DATAERR, "customer %lld has no e-mail "
@@ -845,6 +929,41 @@ fail:
 	return e->status ? e->status : PV_SOFTWARE;
 }
 
+/*
+ * In the caller's transaction: the answer to a person we hold nothing
+ * about, for the address that asked: "we hold no data about you", or for
+ * an erasure "there is nothing to erase"; the business is told.  The
+ * texts are the same whoever asks, so that the answer reveals nothing to
+ * anybody but the owner of the address.  *result gets what the request
+ * keeps.
+ */
+int pv_req_answer_unknown(sqlite3 *db, const struct pv_req *r,
+			  char **result, struct pv_err *e)
+{
+	const char *ev = strcmp(r->type, "erasure") == 0
+			 ? "request.nothing-to-erase" : "request.no-data";
+	char *fields;
+	int rc;
+
+	*result = NULL;
+	fields = pv_jsonf("{s:s}", "type", r->type);
+	rc = pv_event_add(db, ev, r->location_id, 0, r->id, "customer",
+			  fields, NULL, e);
+	free(fields);
+	if (rc)
+		return rc;
+	fields = pv_jsonf("{s:s,s:s}", "type", r->type, "result",
+			  "no data held about the address that asked: "
+			  "answered so");
+	rc = pv_event_add(db, "request.completed", r->location_id, 0, r->id,
+			  "business", fields, NULL, e);
+	free(fields);
+	if (rc)
+		return rc;
+	*result = pv_jsonf("{s:s,s:s}", "held", "nothing", "answer", ev);
+	return PV_OK;
+}
+
 int pv_request_cancel(sqlite3 *db, long long id, const char *reason,
 		      struct pv_err *e)
 {
@@ -902,6 +1021,22 @@ int pv_request_complete(sqlite3 *db, long long id, const char *note,
 		return rc;
 	if ((rc = pv_db_begin(db, e)))
 		return rc;
+	if (r.unknown) {
+		/* nobody else can answer it: completing it sends the answer */
+		char *result = NULL;
+
+		if ((rc = pv_req_answer_unknown(db, &r, &result, e)))
+			goto fail;
+		st = pv_db_prepare(db, "UPDATE requests SET result = ? WHERE "
+				   "id = ?", e);
+		if (st) {
+			pv_bind_text(st, 1, result);
+			sqlite3_bind_int64(st, 2, id);
+		}
+		free(result);
+		if (exec_done(db, st, "requests", e))
+			goto fail;
+	}
 	st = pv_db_prepare(db, "UPDATE requests SET note = coalesce(?, note), "
 			   "error = NULL, updated_at = ? WHERE id = ?", e);
 	if (st) {

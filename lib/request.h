@@ -50,10 +50,13 @@ enum {
 struct pv_request_in {
 	const char *type;      /* one of pv_request_types */
 	const char *channel;   /* one of pv_request_channels; NULL: email */
-	long long customer_id; /* the subject (required) */
-	long long location_id; /* the customer's location */
+	long long customer_id; /* the subject; 0: nobody matched email */
+	long long location_id; /* the customer's location, or the one the
+				* request came to */
 	time_t received;       /* 0: now */
 	int verified;          /* the caller vouches for the identity */
+	const char *email;     /* the address that asked; kept (and answered)
+				* only when customer_id is 0 */
 };
 
 /*
@@ -63,7 +66,25 @@ struct pv_request_in {
  * "verified" (with verified) or "received", and the business is told.
  * PV_USAGE for a bad type or channel or a receipt in the future.  *id gets
  * the new request's id.
+ *
+ * A person we hold nothing about (customer_id 0, email the address that
+ * asked) is recorded all the same (Art. 15 wants an answer within the
+ * month), with the same statuses, code mail and deadline as a customer,
+ * so that nothing outward tells the two apart; completing or processing
+ * it answers the address that asked: request.no-data ("we hold no data
+ * about you") or, for an erasure, request.nothing-to-erase.
  */
+/*
+ * The subject of a new request from a command's options (subject.h): a
+ * customer, or, for an --email that matches nobody, the address that
+ * asked at the named location (or the first one).  Fills customer_id,
+ * location_id and email of in.  PV_USAGE for a customer named with
+ * another location; the errors of pv_subject_from_opts otherwise.
+ */
+struct pv_subject_opts;
+int pv_request_subject(sqlite3 *db, const struct pv_subject_opts *so,
+		       struct pv_request_in *in, struct pv_err *e);
+
 int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 		   const struct pv_request_in *in, long long *id,
 		   struct pv_err *e);

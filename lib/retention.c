@@ -5,6 +5,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "db.h"
+#include "calendar.h"
 #include "retention.h"
 
 #define A(x) (1u << (x))
@@ -261,44 +262,93 @@ void pv_policy_free(struct pv_policy *p)
 	free(p);
 }
 
-int pv_ret_until(const char *date, int years, char out[11])
+int pv_ret_until(const char *date, int years, const char *tz, char out[11])
 {
 	int y, m, d;
 	char day[11];
+	time_t t;
 
 	if (!date || strlen(date) < 10)
 		return -1;
-	memcpy(day, date, 10);
-	day[10] = '\0';
-	if (pv_date_parse(day, &y, &m, &d) != 0)
-		return -1;
+	if (strlen(date) > 10) {
+		/* a time: its year where the record was made */
+		if (pv_time_parse(date, &t) != 0)
+			return -1;
+		pv_civil_from_days(pv_cal_local_date(t, tz ? tz : "UTC"), &y,
+				   &m, &d);
+	} else {
+		memcpy(day, date, 10);
+		day[10] = '\0';
+		if (pv_date_parse(day, &y, &m, &d) != 0)
+			return -1;
+	}
 	snprintf(out, 11, "%04u-12-31", (unsigned)(y + years) % 10000u);
 	return 0;
 }
 
-static void today(char out[PV_TIME_LEN])
+void pv_ret_today(const char *tz, char out[11])
 {
-	pv_time_fmt(pv_now(), out);
+	char buf[PV_TIME_LEN];
+
+	pv_date_fmt(pv_cal_local_date(pv_now(), tz ? tz : "UTC"), buf);
+	memcpy(out, buf, 10);
 	out[10] = '\0';
+}
+
+/* pv_until(date, years, tz): the end of retention, NULL for a bad date */
+static void sql_until(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	const char *d = (const char *)sqlite3_value_text(v[0]);
+	const char *tz = (const char *)sqlite3_value_text(v[2]);
+	char out[11];
+
+	(void)argc;
+	if (pv_ret_until(d, sqlite3_value_int(v[1]), tz, out) != 0)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+/* pv_today(tz): today's date in that zone (pv_now) */
+static void sql_today(sqlite3_context *ctx, int argc, sqlite3_value **v)
+{
+	char out[11];
+
+	(void)argc;
+	pv_ret_today((const char *)sqlite3_value_text(v[0]), out);
+	sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+int pv_ret_sql_functions(sqlite3 *db, struct pv_err *e)
+{
+	/* not DETERMINISTIC: pv_today reads the clock */
+	if (sqlite3_create_function_v2(db, "pv_until", 3, SQLITE_UTF8 |
+				       SQLITE_DETERMINISTIC, NULL, sql_until,
+				       NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function_v2(db, "pv_today", 1, SQLITE_UTF8, NULL,
+				       sql_today, NULL, NULL, NULL) !=
+		    SQLITE_OK)
+		return pv_db_fail(db, e, "retention");
+	return PV_OK;
 }
 
 int pv_retained_write(sqlite3 *db, int expired_only, struct pv_writer *w,
 		      struct pv_err *e)
 {
-	char now[PV_TIME_LEN];
 	sqlite3_stmt *st;
 	int rc;
 
-	today(now);
+	if ((rc = pv_ret_sql_functions(db, e)))
+		return rc;
 	st = pv_db_prepare(db, "SELECT r.id, l.slug, r.kind, r.record_key, "
 			   "r.record_date, r.retain_until, r.basis, "
 			   "r.request_id, r.created_at, r.data FROM retained r "
 			   "JOIN locations l ON l.id = r.location_id WHERE ?1 "
-			   "IS NULL OR r.retain_until < ?1 ORDER BY "
-			   "r.retain_until, r.id", e);
+			   "= 0 OR r.retain_until < pv_today(l.timezone) ORDER "
+			   "BY r.retain_until, r.id", e);
 	if (!st)
 		return e->status;
-	pv_bind_text(st, 1, expired_only ? now : NULL);
+	sqlite3_bind_int(st, 1, expired_only);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		pv_w_begin(w);
 		pv_w_int(w, "id", sqlite3_column_int64(st, 0));
@@ -325,25 +375,28 @@ int pv_retained_write(sqlite3 *db, int expired_only, struct pv_writer *w,
 int pv_retained_purge(sqlite3 *db, int dry_run, struct pv_writer *w,
 		      long long *count, struct pv_err *e)
 {
-	char now[PV_TIME_LEN];
 	sqlite3_stmt *sel = NULL, *del = NULL, *sum = NULL;
 	long long n = 0;
-	char *detail = NULL;
+	char *detail = NULL, now[11];
 	int st, rc;
 
 	*count = 0;
-	today(now);
+	/* each location's own today (German legal time: an invoice kept
+	 * until 31 December goes at midnight in Berlin, not at 01:00) */
+	pv_ret_today(NULL, now);
+	if ((st = pv_ret_sql_functions(db, e)))
+		return st;
 	if (!dry_run && (st = pv_db_begin(db, e)))
 		return st;
 	sel = pv_db_prepare(db, "SELECT r.id, l.slug, r.kind, r.record_key, "
 			    "r.retain_until FROM retained r JOIN locations l "
-			    "ON l.id = r.location_id WHERE r.retain_until < ? "
-			    "ORDER BY r.retain_until, r.id", e);
+			    "ON l.id = r.location_id WHERE r.retain_until < "
+			    "pv_today(l.timezone) ORDER BY r.retain_until, r.id",
+			    e);
 	if (!sel) {
 		st = e->status;
 		goto fail;
 	}
-	pv_bind_text(sel, 1, now);
 	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
 		pv_w_begin(w);
 		pv_w_int(w, "id", sqlite3_column_int64(sel, 0));
@@ -368,8 +421,10 @@ int pv_retained_purge(sqlite3 *db, int dry_run, struct pv_writer *w,
 	}
 	sum = pv_db_prepare(db, "SELECT json_object('before', ?1, 'purged', "
 			    "json_group_object(kind, n)) FROM (SELECT kind, "
-			    "count(*) AS n FROM retained WHERE retain_until < "
-			    "?1 GROUP BY kind ORDER BY kind)", e);
+			    "count(*) AS n FROM retained r JOIN locations l ON "
+			    "l.id = r.location_id WHERE r.retain_until < "
+			    "pv_today(l.timezone) GROUP BY kind ORDER BY kind)",
+			    e);
 	if (!sum) {
 		st = e->status;
 		goto fail;
@@ -380,13 +435,13 @@ int pv_retained_purge(sqlite3 *db, int dry_run, struct pv_writer *w,
 		goto fail;
 	}
 	detail = xstrdup(pv_col_text(sum, 0));
-	del = pv_db_prepare(db, "DELETE FROM retained WHERE retain_until < ?",
-			    e);
+	del = pv_db_prepare(db, "DELETE FROM retained WHERE retain_until < "
+			    "(SELECT pv_today(timezone) FROM locations WHERE "
+			    "id = retained.location_id)", e);
 	if (!del) {
 		st = e->status;
 		goto fail;
 	}
-	pv_bind_text(del, 1, now);
 	if (sqlite3_step(del) != SQLITE_DONE) {
 		st = pv_db_fail(db, e, "retained");
 		goto fail;

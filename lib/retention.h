@@ -67,20 +67,29 @@ const char *pv_ret_action_name(enum pv_ret_action a);
 /*
  * The end of retention for a record dated `date` (YYYY-MM-DD or an RFC
  * 3339 time): 31 December of the record's year plus `years`.
- * 2024-03-10 + 8 -> "2032-12-31".  -1 when the date is malformed.
+ * 2024-03-10 + 8 -> "2032-12-31".  The year of a time is the one in the
+ * location's zone tz (NULL: UTC): 2024-12-31T23:30:00Z is 2025 in
+ * Europe/Berlin.  -1 when the date is malformed.
  */
-int pv_ret_until(const char *date, int years, char out[11]);
+int pv_ret_until(const char *date, int years, const char *tz, char out[11]);
+/* Today (pv_now) as YYYY-MM-DD in the zone tz (NULL: UTC). */
+void pv_ret_today(const char *tz, char out[11]);
+/* Register the SQL functions pv_until(date, years, tz) and pv_today(tz)
+ * on the connection (their rules as above). */
+int pv_ret_sql_functions(sqlite3 *db, struct pv_err *e);
 
 /*
  * Write the restricted records as {id, location, kind, record_key,
  * record_date, retain_until, basis, request_id, created_at, data}; with
- * expired_only only those whose period ended before today (pv_now, UTC).
+ * expired_only only those whose period ended before today (pv_now, in
+ * the location's time zone).
  */
 int pv_retained_write(sqlite3 *db, int expired_only, struct pv_writer *w,
 		      struct pv_err *e);
 
 /*
- * Delete the restricted records whose period ended before today, in one
+ * Delete the restricted records whose period ended before today (in the
+ * location's time zone), in one
  * transaction with one audit entry ("retention.purge", counts by kind),
  * writing {id, location, kind, record_key, retain_until, status} for each
  * ("purged", or "expired" with dry_run, which changes nothing).  *count

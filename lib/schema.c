@@ -49,6 +49,12 @@ static const char m1[] =
 	"  country TEXT,\n"
 	"  notes TEXT,\n"
 	"  legal_hold TEXT,\n" /* the reason, NULL when there is none */
+	/* the booking system's customer-since date (YYYY-MM-DD) */
+	"  customer_since TEXT,\n"
+	/* inactive cleanup: when the deletion notice went out, and the
+	 * day it announced (privacyctl customer notice) */
+	"  inactive_notice_at TEXT,\n"
+	"  inactive_erase_on TEXT,\n"
 	"  created_at TEXT NOT NULL,\n"
 	"  updated_at TEXT NOT NULL,\n"
 	"  UNIQUE (location_id, external_id)\n"
@@ -106,6 +112,25 @@ static const char m1[] =
 	") STRICT;\n"
 	"CREATE INDEX invoices_customer ON invoices(customer_id);\n"
 
+	/* The texts people agree to, archived once each (consent.h): the
+	 * campaign mails as templates, before personalisation, per language,
+	 * and the forms' consent wording.  Never personal data; kept when
+	 * the people who agreed to them are erased. */
+	"CREATE TABLE consent_texts (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  name TEXT NOT NULL,\n"
+	"  language TEXT NOT NULL,\n"
+	"  version INTEGER NOT NULL,\n"
+	"  subject TEXT,\n"
+	"  body TEXT NOT NULL,\n"
+	"  sha256 TEXT NOT NULL,\n"
+	"  created_at TEXT NOT NULL,\n"
+	"  UNIQUE (name, language, version),\n"
+	"  UNIQUE (name, language, sha256)\n"
+	") STRICT;\n"
+	"CREATE TRIGGER consent_texts_immutable BEFORE UPDATE ON consent_texts\n"
+	"BEGIN SELECT RAISE(ABORT, 'an archived consent text never changes'); END;\n"
+
 	/* The ledger is append-only: rows are inserted, never updated; they
 	 * are deleted only by an erasure of their customer. */
 	"CREATE TABLE consents (\n"
@@ -125,6 +150,8 @@ static const char m1[] =
 	"  evidence_ip TEXT,\n"
 	"  evidence_user_agent TEXT,\n"
 	"  text_version TEXT,\n"
+	"  text_id INTEGER REFERENCES consent_texts(id),\n" /* the archived text */
+	"  document TEXT,\n" /* a signed paper form's reference (source paper) */
 	"  campaign TEXT,\n"
 	"  recorded_at TEXT NOT NULL\n"
 	") STRICT;\n"
@@ -157,6 +184,9 @@ static const char m1[] =
 	"  verified_by TEXT,\n"
 	/* the customer withdrew the request (status cancelled) */
 	"  cancel_reason TEXT,\n"
+	/* the address that asked, kept only when it matched no customer
+	 * (Art. 15 still wants an answer): the answer goes there */
+	"  requester_email TEXT,\n"
 	"  created_at TEXT NOT NULL,\n"
 	"  updated_at TEXT NOT NULL\n"
 	") STRICT;\n"
@@ -265,6 +295,7 @@ static const char m1[] =
 	"  decline_token_hash TEXT UNIQUE,\n"
 	"  token_expires_at TEXT,\n"
 	"  text_hash TEXT,\n"
+	"  text_id INTEGER REFERENCES consent_texts(id),\n"
 	"  attempts INTEGER NOT NULL DEFAULT 0,\n"
 	"  next_attempt_at TEXT,\n"
 	"  last_reply TEXT,\n"

@@ -251,6 +251,19 @@ hash20=$(sql "SELECT text_hash FROM campaign_messages WHERE customer_id = 20")
 is "$(sql "SELECT event, at, source, evidence_ip, evidence_user_agent, campaign, text_version FROM consents WHERE customer_id = 20 ORDER BY id DESC LIMIT 1")" \
 	"confirmed|2026-02-01T09:00:00Z|re-permission|192.0.2.7|Mozilla/5.0 (X11)|r1|$hash20" "the proof in the ledger"
 like "$hash20" "^[0-9a-f]{64}$" "the hash of the text sent"
+# The text is archived once, before personalisation (issue 15 item 5): on
+# 5e6c13d text_hash was a hash of each personalised message, and the text
+# itself was kept nowhere.
+is "$(sql "SELECT name, language, version, sha256 = '$hash20', body LIKE '%{{confirm_url}}%', subject IS NOT NULL FROM consent_texts WHERE id = (SELECT text_id FROM campaign_messages WHERE customer_id = 20)")" \
+	"consent-repermission|de|1|1|1|1" "the archived template (placeholders left in, with its subject), version 1, whose hash the ledger keeps"
+is "$(sql "SELECT count(DISTINCT text_id), count(DISTINCT text_hash), count(*) FROM campaign_messages WHERE status = 'sent'")" \
+	"1|1|195" "one archived text for all 195 German mails"
+is "$(sql "SELECT count(*) FROM consent_texts")" "1" "archived once, not per message"
+is "$(sql "SELECT text_id = (SELECT text_id FROM campaign_messages WHERE customer_id = 20) FROM consents WHERE customer_id = 20 ORDER BY id DESC LIMIT 1")" \
+	"1" "the confirmation points to the archived text"
+run privacyctl consent text-show consent-repermission:de:1
+status 0 "the text can be shown as it was sent"
+like "$(jget body <"$out")" "vor dem 25. Mai 2018" "the German re-permission text"
 run privacyctl consent confirm "$t21"
 status 0 "confirm without evidence options"
 run privacyctl consent decline "$t22"

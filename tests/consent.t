@@ -36,7 +36,10 @@ is "$(stdout)" "" "no records"
 # --- the ledger ----------------------------------------------------------
 run privacyctl consent grant "$K4" --purpose marketing-email --source booking-form --ip 203.0.113.9 --user-agent "Mozilla/5.0" --text-version nl-v3
 status 0 "consent grant with evidence"
-is "$(jget state <"$out")" "valid" "a grant with evidence is valid"
+# Changed on purpose (issue 15 item 5): on 5e6c13d a web opt-in with
+# evidence counted as proven for e-mail marketing; German courts ask for
+# the double opt-in confirmation (BGH I ZR 164/09).
+is "$(jget state <"$out")" "unproven" "a web grant for e-mail with evidence is unproven until its double opt-in confirmation"
 is "$(sql "SELECT action || ' ' || object || ' ' || detail FROM audit ORDER BY id DESC LIMIT 1")" \
 	"consent.record customer:$K4 {\"purpose\":\"marketing-email\",\"event\":\"granted\",\"source\":\"booking-form\",\"ledger_id\":4}" "the grant is audited without personal data"
 run privacyctl consent withdraw "$K1" --purpose marketing-email
@@ -108,6 +111,9 @@ status 0 "with evidence it is recorded"
 is "$(jget inserted <"$out")" "1" "one event"
 run privacyctl consent import regrant2.csv
 is "$(jget unchanged <"$out")" "1" "re-import: unchanged"
+printf 'customer_external_id,purpose,event,at,source,evidence_ip,text_version\nK-1001,marketing-email,confirmed,2026-11-29T13:05:00Z,double-opt-in,2001:db8::1,nl-v3\n' >doi1.csv
+PRIVACY_NOW=2026-11-29T14:00:00Z run privacyctl consent import doi1.csv
+status 0 "and its double opt-in confirmation"
 snapshot before_ci2
 for case in \
 	"purpose|K-1003,marketing-fax,granted,2026-01-01,staff,,|purpose: must be marketing-email or marketing-sms" \

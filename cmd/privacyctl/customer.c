@@ -178,10 +178,20 @@ static int cmd_customer_list(struct pv_ctx *c)
 		f.inactive_before = pv_time_fmt(pv_time_sub(pv_now(), &d),
 						cutoff);
 	}
+	f.notice_passed = pv_flag(c, "notice-passed");
+	if (f.notice_passed && !since)
+		return pv_usage(c, "--notice-passed goes with "
+				"--inactive-since");
 	if ((st = pc_location_id(c, &f.location_id)))
 		return st;
 	if ((st = pv_customer_list(c->db, &f, c->out, &n, &c->err)))
 		return st;
+	if (n == 0 && pv_quiet) {
+		/* cron: an empty night is no news (exit status 1 still) */
+		c->err.status = PV_PARTIAL;
+		c->err.msg[0] = '\0';
+		return PV_PARTIAL;
+	}
 	if (n == 0)
 		return pv_fail(&c->err, PV_PARTIAL, "no customer matched");
 	return PV_OK;
@@ -245,7 +255,9 @@ static const struct pv_opt list_opts[] = {
 	{"marketing", 0, "STATE", "valid, invalid, needs-repermission or "
 	 "none"},
 	{"inactive-since", 0, "DURATION", "no appointment within DURATION "
-	 "(3y, 18m)"},
+	 "(3y, 18m), and a customer for longer"},
+	{"notice-passed", 0, NULL, "with --inactive-since: only those whose "
+	 "deletion notice's day has come (customer notice)"},
 	{NULL, 0, NULL, NULL},
 };
 static const struct pv_opt show_opts[] = {

@@ -38,7 +38,6 @@ static int cmd_new(struct pv_ctx *c)
 	};
 	struct pv_request_in in = {0};
 	const char *rec = pv_opt(c, "received");
-	struct pv_subject s;
 	long long id;
 	int st;
 
@@ -50,22 +49,18 @@ static int cmd_new(struct pv_ctx *c)
 	if (rec && pv_time_or_date_parse(rec, &in.received) != 0)
 		return pv_usage(c, "--received: not an RFC 3339 time or date: "
 				"'%s'", rec);
-	if ((st = pv_subject_from_opts(c->db, &so, &s, &c->err)))
+	if ((st = pv_request_subject(c->db, &so, &in, &c->err)))
 		return done(c, st);
-	if (so.location && so.customer) {
+	if (rec && strlen(rec) == 10 && in.location_id) {
+		/* a bare date is a day of the location's calendar */
 		struct pv_location loc;
 
-		if ((st = pv_location_get(c->db, so.location, &loc, &c->err)))
+		if ((st = pv_location_get_id(c->db, in.location_id, &loc,
+					     &c->err)))
 			return st;
-		st = loc.id != s.location_id;
+		pv_time_or_local_date_parse(rec, loc.timezone, &in.received);
 		pv_location_free(&loc);
-		if (st)
-			return pv_usage(c, "customer %lld does not belong to "
-					"location '%s'", s.customer_id,
-					so.location);
 	}
-	in.customer_id = s.customer_id;
-	in.location_id = s.location_id;
 	if ((st = pv_request_new(c->db, c->cfg, &in, &id, &c->err)))
 		return done(c, st);
 	return show(c, id);

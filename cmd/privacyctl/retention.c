@@ -1,5 +1,7 @@
 /* retention.c - privacyctl's retention commands and legal holds. */
+#include "clock.h"
 #include "commands.h"
+#include "inactive.h"
 #include "location.h"
 #include "retention.h"
 #include "tombstone.h"
@@ -74,6 +76,31 @@ out:
 	return st;
 }
 
+static int cmd_notice(struct pv_ctx *c)
+{
+	const char *since = pv_opt(c, "inactive-since");
+	const char *days_s = pv_opt(c, "days");
+	char cutoff[PV_TIME_LEN];
+	struct pv_duration d;
+	long long days = 30, n, loc;
+	int st;
+
+	if (!since)
+		return pv_usage(c, "missing --inactive-since");
+	if (pv_duration_parse(since, &d) != 0)
+		return pv_usage(c, "--inactive-since: not a duration (3y, 18m, "
+				"6w, 30d): '%s'", since);
+	if (days_s && (pv_parse_ll(days_s, &days) != 0 || days < 1 ||
+		       days > 365))
+		return pv_usage(c, "--days: must be a whole number from 1 to "
+				"365");
+	pv_time_fmt(pv_time_sub(pv_now(), &d), cutoff);
+	if ((st = pc_location_id(c, &loc)))
+		return st;
+	return pv_inactive_notice(c->db, loc, cutoff, (int)days,
+				  pv_flag(c, "dry-run"), c->out, &n, &c->err);
+}
+
 static int cmd_retention_list(struct pv_ctx *c)
 {
 	pv_writer_type(c->out, "retained");
@@ -97,6 +124,15 @@ static const struct pv_opt unblock_opts[] = {
 	{"dry-run", 'n', NULL, "check and show, change nothing"},
 	{NULL, 0, NULL, NULL},
 };
+static const struct pv_opt notice_opts[] = {
+	{"inactive-since", 0, "DURATION", "who is inactive: no appointment "
+	 "within DURATION and a customer for longer (required)"},
+	{"days", 0, "N", "the notice period: the deletion is announced for "
+	 "N days ahead (default 30)"},
+	{"location", 0, "SLUG", "only customers of this location"},
+	{"dry-run", 'n', NULL, "show who would be told, change nothing"},
+	{NULL, 0, NULL, NULL},
+};
 static const struct pv_opt list_opts[] = {
 	{"expired", 0, NULL, "only records whose retention period has ended"},
 	{NULL, 0, NULL, NULL},
@@ -111,6 +147,9 @@ const struct pv_cmd pc_retention_cmds[] = {
 	{"customer unblock", "EXTERNAL_ID --reason TEXT", "let an erased "
 	 "booking-system record be imported again", unblock_opts,
 	 PV_CMD_DB_RW, 1, 1, cmd_unblock},
+	{"customer notice", "--inactive-since DURATION", "announce the "
+	 "deletion to inactive customers, a notice period ahead",
+	 notice_opts, PV_CMD_DB_RW, 0, 0, cmd_notice},
 	{"retention list", "", "list the records kept under a legal duty, "
 	 "restricted, with basis and end", list_opts, PV_CMD_DB_RO, 0, 0,
 	 cmd_retention_list},

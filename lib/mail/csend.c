@@ -15,6 +15,7 @@ enum { MAX_CONNECTIONS = 64 };
 struct tmpl {
 	char name[32], lang[8];
 	char *subject, *body;
+	struct pv_consent_text_ref text; /* the archived text */
 };
 
 struct pv_csend {
@@ -170,6 +171,15 @@ static struct tmpl *get_tmpl(struct pv_csend *s, const char *name,
 	if (pv_tmpl_load(s->cfg, name, lang, builtin, &t->subject, &t->body,
 			 e))
 		return NULL;
+	/* What the customers are asked, exactly and once: the proof of
+	 * what a confirmation agreed to. */
+	if (pv_campaign_text(s->c, name, lang, t->subject, t->body, &t->text,
+			     e)) {
+		free(t->subject);
+		free(t->body);
+		t->subject = t->body = NULL;
+		return NULL;
+	}
 	snprintf(t->name, sizeof t->name, "%s", name);
 	snprintf(t->lang, sizeof t->lang, "%s", lang);
 	s->ntmpl++;
@@ -310,7 +320,6 @@ static int next_job(struct pv_csend *s, struct job *j)
 	struct tmpl *t;
 	struct pv_buf subj = {0}, body = {0};
 	struct pv_err *e = &s->err;
-	char hash[65];
 	struct pv_mail mail;
 	char *msgid = NULL, *toname = NULL, *unsub = NULL;
 	const char *hdrs[5] = {NULL};
@@ -378,7 +387,6 @@ static int next_job(struct pv_csend *s, struct job *j)
 		hdrs[3] = "List-Unsubscribe=One-Click";
 	}
 	vars_free(&vars);
-	pv_sha256_hex(body.s, body.len, hash);
 
 	j->to = xstrdup(m.email);
 	if (m.first_name || m.last_name)
@@ -405,7 +413,8 @@ static int next_job(struct pv_csend *s, struct job *j)
 	if (st)
 		goto fail;
 	free(msgid);
-	if (pv_campaign_sending(s->c, &m, hash, (long)s->k->token_days, e))
+	if (pv_campaign_sending(s->c, &m, &t->text, (long)s->k->token_days,
+				e))
 		goto fail;
 	pv_buf_free(&subj);
 	pv_buf_free(&body);

@@ -113,10 +113,15 @@ int pv_notify_new(sqlite3 *db, const struct pv_cfg *cfg,
 				     "attempts = attempts + 1, "
 				     "next_attempt_at = ?3, last_reply = ?4, "
 				     "delivered_at = ?5 WHERE id = ?1", e);
+	/* A request of a person we hold nothing about keeps the address
+	 * that asked (lib/request.h): its customer events go there. */
 	n->get_cust = pv_db_prepare(db, "SELECT email, trim(coalesce("
 				    "first_name, '') || ' ' || coalesce("
 				    "last_name, '')) FROM customers WHERE "
-				    "id = ?", e);
+				    "id = ?1 UNION ALL SELECT requester_email, "
+				    "'' FROM requests WHERE ?1 = 0 AND id = ?2 "
+				    "AND customer_id IS NULL AND "
+				    "requester_email IS NOT NULL LIMIT 1", e);
 	n->scrub = pv_db_prepare(db, "UPDATE events SET payload = ?2, "
 				 "scrubbed = 1 WHERE id = ?1", e);
 	if (!n->get_event || !n->get_deliv || !n->put_deliv || !n->set_event ||
@@ -727,7 +732,7 @@ static int setup_error(struct pv_notify *n, int st)
 }
 
 static int customer_address(struct pv_notify *n, long long cust,
-			    char **addr, char **name)
+			    long long req, char **addr, char **name)
 {
 	sqlite3_stmt *s = n->get_cust;
 	int found = 0;
@@ -735,6 +740,7 @@ static int customer_address(struct pv_notify *n, long long cust,
 	*addr = *name = NULL;
 	sqlite3_reset(s);
 	sqlite3_bind_int64(s, 1, cust);
+	sqlite3_bind_int64(s, 2, req);
 	if (sqlite3_step(s) == SQLITE_ROW && pv_col_text(s, 0)) {
 		*addr = xstrdup(pv_col_text(s, 0));
 		*name = xstrdup(pv_col_text(s, 1) ? pv_col_text(s, 1) : "");
@@ -864,7 +870,7 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	int st;
 
 	if (strcmp(ev->audience, "customer") == 0 && !n->o.to) {
-		if (!customer_address(n, ev->cust, &caddr, &cname)) {
+		if (!customer_address(n, ev->cust, ev->req, &caddr, &cname)) {
 			snprintf(reply, sizeof reply, "no e-mail address on "
 				 "file for customer %lld", ev->cust);
 			emit(n, ev, "email", "failed", reply, NULL);

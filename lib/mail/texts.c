@@ -60,6 +60,28 @@ static const struct pv_notify_text texts[] = {
 	 "Reason: {{reason}}\n\n"
 	 "You may lodge a complaint with a supervisory authority and seek a "
 	 "judicial remedy (Art. 12(4) GDPR).\n"},
+	{"request.no-data",
+	 "Subject: Ihre Anfrage {{request_id}} bei {{location_name}}\n\n"
+	 "Guten Tag,\n\nSie haben gefragt, welche Daten {{location_name}} "
+	 "über Sie speichert (Art. 15 DSGVO). Zu Ihrer E-Mail-Adresse haben "
+	 "wir keine Daten über Sie gespeichert.\n\n"
+	 "Anfrage: {{request_id}}\n",
+	 "Subject: Your request {{request_id}} to {{location_name}}\n\n"
+	 "Hello,\n\nyou asked which data {{location_name}} holds about you "
+	 "(Art. 15 GDPR). We hold no data about you under your e-mail "
+	 "address.\n\n"
+	 "Request: {{request_id}}\n"},
+	{"request.nothing-to-erase",
+	 "Subject: Ihre Anfrage {{request_id}} bei {{location_name}}\n\n"
+	 "Guten Tag,\n\nSie haben gebeten, Ihre Daten zu löschen (Art. 17 "
+	 "DSGVO). Zu Ihrer E-Mail-Adresse haben wir keine Daten über Sie "
+	 "gespeichert; es gibt nichts zu löschen.\n\n"
+	 "Anfrage: {{request_id}}\n",
+	 "Subject: Your request {{request_id}} to {{location_name}}\n\n"
+	 "Hello,\n\nyou asked us to erase your data (Art. 17 GDPR). We hold "
+	 "no data about you under your e-mail address, so there is nothing "
+	 "to erase.\n\n"
+	 "Request: {{request_id}}\n"},
 	{"request.cancelled",
 	 "Subject: Datenschutzanfrage {{request_id}} zurückgezogen\n\n"
 	 "Die Anfrage {{request_id}} wurde zurückgezogen und ist geschlossen. "
@@ -105,6 +127,24 @@ static const struct pv_notify_text texts[] = {
 	 "The deadline of request {{request_id}} passed on {{due}}. "
 	 "Please answer at once (Art. 12(3) GDPR).\n\n"
 	 "{{details}}\n"},
+	{"customer.inactive-notice",
+	 "Subject: Ihre Daten bei {{location_name}} werden am {{erase_on}} "
+	 "gelöscht\n\n"
+	 "Guten Tag,\n\nSie waren lange nicht mehr bei uns. Damit wir Daten "
+	 "nicht länger als nötig speichern (Art. 5 Abs. 1 lit. e DSGVO), "
+	 "löschen wir Ihre Kundendaten am {{erase_on}}, wenn Sie bis dahin "
+	 "keinen neuen Termin buchen.\n\n"
+	 "Möchten Sie Kundin oder Kunde bleiben, buchen Sie einfach wieder "
+	 "einen Termin. Rechnungen bewahren wir so lange auf, wie das "
+	 "Steuerrecht es verlangt.\n",
+	 "Subject: Your data at {{location_name}} will be deleted on "
+	 "{{erase_on}}\n\n"
+	 "Hello,\n\nwe have not seen you for a long time. So that we do not "
+	 "keep data longer than needed (Art. 5(1)(e) GDPR), your customer "
+	 "data will be deleted on {{erase_on}} unless you book again before "
+	 "then.\n\n"
+	 "If you would like to stay a customer, simply book an appointment. "
+	 "Invoices are kept as long as tax law requires.\n"},
 	{"check",
 	 "Subject: Datenschutz-Prüfung: {{event}} ({{location_name}})\n\n"
 	 "Die Prüfung hat einen Befund ergeben:\n\n{{details}}\n",

@@ -72,10 +72,10 @@ static void check_rule(const struct pv_ret_rule *r)
 		for (j = 0; j < i; j++)
 			FUZZ_CHECK(strcmp(r->fields[j], r->fields[i]) != 0);
 	}
-	FUZZ_CHECK(pv_ret_until("2024-03-10", r->years, until) == 0);
+	FUZZ_CHECK(pv_ret_until("2024-03-10", r->years, NULL, until) == 0);
 	FUZZ_CHECK(strlen(until) == 10 && strcmp(until + 4, "-12-31") == 0);
 	FUZZ_CHECK(atoi(until) == 2024 + r->years);
-	FUZZ_CHECK(pv_ret_until("2024-02-30", r->years, until) != 0);
+	FUZZ_CHECK(pv_ret_until("2024-02-30", r->years, NULL, until) != 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -87,6 +87,9 @@ int main(void)
 	char verdicts[1024] = "", tok[PV_TOKEN_LEN + 1], tok2[PV_TOKEN_LEN + 1];
 	char hash[65], tokens[8][PV_TOKEN_LEN + 1];
 	char dtokens[8][PV_TOKEN_LEN + 1];
+	struct pv_consent_text_ref txt_h = {0, 0, "h", 0};
+	struct pv_consent_text_ref txt_h1 = {0, 0, "h1", 0};
+	struct pv_consent_text_ref txt_h2 = {0, 0, "h2", 0};
 	char *keypath;
 	(void)tok2;
 	sqlite3 *db;
@@ -231,7 +234,7 @@ int main(void)
 				 m.confirm_token);
 			snprintf(dtokens[i], sizeof dtokens[i], "%s",
 				 m.decline_token);
-			st = pv_campaign_sending(c, &m, "h", 30, &e);
+			st = pv_campaign_sending(c, &m, &txt_h, 30, &e);
 			is_int(st, 0, "marked sending");
 			ok(m.expires_at &&
 			   strcmp(m.expires_at, "2026-03-03T10:00:00Z") == 0,
@@ -251,12 +254,12 @@ int main(void)
 		is_str(m.status, "sending", "the in-flight one comes first");
 		is_str(m.confirm_token, tokens[0], "with the same token");
 		is_str(m.decline_token, dtokens[0], "and decline token");
-		pv_campaign_sending(c, &m, "h1", 30, &e);
+		pv_campaign_sending(c, &m, &txt_h1, 30, &e);
 		pv_campaign_result(c, &m, "sent", "250 ok", 0, &e);
 		r = pv_campaign_next(c, &m, &e);
 		is_int(r, 1, "then the queued one");
 		snprintf(tokens[1], sizeof tokens[1], "%s", m.confirm_token);
-		pv_campaign_sending(c, &m, "h2", 30, &e);
+		pv_campaign_sending(c, &m, &txt_h2, 30, &e);
 		pv_campaign_result(c, &m, "deferred", "451 later", 600, &e);
 		r = pv_campaign_next(c, &m, &e);
 		is_int(r, 0, "a deferred one waits for its time");

@@ -145,9 +145,12 @@ static void test_time_parse(void)
 		{"9999-12-31T23:59:59Z", 253402300799LL},
 		{"2016-12-31T23:59:60Z", 1483228799}, /* leap second */
 		{"2026-01-01T00:00:00+23:59", 1767225600 - 86340},
+		/* RFC 3339 5.6: T and Z may be lower case (issue 15) */
+		{"2026-01-31t23:30:00Z", 1769902200},
+		{"2026-01-31t23:30:00z", 1769902200},
 	};
 	static const char *const bad[] = {
-		"", "2026-01-31", "2026-01-31T23:30:00", "2026-01-31t23:30:00Z",
+		"", "2026-01-31", "2026-01-31T23:30:00",
 		"2026-01-31 23:30:00Z", "2026-01-31T23:30Z",
 		"2026-01-31T23:30:00ZZ", "2026-01-31T23:30:00Z ",
 		" 2026-01-31T23:30:00Z", "2026-01-31T24:00:00Z",
@@ -178,6 +181,13 @@ static void test_time_parse(void)
 
 	ok(pv_time_or_date_parse("2026-01-31", &t) == 0 &&
 	   t == 1769817600, "bare date is its midnight UTC");
+	ok(pv_time_or_local_date_parse("2026-01-31", "Europe/Berlin", &t) ==
+	   0 && t == 1769817600 - 3600, "a bare date in Berlin: 23:00 UTC "
+	   "the day before");
+	ok(pv_time_or_local_date_parse("2026-07-01", "Europe/Berlin", &t) ==
+	   0 && t == 1782864000 - 7200, "in summer: 22:00 UTC");
+	ok(pv_time_or_local_date_parse("2026-07-01T10:00:00Z", "Europe/Berlin",
+	   &t) == 0 && t == 1782900000, "a time is a time");
 	ok(pv_time_or_date_parse("2026-01-31T23:30:00Z", &t) == 0 &&
 	   t == 1769902200, "time_or_date takes a time");
 	ok(pv_time_or_date_parse("2023-02-29", &t) == -1,

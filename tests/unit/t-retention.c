@@ -37,18 +37,22 @@ int main(void)
 	char until[11];
 
 	/* end of the calendar year of the record, plus the years */
-	ok(pv_ret_until("2024-03-10", 8, until) == 0, "a date");
+	ok(pv_ret_until("2024-03-10", 8, NULL, until) == 0, "a date");
 	is_str(until, "2032-12-31", "2024-03-10 + 8 years: 2032-12-31");
-	pv_ret_until("2024-01-01", 8, until);
+	pv_ret_until("2024-01-01", 8, NULL, until);
 	is_str(until, "2032-12-31", "1 January counts from the same year end");
-	pv_ret_until("2024-12-31", 8, until);
+	pv_ret_until("2024-12-31", 8, NULL, until);
 	is_str(until, "2032-12-31", "31 December too");
-	pv_ret_until("2024-12-31T23:30:00Z", 10, until);
-	is_str(until, "2034-12-31", "an RFC 3339 time: its date counts");
-	ok(pv_ret_until("2024-02-30", 8, until) == -1, "no 30 February");
-	ok(pv_ret_until("sometime", 8, until) == -1, "not a date");
-	ok(pv_ret_until(NULL, 8, until) == -1, "no date");
-	ok(pv_ret_until("2024-3-1", 8, until) == -1, "not zero-padded");
+	pv_ret_until("2024-12-31T23:30:00Z", 10, NULL, until);
+	is_str(until, "2034-12-31", "an RFC 3339 time: its date counts (UTC)");
+	pv_ret_until("2024-12-31T23:30:00Z", 10, "Europe/Berlin", until);
+	is_str(until, "2035-12-31", "in the location's zone: 2025 in Berlin");
+	pv_ret_until("2024-06-30T22:30:00Z", 10, "Europe/Berlin", until);
+	is_str(until, "2034-12-31", "a summer night stays in its year");
+	ok(pv_ret_until("2024-02-30", 8, NULL, until) == -1, "no 30 February");
+	ok(pv_ret_until("sometime", 8, NULL, until) == -1, "not a date");
+	ok(pv_ret_until(NULL, 8, NULL, until) == -1, "no date");
+	ok(pv_ret_until("2024-3-1", 8, NULL, until) == -1, "not zero-padded");
 
 	/* the shipped default */
 	is_int(policy("database: x.db\n", &p, &e), 0, "no retention key");
