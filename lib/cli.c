@@ -28,6 +28,10 @@ static void sanitise_fds(void)
 {
 	for (int fd = 0; fd < 3; fd++) {
 		if (fcntl(fd, F_GETFD) < 0) {
+			/* a closed stdin ("<&-") is not an empty input: a
+			 * tool that reads it says so (pv_stdin_closed) */
+			if (fd == 0)
+				pv_stdin_closed = 1;
 			int n = open("/dev/null", O_RDWR);
 
 			if (n < 0)

@@ -185,6 +185,7 @@ struct pv_input {
 	int csv_ready, csv_done;
 	char **hdr;
 	size_t nhdr;
+	const char *const *need; /* a CSV header must name one of these */
 	long hline;         /* the header's line */
 	char delim_want;    /* pv_input_dialect: 0 detect */
 	char delim;         /* of the current file */
@@ -204,6 +205,8 @@ static ssize_t src_read(struct pv_input *in, char *buf, size_t n)
 		return pv_dec_read(in->dec, buf, n);
 	return read(in->fd, buf, n);
 }
+
+int pv_stdin_closed;
 
 static ssize_t fd_src(void *arg, char *buf, size_t n)
 {
@@ -966,7 +969,26 @@ static int csv_header(struct pv_input *in, struct crow *w, struct pv_err *e)
 		why = msg;
 		field = NULL;
 	}
+	if (!why && in->need) {
+		/* a reader of subjects: a "header" without any of their
+		 * fields is no header (one garbage line, a file of data) */
+		size_t k = 0;
+
+		for (; in->need[k]; k++)
+			for (size_t j = 0; j < in->nhdr; j++)
+				if (strcmp(in->hdr[j], in->need[k]) == 0)
+					return 0;
+		why = "names none of the fields that select a subject "
+		      "(request_id, customer_id, external_id, email): is "
+		      "the header row missing?";
+		field = "header";
+	}
 	return why ? dead_fail(in, e, w->line, field, why) : 0;
+}
+
+void pv_input_need_one(struct pv_input *in, const char *const *keys)
+{
+	in->need = keys;
 }
 
 static int csv_record(struct pv_input *in, struct crow *w, struct pv_rec *r,
@@ -1069,6 +1091,9 @@ static int open_next(struct pv_input *in, struct pv_err *e)
 	} else if (strcmp(path, "-") == 0) {
 		in->name = "stdin";
 		in->fd = 0;
+		if (pv_stdin_closed)
+			return pv_fail(e, PV_NOINPUT, "standard input is "
+				       "closed: no records to read"), -1;
 	} else {
 		in->name = path;
 		in->fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -47,6 +47,10 @@ struct pv_rec {
 	size_t *kcap, *vcap, nbuf;
 };
 
+/* Standard input was closed when the program started (it reads
+ * /dev/null instead); reading it is then an error, not an empty input. */
+extern int pv_stdin_closed;
+
 /* Value of key, or NULL when absent or null.  Owned by the record. */
 const char *pv_rec_get(const struct pv_rec *r, const char *key);
 /* Like pv_rec_get but "" counts as absent too. */
@@ -67,6 +71,10 @@ void pv_rec_free(struct pv_rec *r);
  */
 struct pv_input;
 struct pv_input *pv_input_open(int nfiles, char **files, enum pv_fmt fmt);
+/* A CSV header must name at least one of keys (NULL-terminated, kept by
+ * the caller), or the file is bad data at its first line (subjects:
+ * one line of garbage is no header of an empty list). */
+void pv_input_need_one(struct pv_input *in, const char *const *keys);
 /*
  * Next record into *r (which the caller owns and reuses).  Returns 1 for a
  * record, 0 at the end of all input, -1 on error with e set: PV_DATAERR and

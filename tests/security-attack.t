@@ -379,4 +379,21 @@ run privacyctl location add x14 --name X --holidays DE-BY-FOO
 status 64 "14: an unknown Bavarian variant is refused"
 like "$(stderr)" "DE-BY-KATH, DE-BY-EVANG" "14: ... naming the ones there are"
 
+# --- 15: smaller ones -----------------------------------------------------
+# A closed standard input is no empty input.
+run dsar-export <&-
+status 66 "15: dsar-export with standard input closed is 66, not an empty run"
+is "$(stderr)" "dsar-export: standard input is closed: no records to read" "15: ... saying so"
+run notify <&-
+status 66 "15: ... notify too"
+# One garbage line is no header of an empty list of subjects.
+echo 'Bitte alle Daten von Frau Huber' >garbage15.txt
+run dsar-export garbage15.txt
+status 65 "15: a single garbage line piped to dsar-export is 65"
+like "$(stderr)" "^dsar-export: garbage15.txt:1: header: names none of the fields that select a subject" \
+	"15: ... naming the line"
+run dsar-erase garbage15.txt
+like "$(stderr)" "garbage15.txt:1: header: names none" "15: ... dsar-erase too"
+is "$(sql "SELECT count(*) FROM customers WHERE last_name = 'Huber'")" 1 "15: ... erasing nothing"
+
 done_testing

@@ -123,6 +123,7 @@ static int erase_stream(struct pv_ctx *c, struct pv_eraser *er)
 	struct pv_err e;
 	int st = PV_OK, rc;
 
+	pv_input_need_one(in, pv_subject_keys);
 	for (;;) {
 		if (pv_stop_sig) /* SIGTERM, SIGINT: the batch in hand is
 				  * committed and reported by the close */

@@ -267,6 +267,8 @@ static int stream(struct run *r, int *status)
 	struct pv_err e = {0};
 	int got, st = PV_OK;
 
+	pv_input_need_one(in, pv_subject_keys);
+
 	while (!pv_stop_sig && (got = pv_input_next(in, &rec, &e)) != 0) {
 		struct pv_subject *s = &r->batch[r->n];
 
