@@ -1271,6 +1271,8 @@ struct pv_writer {
 	struct wcell *cell;
 	size_t ncell, cellcap;
 	int cols; /* a record type named the columns (pv_writer_type) */
+	char **hkey; /* PV_W_STREAM CSV: the header's keys */
+	size_t nhkey;
 };
 
 static size_t utf8_seq(const unsigned char *s, size_t n)
@@ -1566,10 +1568,48 @@ struct pv_writer *pv_writer_new(FILE *f, enum pv_fmt fmt, int flags)
 					PV_TABLE_VERTICAL : 0);
 		w->width = pv_term_width(fileno(f));
 		w->bold = pv_term_color(fileno(f));
-	} else if (w->fmt == PV_FMT_CSV) {
+	} else if (w->fmt == PV_FMT_CSV && !(flags & PV_W_STREAM)) {
 		w->table = pv_table_new(NULL, PV_TABLE_UNION);
 	}
 	return w;
+}
+
+/* PV_W_STREAM CSV: the header from the first record, then each row as it
+ * ends (its cells in the header's order; a key the header lacks is
+ * dropped, a missing one is empty). */
+static void csv_stream_row(struct pv_writer *w)
+{
+	if (!w->ncell)
+		return;
+	pv_buf_reset(&w->out);
+	if (!w->nhkey) {
+		w->hkey = xcalloc(w->ncell, sizeof *w->hkey);
+		for (size_t i = 0; i < w->ncell; i++) {
+			w->hkey[i] = xstrndup(w->cells.s + w->cell[i].koff,
+					      w->cell[i].klen);
+			if (i)
+				pv_buf_addc(&w->out, ',');
+			pv_csv_cell(&w->out, w->hkey[i], w->cell[i].klen, 1);
+		}
+		w->nhkey = w->ncell;
+		pv_buf_add(&w->out, "\r\n", 2);
+	}
+	for (size_t h = 0; h < w->nhkey; h++) {
+		if (h)
+			pv_buf_addc(&w->out, ',');
+		for (size_t i = 0; i < w->ncell; i++) {
+			size_t a = w->cell[i].voff, z = i + 1 < w->ncell ?
+				   w->cell[i + 1].koff : w->cells.len;
+
+			if (w->cell[i].klen == strlen(w->hkey[h]) &&
+			    memcmp(w->cells.s + w->cell[i].koff, w->hkey[h],
+				   w->cell[i].klen) == 0) {
+				pv_buf_add(&w->out, w->cells.s + a, z - a);
+				break;
+			}
+		}
+	}
+	pv_buf_add(&w->out, "\r\n", 2);
 }
 
 static int list_mode(const struct pv_writer *w)
@@ -1641,11 +1681,19 @@ static int ready(struct pv_writer *w)
 	return 1;
 }
 
-/* Separator, indent and key of the next member of the open container. */
+/* Separator, indent and key of the next member of the open container.
+ * A JSON record's text is final as it is written: a large one (an
+ * export with every appointment) goes out in pieces, so that memory
+ * does not grow with it. */
 static struct pv_buf *member(struct pv_writer *w, const char *key)
 {
 	struct pv_buf *b = jbuf(w);
 	struct wlevel *l = &w->lv[w->depth - 1];
+
+	if (!cells_mode(w) && w->out.len >= 64 * 1024) {
+		emit(w);
+		pv_buf_reset(&w->out);
+	}
 
 	if (l->n++)
 		pv_buf_addc(b, ',');
@@ -1809,6 +1857,8 @@ void pv_w_end(struct pv_writer *w)
 		pv_w_close(w);
 	if (w->table) {
 		table_row(w);
+	} else if (w->fmt == PV_FMT_CSV) {
+		csv_stream_row(w);
 	} else {
 		if (w->lv[0].n && w->pretty)
 			indent(&w->out, w->base);
@@ -1851,6 +1901,9 @@ int pv_writer_finish(struct pv_writer *w, struct pv_err *e)
 		w->err = EIO;
 	if (w->err)
 		rc = pv_fail(e, PV_IOERR, "write error: %s", strerror(w->err));
+	for (size_t i = 0; i < w->nhkey; i++)
+		free(w->hkey[i]);
+	free(w->hkey);
 	free(w->cell);
 	free(w->lv);
 	pv_buf_free(&w->out);

@@ -101,7 +101,10 @@ struct pv_input *pv_input_mem(const char *name, const char *buf, size_t len,
 			      enum pv_fmt fmt);
 
 /* Writer. */
-enum { PV_W_SINGLE = 1 };
+enum { PV_W_SINGLE = 1,
+       /* CSV written row by row with the first record's keys as its
+        * header (constant memory; the records have the same keys) */
+       PV_W_STREAM = 2 };
 struct pv_writer;
 struct pv_writer *pv_writer_new(FILE *f, enum pv_fmt fmt, int flags);
 void pv_w_begin(struct pv_writer *w); /* start a top-level record */

@@ -396,4 +396,31 @@ run dsar-erase garbage15.txt
 like "$(stderr)" "garbage15.txt:1: header: names none" "15: ... dsar-erase too"
 is "$(sql "SELECT count(*) FROM customers WHERE last_name = 'Huber'")" 1 "15: ... erasing nothing"
 
+# --- 9: a one-customer export in constant memory --------------------------
+# Maximum RSS of exports of a customer with 40,000 and with 100,000
+# appointments, in every format: the document is written as it is made
+# (beyond SQLite's page cache and malloc's kept memory, a few MB, which
+# both already fill).
+privacyctl location add ost --name "Salon Ost" >/dev/null
+printf 'external_id,first_name,last_name,email\nO-1,Otto,Ost,o1@kunde.example\nO-2,Olga,Ost,o2@kunde.example\n' >o9.csv
+privacyctl customer import --location ost o9.csv >/dev/null
+/usr/bin/python3 - >o9a.csv <<'PY'
+print("external_id,customer_external_id,starts_at,service,staff,price_cents,notes")
+for i in range(140000):
+    c = "O-1" if i < 40000 else "O-2"
+    print("OA-%d,%s,2024-01-01T10:00:00Z,Haarschnitt %d,Sabine,3500,Notiz %s" % (i, c, i, "x" * 60))
+PY
+privacyctl appointment import --location ost o9a.csv >/dev/null
+rss() { /usr/bin/time -f %M dsar-export --customer "$(sql "SELECT id FROM customers WHERE external_id = '$1'")" -f "$2" 2>&1 >/dev/null | tail -1; }
+for f in json ndjson csv; do
+	if sanitized dsar-export; then
+		ok 0 "9: -f $f: # skip a sanitizer build measures its own memory"
+		continue
+	fi
+	small=$(rss O-1 $f)
+	big=$(rss O-2 $f)
+	[ $((big - small)) -lt 4096 ]
+	ok $? "9: -f $f: 60,000 more appointments cost less than 4 MB more ($small KB -> $big KB)"
+done
+
 done_testing

@@ -146,7 +146,10 @@ static int to_file(struct run *r, const struct pv_subject *s,
 	}
 	/* a second SIGTERM ends the process: this file goes with it */
 	pv_stop_partial(path);
-	w = pv_writer_new(f, fmt, fmt == PV_FMT_JSON ? PV_W_SINGLE : 0);
+	/* the document's rows, as they come (memory does not grow with
+	 * the subject's appointments) */
+	w = pv_writer_new(f, fmt, fmt == PV_FMT_JSON ? PV_W_SINGLE :
+			  PV_W_STREAM);
 	st = write_doc(r, s, slug, xid, w, e);
 	if (pv_writer_finish(w, &we) && !st)
 		st = pv_fail(e, PV_IOERR, "%s: %s", path, we.msg);
@@ -362,8 +365,9 @@ static int run(struct pv_ctx *c)
 	if ((st = pv_exporter_open(c->db, c->cfg, c->db_path, c->fmt, &r.x,
 				   &c->err)))
 		return st;
-	r.out = pv_writer_new(stdout, c->fmt, r.single && c->fmt ==
-			      PV_FMT_JSON ? PV_W_SINGLE : 0);
+	r.out = pv_writer_new(stdout, c->fmt, (r.single && c->fmt ==
+			      PV_FMT_JSON ? PV_W_SINGLE : 0) |
+			      (r.dir ? 0 : PV_W_STREAM));
 	pv_stop_install();
 	if (r.single) {
 		int gone = 0;
