@@ -72,12 +72,21 @@ static int single_command(const struct pv_prog *p)
 	       p->groups[0]->name[0] == '\0';
 }
 
+/* The values of "KIND:a|b" ("a|b"), or NULL: a value list has a '|',
+ * so that an argument like "dir:PATH" stays what it is. */
+static const char *arg_values(const struct pv_opt *o)
+{
+	const char *colon = o->arg ? strchr(o->arg, ':') : NULL;
+
+	return colon && strchr(colon, '|') ? colon + 1 : NULL;
+}
+
 /* The value's name of an option: "SLUG" of "SLUG" or of "KIND:a|b". */
 static int arg_len(const struct pv_opt *o)
 {
-	const char *colon = strchr(o->arg, ':');
+	const char *v = arg_values(o);
 
-	return colon ? (int)(colon - o->arg) : (int)strlen(o->arg);
+	return v ? (int)(v - 1 - o->arg) : (int)strlen(o->arg);
 }
 
 static void opt_line(FILE *f, const struct pv_opt *o)
@@ -136,12 +145,12 @@ static void prog_help(FILE *f, const struct pv_prog *p, const char *prefix)
  * option's enumerated values follow its value's name. */
 static void dump_opt(const char *kind, const char *cmd, const struct pv_opt *o)
 {
-	const char *colon = o->arg ? strchr(o->arg, ':') : NULL;
+	const char *vals = arg_values(o);
 
 	printf("%s\t%s%s--%s\t%c\t%.*s\t%s\n", kind, cmd ? cmd : "",
 	       cmd ? "\t" : "", o->name, o->key ? o->key : '.',
 	       o->arg ? arg_len(o) : 0, o->arg ? o->arg : "",
-	       colon ? colon + 1 : "");
+	       vals ? vals : "");
 }
 
 static void dump_options(const struct pv_prog *p)
@@ -313,6 +322,30 @@ static void set_opt(struct pv_ctx *c, const struct pv_opt *o, const char *v)
 		multi[nmulti].o = o;
 		multi[nmulti++].v = v;
 	}
+}
+
+int pv_opt_limit(struct pv_ctx *c, long *n)
+{
+	const char *v = pv_opt(c, "limit");
+	long long l;
+
+	*n = 0;
+	if (!v)
+		return PV_OK;
+	if (pv_parse_ll(v, &l) != 0 || l <= 0 || l > 1000000000)
+		return pv_usage(c, "--limit: not a positive whole number: '%s'",
+				v);
+	*n = (long)l;
+	return PV_OK;
+}
+
+int pv_nothing_matched(struct pv_ctx *c, long long n, const char *what)
+{
+	if (n)
+		return PV_OK;
+	if (pv_quiet)
+		return PV_PARTIAL;
+	return pv_fail(&c->err, PV_PARTIAL, "no %s matched", what);
 }
 
 static void usage_message(const struct pv_ctx *c, const char *msg)

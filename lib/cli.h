@@ -24,6 +24,7 @@ struct pv_opt {
 	int key;          /* short option letter, or 0 */
 	/* NULL for a flag, else the value's name: "SLUG", "TIME"; an
 	 * enumerated value lists its values after a colon: "KIND:a|b|c"
+	 * (two or more; "dir:PATH" is a name)
 	 * (--help shows "KIND", the completions offer a, b and c; a value
 	 * named SLUG is completed with the database's location slugs) */
 	const char *arg;
@@ -89,6 +90,14 @@ int pv_flag(const struct pv_ctx *c, const char *name);
 /* All values of a repeatable option: returns count, fills up to max. */
 int pv_opt_all(const struct pv_ctx *c, const char *name, const char **vals,
 	       int max);
+
+/* --limit N: 0 when not given, else a positive number into *n; a bad
+ * value is a usage error (PV_USAGE, already said). */
+int pv_opt_limit(struct pv_ctx *c, long *n);
+/* The one rule for a listing that matched nothing (privacy(7)): no
+ * records, exit 1, and "no WHAT matched" on stderr unless -q.  Returns
+ * PV_OK when n is not 0. */
+int pv_nothing_matched(struct pv_ctx *c, long long n, const char *what);
 
 /* Print a usage error for the current command and return PV_USAGE. */
 int pv_usage(struct pv_ctx *c, const char *fmt, ...)

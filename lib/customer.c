@@ -5,6 +5,7 @@
 #include "inactive.h"
 #include "retention.h"
 #include "db.h"
+#include "tombstone.h"
 
 static const char *const customer_cols[] = {
 	"external_id", "first_name", "last_name", "email", "phone",
@@ -118,6 +119,18 @@ int pv_customer_marketing_filter_valid(const char *s)
 	return pv_consent_word(marketing_filters, s);
 }
 
+/* The same number, whichever way it was written (tombstone.h). */
+static int same_phone(const char *a, const char *b)
+{
+	struct pv_buf x = {0}, y = {0};
+	int same = b && pv_phone_e164(a, &x) == 0 &&
+		   pv_phone_e164(b, &y) == 0 && strcmp(x.s, y.s) == 0;
+
+	pv_buf_free(&x);
+	pv_buf_free(&y);
+	return same;
+}
+
 int pv_customer_list(sqlite3 *db, const struct pv_customer_filter *f,
 		     struct pv_writer *w, long long *count, struct pv_err *e)
 {
@@ -130,10 +143,14 @@ int pv_customer_list(sqlite3 *db, const struct pv_customer_filter *f,
 		"  WHERE a.customer_id = c.id) AS last_at,"
 		" coalesce(c.customer_since, c.created_at) AS since,"
 		" c.inactive_notice_at AS notice_at,"
-		" c.inactive_erase_on AS erase_on, l.timezone AS tz"
+		" c.inactive_erase_on AS erase_on, l.timezone AS tz, c.phone"
 		" FROM customers c JOIN locations l ON l.id = c.location_id"
 		" WHERE (?1 = 0 OR c.location_id = ?1)"
-		" AND (?2 IS NULL OR c.email = ?2))"
+		" AND (?2 IS NULL OR c.email = ?2)"
+		" AND (?6 IS NULL OR instr(lower(coalesce(c.first_name, '') ||"
+		"  ' ' || coalesce(c.last_name, '')), lower(?6)) > 0)"
+		" AND (?7 = 0 OR c.phone IS NOT NULL)"
+		" AND (?8 IS NULL OR c.external_id = ?8))"
 		" WHERE (?3 IS NULL"
 		"  OR (?3 = 'valid' AND 'valid' IN (se, ss))"
 		"  OR (?3 = 'needs-repermission' AND"
@@ -158,7 +175,12 @@ int pv_customer_list(sqlite3 *db, const struct pv_customer_filter *f,
 	pv_bind_text(st, 3, f->marketing);
 	pv_bind_text(st, 4, f->inactive_before);
 	sqlite3_bind_int(st, 5, f->notice_passed);
+	pv_bind_text(st, 6, f->name);
+	sqlite3_bind_int(st, 7, f->phone != NULL);
+	pv_bind_text(st, 8, f->external_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (f->phone && !same_phone(f->phone, pv_col_text(st, 13)))
+			continue;
 		pv_w_begin(w);
 		pv_w_int(w, "customer_id", sqlite3_column_int64(st, 0));
 		pv_w_str(w, "location", pv_col_text(st, 1));
@@ -166,14 +188,16 @@ int pv_customer_list(sqlite3 *db, const struct pv_customer_filter *f,
 		pv_w_str(w, "first_name", pv_col_text(st, 3));
 		pv_w_str(w, "last_name", pv_col_text(st, 4));
 		pv_w_str(w, "email", pv_col_text(st, 5));
+		pv_w_str(w, "phone", pv_col_text(st, 13));
 		pv_w_str(w, "marketing_email", pv_col_text(st, 6));
 		pv_w_str(w, "marketing_sms", pv_col_text(st, 7));
 		pv_w_str(w, "last_appointment_at", pv_col_text(st, 8));
 		pv_w_end(w);
-		(*count)++;
+		if (++(*count) == f->limit)
+			break;
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return pv_db_fail(db, e, "customers");
 	return PV_OK;
 }

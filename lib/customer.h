@@ -29,6 +29,11 @@ struct pv_customer_filter {
 					(inactive.h) */
 	int notice_passed; /* only those whose deletion notice's day has
 			      come without a new booking (inactive.h) */
+	const char *name;       /* contained in "first last", any case */
+	const char *phone;      /* the same national number: digits compared
+				 * after dropping +49, 0049 or a leading 0 */
+	const char *external_id; /* exact */
+	long limit;             /* not 0: at most this many */
 };
 
 /* "valid" etc.: 1 when s is a value --marketing accepts. */

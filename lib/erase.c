@@ -98,8 +98,9 @@ static int prepare_rule(struct pv_eraser *er, const struct pv_ret_rule *r,
 		pv_buf_addf(&b, "INSERT INTO retained (location_id, kind, "
 			    "record_key, record_date, data, basis, "
 			    "retain_until, request_id, subject_ref, "
-			    "created_at) SELECT location_id, '%s', "
-			    "CAST(%s AS TEXT), %s, json_object(", t->name,
+			    "created_at) SELECT %s, '%s', "
+			    "CAST(%s AS TEXT), %s, json_object(",
+			    t->loc_col ? t->loc_col : "location_id", t->name,
 			    t->key_col, t->date_col);
 		for (int i = 0; r->fields[i]; i++) {
 			if (strcmp(r->fields[i], "attributes") == 0) {

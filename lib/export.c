@@ -13,6 +13,7 @@
 #include "mapping.h"
 #include "outbox.h"
 #include "request.h"
+#include "retention.h"
 #include "tombstone.h"
 
 /* The tables of the document, in the order they appear in data. */
@@ -59,6 +60,7 @@ struct pv_exporter {
 	sqlite3_stmt *ret;
 	sqlite3_stmt *count_ret; /* erased subjects */
 	struct pv_tomb *tomb;
+	struct pv_policy *pol; /* the retention statement */
 	unsigned long long secret[T_N]; /* bit i: column i withheld */
 	/* custom attributes (import mappings): their statements, and the
 	 * names trade_secrets withholds ("customers.attributes.NAME") */
@@ -302,20 +304,10 @@ static const struct deftext defaults[] = {
 	 {"IT service providers as processors (Art. 28 GDPR)",
 	  "tax advisers and tax authorities where the law requires it "
 	  "(invoice data)", NULL}},
-	{"retention",
-	 {"Rechnungen: 8 Jahre ab Ende des Kalenderjahres der Rechnung "
-	  "(§ 147 Abs. 3 AO, § 14b UStG); in dieser Zeit eingeschränkt "
-	  "(Art. 18 DSGVO)",
-	  "Übrige Daten: bis Sie die Löschung verlangen oder der Zweck "
-	  "entfällt",
-	  "Nachweise von Einwilligungen: solange die Einwilligung genutzt "
-	  "wird und bis zum Ablauf der Verjährung", NULL},
-	 {"invoices: 8 years from the end of the calendar year of the "
-	  "invoice (German Fiscal Code s. 147(3), VAT Act s. 14b); "
-	  "restricted during that time (Art. 18 GDPR)",
-	  "other data: until you ask for erasure or the purpose ends",
-	  "evidence of consents: as long as the consent is used and until "
-	  "claims are time-barred", NULL}},
+	/* Derived from the retention policy (pv_policy_statement), so that
+	 * it says what an erasure does: on 5e6c13d this text promised to
+	 * keep the consent proof while the erasure deleted it. */
+	{"retention", {NULL}, {NULL}},
 	{"source",
 	 {"Bei Ihnen erhoben (Buchung, Besuch, Einwilligungsformular)",
 	  NULL},
@@ -338,6 +330,11 @@ static const struct deftext defaults[] = {
 };
 enum { NDEFAULTS = sizeof defaults / sizeof defaults[0] };
 
+static void statement_line(void *arg, const char *line)
+{
+	e_str(arg, NULL, line);
+}
+
 static void information_items(struct pv_exporter *x)
 {
 	const struct pv_node *p = pv_cfg_node(x->cfg, "processing");
@@ -355,6 +352,8 @@ static void information_items(struct pv_exporter *x)
 			continue;
 		}
 		e_open(x, d->key, 1);
+		if (strcmp(d->key, "retention") == 0)
+			pv_policy_statement(x->pol, de, statement_line, x);
 		for (; *t; t++)
 			e_str(x, NULL, *t);
 		e_close(x);
@@ -662,6 +661,8 @@ int pv_exporter_open(sqlite3 *db, const struct pv_cfg *cfg,
 	x->db = db;
 	x->cfg = cfg;
 	x->csv = fmt == PV_FMT_CSV;
+	if ((st = pv_policy_load(cfg, &x->pol, e)))
+		goto fail;
 	/* A subject's rows lie scattered over the tables (appointments in
 	 * the order they were booked): 8 MiB of page cache instead of 2
 	 * hold a location's working set at size S and cut the re-reads of
@@ -716,6 +717,7 @@ void pv_exporter_close(struct pv_exporter *x)
 	sqlite3_finalize(x->attr[1]);
 	sqlite3_finalize(x->count_ret);
 	pv_tomb_close(x->tomb);
+	pv_policy_free(x->pol);
 	pv_buf_free(&x->path);
 	pv_buf_free(&x->val);
 	pv_buf_free(&x->info[0]);

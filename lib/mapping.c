@@ -209,9 +209,11 @@ static int load_kind(struct pv_map *m, int i, const struct pv_node *n,
 	k->conv = xcalloc(k->n ? k->n : 1, sizeof *k->conv);
 	k->n = 0;
 	for (c = cols->child; c; c = c->next) {
-		if ((st = load_col(k, c, &k->cols[k->n], e)))
+		/* counted first: a column refused after its values table
+		 * was made is freed with the others */
+		st = load_col(k, c, &k->cols[k->n++], e);
+		if (st)
 			return st;
-		k->n++;
 	}
 	if ((x = pv_node_get(n, "key"))) {
 		if (x->type != PV_NODE_SCALAR ||

@@ -30,7 +30,7 @@ static const struct pv_rectype types[] = {
 	{"customer",
 	 "customer_id,location,external_id,first_name,last_name,email,phone,"
 	 "marketing_email,marketing_sms,last_appointment_at",
-	 "customer_id,location,external_id,first_name,last_name,email,"
+	 "customer_id,location,external_id,first_name,last_name,email,phone,"
 	 "last_appointment_at", 0},
 	{"audience",
 	 "customer_id,location,external_id,first_name,last_name,email,phone,"

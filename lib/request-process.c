@@ -17,6 +17,7 @@
 #include "db.h"
 #include "erase.h"
 #include "export.h"
+#include "web.h"
 #include "json.h"
 #include "outbox.h"
 #include "request-int.h"
@@ -116,7 +117,7 @@ static int export_one(struct run *run, const struct pv_req *r,
 	long long eid = 0;
 	size_t len = 0;
 	FILE *mf;
-	int rc;
+	int rc, stored = 0;
 
 	*result = NULL;
 	if (!r->customer_id)
@@ -147,14 +148,19 @@ static int export_one(struct run *run, const struct pv_req *r,
 		free(doc);
 		return PV_OK;
 	}
-	rc = pv_export_queue(run->db, r->location_id, r->customer_id, r->id,
-			     r->type, doc, len, &eid, e);
+	/* export.delivery: link (privacy-web) for requests verified there */
+	rc = pv_web_export_store(run->db, run->cfg, r->id, r->type, doc, len,
+				 &eid, &stored, e);
+	if (!rc && !stored)
+		rc = pv_export_queue(run->db, r->location_id, r->customer_id,
+				     r->id, r->type, doc, len, &eid, e);
 	pv_wipe(doc, len);
 	free(doc);
 	if (rc)
 		return rc;
-	*result = pv_jsonf("{s:s,s:I,s:I}", "export", "queued", "event_id",
-			   (json_int_t)eid, "bytes", (json_int_t)len);
+	*result = pv_jsonf("{s:s,s:I,s:I}", "export", stored ? "link" :
+			   "queued", "event_id", (json_int_t)eid, "bytes",
+			   (json_int_t)len);
 	return PV_OK;
 }
 
@@ -243,7 +249,8 @@ int pv_request_process(sqlite3 *db, const struct pv_cfg *cfg,
 		"AND r.status IN ('verified', 'in-progress') "
 		/* an export sent once waits for its mail (notify --retry) */
 		"AND NOT EXISTS (SELECT 1 FROM events ev WHERE ev.request_id "
-		"= r.id AND ev.type = '" PV_EXPORT_EVENT "') "
+		"= r.id AND ev.type IN ('" PV_EXPORT_EVENT "', '"
+		PV_EXPORT_LINK_EVENT "')) "
 		"AND (?1 IS NULL OR l.slug = ?1) "
 		"ORDER BY r.id LIMIT ?2";
 	struct run run = {db, cfg, db_path, dry_run, NULL, NULL, w};
@@ -252,6 +259,9 @@ int pv_request_process(sqlite3 *db, const struct pv_cfg *cfg,
 	sqlite3_stmt *st;
 	int rc, worst = PV_OK;
 
+	/* the stored exports of expired download links go (privacy-web) */
+	if (!dry_run && (rc = pv_web_export_purge(db, e)))
+		return rc;
 	if (slug) {
 		sqlite3_stmt *q = pv_db_prepare(db, "SELECT 1 FROM locations "
 						"WHERE slug = ?", e);

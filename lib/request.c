@@ -444,6 +444,62 @@ int pv_request_subject(sqlite3 *db, const struct pv_subject_opts *so,
 	return PV_OK;
 }
 
+/*
+ * In the caller's transaction: the open request of the same type for the
+ * same subject (the customer, or the address that asked when it matched
+ * nobody), 0 when there is none.
+ */
+static int open_duplicate(sqlite3 *db, const struct pv_request_in *in,
+			  long long *dup, struct pv_err *e)
+{
+	sqlite3_stmt *st = pv_db_prepare(db, "SELECT id FROM requests WHERE "
+					 "type = ?1 AND status NOT IN "
+					 "('completed', 'rejected', "
+					 "'cancelled') AND (customer_id = ?2 "
+					 "OR (?2 = 0 AND customer_id IS NULL "
+					 "AND requester_email = ?3 COLLATE "
+					 "NOCASE)) ORDER BY id LIMIT 1", e);
+	int rc;
+
+	*dup = 0;
+	if (!st)
+		return e->status;
+	pv_bind_text(st, 1, in->type);
+	sqlite3_bind_int64(st, 2, in->customer_id);
+	pv_bind_text(st, 3, in->customer_id ? NULL : in->email);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*dup = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return pv_db_fail(db, e, "requests");
+	return PV_OK;
+}
+
+/* In the caller's transaction: the same request again is a line in the
+ * first one's history and the audit log; no deadline, no mail. */
+static int link_duplicate(sqlite3 *db, long long dup, const char *channel,
+			  struct pv_err *e)
+{
+	char obj[64], *note, *detail;
+	struct pv_req r;
+	int rc;
+
+	if ((rc = pv_req_load(db, dup, &r, e)))
+		return rc;
+	note = xasprintf("asked again (%s): linked to this request, no "
+			 "second deadline", channel);
+	rc = pv_req_history(db, dup, r.status, note, e);
+	free(note);
+	if (rc)
+		return rc;
+	snprintf(obj, sizeof obj, "request:%lld", dup);
+	detail = pv_jsonf("{s:s}", "channel", channel);
+	rc = pv_audit(db, "request.duplicate", obj, detail, e);
+	free(detail);
+	return rc;
+}
+
 int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 		   const struct pv_request_in *in, long long *id,
 		   struct pv_err *e)
@@ -504,6 +560,19 @@ int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 		pv_location_free(&loc);
 		sodium_memzero(key, sizeof key);
 		return rc;
+	}
+	if (in->duplicate)
+		*in->duplicate = 0;
+	if (open_duplicate(db, in, id, e))
+		goto fail;
+	if (*id) {
+		if (link_duplicate(db, *id, channel, e))
+			goto fail;
+		if (in->duplicate)
+			*in->duplicate = 1;
+		pv_location_free(&loc);
+		sodium_memzero(key, sizeof key);
+		return pv_db_commit(db, e);
 	}
 	pv_time_fmt(now, at);
 	pv_time_fmt(received, rec);
@@ -1183,8 +1252,23 @@ static void write_fields(struct pv_writer *w, sqlite3_stmt *st,
 	pv_w_str(w, "updated", pv_col_text(st, 21));
 }
 
+static int show_one(sqlite3 *db, long long id, int intake, int duplicate,
+		    struct pv_writer *w, struct pv_err *e);
+
 int pv_request_show(sqlite3 *db, long long id, struct pv_writer *w,
 		    struct pv_err *e)
+{
+	return show_one(db, id, 0, 0, w, e);
+}
+
+int pv_request_show_intake(sqlite3 *db, long long id, int duplicate,
+			   struct pv_writer *w, struct pv_err *e)
+{
+	return show_one(db, id, 1, duplicate, w, e);
+}
+
+static int show_one(sqlite3 *db, long long id, int intake, int duplicate,
+		    struct pv_writer *w, struct pv_err *e)
 {
 	sqlite3_stmt *st = pv_db_prepare(db, "SELECT " REQ_COLS REQ_FROM
 					 "WHERE r.id = ?", e);
@@ -1205,6 +1289,8 @@ int pv_request_show(sqlite3 *db, long long id, struct pv_writer *w,
 	pv_req_fill(st, &r);
 	pv_w_begin(w);
 	write_fields(w, st, &r, pv_now());
+	if (intake)
+		pv_w_bool(w, "duplicate", duplicate);
 	sqlite3_finalize(st);
 	st = pv_db_prepare(db, "SELECT at, status, note FROM request_history "
 			   "WHERE request_id = ? ORDER BY id", e);
@@ -1229,6 +1315,28 @@ int pv_request_show(sqlite3 *db, long long id, struct pv_writer *w,
 	return PV_OK;
 }
 
+/* ",a,b," of one and several values, each checked against list (for
+ * instr() in SQL); nothing when none is given. */
+static int any_of(const char *const *list, const char *opt, const char *one,
+		  const char *const *more, int nmore, struct pv_buf *out,
+		  struct pv_err *e)
+{
+	for (int i = -1; i < nmore; i++) {
+		const char *v = i < 0 ? one : more[i];
+		char all[160];
+
+		if (!v)
+			continue;
+		if (!pv_req_in_list(list, v)) {
+			join_list(list, all, sizeof all);
+			return pv_fail(e, PV_USAGE, "%s: must be one of %s",
+				       opt, all);
+		}
+		pv_buf_addf(out, "%s%s,", out->len ? "" : ",", v);
+	}
+	return PV_OK;
+}
+
 int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,
 		    struct pv_writer *w, long *n, struct pv_err *e)
 {
@@ -1236,8 +1344,8 @@ int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,
 	 * is made in the location's zone below. */
 	static const char sql[] =
 		"SELECT " REQ_COLS REQ_FROM
-		"WHERE (?1 IS NULL OR r.status = ?1) "
-		"AND (?2 IS NULL OR r.type = ?2) "
+		"WHERE (?1 IS NULL OR instr(?1, ',' || r.status || ',') > 0) "
+		"AND (?2 IS NULL OR instr(?2, ',' || r.type || ',') > 0) "
 		"AND (?3 IS NULL OR l.slug = ?3) "
 		"AND (?4 = 0 OR r.status NOT IN ('completed', 'rejected', "
 		"  'cancelled')) "
@@ -1247,23 +1355,19 @@ int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,
 	char limit[PV_TIME_LEN], at[PV_TIME_LEN];
 	time_t now = pv_now();
 	int narrow = f->overdue || f->due_before;
+	struct pv_buf statuses = {0}, types = {0};
 	sqlite3_stmt *st;
 	struct pv_req r;
 	int rc;
 
 	*n = 0;
-	if (f->status && !pv_req_in_list(pv_request_statuses, f->status)) {
-		char list[160];
-
-		join_list(pv_request_statuses, list, sizeof list);
-		return pv_fail(e, PV_USAGE, "--status: must be one of %s",
-			       list);
-	}
-	if (f->type && !pv_req_in_list(pv_request_types, f->type)) {
-		char list[160];
-
-		join_list(pv_request_types, list, sizeof list);
-		return pv_fail(e, PV_USAGE, "--type: must be one of %s", list);
+	if ((rc = any_of(pv_request_statuses, "--status", f->status,
+			 f->statuses, f->nstatus, &statuses, e)) ||
+	    (rc = any_of(pv_request_types, "--type", f->type, f->types,
+			 f->ntype, &types, e))) {
+		pv_buf_free(&statuses);
+		pv_buf_free(&types);
+		return rc;
 	}
 	if (f->location) {
 		struct pv_location loc;
@@ -1272,12 +1376,16 @@ int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,
 			return rc;
 		pv_location_free(&loc);
 	}
-	if (!(st = pv_db_prepare(db, sql, e)))
+	if ((st = pv_db_prepare(db, sql, e))) {
+		pv_bind_text(st, 1, statuses.s); /* bound as a copy */
+		pv_bind_text(st, 2, types.s);
+	}
+	pv_buf_free(&statuses);
+	pv_buf_free(&types);
+	if (!st)
 		return e->status;
-	pv_bind_text(st, 1, f->status);
-	pv_bind_text(st, 2, f->type);
 	pv_bind_text(st, 3, f->location);
-	sqlite3_bind_int(st, 4, narrow);
+	sqlite3_bind_int(st, 4, narrow || f->open);
 	if (narrow) {
 		long d = pv_cal_local_date(f->due_before ? f->due_before : now,
 					   "UTC") + 1;
@@ -1303,7 +1411,10 @@ int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,
 		}
 		write_fields(w, st, &r, now);
 		pv_w_end(w);
-		(*n)++;
+		if (++(*n) == f->limit) {
+			rc = SQLITE_DONE;
+			break;
+		}
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

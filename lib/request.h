@@ -57,6 +57,8 @@ struct pv_request_in {
 	int verified;          /* the caller vouches for the identity */
 	const char *email;     /* the address that asked; kept (and answered)
 				* only when customer_id is 0 */
+	int *duplicate;        /* out (may be NULL): 1 when an open request
+				* of this type for this subject existed */
 };
 
 /*
@@ -73,6 +75,11 @@ struct pv_request_in {
  * so that nothing outward tells the two apart; completing or processing
  * it answers the address that asked: request.no-data ("we hold no data
  * about you") or, for an erasure, request.nothing-to-erase.
+ *
+ * The same request again (an open one of the same type for the same
+ * subject) makes no second request, deadline or mail: *id gets the open
+ * one, whose history and the audit log (request.duplicate) note the
+ * repeat, and *in->duplicate is set.
  */
 /*
  * The subject of a new request from a command's options (subject.h): a
@@ -169,6 +176,9 @@ int pv_request_record_error(sqlite3 *db, long long id, const char *msg,
 /* Records: one request (with its history), or a filtered list. */
 int pv_request_show(sqlite3 *db, long long id, struct pv_writer *w,
 		    struct pv_err *e);
+/* The record request new prints: as show, with "duplicate". */
+int pv_request_show_intake(sqlite3 *db, long long id, int duplicate,
+			   struct pv_writer *w, struct pv_err *e);
 struct pv_request_filter {
 	const char *status, *type, *location; /* NULL: any */
 	int overdue;        /* only open requests past their deadline */
@@ -176,6 +186,13 @@ struct pv_request_filter {
 			     * deadline ends at or before this time */
 	const char *event;  /* not NULL: add "event" and "at" (now) to each
 			     * record, so that a list pipes into notify */
+	/* more statuses and types (a repeated --status adds): a request
+	 * matches when it has any of them, or status / type */
+	const char *const *statuses, *const *types;
+	int nstatus, ntype;
+	int open;           /* only requests not completed, rejected or
+			     * cancelled */
+	long limit;         /* not 0: at most this many */
 };
 /* *n gets the number written. */
 int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,

@@ -30,19 +30,30 @@ static const char *const inv_personal[] = {
 };
 static const char *const cons_fields[] = {
 	"purpose", "event", "at", "source", "evidence_ip",
-	"evidence_user_agent", "text_version", "campaign", NULL,
+	"evidence_user_agent", "text_version", "text_id", "document",
+	"campaign", NULL,
 };
+
+/* A person's consent ledger is kept as one: its period runs from the end
+ * of the year of its last event (a withdrawal years after the grant keeps
+ * the grant too: the proof is the pair).  The ledger has no location of
+ * its own; it is the customer's (?1 of erase.c). */
+#define CONS_LAST "(SELECT max(k2.at) FROM consents k2 WHERE " \
+	"k2.customer_id = consents.customer_id)"
+#define CONS_LOC "(SELECT c2.location_id FROM customers c2 WHERE " \
+	"c2.id = consents.customer_id)"
 
 /* Customers go last: the others point at them. */
 static const struct pv_ret_table tables[] = {
-	{"consents", "at", "id", cons_fields, NULL,
-	 A(PV_RET_DELETE) | A(PV_RET_RETAIN)},
+	{"consents", CONS_LAST, "id", cons_fields, NULL,
+	 A(PV_RET_DELETE) | A(PV_RET_RETAIN), CONS_LOC},
 	{"appointments", "starts_at", "external_id", appt_fields,
-	 appt_personal, A(PV_RET_DELETE) | A(PV_RET_ANONYMISE) | A(PV_RET_RETAIN)},
+	 appt_personal, A(PV_RET_DELETE) | A(PV_RET_ANONYMISE) | A(PV_RET_RETAIN),
+	 NULL},
 	{"invoices", "issued_on", "number", inv_fields, inv_personal,
-	 A(PV_RET_DELETE) | A(PV_RET_ANONYMISE) | A(PV_RET_RETAIN)},
+	 A(PV_RET_DELETE) | A(PV_RET_ANONYMISE) | A(PV_RET_RETAIN), NULL},
 	{"customers", "created_at", "external_id", cust_fields, NULL,
-	 A(PV_RET_DELETE)},
+	 A(PV_RET_DELETE), NULL},
 };
 enum { NTABLES = sizeof tables / sizeof tables[0] };
 
@@ -58,12 +69,20 @@ static void set_default(struct pv_ret_rule *r, const struct pv_ret_table *t)
 	memset(r, 0, sizeof *r);
 	r->table = t;
 	r->action = PV_RET_DELETE;
-	if (strcmp(t->name, "invoices") == 0) {
+	if (strcmp(t->name, "invoices") == 0 ||
+	    strcmp(t->name, "consents") == 0) {
 		size_t n = 0;
+		int inv = strcmp(t->name, "invoices") == 0;
 
 		r->action = PV_RET_RETAIN;
-		r->years = 8;
-		r->basis = xstrdup("§ 147 Abs. 3 AO, § 14b UStG");
+		/* Consents: the business must prove them (Art. 7(1) GDPR)
+		 * against claims (§ 7 UWG, § 823, § 1004 BGB) until those are
+		 * time-barred: 3 years from the end of the year (§§ 195, 199
+		 * BGB). */
+		r->years = inv ? 8 : 3;
+		r->basis = xstrdup(inv ? "§ 147 Abs. 3 AO, § 14b UStG" :
+				   "§§ 195, 199 BGB; Nachweis der "
+				   "Einwilligung, Art. 7 Abs. 1 DSGVO");
 		while (t->fields[n])
 			n++;
 		r->fields = xcalloc(n + 1, sizeof *r->fields);
@@ -529,4 +548,71 @@ fail:
 	free(old);
 	pv_db_rollback(db);
 	return s;
+}
+
+/* The words of the Art. 15 statement per table: what, and the date its
+ * period counts from. */
+static const struct {
+	const char *table, *de, *en, *from_de, *from_en;
+} words[] = {
+	{"consents", "Einwilligungen und ihre Nachweise (Erteilung, Widerruf, "
+	 "Belege)", "consents and their evidence (grants, withdrawals, proof)",
+	 "ihres letzten Ereignisses", "of their last event"},
+	{"appointments", "Termine", "appointments", "des Termins",
+	 "of the appointment"},
+	{"invoices", "Rechnungen", "invoices", "der Rechnung",
+	 "of the invoice"},
+	{"customers", "Stamm- und Kontaktdaten", "master and contact data",
+	 "", ""},
+};
+
+void pv_policy_statement(const struct pv_policy *p, int de,
+			 void (*fn)(void *arg, const char *line), void *arg)
+{
+	for (int i = 0; i < p->n; i++) {
+		const struct pv_ret_rule *r = &p->rule[i];
+		const char *what = r->table->name, *from = "";
+		char *line;
+
+		for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+			if (strcmp(words[k].table, r->table->name) == 0) {
+				what = de ? words[k].de : words[k].en;
+				from = de ? words[k].from_de : words[k].from_en;
+			}
+		switch (r->action) {
+		case PV_RET_RETAIN:
+			line = de ? xasprintf("%s: bis Sie die Löschung "
+					      "verlangen; danach %d %s ab Ende "
+					      "des Kalenderjahres %s "
+					      "aufbewahrt (%s), in dieser Zeit "
+					      "eingeschränkt (Art. 18 DSGVO)",
+					      what, r->years, r->years == 1 ?
+					      "Jahr" : "Jahre", from, r->basis)
+				  : xasprintf("%s: until you ask for erasure; "
+					      "then kept for %d year%s from the "
+					      "end of the calendar year %s (%s), "
+					      "restricted during that time "
+					      "(Art. 18 GDPR)", what, r->years,
+					      r->years == 1 ? "" : "s", from,
+					      r->basis);
+			break;
+		case PV_RET_ANONYMISE:
+			line = de ? xasprintf("%s: bis Sie die Löschung "
+					      "verlangen; danach nur ohne "
+					      "Bezug zu Ihrer Person", what)
+				  : xasprintf("%s: until you ask for erasure; "
+					      "then only without anything that "
+					      "identifies you", what);
+			break;
+		default:
+			line = de ? xasprintf("%s: bis Sie die Löschung "
+					      "verlangen oder der Zweck "
+					      "entfällt", what)
+				  : xasprintf("%s: until you ask for erasure "
+					      "or the purpose ends", what);
+			break;
+		}
+		fn(arg, line);
+		free(line);
+	}
 }

@@ -9,9 +9,14 @@
  * `basis` as text).  It comes from the config key `retention:`; a table
  * the config does not name keeps the shipped German default:
  *
- *   customers, appointments, consents: delete
+ *   customers, appointments: delete
  *   invoices: retain 8 years, basis "§ 147 Abs. 3 AO, § 14b UStG",
  *             every field
+ *   consents: retain 3 years, basis "§§ 195, 199 BGB", every field: the
+ *             whole ledger (grants, withdrawals, evidence), counted from
+ *             the end of the year of its LAST event, so that the business
+ *             can prove a consent, and its withdrawal, until claims about
+ *             them are time-barred
  *
  * Retained rows are restricted (Art. 18 GDPR, § 35 Abs. 3 BDSG): no
  * customer listing, marketing run or export to third parties reads the
@@ -36,6 +41,7 @@ struct pv_ret_table {
 	const char *const *fields;   /* every column a rule may keep */
 	const char *const *personal; /* cleared by anonymise */
 	unsigned actions;        /* allowed: 1 << enum pv_ret_action */
+	const char *loc_col;     /* its location, when not "location_id" */
 };
 
 struct pv_ret_rule {
@@ -63,6 +69,14 @@ int pv_policy_load(const struct pv_cfg *c, struct pv_policy **out,
 		   struct pv_err *e);
 void pv_policy_free(struct pv_policy *p);
 const char *pv_ret_action_name(enum pv_ret_action a);
+
+/*
+ * The retention statement of the Art. 15 information, derived from the
+ * policy so that what the export promises is what an erasure does: one
+ * line per table, in German (de) or English, passed to fn.
+ */
+void pv_policy_statement(const struct pv_policy *p, int de,
+			 void (*fn)(void *arg, const char *line), void *arg);
 
 /*
  * The end of retention for a record dated `date` (YYYY-MM-DD or an RFC

@@ -322,6 +322,23 @@ static const char m1[] =
 	"  hits INTEGER NOT NULL\n"
 	") STRICT, WITHOUT ROWID;\n"
 
+	/* privacy-web's export download (export.delivery: link, web.h):
+	 * the keyed hash of the code that verified the request on the web,
+	 * then the document under the hash of its link token until the
+	 * link expires.  Deleted with the customer. */
+	"CREATE TABLE web_exports (\n"
+	"  request_id INTEGER PRIMARY KEY REFERENCES requests(id),\n"
+	"  customer_id INTEGER NOT NULL,\n"
+	"  code_hash TEXT NOT NULL,\n"
+	"  token_hash TEXT UNIQUE,\n"
+	"  document TEXT,\n"
+	"  expires_at TEXT,\n"
+	"  attempts INTEGER NOT NULL DEFAULT 0,\n"
+	"  created_at TEXT NOT NULL\n"
+	") STRICT;\n"
+	"CREATE TRIGGER web_exports_erased AFTER DELETE ON customers\n"
+	"BEGIN DELETE FROM web_exports WHERE customer_id = old.id; END;\n"
+
 	/* Records kept after an erasure under a legal duty, restricted. */
 	"CREATE TABLE retained (\n"
 	"  id INTEGER PRIMARY KEY,\n"

@@ -67,7 +67,7 @@ void pv_tomb_close(struct pv_tomb *t)
  * number without either (a local number) stays its digits.  0, or -1
  * when it has fewer than 3 digits or is too long for a phone number.
  */
-static int phone_e164(const char *v, struct pv_buf *b)
+int pv_phone_e164(const char *v, struct pv_buf *b)
 {
 	char d[40];
 	size_t n = 0;
@@ -124,7 +124,7 @@ static char *normalise(const char *kind, const char *slug, const char *v)
 		for (size_t i = 0; i < n; i++)
 			pv_buf_addc(&b, (char)tolower((unsigned char)v[i]));
 	} else if (strcmp(kind, "phone") == 0) {
-		if (phone_e164(v, &b) != 0) {
+		if (pv_phone_e164(v, &b) != 0) {
 			pv_buf_free(&b);
 			return NULL;
 		}

@@ -92,4 +92,9 @@ int pv_tomb_unblock(struct pv_tomb *t, sqlite3 *db, const char *slug,
 		    const char *external_id, const char *reason, int dry_run,
 		    struct pv_err *e);
 
+/* A phone number in E.164 into b (appended): German national and
+ * international forms become "+49..."; 0, or -1 when it is no phone
+ * number (fewer than 3 digits, too long).  For customer list --phone. */
+int pv_phone_e164(const char *v, struct pv_buf *b);
+
 #endif

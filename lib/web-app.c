@@ -28,6 +28,18 @@ void pv_web_error(struct pv_web_app *a, int status, const char *site,
 		      status == 503 ? "Retry-After: 60\r\n" : NULL);
 }
 
+void pv_web_date(const struct pv_web_app *a, const char *t, char out[16])
+{
+	int y, m, d;
+
+	if (!t || sscanf(t, "%4d-%2d-%2d", &y, &m, &d) != 3)
+		snprintf(out, 16, "?");
+	else if (a->lang == PV_WEB_EN)
+		snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
+	else
+		snprintf(out, 16, "%02d.%02d.%04d", d, m, y);
+}
+
 int pv_web_open(struct pv_web_app *a, int rw)
 {
 	int st;
@@ -135,6 +147,8 @@ static int route(struct pv_web_app *a)
 		return pv_web_request_form(a);
 	if (strcmp(p, "/code") == 0)
 		return pv_web_code(a);
+	if (strcmp(p, "/export") == 0)
+		return pv_web_export(a);
 	pv_web_error(a, 404, NULL, WT(a, "Seite nicht gefunden",
 				      "Page not found"),
 		     WT(a, "Diese Seite gibt es nicht. Bitte pr\xc3\xbc" "fen "

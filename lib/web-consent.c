@@ -57,27 +57,13 @@ static void purposes_text(const struct pv_web_app *a, const char *p,
 	}
 }
 
-/* The date part of an RFC 3339 time, as people in the language write it. */
-static void date_text(const struct pv_web_app *a, const char *t,
-		      char out[16])
-{
-	int y, m, d;
-
-	if (!t || sscanf(t, "%4d-%2d-%2d", &y, &m, &d) != 3)
-		snprintf(out, 16, "?");
-	else if (a->lang == PV_WEB_EN)
-		snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
-	else
-		snprintf(out, 16, "%02d.%02d.%04d", d, m, y);
-}
-
 static void answered_page(struct pv_web_app *a,
 			  const struct pv_token_info *l)
 {
 	char date[16];
 	int yes = strcmp(l->answer, "confirmed") == 0;
 
-	date_text(a, l->answered_at, date);
+	pv_web_date(a, l->answered_at, date);
 	pv_buf_reset(&a->body);
 	if (strcmp(l->status, "expired") == 0 ||
 	    strcmp(l->answer, "expired") == 0)
@@ -123,7 +109,7 @@ static void ask_page(struct pv_web_app *a, const struct pv_token_info *l,
 
 	purposes_text(a, l->purposes, &what);
 	pv_web_csrf(a->key, token, csrf);
-	date_text(a, l->expires_at, date);
+	pv_web_date(a, l->expires_at, date);
 	pv_buf_reset(&a->body);
 	if (decline)
 		pv_web_escf(&a->body, "<p>%s <strong>%s</strong>%s</p>\n",

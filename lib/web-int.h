@@ -34,6 +34,10 @@ void pv_web_finish(struct pv_web_app *a, int status, const char *site,
 void pv_web_error(struct pv_web_app *a, int status, const char *site,
 		  const char *title, const char *text);
 
+/* The date of an RFC 3339 time as people of the page's language write
+ * it (01.02.2026, 2026-02-01). */
+void pv_web_date(const struct pv_web_app *a, const char *t, char out[16]);
+
 /* Open the database (rw: read-write) and load the web key. */
 int pv_web_open(struct pv_web_app *a, int rw);
 
@@ -59,5 +63,6 @@ int pv_web_rate(struct pv_web_app *a, const char *bucket, long long max);
 int pv_web_consent(struct pv_web_app *a, int decline_link);
 int pv_web_request_form(struct pv_web_app *a);
 int pv_web_code(struct pv_web_app *a);
+int pv_web_export(struct pv_web_app *a);
 
 #endif

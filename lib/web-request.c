@@ -270,9 +270,8 @@ int pv_web_request_form(struct pv_web_app *a)
 		       "an diese Adresse geschickt.", "is on file with us, we "
 		       "have just sent a code to that address."),
 		    WT(a, "Geben Sie den Code hier ein, um Ihre Anfrage zu "
-		       "best\xc3\xa4tigen. Er gilt 24 Stunden.",
-		       "Enter the code here to confirm your request. It is "
-		       "good for 24 hours."));
+		       "best\xc3\xa4tigen.", "Enter the code here to confirm "
+		       "your request."));
 	code_form(a, email);
 	pv_web_finish(a, 200, chosen->name,
 		      WT(a, "Bitte pr\xc3\xbc" "fen Sie Ihr Postfach",
@@ -370,6 +369,10 @@ int pv_web_code(struct pv_web_app *a)
 			return st;
 		}
 	}
+	/* keep the code's keyed hash: the export download asks for it */
+	if (ok >= 0 && (st = pv_web_export_code(a->db, a->key, ids[ok], code,
+						a->e)))
+		return st;
 	if (ok < 0) {
 		pv_web_escf(&a->body, "<p class=\"err\">%s</p>\n",
 			    WT(a, "Dieser Code passt zu keiner offenen Anfrage "

@@ -254,6 +254,8 @@ static const char css[] =
 	"border-radius:6px;border:1px solid #2f6b4f;cursor:pointer}"
 	"button.yes{background:#2f6b4f;color:#fff}"
 	"button.no{background:#fff;color:#7a2e2e;border-color:#7a2e2e}"
+	"button.alt{background:#fff;color:#2f6b4f}"
+	".buttons form{margin:0}"
 	".note{color:#555;font-size:.92em}"
 	".ok{color:#2f6b4f}.err{color:#7a2e2e}"
 	"footer{margin-top:2em;color:#777;font-size:.85em}";
@@ -315,16 +317,24 @@ const char *pv_web_reason(int status)
 void pv_web_respond(struct pv_buf *out, int status, const char *type,
 		    const char *extra, const char *body, size_t len, int head)
 {
-	char hash[64];
+	char hash[64], style[96];
 
 	css_hash(hash);
+	snprintf(style, sizeof style, "style-src 'sha256-%s'", hash);
+	pv_web_respond_csp(out, status, type, style, body, len, head, extra);
+}
+
+void pv_web_respond_csp(struct pv_buf *out, int status, const char *type,
+			const char *style, const char *body, size_t len,
+			int head, const char *extra)
+{
 	pv_buf_addf(out, "Status: %d %s\r\n", status, pv_web_reason(status));
 	pv_buf_addf(out, "Content-Type: %s\r\n",
 		    type ? type : "text/html; charset=utf-8");
 	pv_buf_addf(out, "Content-Length: %zu\r\n", len);
-	pv_buf_addf(out, "Content-Security-Policy: default-src 'none'; "
-		    "style-src 'sha256-%s'; form-action 'self'; "
-		    "frame-ancestors 'none'; base-uri 'none'\r\n", hash);
+	pv_buf_addf(out, "Content-Security-Policy: default-src 'none'; %s; "
+		    "form-action 'self'; frame-ancestors 'none'; "
+		    "base-uri 'none'\r\n", style);
 	pv_buf_adds(out, "Referrer-Policy: no-referrer\r\n"
 		    "Cache-Control: no-store\r\n"
 		    "X-Content-Type-Options: nosniff\r\n"

@@ -8,8 +8,9 @@
  *             HTML escaping, the page template in the location's language,
  *             the response with its security headers, the CSRF token, the
  *             rate limits per client address
- * web-app.c   the pages: routing, consent answers, the self-service
- *             request form and its code page
+ * web-app.c   routing and what the pages share; web-consent.c the
+ *             consent answers, web-request.c the self-service request
+ *             form and its code page, web-export.c the export download
  *
  * Rules every page keeps (DESIGN.md, "The customer's side"):
  *   - GET and HEAD never change the database (mail scanners fetch every
@@ -108,6 +109,13 @@ void pv_web_page(struct pv_buf *out, enum pv_web_lang lang,
 void pv_web_respond(struct pv_buf *out, int status, const char *type,
 		    const char *extra, const char *body, size_t len, int head);
 
+/* The same with another style-src directive (style: "style-src
+ * 'unsafe-inline'" for the export report, which has its own stylesheet;
+ * never a script source). */
+void pv_web_respond_csp(struct pv_buf *out, int status, const char *type,
+			const char *style, const char *body, size_t len,
+			int head, const char *extra);
+
 /* The reason phrase of an HTTP status ("Not Found"). */
 const char *pv_web_reason(int status);
 
@@ -134,6 +142,35 @@ int pv_web_csrf_ok(const unsigned char key[PV_KEY_LEN], const char *token,
 int pv_web_limit(sqlite3 *db, const unsigned char key[PV_KEY_LEN],
 		 const char *bucket, const char *addr, long long max,
 		 int *over, struct pv_err *e);
+
+/*
+ * The export download (web-export.c; export.delivery: link).
+ *
+ * pv_web_export_code: the code page verified request_id with code: keep
+ * the code's keyed hash (web key), so that the download can ask for it
+ * again.  In the caller's transaction or alone.
+ *
+ * pv_web_export_store: for request process, in its transaction: with
+ * export.delivery: link and a request verified on the web, store the
+ * document doc (len bytes of JSON) under a fresh random link token for
+ * export.link_days (default 7, 1 to 90), queue the customer's mail
+ * (event export.link with "type", "link" from export.link_url with
+ * {token}, and "expires") as *eid, audit the export, and set *stored.
+ * Otherwise *stored is 0 and the caller attaches the document as before.
+ * PV_CONFIG for a missing or bad export.link_url or link_days.
+ *
+ * pv_web_export_purge: delete stored documents whose link expired (and
+ * kept codes of requests never fulfilled, after 90 days).
+ */
+int pv_web_export_code(sqlite3 *db, const unsigned char key[PV_KEY_LEN],
+		       long long request_id, const char *code,
+		       struct pv_err *e);
+int pv_web_export_store(sqlite3 *db, const struct pv_cfg *cfg,
+			long long request_id, const char *rtype,
+			const char *doc, size_t len, long long *eid,
+			int *stored, struct pv_err *e);
+int pv_web_export_purge(sqlite3 *db, struct pv_err *e);
+#define PV_EXPORT_LINK_EVENT "export.link"
 
 /*
  * Answer one request: read it (pv_web_parse on in), route it to its page,

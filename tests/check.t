@@ -21,7 +21,7 @@ is "$(stdout)" "" "no findings, no output"
 # requests: overdue and due within 7 days
 privacyctl request new --type access --customer "$c1" --received 2026-01-20T10:00:00Z >/dev/null
 privacyctl request new --type erasure --customer "$c1" --received 2026-02-05T10:00:00Z >/dev/null
-privacyctl request new --type access --customer "$c1" --received 2026-03-01T10:00:00Z >/dev/null
+privacyctl request new --type portability --customer "$c1" --received 2026-03-01T10:00:00Z >/dev/null
 sql "UPDATE events SET status = 'delivered'"
 snapshot before
 run privacyctl check

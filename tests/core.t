@@ -102,7 +102,7 @@ run privacyctl --db "$SCRATCH/notadb" location list
 
 # stdout errors are reported
 run privacyctl location list
-status 0 "location list on an empty database"
+status 1 "location list on an empty database: nothing matched is 1 (issue 17)"
 privacyctl location list -f json >/dev/full 2>"$SCRATCH/full.err"
 is "$?" "74" "a failed write to stdout is exit 74"
 like "$(cat "$SCRATCH/full.err")" "write error" "the write error is reported"

@@ -35,6 +35,9 @@ due() {
 		return
 	fi
 	jget due <"$out"
+	# closed again, so that the next one is no duplicate (J12)
+	PRIVACY_NOW=2029-01-01T00:00:00Z privacyctl request cancel \
+		"$(jget request_id <"$out")" --reason "test" >/dev/null
 }
 
 # month ends and leap years
@@ -99,8 +102,8 @@ unset PRIVACY_CONFIG
 
 # extension: once, before the first deadline, with a reason; counted from
 # the receipt, the new date moved off weekends and holidays again
-mk() { # mk LOC RECEIVED NOW -> id
-	PRIVACY_NOW=$3 privacyctl request new --type erasure --customer "$(cid "$1")" --received "$2" | jget request_id
+mk() { # mk LOC RECEIVED NOW [TYPE] -> id
+	PRIVACY_NOW=$3 privacyctl request new --type "${4:-erasure}" --customer "$(cid "$1")" --received "$2" | jget request_id
 }
 id=$(mk sn 2024-08-31T10:00:00Z 2024-09-02T10:00:00Z)
 PRIVACY_NOW=2024-09-10T10:00:00Z run privacyctl request extend "$id" --by 1 --reason "many records in three systems"
@@ -123,7 +126,9 @@ status 65 "a second extension is refused"
 is "$(stderr)" "privacyctl: request $id was extended already: a deadline can be extended only once" "the refusal says why"
 unchanged before "a refused second extension changes nothing"
 
-id=$(mk de 2026-01-05T10:00:00Z 2026-01-05T10:00:00Z)
+# (an access request: the erasure above is still open, and the same one
+# again would be linked to it)
+id=$(mk de 2026-01-05T10:00:00Z 2026-01-05T10:00:00Z access)
 is "$(privacyctl request show "$id" | jget due)" "2026-02-05" "due Thursday 5 Feb"
 snapshot before
 PRIVACY_NOW=2026-02-05T23:00:00Z run privacyctl request extend "$id" --by 1 --reason "late"

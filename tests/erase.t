@@ -248,7 +248,7 @@ status 0 "retention list"
 is "$(wc -l <"$out")" "10" "every retained record is listed"
 is "$(jget retain_until <"$out" | sed -n 1p)" "2032-12-31" "sorted by end of retention"
 run privacyctl retention list --expired
-status 0 "retention list --expired"
+status 1 "retention list --expired: nothing matched is 1 (issue 17)"
 is "$(stdout)" "" "nothing has expired in 2026"
 export PRIVACY_NOW=2033-01-01T00:00:00Z
 run privacyctl retention list --expired -f csv

@@ -134,6 +134,17 @@ status 0 "erase with appointments anonymised"
 is "$(sql "SELECT count(*) FROM appointments WHERE customer_id IS NULL") $(sql "SELECT count(*) FROM appointment_attributes")" \
 	"1 0" "  the anonymised appointment loses its attributes"
 
+# --- attribute values are data: SQL metacharacters kept, formulas
+# neutralised in CSV output; NDJSON goes through the mapping too --------
+printf '%s\n' '{"email":"sql@example.org","first_name":"Q","skin_type":"x'"'"'); DROP TABLE customers; --"}' \
+	'{"email":"formula@example.org","first_name":"F","skin_type":"=HYPERLINK(\"http://x\")"}' >attrs.ndjson
+run privacyctl customer import --map generic-template attrs.ndjson
+status 0 "NDJSON through a mapping"
+is "$(sql "SELECT value FROM customer_attributes a JOIN customers c ON c.id = a.customer_id
+	WHERE c.email = 'sql@example.org'")" "x'); DROP TABLE customers; --" "  SQL metacharacters stored as given"
+run dsar-export --email formula@example.org -f csv
+like "$(stdout)" "attributes.skin_type,\"'=HYPERLINK" "  a formula in an attribute is neutralised in CSV"
+
 # --- the README's commands and privacy-mapping(5)'s EXAMPLES, as written --
 (cd "$TOP" && grep '^    privacyctl .* --map ' README.md | sed 's/^    //') >readme.sh
 is "$(wc -l <readme.sh)" 3 "the README has three --map commands"

@@ -66,7 +66,7 @@ is "$(stderr)" "privacyctl: the code for request $r2 has expired (valid 24 hours
 unchanged before "the expired code changes nothing"
 
 # the right code, typed loosely
-run privacyctl request new --type access --external-id k-1 --location mitte --channel booking-form
+run privacyctl request new --type portability --external-id k-1 --location mitte --channel booking-form
 r3=$(jget request_id <"$out")
 code=$(code_of "$r3")
 loose=$(printf '%s' "$code" | tr -d - | tr 'A-Z01' 'a-zol' | sed 's/^\(..\)/\1 /')
@@ -106,7 +106,7 @@ status 0 "a letter at a manual location"
 r4=$(jget request_id <"$out")
 is "$(jget status <"$out") $(jget due <"$out") $(jget location <"$out")" "received 2026-03-27 nord" "received, due a month after receipt"
 is "$(sql "SELECT json_extract(payload, '\$.due') || ' ' || audience FROM events WHERE request_id = $r4")" "2026-03-27 business" "the business is told the due date"
-run privacyctl request new --type access --customer "$c1"
+run privacyctl request new --type restriction --customer "$c1"
 is "$(jget status <"$out") $(jget channel <"$out")" "received email" "the default channel is email; not the booking form, so no code"
 r5=$(jget request_id <"$out")
 
@@ -260,7 +260,7 @@ status 65 "verify: an overlong line on stdin is refused"
 is "$(stderr)" "privacyctl: code on standard input: too long" "explained"
 unchanged before "refusals change nothing"
 run privacyctl request list --status cancelled
-status 0 "list --status cancelled"
+status 1 "list --status cancelled: nothing matched is 1 (issue 17)"
 is "$(wc -l <"$out")" 0 "none yet"
 
 run privacyctl audit verify

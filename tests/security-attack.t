@@ -13,7 +13,7 @@ privacyctl customer import --location mitte "$TOP/examples/salon/customers.csv" 
 # One notify run at a time per database: the second waits for the first
 # (up to the busy timeout, then 75) and then finds nothing left to send.
 for i in $(seq 40); do
-	privacyctl request new --type access --customer $((i % 5 + 1)) >/dev/null
+	privacyctl request new --type access --email "ask$i@example.org" --location mitte >/dev/null
 done
 is "$(sql "SELECT count(*) FROM events WHERE status = 'pending'")" 40 \
 	"1: forty events wait"

@@ -12,6 +12,7 @@ privacyctl init >/dev/null
 privacyctl location add mitte --name "Salon Mitte" >/dev/null
 privacyctl location add nord --name "Studio Nord" >/dev/null
 privacyctl settings set nord language=en >/dev/null
+privacyctl settings set mitte requests=self-service notify-email=team@salon-mitte.example >/dev/null
 cat >mitte.csv <<'CSV'
 external_id,first_name,last_name,email,marketing_email,marketing_opt_in_at
 K-1,Anna,Becker,anna@example.org,yes,2016-06-01
@@ -37,6 +38,10 @@ smtp:
   timeout: 10
 web:
   codes_per_hour: 4
+export:
+  delivery: link
+  link_url: https://salon.example/privacy/export?t={token}
+  link_days: 7
 EOF
 } >config.yaml
 export PRIVACY_CONFIG=$SCRATCH/config.yaml
@@ -76,7 +81,7 @@ cgi() {
 		${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} \
 		GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
 		REQUEST_METHOD="$1" PATH_INFO="$2" QUERY_STRING="${3:-}" \
-		SCRIPT_NAME=/privacy REMOTE_ADDR=192.0.2.7 HTTP_USER_AGENT="$UA" \
+		SCRIPT_NAME=/privacy REMOTE_ADDR="${ADDR:-192.0.2.7}" HTTP_USER_AGENT="$UA" \
 		privacy-web
 }
 # post PATH BODY [QUERY] [CONTENT_TYPE]: a form POST, the body on stdin
@@ -88,7 +93,7 @@ post() {
 		REQUEST_METHOD=POST PATH_INFO="$1" QUERY_STRING="${3:-}" \
 		CONTENT_TYPE="${4:-application/x-www-form-urlencoded}" \
 		CONTENT_LENGTH="${#2}" SCRIPT_NAME=/privacy \
-		REMOTE_ADDR=192.0.2.7 HTTP_USER_AGENT="$UA" \
+		REMOTE_ADDR="${ADDR:-192.0.2.7}" HTTP_USER_AGENT="$UA" \
 		privacy-web <body
 }
 hstatus() { sed -n '1s/^Status: \([0-9]*\).*/\1/p' "$out" | tr -d '\r'; }
@@ -195,8 +200,7 @@ unchanged s0 "none of the refused POSTs changed anything"
 quiet "refused POSTs"
 
 # ---- another location's site -----------------------------------------------
-cp config.yaml config-nord.yaml
-printf '  locations: nord\n' >>config-nord.yaml
+sed 's/^web:$/web:\n  locations: nord/' config.yaml >config-nord.yaml
 PRIVACY_CONFIG=$SCRATCH/config-nord.yaml cgi GET /confirm "t=$t_anna"
 is "$(hstatus)" 404 "a site serving Studio Nord does not know Salon Mitte's tokens"
 PRIVACY_CONFIG=$SCRATCH/config-nord.yaml post /confirm "t=$t_anna&csrf=$csrf_anna&answer=confirm"
@@ -323,6 +327,70 @@ is "$(sql "SELECT count(*) FROM web_limits WHERE key LIKE '%192.0.2%'")" 0 "the 
 grep -qaF "192.0.2.7" "$PRIVACY_DB" "$PRIVACY_DB-wal" 2>/dev/null &&
 	[ "$(sql "SELECT count(*) FROM consents WHERE evidence_ip = '192.0.2.7'")" -eq 0 ]
 ok $((! $?)) "the address is in the database only as consent evidence"
+
+# ---- the export download (export.delivery: link) ---------------------------
+run privacyctl request process
+status 0 "request process fulfils the verified access request"
+is "$(sql "SELECT type FROM events WHERE request_id = (SELECT id FROM requests) AND type LIKE 'export.%'")" \
+	"export.link" "the customer's event carries a link, not the document"
+is "$(sql "SELECT document IS NOT NULL, expires_at FROM web_exports")" "1|2026-02-08T09:00:00Z" \
+	"the export is stored until the link expires (7 days)"
+run notify --pending
+status 0 "notify mails the link"
+dl=$(/usr/bin/python3 - "$SCRATCH/smtp/msg" <<'PY'
+import email, glob, re, sys
+for f in sorted(glob.glob(sys.argv[1] + "/*.eml")):
+    m = email.message_from_binary_file(open(f, "rb"))
+    part = next(p for p in m.walk() if p.get_content_type() == "text/plain")
+    hit = re.search(r"/privacy/export\?t=([A-Za-z0-9_~-]+)", part.get_payload(decode=True).decode())
+    if "lea@example.org" in m["To"] and hit:
+        print(hit.group(1), len([p for p in m.walk() if p.get_filename()]))
+PY
+)
+like "$dl" "^[A-Za-z0-9_~-]{43} 0$" "the access mail carries the link and no attachment"
+t_dl=${dl% *}
+is "$(sql "SELECT status FROM requests")" "completed" "the request is completed once the link is delivered"
+ADDR=192.0.2.8
+export ADDR
+snapshot s5
+cgi GET /export "t=$t_dl"
+is "$(hstatus)" 200 "GET of the download link: the code form"
+like "$(page)" 'name="code" id="code"' "it asks for the code again"
+unlike "$(page)" "Krause|lea@" "and shows no data before it"
+cgi HEAD /export "t=$t_dl"
+is "$(hstatus) $(page | wc -c | tr -d ' ')" "200 0" "HEAD: 200, no body"
+post /export "t=$t_dl&code=$code"
+is "$(hstatus)" 403 "POST without the CSRF token: 403"
+unchanged s5 "neither the GETs nor the refused POST changed anything"
+cgi GET /export "t=$t_dl"
+csrf_dl=$(csrf_of)
+post /export "t=$t_dl&csrf=$csrf_dl&code=WRONGCODE"
+is "$(hstatus)" 400 "a wrong code: 400"
+is "$(sql "SELECT attempts FROM web_exports")" 1 "counted against the link"
+post /export "t=$t_dl&csrf=$csrf_dl&code=$code"
+is "$(hstatus)" 200 "the right code: the download page"
+like "$(page)" 'id="html">Bericht ansehen' "a button for the report"
+like "$(page)" 'id="json">JSON-Datei herunterladen' "and one for the file"
+post /export "t=$t_dl&csrf=$csrf_dl&code=$code&what=json"
+is "$(hstatus)" 200 "the JSON file"
+is "$(header Content-Type)" "application/json; charset=utf-8" "as JSON"
+is "$(header Content-Disposition)" 'attachment; filename="datenauskunft.json"' "to save"
+page | /usr/bin/python3 -c 'import json, sys; d = json.load(sys.stdin); sys.exit(0 if "lea@example.org" in json.dumps(d) else 1)'
+ok $? "the file is the export document of the customer"
+post /export "t=$t_dl&csrf=$csrf_dl&code=$code&what=html"
+is "$(hstatus)" 200 "the readable report"
+like "$(header Content-Security-Policy)" "^default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" \
+	"its own stylesheet allowed, nothing else"
+like "$(page)" "Krause" "the report shows the customer's data"
+cgi GET /export "t=${t_dl%?}$([ "${t_dl: -1}" = A ] && echo B || echo A)"
+is "$(hstatus)" 404 "a forged download token: 404"
+PRIVACY_NOW=2026-02-08T09:00:00Z cgi GET /export "t=$t_dl"
+is "$(hstatus)" 410 "after 7 days the link has expired: 410"
+PRIVACY_NOW=2026-02-08T09:00:00Z run privacyctl request process
+is "$(sql "SELECT count(*) FROM web_exports")" 0 "and the stored export is gone"
+PRIVACY_NOW=2026-02-08T09:00:00Z cgi GET /export "t=$t_dl"
+is "$(hstatus)" 404 "the link is unknown now"
+unset ADDR
 
 # ---- errors of the server side ---------------------------------------------
 PRIVACY_DB=$SCRATCH/missing.db cgi GET /confirm "t=$t_lea"

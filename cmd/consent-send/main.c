@@ -132,7 +132,8 @@ out:
 static const struct pv_opt opts[] = {
 	{"campaign", 0, "NAME", "the campaign: created on first use, resumed "
 	 "after (required)"},
-	{"kind", 0, "KIND", "repermission or double-opt-in (required to "
+	{"kind", 0, "KIND:repermission|double-opt-in",
+	 "repermission or double-opt-in (required to "
 	 "start a campaign)"},
 	{"location", 0, "SLUG", "only customers of this location"},
 	{"connections", 0, "N", "parallel SMTP connections (default 1)"},

@@ -141,9 +141,7 @@ static int cmd_consent_list(struct pv_ctx *c)
 				     &n, &c->err);
 	if (st)
 		return st;
-	if (n == 0)
-		return pv_fail(&c->err, PV_PARTIAL, "no consent matched");
-	return PV_OK;
+	return pv_nothing_matched(c, n, "consent");
 }
 
 static int cmd_consent_import(struct pv_ctx *c)
@@ -230,7 +228,8 @@ static const struct pv_opt text_add_opts[] = {
 };
 
 static const struct pv_opt grant_opts[] = {
-	{"purpose", 0, "PURPOSE", "marketing-email or marketing-sms "
+	{"purpose", 0, "PURPOSE:marketing-email|marketing-sms",
+	 "marketing-email or marketing-sms "
 	 "(required)"},
 	{"source", 0, "SOURCE", "booking-form, staff, paper, import, "
 	 "double-opt-in or re-permission (required)"},
@@ -245,7 +244,8 @@ static const struct pv_opt grant_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 static const struct pv_opt withdraw_opts[] = {
-	{"purpose", 0, "PURPOSE", "marketing-email or marketing-sms "
+	{"purpose", 0, "PURPOSE:marketing-email|marketing-sms",
+	 "marketing-email or marketing-sms "
 	 "(required)"},
 	{"source", 0, "SOURCE", "where the withdrawal came from (default "
 	 "staff)"},
@@ -265,7 +265,8 @@ static const struct pv_opt import_opts[] = {
 	{"skip-invalid", 0, NULL, "import the valid rows, report the others, "
 	 "exit 1"},
 	{"dry-run", 'n', NULL, "check and count, change nothing"},
-	{"input-format", 0, "FORMAT", "auto (default), ndjson, json, csv"},
+	{"input-format", 0, "FORMAT:auto|ndjson|json|csv",
+	 "auto (default), ndjson, json, csv"},
 	PC_DIALECT_OPTS,
 	{NULL, 0, NULL, NULL},
 };

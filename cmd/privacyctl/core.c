@@ -42,8 +42,12 @@ static int cmd_location_add(struct pv_ctx *c)
 
 static int cmd_location_list(struct pv_ctx *c)
 {
+	int st;
+
 	pv_writer_type(c->out, "location");
-	return pv_location_write(c->db, NULL, c->out, 0, &c->err);
+	if ((st = pv_location_write(c->db, NULL, c->out, 0, &c->err)))
+		return st;
+	return pv_nothing_matched(c, pv_writer_count(c->out), "location");
 }
 
 static int cmd_location_show(struct pv_ctx *c)
@@ -88,24 +92,36 @@ static int cmd_audit_list(struct pv_ctx *c)
 {
 	const char *since = pv_opt(c, "since");
 	char sincebuf[PV_TIME_LEN];
+	struct pv_duration d;
 	sqlite3_stmt *st;
 	time_t t;
+	long limit;
 	int rc;
 
 	pv_writer_type(c->out, "audit");
 
+	if ((rc = pv_opt_limit(c, &limit)))
+		return rc;
 	if (since) {
-		if (pv_time_or_date_parse(since, &t) != 0)
-			return pv_usage(c, "--since: not an RFC 3339 time or "
-					"date: '%s'", since);
+		/* a duration back from now (1d, 2w), like the other filters,
+		 * or a point in time */
+		if (pv_duration_parse(since, &d) == 0)
+			t = pv_time_sub(pv_now(), &d);
+		else if (pv_time_or_date_parse(since, &t) != 0)
+			return pv_usage(c, "--since: not a duration (1d, 2w, "
+					"6m), RFC 3339 time or date: '%s'",
+					since);
 		pv_time_fmt(t, sincebuf);
 	}
-	st = pv_db_prepare(c->db, "SELECT id, at, actor, action, object, "
-			   "detail, hash FROM audit WHERE ?1 IS NULL OR "
-			   "at >= ?1 ORDER BY id", &c->err);
+	/* --limit: the latest N, still oldest first */
+	st = pv_db_prepare(c->db, "SELECT * FROM (SELECT id, at, actor, "
+			   "action, object, detail, hash FROM audit WHERE ?1 IS "
+			   "NULL OR at >= ?1 ORDER BY id DESC LIMIT ?2) ORDER "
+			   "BY id", &c->err);
 	if (!st)
 		return c->err.status;
 	pv_bind_text(st, 1, since ? sincebuf : NULL);
+	sqlite3_bind_int64(st, 2, limit ? limit : -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *detail = pv_col_text(st, 5);
 
@@ -125,7 +141,7 @@ static int cmd_audit_list(struct pv_ctx *c)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return pv_db_fail(c->db, &c->err, "audit");
-	return PV_OK;
+	return pv_nothing_matched(c, pv_writer_count(c->out), "audit entry");
 }
 
 static int cmd_audit_verify(struct pv_ctx *c)
@@ -167,8 +183,9 @@ static const struct pv_opt settings_set_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 static const struct pv_opt audit_list_opts[] = {
-	{"since", 0, "TIME", "only entries at or after TIME (RFC 3339 or "
-	 "YYYY-MM-DD)"},
+	{"since", 0, "TIME", "only entries at or after TIME: a duration back "
+	 "from now (1d, 2w), RFC 3339 or YYYY-MM-DD"},
+	{"limit", 0, "N", "only the latest N entries"},
 	{NULL, 0, NULL, NULL},
 };
 

@@ -165,6 +165,11 @@ static int cmd_customer_list(struct pv_ctx *c)
 	pv_writer_type(c->out, "customer");
 
 	f.email = pv_opt(c, "email");
+	f.name = pv_opt(c, "name");
+	f.phone = pv_opt(c, "phone");
+	f.external_id = pv_opt(c, "external-id");
+	if ((st = pv_opt_limit(c, &f.limit)))
+		return st;
 	f.marketing = pv_opt(c, "marketing");
 	if (f.marketing && !pv_customer_marketing_filter_valid(f.marketing))
 		return pv_usage(c, "--marketing: must be valid, invalid, "
@@ -186,15 +191,7 @@ static int cmd_customer_list(struct pv_ctx *c)
 		return st;
 	if ((st = pv_customer_list(c->db, &f, c->out, &n, &c->err)))
 		return st;
-	if (n == 0 && pv_quiet) {
-		/* cron: an empty night is no news (exit status 1 still) */
-		c->err.status = PV_PARTIAL;
-		c->err.msg[0] = '\0';
-		return PV_PARTIAL;
-	}
-	if (n == 0)
-		return pv_fail(&c->err, PV_PARTIAL, "no customer matched");
-	return PV_OK;
+	return pv_nothing_matched(c, n, "customer");
 }
 
 static int cmd_customer_show(struct pv_ctx *c)
@@ -205,11 +202,14 @@ static int cmd_customer_show(struct pv_ctx *c)
 
 	so.customer = c->argc ? c->argv[0] : NULL;
 	so.email = pv_opt(c, "email");
+	so.external_id = pv_opt(c, "external-id");
 	so.location = pv_opt(c, "location");
-	if (!so.customer && !so.email)
-		return pv_usage(c, "name a customer id or --email");
-	if (so.customer && so.email)
-		return pv_usage(c, "give a customer id or --email, not both");
+	if (!so.customer && !so.email && !so.external_id)
+		return pv_usage(c, "name a customer id, --email or "
+				"--external-id");
+	if (!!so.customer + !!so.email + !!so.external_id > 1)
+		return pv_usage(c, "give one of a customer id, --email and "
+				"--external-id");
 	st = pv_subject_from_opts(c->db, &so, &s, &c->err);
 	if (st == PV_USAGE)
 		return pv_usage(c, "%s", c->err.msg);
@@ -242,7 +242,8 @@ static int cmd_marketing_audience(struct pv_ctx *c)
 	{"skip-invalid", 0, NULL, "import the valid rows, report the "      \
 	 "others, exit 1"},                                                 \
 	{"dry-run", 'n', NULL, "check and count, change nothing"},          \
-	{"input-format", 0, "FORMAT", "auto (default), ndjson, json, csv"}, \
+	{"input-format", 0, "FORMAT:auto|ndjson|json|csv",                     \
+	 "auto (default), ndjson, json, csv"},                               \
 	PC_DIALECT_OPTS,                                                    \
 	{"map", 0, "NAME|FILE", "read the export of a booking system "     \
 	 "through a mapping file (privacy-mapping(5))"},                   \
@@ -252,7 +253,15 @@ static const struct pv_opt import_opts[] = {IMPORT_OPTS};
 static const struct pv_opt list_opts[] = {
 	{"location", 0, "SLUG", "only customers of this location"},
 	{"email", 0, "ADDR", "only customers with this e-mail address"},
-	{"marketing", 0, "STATE", "valid, invalid, needs-repermission or "
+	{"name", 0, "TEXT", "only customers whose name contains TEXT "
+	 "(case does not matter)"},
+	{"phone", 0, "NUMBER", "only customers with this phone number "
+	 "(spaces, dashes and a +49 or 0 prefix do not matter)"},
+	{"external-id", 0, "X", "only the customer with this booking-system "
+	 "id"},
+	{"limit", 0, "N", "at most N customers"},
+	{"marketing", 0, "STATE:valid|invalid|needs-repermission|none",
+	 "valid, invalid, needs-repermission or "
 	 "none"},
 	{"inactive-since", 0, "DURATION", "no appointment within DURATION "
 	 "(3y, 18m), and a customer for longer"},
@@ -262,7 +271,10 @@ static const struct pv_opt list_opts[] = {
 };
 static const struct pv_opt show_opts[] = {
 	{"email", 0, "ADDR", "the customer with this e-mail address"},
-	{"location", 0, "SLUG", "with --email: in this location"},
+	{"external-id", 0, "X", "the customer with this booking-system id "
+	 "(with --location)"},
+	{"location", 0, "SLUG", "with --email or --external-id: in this "
+	 "location"},
 	{NULL, 0, NULL, NULL},
 };
 static const struct pv_opt audience_opts[] = {

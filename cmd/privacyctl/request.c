@@ -39,7 +39,7 @@ static int cmd_new(struct pv_ctx *c)
 	struct pv_request_in in = {0};
 	const char *rec = pv_opt(c, "received");
 	long long id;
-	int st;
+	int st, dup = 0;
 
 	in.type = pv_opt(c, "type");
 	in.channel = pv_opt(c, "channel");
@@ -61,9 +61,13 @@ static int cmd_new(struct pv_ctx *c)
 		pv_time_or_local_date_parse(rec, loc.timezone, &in.received);
 		pv_location_free(&loc);
 	}
+	in.duplicate = &dup;
 	if ((st = pv_request_new(c->db, c->cfg, &in, &id, &c->err)))
 		return done(c, st);
-	return show(c, id);
+	if (dup && !pv_quiet)
+		pv_warn("request %lld of this type is open for this subject "
+			"already: linked to it, no second deadline", id);
+	return pv_request_show_intake(c->db, id, dup, c->out, &c->err);
 }
 
 /*
@@ -199,9 +203,18 @@ static int cmd_list(struct pv_ctx *c)
 
 	pv_writer_type(c->out, "request");
 
-	f.status = pv_opt(c, "status");
-	f.type = pv_opt(c, "type");
+	const char *statuses[16], *types[16];
+
+	f.nstatus = pv_opt_all(c, "status", statuses, 16);
+	f.ntype = pv_opt_all(c, "type", types, 16);
+	if (f.nstatus > 16 || f.ntype > 16)
+		return pv_usage(c, "at most 16 --status and --type");
+	f.statuses = statuses;
+	f.types = types;
 	f.location = pv_opt(c, "location");
+	f.open = pv_flag(c, "open");
+	if ((st = pv_opt_limit(c, &f.limit)))
+		return st;
 	f.overdue = pv_flag(c, "overdue");
 	if (f.overdue)
 		f.event = "request.overdue";
@@ -217,7 +230,7 @@ static int cmd_list(struct pv_ctx *c)
 	}
 	if ((st = pv_request_list(c->db, &f, c->out, &n, &c->err)))
 		return done(c, st);
-	return PV_OK;
+	return pv_nothing_matched(c, n, "request");
 }
 
 static int cmd_process(struct pv_ctx *c)
@@ -250,14 +263,16 @@ static int cmd_check(struct pv_ctx *c)
 
 static const struct pv_opt no_opts[] = {{NULL, 0, NULL, NULL}};
 static const struct pv_opt new_opts[] = {
-	{"type", 't', "TYPE", "access, portability, erasure, rectification, "
-	 "restriction or objection (required)"},
+	{"type", 't', "TYPE:access|portability|erasure|rectification|"
+	 "restriction|objection", "access, portability, erasure, "
+	 "rectification, restriction or objection (required)"},
 	{"customer", 0, "ID", "the subject by customer id"},
 	{"email", 0, "ADDR", "the subject by e-mail address"},
 	{"external-id", 0, "X", "the subject by booking-system id (with "
 	 "--location)"},
 	{"location", 'l', "SLUG", "the customer's location"},
-	{"channel", 0, "CHANNEL", "booking-form, email (default), phone, "
+	{"channel", 0, "CHANNEL:booking-form|email|phone|letter|in-person|web",
+	 "booking-form, email (default), phone, "
 	 "letter, in-person or web"},
 	{"received", 0, "TIME", "when the request arrived (default now)"},
 	{"verified", 0, NULL, "the caller vouches for the identity (the "
@@ -265,7 +280,7 @@ static const struct pv_opt new_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 static const struct pv_opt extend_opts[] = {
-	{"by", 0, "MONTHS", "1 or 2 further months (required)"},
+	{"by", 0, "MONTHS:1|2", "1 or 2 further months (required)"},
 	{"reason", 0, "TEXT", "why, for the customer (required)"},
 	{NULL, 0, NULL, NULL},
 };
@@ -289,8 +304,15 @@ static const struct pv_opt complete_opts[] = {
 	{NULL, 0, NULL, NULL},
 };
 static const struct pv_opt list_opts[] = {
-	{"status", 0, "STATUS", "only requests in this status"},
-	{"type", 't', "TYPE", "only requests of this type"},
+	{"status", 0, "STATUS:unverified|received|verified|in-progress|"
+	 "completed|rejected|cancelled", "only requests in this status "
+	 "(repeat for several)"},
+	{"type", 't', "TYPE:access|portability|erasure|rectification|"
+	 "restriction|objection", "only requests of this type (repeat for "
+	 "several)"},
+	{"open", 0, NULL, "only open requests (not completed, rejected or "
+	 "cancelled)"},
+	{"limit", 0, "N", "at most N requests, the earliest due first"},
 	{"location", 'l', "SLUG", "only requests of this location"},
 	{"overdue", 0, NULL, "only open requests past their deadline"},
 	{"due-within", 0, "DURATION", "only open requests due within "

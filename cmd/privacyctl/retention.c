@@ -103,9 +103,14 @@ static int cmd_notice(struct pv_ctx *c)
 
 static int cmd_retention_list(struct pv_ctx *c)
 {
+	int st;
+
 	pv_writer_type(c->out, "retained");
-	return pv_retained_write(c->db, pv_flag(c, "expired"), c->out,
-				 &c->err);
+	if ((st = pv_retained_write(c->db, pv_flag(c, "expired"), c->out,
+				    &c->err)))
+		return st;
+	return pv_nothing_matched(c, pv_writer_count(c->out),
+				  "retained record");
 }
 
 static const struct pv_opt hold_opts[] = {

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "db.h"
 #include "export.h"
+#include "web.h"
 #include "location.h"
 #include "mail.h"
 #include "notify.h"
@@ -654,7 +655,8 @@ static int record(struct pv_notify *n, const struct event *ev,
 	 * mail that carries it (lib/export.h). */
 	if (strcmp(channel, "email") == 0 &&
 	    strcmp(dstatus, "delivered") == 0 &&
-	    strcmp(ev->type, PV_EXPORT_EVENT) == 0) {
+	    (strcmp(ev->type, PV_EXPORT_EVENT) == 0 ||
+	     strcmp(ev->type, PV_EXPORT_LINK_EVENT) == 0)) {
 		if ((st = pv_export_delivered(n->db, ev->id, ev->req, &told,
 					      e)))
 			goto fail;

@@ -39,6 +39,19 @@ static const struct pv_notify_text texts[] = {
 	 "Hello,\n\nattached is everything {{location_name}} stores about you "
 	 "(Art. 15 and 20 GDPR), as a JSON file.\n\n"
 	 "Request: {{request_id}}\n"},
+	{"export.link",
+	 "Subject: Ihre Datenauskunft von {{location_name}}\n\n"
+	 "Guten Tag,\n\nalle Daten, die {{location_name}} über Sie speichert "
+	 "(Art. 15 und 20 DSGVO), liegen für Sie bereit:\n\n{{link}}\n\n"
+	 "Zum Öffnen brauchen Sie den Code, mit dem Sie Ihre Anfrage "
+	 "bestätigt haben. Der Link gilt bis {{expires}}; danach löschen wir "
+	 "die gespeicherte Auskunft.\n\nAnfrage: {{request_id}}\n",
+	 "Subject: Your data from {{location_name}}\n\n"
+	 "Hello,\n\neverything {{location_name}} stores about you (Art. 15 "
+	 "and 20 GDPR) is ready for you:\n\n{{link}}\n\n"
+	 "To open it you need the code with which you confirmed your "
+	 "request. The link works until {{expires}}; then we delete the "
+	 "stored copy.\n\nRequest: {{request_id}}\n"},
 	{"request.extended",
 	 "Subject: Ihre Anfrage {{request_id}}: Frist verlängert\n\n"
 	 "Guten Tag,\n\ndie Frist zur Beantwortung Ihrer Anfrage wurde nach "

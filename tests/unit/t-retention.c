@@ -65,7 +65,13 @@ int main(void)
 	is_int(rule(p, "customers")->action, PV_RET_DELETE, "customers deleted");
 	is_int(rule(p, "appointments")->action, PV_RET_DELETE,
 	       "appointments deleted");
-	is_int(rule(p, "consents")->action, PV_RET_DELETE, "consents deleted");
+	/* changed on purpose (issue 15 item 6): the ledger is proof */
+	is_int(rule(p, "consents")->action, PV_RET_RETAIN,
+	       "consents retained by default");
+	is_int(rule(p, "consents")->years, 3, "for 3 years");
+	ok(strncmp(rule(p, "consents")->basis, "§§ 195, 199 BGB",
+		   strlen("§§ 195, 199 BGB")) == 0,
+	   "until claims are time-barred (§§ 195, 199 BGB)");
 	is_str(p->rule[p->n - 1].table->name, "customers",
 	       "customers are handled last");
 	pv_policy_free(p);
