@@ -97,15 +97,18 @@ _privacyctl() {
 	"customer notice""|--inactive-since") return ;;
 	"customer notice""|--days") return ;;
 	"customer notice""|--location") COMPREPLY=($(compgen -W "$(_privacyctl_slugs)" -- "$cur")); return ;;
+	"retention hold""|--reason") return ;;
+	"retention hold""|--location") COMPREPLY=($(compgen -W "$(_privacyctl_slugs)" -- "$cur")); return ;;
+	"retention release""|--location") COMPREPLY=($(compgen -W "$(_privacyctl_slugs)" -- "$cur")); return ;;
 	"status""|--location"|"status""|-l") COMPREPLY=($(compgen -W "$(_privacyctl_slugs)" -- "$cur")); return ;;
 	*"|--config"|*"|-c") COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	*"|--db") COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	*"|--format"|*"|-f") COMPREPLY=($(compgen -W "ndjson json csv table" -- "$cur")); return ;;
 	esac
 	case $cmd in
-	"init") opts="" ;;
+	"init") opts=" --parents -p" ;;
 	"config show") opts=" --origin" ;;
-	"location add") opts=" --name --timezone --holidays" ;;
+	"location add") opts=" --name --timezone --if-missing --holidays" ;;
 	"location list") opts="" ;;
 	"location show") opts="" ;;
 	"location remove") opts="" ;;
@@ -145,6 +148,8 @@ _privacyctl() {
 	"customer unhold") opts=" --dry-run -n" ;;
 	"customer unblock") opts=" --location --reason --dry-run -n" ;;
 	"customer notice") opts=" --inactive-since --days --location --dry-run -n" ;;
+	"retention hold") opts=" --reason --location --dry-run -n" ;;
+	"retention release") opts=" --location --dry-run -n" ;;
 	"retention list") opts=" --expired" ;;
 	"status") opts=" --location -l" ;;
 	esac
@@ -173,5 +178,5 @@ _privacyctl() {
 		esac
 	fi
 }
-_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent text-add|consent text-list|consent text-show|consent import|consent confirm|consent decline|consent expire|request new|request verify|request resend-code|request cancel|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|customer unblock|customer notice|retention list|status"
+_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent text-add|consent text-list|consent text-show|consent import|consent confirm|consent decline|consent expire|request new|request verify|request resend-code|request cancel|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|customer unblock|customer notice|retention hold|retention release|retention list|status"
 complete -F _privacyctl privacyctl

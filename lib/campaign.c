@@ -206,12 +206,9 @@ fail:
 
 /* The latest event of each purpose of one customer. */
 static const char sql_latest[] =
-	"WITH latest AS (SELECT k.*, row_number() OVER ("
-	"  PARTITION BY k.purpose ORDER BY k.at DESC, k.id DESC) AS rn"
-	"  FROM consents k WHERE k.customer_id = ?1)"
-	" SELECT k.purpose, k.event, k.at < '" PV_GDPR_DATE "', "
-	PV_CONSENT_PROVEN_SQL " FROM latest k WHERE k.rn = 1"
-	" ORDER BY k.purpose";
+	"WITH " PV_CONSENT_LATEST_CTE("k.customer_id = ?1")
+	" SELECT k.purpose, k.event, " PV_CONSENT_STATE_CASE
+	" FROM latest k WHERE k.rn = 1 ORDER BY k.purpose";
 
 static int prepare_all(struct pv_campaign *c, struct pv_err *e)
 {
@@ -417,13 +414,14 @@ int pv_campaign_check(struct pv_campaign *c, long long customer_id,
 	sqlite3_bind_int64(st, 1, customer_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *ev = pv_col_text(st, 1);
-		int pre = sqlite3_column_int(st, 2);
-		int ok = sqlite3_column_int(st, 3);
+		enum pv_consent_state cs =
+			pv_consent_state_parse(pv_col_text(st, 2));
 
-		if (ok) {
+		if (cs == PV_CONSENT_VALID) {
 			proven++;
-		} else if (strcmp(ev, "granted") == 0) {
-			if ((c->kind == PV_CAMP_REPERMISSION) == (pre != 0))
+		} else if (cs != PV_CONSENT_NONE) {
+			if ((c->kind == PV_CAMP_REPERMISSION) ==
+			    (cs == PV_CONSENT_NEEDS_REPERMISSION))
 				pv_buf_addf(&p, "%s%s", p.len ? "," : "",
 					    pv_col_text(st, 0));
 			else
@@ -498,14 +496,9 @@ int pv_campaign_audience(struct pv_campaign *c,
 	/* Candidates: an open grant of the campaign's kind as the latest
 	 * event of some purpose, or a row in this campaign's journal. */
 	static const char sql[] =
-		"WITH latest AS (SELECT k.*, row_number() OVER ("
-		"  PARTITION BY k.customer_id, k.purpose"
-		"  ORDER BY k.at DESC, k.id DESC) AS rn"
-		"  FROM consents k JOIN customers c ON c.id = k.customer_id"
-		"  WHERE ?1 = 0 OR c.location_id = ?1)"
+		"WITH " PV_CONSENT_LATEST_CTE("?1 = 0 OR c.location_id = ?1")
 		" SELECT k.customer_id FROM latest k WHERE k.rn = 1"
-		" AND k.event = 'granted' AND NOT " PV_CONSENT_PROVEN_SQL
-		" AND (k.at < '" PV_GDPR_DATE "') = ?2"
+		" AND " PV_CONSENT_STATE_CASE " = ?2"
 		" UNION SELECT customer_id FROM campaign_messages"
 		" WHERE campaign_id = ?3 ORDER BY 1";
 	sqlite3_stmt *st = pv_db_prepare(c->db, sql, e);
@@ -515,7 +508,8 @@ int pv_campaign_audience(struct pv_campaign *c,
 	if (!st)
 		return e->status;
 	sqlite3_bind_int64(st, 1, c->location_id);
-	sqlite3_bind_int(st, 2, c->kind == PV_CAMP_REPERMISSION);
+	pv_bind_text(st, 2, c->kind == PV_CAMP_REPERMISSION ?
+		     "needs-repermission" : "unproven");
 	sqlite3_bind_int64(st, 3, c->id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((r = pv_campaign_check(c, sqlite3_column_int64(st, 0), &v,

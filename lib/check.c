@@ -11,6 +11,7 @@
 #include "consent.h"
 #include "db.h"
 #include "request.h"
+#include "retention.h"
 #include "tombstone.h"
 
 struct loc {
@@ -173,9 +174,10 @@ static int count_min(sqlite3 *db, const char *sql, long long id,
 	return PV_OK;
 }
 
-static int check_location(sqlite3 *db, const struct loc *l,
-			  const struct global *g, const char *at,
-			  struct pv_writer *w, long *found, struct pv_err *e)
+static int check_location(sqlite3 *db, const struct pv_cfg *cfg,
+			  const struct loc *l, const struct global *g,
+			  const char *at, struct pv_writer *w, long *found,
+			  struct pv_err *e)
 {
 	struct pv_request_filter f = {0};
 	time_t now = pv_now();
@@ -244,6 +246,30 @@ static int check_location(sqlite3 *db, const struct loc *l,
 		(*found)++;
 	}
 
+	{
+		struct pv_policy *pol = NULL;
+		char oldest[11];
+
+		/* storage limitation for the living (retention.h) */
+		if (pv_policy_load(cfg, &pol, e) == PV_OK) {
+			rc = pv_retention_active_expired(db, pol, l->id, &count,
+							 oldest, e);
+			pv_policy_free(pol);
+			if (rc)
+				return rc;
+			if (count) {
+				begin(w, "retention.active-expired", at,
+				      l->slug);
+				pv_w_int(w, "records", count);
+				pv_w_str(w, "oldest", oldest);
+				pv_w_str(w, "fix", "dsar-erase --purge-expired");
+				pv_w_end(w);
+				(*found)++;
+			}
+		} else {
+			pv_err_clear(e); /* reported by the tools that use it */
+		}
+	}
 	pv_date_fmt(pv_cal_local_date(now, l->tz), today);
 	if ((rc = count_min(db, "SELECT count(*), min(retain_until) FROM "
 			    "retained WHERE location_id = ?1 AND "
@@ -309,7 +335,7 @@ int pv_check(sqlite3 *db, const struct pv_cfg *cfg, const char *db_path,
 		write_global(w, &g, at, NULL, findings);
 	for (size_t i = 0; !rc && i < nloc; i++) {
 		write_global(w, &g, at, locs[i].slug, findings);
-		rc = check_location(db, &locs[i], &g, at, w, findings, e);
+		rc = check_location(db, cfg, &locs[i], &g, at, w, findings, e);
 	}
 	for (int i = 0; i < g.nfiles; i++)
 		free(g.files[i].path);

@@ -10,6 +10,8 @@
  *   settings.notify-email-missing self-service without notify-email
  *   outbox.undelivered           events undelivered for more than a day
  *   retention.expired            retained records past their end
+ *   retention.active-expired     records of customers who stay, past
+ *                                their active period (retention.h)
  *   security.insecure-permissions the database or a secret file is
  *                                readable or writable by group or others
  *   audit.chain-broken           the audit log's hash chain is broken

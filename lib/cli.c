@@ -730,6 +730,9 @@ static int set_up(struct pv_ctx *c)
 
 		if (cmd->flags & PV_CMD_DB_CREATE)
 			mode |= PV_DB_CREATE;
+		/* the default place is ours to make; a named one must exist */
+		if (pv_flag(c, "parents") || !pv_cfg_node(c->cfg, "database"))
+			mode |= PV_DB_PARENTS;
 		if ((st = pv_db_open(c->db_path, mode, &c->db, &c->err)))
 			return st;
 	}

@@ -270,10 +270,11 @@ int pv_consent_expire(sqlite3 *db, int dry_run,
 		" AND m.status <> 'cancelled' ORDER BY m.id", e);
 	up = pv_db_prepare(db, "UPDATE campaign_messages SET answer ="
 			   " 'expired', answered_at = ?2 WHERE id = ?1", e);
-	latest = pv_db_prepare(db, "SELECT k.event = 'granted' AND NOT "
-			       PV_CONSENT_PROVEN_SQL " FROM consents k"
+	latest = pv_db_prepare(db, "SELECT " PV_CONSENT_STATE_CASE " IN"
+			       " ('needs-repermission', 'unproven')"
+			       " FROM consents k"
 			       " WHERE k.customer_id = ?1 AND k.purpose = ?2"
-			       " ORDER BY k.at DESC, k.id DESC LIMIT 1", e);
+			       " ORDER BY " PV_CONSENT_LATEST_ORDER " LIMIT 1", e);
 	if (!st || !up || !latest)
 		goto fail;
 	pv_bind_text(st, 1, now);

@@ -14,14 +14,10 @@ int pv_marketing_blockers(sqlite3 *db, long long location_id,
 			  struct pv_err *e)
 {
 	static const char sql[] =
-		"WITH latest AS (SELECT k.*, row_number() OVER ("
-		"  PARTITION BY k.customer_id, k.purpose"
-		"  ORDER BY k.at DESC, k.id DESC) AS rn"
-		"  FROM consents k JOIN customers c ON c.id = k.customer_id"
-		"  WHERE c.location_id = ?1)"
+		"WITH " PV_CONSENT_LATEST_CTE("c.location_id = ?1")
 		" SELECT DISTINCT k.customer_id FROM latest k WHERE k.rn = 1"
-		" AND k.event = 'granted' AND NOT " PV_CONSENT_PROVEN_SQL
-		" ORDER BY k.customer_id";
+		" AND " PV_CONSENT_STATE_CASE " IN ('needs-repermission',"
+		" 'unproven') ORDER BY k.customer_id";
 	sqlite3_stmt *st = pv_db_prepare(db, sql, e);
 	int rc;
 
@@ -72,14 +68,22 @@ const char *pv_consent_state_name(enum pv_consent_state s)
 	return "none";
 }
 
+enum pv_consent_state pv_consent_state_parse(const char *name)
+{
+	for (int s = PV_CONSENT_VALID; s <= PV_CONSENT_UNPROVEN; s++)
+		if (strcmp(name, pv_consent_state_name(s)) == 0)
+			return (enum pv_consent_state)s;
+	return PV_CONSENT_NONE;
+}
+
 int pv_consent_state(sqlite3 *db, long long customer_id, const char *purpose,
 		     enum pv_consent_state *state, char latest_event[16],
 		     char latest_at[32], struct pv_err *e)
 {
 	static const char sql[] =
-		"SELECT k.event, k.at, " PV_CONSENT_PROVEN_SQL
+		"SELECT k.event, k.at, " PV_CONSENT_STATE_CASE
 		" FROM consents k WHERE k.customer_id = ?1 AND k.purpose = ?2"
-		" ORDER BY k.at DESC, k.id DESC LIMIT 1";
+		" ORDER BY " PV_CONSENT_LATEST_ORDER " LIMIT 1";
 	sqlite3_stmt *st = pv_db_prepare(db, sql, e);
 	int rc;
 
@@ -100,14 +104,7 @@ int pv_consent_state(sqlite3 *db, long long customer_id, const char *purpose,
 			snprintf(latest_event, 16, "%s", ev);
 		if (latest_at)
 			snprintf(latest_at, 32, "%s", at);
-		if (sqlite3_column_int(st, 2))
-			*state = PV_CONSENT_VALID;
-		else if (strcmp(ev, "granted") != 0)
-			*state = PV_CONSENT_NONE;
-		else if (strcmp(at, PV_GDPR_DATE) < 0)
-			*state = PV_CONSENT_NEEDS_REPERMISSION;
-		else
-			*state = PV_CONSENT_UNPROVEN;
+		*state = pv_consent_state_parse(pv_col_text(st, 2));
 		rc = SQLITE_DONE;
 	}
 	sqlite3_finalize(st);
@@ -221,16 +218,9 @@ int pv_consent_write_states(sqlite3 *db, long long location_id,
 			    long long *count, struct pv_err *e)
 {
 	static const char sql[] =
-		"WITH latest AS (SELECT k.*, row_number() OVER ("
-		"  PARTITION BY k.customer_id, k.purpose"
-		"  ORDER BY k.at DESC, k.id DESC) AS rn FROM consents k"
-		"  JOIN customers c ON c.id = k.customer_id"
-		"  WHERE ?1 = 0 OR c.location_id = ?1),"
-		" st AS (SELECT k.customer_id, k.purpose, k.event, k.at,"
-		"  CASE WHEN " PV_CONSENT_PROVEN_SQL " THEN 'valid'"
-		"  WHEN k.event <> 'granted' THEN 'none'"
-		"  WHEN k.at < '" PV_GDPR_DATE "' THEN 'needs-repermission'"
-		"  ELSE 'unproven' END AS state FROM latest k WHERE k.rn = 1)"
+		"WITH " PV_CONSENT_LATEST_CTE("?1 = 0 OR c.location_id = ?1") ","
+		" st AS (SELECT k.customer_id, k.purpose, k.event, k.at, "
+		PV_CONSENT_STATE_CASE " AS state FROM latest k WHERE k.rn = 1)"
 		" SELECT s.customer_id, l.slug, c.external_id, s.purpose,"
 		" s.state, s.event, s.at FROM st s"
 		" JOIN customers c ON c.id = s.customer_id"

@@ -49,6 +49,27 @@
 	"(k.text_version IS NOT NULL OR k.text_id IS NOT NULL) AND "       \
 	"(k.evidence_ip IS NOT NULL OR k.evidence_user_agent IS NOT NULL)))))"
 
+/* The rest of the rule at the top of this file, once: which event of a
+ * customer and purpose is the latest (the first in this order), and the
+ * state that latest event k gives. */
+#define PV_CONSENT_LATEST_ORDER "k.at DESC, k.id DESC"
+#define PV_CONSENT_STATE_CASE                                              \
+	"(CASE WHEN " PV_CONSENT_PROVEN_SQL " THEN 'valid' "               \
+	"WHEN k.event <> 'granted' THEN 'none' "                           \
+	"WHEN k.at < '" PV_GDPR_DATE "' THEN 'needs-repermission' "        \
+	"ELSE 'unproven' END)"
+
+/* A common table expression "latest": every ledger row k of customers c
+ * (consents JOIN customers) that satisfy WHERE, with rn = 1 on the latest
+ * event of each customer and purpose:
+ *   "WITH " PV_CONSENT_LATEST_CTE("c.location_id = ?1")
+ *   " SELECT ... FROM latest k WHERE k.rn = 1" */
+#define PV_CONSENT_LATEST_CTE(WHERE)                                       \
+	"latest AS (SELECT k.*, row_number() OVER ("                       \
+	"PARTITION BY k.customer_id, k.purpose ORDER BY "                  \
+	PV_CONSENT_LATEST_ORDER ") AS rn FROM consents k "                 \
+	"JOIN customers c ON c.id = k.customer_id WHERE " WHERE ")"
+
 /*
  * Customers of a location with an active opt-in (any purpose) that is not
  * valid: these block marketing=on.  *count receives their number; when ids
@@ -66,17 +87,16 @@ enum pv_consent_state {
 	PV_CONSENT_UNPROVEN,
 };
 const char *pv_consent_state_name(enum pv_consent_state s);
+/* The state of a name of PV_CONSENT_STATE_CASE (none when unknown). */
+enum pv_consent_state pv_consent_state_parse(const char *name);
 
 /* SQL expression: the state name of purpose P ('marketing-email') for the
  * customer aliased c, from the latest ledger event (uses the index
  * consents_customer). */
 #define PV_CONSENT_STATE_SQL(P)                                            \
-	"coalesce((SELECT CASE WHEN " PV_CONSENT_PROVEN_SQL " THEN 'valid' " \
-	"WHEN k.event <> 'granted' THEN 'none' "                           \
-	"WHEN k.at < '" PV_GDPR_DATE "' THEN 'needs-repermission' "        \
-	"ELSE 'unproven' END FROM consents k WHERE k.customer_id = c.id "  \
-	"AND k.purpose = " P " ORDER BY k.at DESC, k.id DESC LIMIT 1), "   \
-	"'none')"
+	"coalesce((SELECT " PV_CONSENT_STATE_CASE " FROM consents k "      \
+	"WHERE k.customer_id = c.id AND k.purpose = " P                    \
+	" ORDER BY " PV_CONSENT_LATEST_ORDER " LIMIT 1), 'none')"
 
 /* Purposes, events and sources the ledger knows (NULL-terminated). */
 extern const char *const pv_consent_purposes[];

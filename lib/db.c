@@ -322,15 +322,23 @@ static void scrub_retry(const char *path, sqlite3 *db)
 
 /* Create the file 0600 ourselves, so that SQLite's -wal and -shm, which
  * take the main file's mode, are private too whatever the umask. */
-static int create_file(const char *path, struct pv_err *e)
+static int create_file(const char *path, int mode, struct pv_err *e)
 {
 	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	struct stat sb;
 	int fd;
 
 	if (slash && slash != dir) {
 		*slash = '\0';
-		/* mkdir -p for the XDG default; a missing named dir is an error
-		 * from open below. */
+		/* a mistyped --db must not grow a tree of directories:
+		 * mkdir -p only when asked (init --parents, the XDG default) */
+		if (!(mode & PV_DB_PARENTS) && stat(dir, &sb) != 0) {
+			pv_fail(e, PV_NOINPUT, "cannot create database '%s': no "
+				"directory '%s' (init --parents creates it)",
+				path, dir);
+			free(dir);
+			return e->status;
+		}
 		for (char *p = dir + 1; *p; p++) {
 			if (*p == '/') {
 				*p = '\0';
@@ -500,7 +508,7 @@ int pv_db_open(const char *path, int mode, sqlite3 **out, struct pv_err *e)
 				       strerror(errno),
 				       errno == ENOENT ?
 				       " (run 'privacyctl init')" : "");
-		if ((st = create_file(path, e)))
+		if ((st = create_file(path, mode, e)))
 			return st;
 	} else if (!S_ISREG(sb.st_mode)) {
 		return pv_fail(e, PV_IOERR, "not a regular file: '%s'", path);

@@ -19,6 +19,7 @@ enum {
 	PV_DB_RO = 0,     /* read only; the database must exist and be current */
 	PV_DB_RW = 1,     /* read and write; migrate when needed */
 	PV_DB_CREATE = 2, /* with RW: create when missing */
+	PV_DB_PARENTS = 4, /* with CREATE: and its missing directories */
 };
 
 /* The schema version this build writes: the number of migrations. */

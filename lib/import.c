@@ -243,6 +243,12 @@ struct imp {
 	struct pv_tomb *tomb;
 	int tombs; /* any tombstones at all? */
 	int returning; /* this row's e-mail matches an erased customer's */
+	/* the active period of this kind's rows (retention.h), and the
+	 * zone and today of the location last looked up for it */
+	const struct pv_ret_rule *active;
+	long long act_loc;
+	char act_tz[64], act_today[11];
+	sqlite3_stmt *st_tz;
 	int last_known; /* the previous row was already stored */
 	int colguess[MAXF * 2]; /* field index of the column at j, or -1 */
 	sqlite3_stmt *st_try; /* the insert, ON CONFLICT DO NOTHING */
@@ -897,6 +903,59 @@ static int unknown_ref(struct imp *im, const char *xid)
 	return 0;
 }
 
+/*
+ * Storage limitation for the living: is this appointment or invoice past
+ * its active period at its location?  1 yes, 0 no, -1 on an error.
+ */
+static int active_over(struct imp *im, long long loc, const char *date)
+{
+	char until[11];
+	int rc;
+
+	if (!im->active || !date)
+		return 0;
+	if (loc != im->act_loc) {
+		if (!im->st_tz && !(im->st_tz = pv_db_prepare(im->db, "SELECT "
+				    "timezone FROM locations WHERE id = ?",
+				    im->e)))
+			return -1;
+		sqlite3_bind_int64(im->st_tz, 1, loc);
+		rc = sqlite3_step(im->st_tz);
+		snprintf(im->act_tz, sizeof im->act_tz, "%s", rc == SQLITE_ROW ?
+			 pv_col_text(im->st_tz, 0) : "UTC");
+		sqlite3_reset(im->st_tz);
+		pv_ret_today(im->act_tz, im->act_today);
+		im->act_loc = loc;
+	}
+	if (pv_ret_until(date, im->active->active_years, im->act_tz, until))
+		return 0;
+	return strcmp(until, im->act_today) < 0;
+}
+
+/* An expired row that is not stored yet stays out. */
+static int not_expired(struct imp *im, long long loc, const char *key)
+{
+	(void)loc;
+	(void)key;
+	im->s->expired++;
+	return 0;
+}
+
+/* The values of the fields the active rule clears: NULL. */
+static void clear_fields(struct imp *im, struct colval *vals)
+{
+	/* vals[] of appointments: ..., notes at 5; of invoices:
+	 * billing_name at 4, billing_address at 5 */
+	for (int i = 0; im->active->active_clear[i]; i++) {
+		const char *f = im->active->active_clear[i];
+
+		if (strcmp(f, "notes") == 0 || strcmp(f, "billing_address") == 0)
+			vals[5] = tv(NULL);
+		else if (strcmp(f, "billing_name") == 0)
+			vals[4] = tv(NULL);
+	}
+}
+
 /* Write one checked row: 0, or -1 on a database error. */
 static int write_row(struct imp *im, long long loc)
 {
@@ -904,6 +963,7 @@ static int write_row(struct imp *im, long long loc)
 	struct colval vals[12];
 	long long id = 0, cid = 0;
 	char what = 0;
+	int over = 0;
 
 	if (im->k->has_customer_ref) {
 		cid = customer_ref(im, loc, v[im->kind == PV_IMPORT_CONSENTS ?
@@ -937,10 +997,16 @@ static int write_row(struct imp *im, long long loc)
 		vals[3] = tv(v[5]);
 		vals[4] = iv(im->num[6], v[6] == NULL);
 		vals[5] = tv(v[7]);
-		if (upsert(im, loc, v[0], vals, 6, &id, &what, NULL) ||
+		if ((over = active_over(im, loc, v[3])) < 0)
+			return -1;
+		if (over && im->active->active_clear)
+			clear_fields(im, vals);
+		if (upsert(im, loc, v[0], vals, 6, &id, &what, over &&
+			   !im->active->active_clear ? not_expired : NULL) ||
 		    write_attrs(im, id, &what))
 			return -1;
-		count(im, what);
+		if (what != 'n')
+			count(im, what);
 		return 0;
 	case PV_IMPORT_INVOICES:
 		vals[0] = iv(cid, 0);
@@ -949,9 +1015,15 @@ static int write_row(struct imp *im, long long loc)
 		vals[3] = tv(v[5] ? v[5] : "EUR");
 		vals[4] = tv(v[6]);
 		vals[5] = tv(v[7]);
-		if (upsert(im, loc, v[0], vals, 6, &id, &what, NULL))
+		if ((over = active_over(im, loc, v[3])) < 0)
 			return -1;
-		count(im, what);
+		if (over && im->active->active_clear)
+			clear_fields(im, vals);
+		if (upsert(im, loc, v[0], vals, 6, &id, &what, over &&
+			   !im->active->active_clear ? not_expired : NULL))
+			return -1;
+		if (what != 'n')
+			count(im, what);
 		return 0;
 	case PV_IMPORT_CONSENTS:
 		break;
@@ -1270,9 +1342,10 @@ static int prepare_all(struct imp *im)
 	}
 	im->st_cust = pv_db_prepare(im->db, "SELECT id FROM customers WHERE "
 				    "location_id = ?1 AND external_id = ?2", e);
-	im->st_latest = pv_db_prepare(im->db, "SELECT event, at FROM consents "
-				      "WHERE customer_id = ?1 AND purpose = ?2 "
-				      "ORDER BY at DESC, id DESC LIMIT 1", e);
+	im->st_latest = pv_db_prepare(im->db, "SELECT k.event, k.at FROM "
+				      "consents k WHERE k.customer_id = ?1 AND "
+				      "k.purpose = ?2 ORDER BY "
+				      PV_CONSENT_LATEST_ORDER " LIMIT 1", e);
 	im->st_consent = pv_db_prepare(im->db, upsert_sql[PV_IMPORT_CONSENTS][1],
 				       e);
 	if (!im->st_loc || !im->st_sel || !im->st_ins || !im->st_cust ||
@@ -1301,6 +1374,7 @@ static void finalize_all(struct imp *im)
 	sqlite3_finalize(im->st_upd);
 	sqlite3_finalize(im->st_try);
 	sqlite3_finalize(im->st_cust);
+	sqlite3_finalize(im->st_tz);
 	sqlite3_finalize(im->st_latest);
 	sqlite3_finalize(im->st_consent);
 	sqlite3_finalize(im->st_attr_set);
@@ -1356,6 +1430,8 @@ int pv_import(sqlite3 *db, enum pv_import_kind kind, struct pv_input *in,
 	im.arg = arg;
 	im.s = s;
 	im.e = e;
+	if (kind == PV_IMPORT_APPOINTMENTS || kind == PV_IMPORT_INVOICES)
+		im.active = pv_ret_active_rule(o->policy, im.k->name);
 	pv_time_fmt(pv_now(), im.now);
 	{
 		struct tm tm;
@@ -1453,6 +1529,7 @@ void pv_import_write_stats(struct pv_writer *w, enum pv_import_kind kind,
 	pv_w_int(w, "consents_withdrawn", s->consents_withdrawn);
 	pv_w_int(w, "kept_withdrawn", s->kept_withdrawn);
 	pv_w_int(w, "returning", s->returning);
+	pv_w_int(w, "expired", s->expired);
 	pv_w_bool(w, "changed", !dry_run && (s->inserted || s->updated ||
 				s->consents_granted || s->consents_withdrawn));
 	pv_w_bool(w, "dry_run", dry_run);

@@ -37,6 +37,7 @@
 #include <sqlite3.h>
 
 #include "rec.h"
+#include "retention.h"
 #include "util.h"
 
 enum pv_import_kind {
@@ -59,12 +60,17 @@ struct pv_import_opts {
 			       * that are neither ISO nor German, or NULL */
 	struct pv_map_kind *map; /* lib/mapping.h: the export's columns onto
 				  * ours, custom attributes; or NULL */
+	/* the retention policy: appointments and invoices whose active
+	 * period ended (retention.h) are not inserted again (counted as
+	 * expired), and the fields it clears stay cleared; NULL: none */
+	const struct pv_policy *policy;
 };
 
 struct pv_import_stats {
 	long long rows, inserted, updated, unchanged, rejected, skipped;
 	long long consents_granted, consents_withdrawn, kept_withdrawn;
 	long long returning; /* new customers whose e-mail was erased */
+	long long expired;   /* rows past their active period, not stored */
 };
 
 /* Called for every bad row (e->status PV_DATAERR: rejected) and every

@@ -80,6 +80,9 @@ static void set_default(struct pv_ret_rule *r, const struct pv_ret_table *t)
 		 * time-barred: 3 years from the end of the year (§§ 195, 199
 		 * BGB). */
 		r->years = inv ? 8 : 3;
+		/* an invoice of a customer who stays goes when its duty
+		 * ends, as it would after an erasure */
+		r->active_years = inv ? 8 : 0;
 		r->basis = xstrdup(inv ? "§ 147 Abs. 3 AO, § 14b UStG" :
 				   "§§ 195, 199 BGB; Nachweis der "
 				   "Einwilligung, Art. 7 Abs. 1 DSGVO");
@@ -94,8 +97,10 @@ static void rule_clear(struct pv_ret_rule *r)
 {
 	free(r->basis);
 	free(r->fields);
+	free(r->active_clear);
 	r->basis = NULL;
 	r->fields = NULL;
+	r->active_clear = NULL;
 }
 
 static const char *in_list(const char *const *list, const char *s)
@@ -130,12 +135,58 @@ static int bad(struct pv_err *e, const struct pv_node *n, const char *table,
 	return PV_CONFIG;
 }
 
+/* active: {years: N, clear: [field, ...]} (see retention.h) */
+static int parse_active(const struct pv_node *n, const struct pv_ret_table *t,
+			struct pv_ret_rule *r, struct pv_err *e)
+{
+	const struct pv_node *k, *years = NULL, *clear = NULL, *f;
+	size_t cnt = 0, i = 0;
+
+	if (strcmp(t->name, "appointments") && strcmp(t->name, "invoices"))
+		return bad(e, n, t->name, "active", "%s", "only for "
+			   "appointments and invoices");
+	if (n->type != PV_NODE_MAP)
+		return bad(e, n, t->name, "active", "%s", "must be a map with "
+			   "years (and clear)");
+	for (k = n->child; k; k = k->next) {
+		if (strcmp(k->key, "years") == 0)
+			years = k;
+		else if (strcmp(k->key, "clear") == 0)
+			clear = k;
+		else
+			return bad(e, k, t->name, "active", "unknown key '%s' "
+				   "(years, clear)", k->key);
+	}
+	if (!years || years->type != PV_NODE_SCALAR || !years->value ||
+	    pv_parse_ll(years->value, &(long long){0}) != 0 ||
+	    atoll(years->value) < 1 || atoll(years->value) > 100)
+		return bad(e, years ? years : n, t->name, "active.years", "%s",
+			   "must be a whole number from 1 to 100");
+	r->active_years = atoi(years->value);
+	if (!clear)
+		return PV_OK;
+	if (clear->type != PV_NODE_SEQ || !clear->child)
+		return bad(e, clear, t->name, "active.clear", "%s", "must be a "
+			   "list of personal fields");
+	for (f = clear->child; f; f = f->next, cnt++)
+		if (f->type != PV_NODE_SCALAR || !f->value ||
+		    !in_list(t->personal, f->value))
+			return bad(e, f, t->name, "active.clear", "not a "
+				   "personal field of %s: '%s'", t->name,
+				   f->type == PV_NODE_SCALAR && f->value ?
+				   f->value : "?");
+	r->active_clear = xcalloc(cnt + 1, sizeof *r->active_clear);
+	for (f = clear->child; f; f = f->next)
+		r->active_clear[i++] = in_list(t->personal, f->value);
+	return PV_OK;
+}
+
 static int parse_rule(const struct pv_node *n, const struct pv_ret_table *t,
 		      struct pv_ret_rule *r, struct pv_err *e)
 {
 	const struct pv_node *k, *act = NULL, *years = NULL, *basis = NULL,
-			     *fields = NULL;
-	int a;
+			     *fields = NULL, *active = NULL;
+	int a, st;
 
 	if (n->type != PV_NODE_MAP)
 		return bad(e, n, t->name, NULL, "%s", "must be a map with "
@@ -149,9 +200,12 @@ static int parse_rule(const struct pv_node *n, const struct pv_ret_table *t,
 			basis = k;
 		else if (strcmp(k->key, "fields") == 0)
 			fields = k;
+		else if (strcmp(k->key, "active") == 0)
+			active = k;
 		else
 			return bad(e, k, t->name, k->key, "unknown key '%s' "
-				   "(action, years, basis, fields)", k->key);
+				   "(action, years, basis, fields, active)",
+				   k->key);
 	}
 	if (!act)
 		return bad(e, n, t->name, "action", "%s", "missing");
@@ -170,6 +224,8 @@ static int parse_rule(const struct pv_node *n, const struct pv_ret_table *t,
 	memset(r, 0, sizeof *r);
 	r->table = t;
 	r->action = (enum pv_ret_action)a;
+	if (active && (st = parse_active(active, t, r, e)))
+		return st;
 	if (a != PV_RET_RETAIN) {
 		if (years || basis || fields)
 			return bad(e, years ? years : basis ? basis : fields,
@@ -391,12 +447,100 @@ int pv_retained_write(sqlite3 *db, int expired_only, struct pv_writer *w,
 	return PV_OK;
 }
 
-int pv_retained_purge(sqlite3 *db, int dry_run, struct pv_writer *w,
-		      long long *count, struct pv_err *e)
+/* The WHERE of a table's live records past their active period (not
+ * held, of a customer), over t joined with locations l. */
+static void active_where(struct pv_buf *b, const struct pv_ret_rule *r)
+{
+	pv_buf_addf(b, "t.customer_id IS NOT NULL AND t.hold_reason IS NULL "
+		    "AND pv_until(t.%s, %d, l.timezone) < pv_today(l.timezone)",
+		    r->table->date_col, r->active_years);
+	if (r->active_clear) {
+		pv_buf_adds(b, " AND (");
+		for (int i = 0; r->active_clear[i]; i++)
+			pv_buf_addf(b, "%st.%s IS NOT NULL", i ? " OR " : "",
+				    r->active_clear[i]);
+		pv_buf_adds(b, ")");
+	}
+}
+
+/* Storage limitation for the living: one rule's expired live records,
+ * reported, then deleted or cleared.  Table and column names come from
+ * the fixed tables above, never from input. */
+static int purge_active(sqlite3 *db, const struct pv_ret_rule *r,
+			int dry_run, struct pv_writer *w, long long *n,
+			struct pv_err *e)
+{
+	struct pv_buf b = {0};
+	sqlite3_stmt *st = NULL;
+	const char *name = r->table->name;
+	int rc;
+
+	*n = 0;
+	pv_buf_addf(&b, "SELECT t.id, l.slug, CAST(t.%s AS TEXT), "
+		    "pv_until(t.%s, %d, l.timezone) FROM %s t JOIN locations l "
+		    "ON l.id = t.location_id WHERE ", r->table->key_col,
+		    r->table->date_col, r->active_years, name);
+	active_where(&b, r);
+	pv_buf_adds(&b, " ORDER BY t.id");
+	if (!(st = pv_db_prepare(db, b.s, e)))
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		pv_w_begin(w);
+		pv_w_int(w, "id", sqlite3_column_int64(st, 0));
+		pv_w_str(w, "location", pv_col_text(st, 1));
+		pv_w_str(w, "kind", name);
+		pv_w_str(w, "record_key", pv_col_text(st, 2));
+		pv_w_str(w, "retain_until", pv_col_text(st, 3));
+		pv_w_str(w, "status", dry_run ? "expired" : r->active_clear ?
+			 "cleared" : "deleted");
+		pv_w_end(w);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE) {
+		pv_db_fail(db, e, name);
+		goto fail;
+	}
+	if (dry_run || !*n) {
+		pv_buf_free(&b);
+		return PV_OK;
+	}
+	pv_buf_reset(&b);
+	if (r->active_clear) {
+		pv_buf_addf(&b, "UPDATE %s SET ", name);
+		for (int i = 0; r->active_clear[i]; i++)
+			pv_buf_addf(&b, "%s%s = NULL", i ? ", " : "",
+				    r->active_clear[i]);
+	} else {
+		pv_buf_addf(&b, "DELETE FROM %s", name);
+	}
+	pv_buf_addf(&b, " WHERE id IN (SELECT t.id FROM %s t JOIN locations l "
+		    "ON l.id = t.location_id WHERE ", name);
+	active_where(&b, r);
+	pv_buf_adds(&b, ")");
+	if (!(st = pv_db_prepare(db, b.s, e)))
+		goto fail;
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		pv_db_fail(db, e, name);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	pv_buf_free(&b);
+	return PV_OK;
+fail:
+	sqlite3_finalize(st);
+	pv_buf_free(&b);
+	return e->status;
+}
+
+int pv_retained_purge(sqlite3 *db, const struct pv_policy *p, int dry_run,
+		      struct pv_writer *w, long long *count, struct pv_err *e)
 {
 	sqlite3_stmt *sel = NULL, *del = NULL, *sum = NULL;
 	long long n = 0;
 	char *detail = NULL, now[11];
+	struct pv_buf act = {0};
 	int st, rc;
 
 	*count = 0;
@@ -410,8 +554,8 @@ int pv_retained_purge(sqlite3 *db, int dry_run, struct pv_writer *w,
 	sel = pv_db_prepare(db, "SELECT r.id, l.slug, r.kind, r.record_key, "
 			    "r.retain_until FROM retained r JOIN locations l "
 			    "ON l.id = r.location_id WHERE r.retain_until < "
-			    "pv_today(l.timezone) ORDER BY r.retain_until, r.id",
-			    e);
+			    "pv_today(l.timezone) AND r.hold_reason IS NULL "
+			    "ORDER BY r.retain_until, r.id", e);
 	if (!sel) {
 		st = e->status;
 		goto fail;
@@ -432,53 +576,218 @@ int pv_retained_purge(sqlite3 *db, int dry_run, struct pv_writer *w,
 		goto fail;
 	}
 	*count = n;
-	if (dry_run || n == 0) {
-		sqlite3_finalize(sel);
-		if (!dry_run)
-			pv_db_rollback(db);
-		return PV_OK;
+	if (n && !dry_run) {
+		sum = pv_db_prepare(db, "SELECT json_object('before', ?1, "
+				    "'purged', json_group_object(kind, n)) FROM "
+				    "(SELECT kind, count(*) AS n FROM retained r "
+				    "JOIN locations l ON l.id = r.location_id "
+				    "WHERE r.retain_until < pv_today(l.timezone) "
+				    "AND r.hold_reason IS NULL GROUP BY kind "
+				    "ORDER BY kind)", e);
+		if (!sum) {
+			st = e->status;
+			goto fail;
+		}
+		pv_bind_text(sum, 1, now);
+		if (sqlite3_step(sum) != SQLITE_ROW) {
+			st = pv_db_fail(db, e, "retained");
+			goto fail;
+		}
+		detail = xstrdup(pv_col_text(sum, 0));
+		del = pv_db_prepare(db, "DELETE FROM retained WHERE "
+				    "hold_reason IS NULL AND retain_until < "
+				    "(SELECT pv_today(timezone) FROM locations "
+				    "WHERE id = retained.location_id)", e);
+		if (!del) {
+			st = e->status;
+			goto fail;
+		}
+		if (sqlite3_step(del) != SQLITE_DONE) {
+			st = pv_db_fail(db, e, "retained");
+			goto fail;
+		}
+		if ((st = pv_audit(db, "retention.purge", "retained", detail,
+				   e)))
+			goto fail;
 	}
-	sum = pv_db_prepare(db, "SELECT json_object('before', ?1, 'purged', "
-			    "json_group_object(kind, n)) FROM (SELECT kind, "
-			    "count(*) AS n FROM retained r JOIN locations l ON "
-			    "l.id = r.location_id WHERE r.retain_until < "
-			    "pv_today(l.timezone) GROUP BY kind ORDER BY kind)",
-			    e);
-	if (!sum) {
-		st = e->status;
-		goto fail;
+	/* the records of customers who stay */
+	for (int i = 0; p && i < p->n; i++) {
+		long long k = 0;
+
+		if (!p->rule[i].active_years)
+			continue;
+		if ((st = purge_active(db, &p->rule[i], dry_run, w, &k, e)))
+			goto fail;
+		if (k)
+			pv_buf_addf(&act, "%s\"%s\":%lld", act.len ? "," : "{",
+				    p->rule[i].table->name, k);
+		*count += k;
 	}
-	pv_bind_text(sum, 1, now);
-	if (sqlite3_step(sum) != SQLITE_ROW) {
-		st = pv_db_fail(db, e, "retained");
-		goto fail;
+	if (act.len && !dry_run) {
+		pv_buf_addc(&act, '}');
+		if ((st = pv_audit(db, "retention.purge-active", NULL, act.s,
+				   e)))
+			goto fail;
 	}
-	detail = xstrdup(pv_col_text(sum, 0));
-	del = pv_db_prepare(db, "DELETE FROM retained WHERE retain_until < "
-			    "(SELECT pv_today(timezone) FROM locations WHERE "
-			    "id = retained.location_id)", e);
-	if (!del) {
-		st = e->status;
-		goto fail;
-	}
-	if (sqlite3_step(del) != SQLITE_DONE) {
-		st = pv_db_fail(db, e, "retained");
-		goto fail;
-	}
-	if ((st = pv_audit(db, "retention.purge", "retained", detail, e)))
-		goto fail;
 	sqlite3_finalize(sel);
 	sqlite3_finalize(sum);
 	sqlite3_finalize(del);
 	free(detail);
+	pv_buf_free(&act);
+	if (dry_run)
+		return PV_OK;
+	if (!*count) {
+		pv_db_rollback(db);
+		return PV_OK;
+	}
 	return pv_db_commit(db, e);
 fail:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(sum);
 	sqlite3_finalize(del);
 	free(detail);
-	pv_db_rollback(db);
+	pv_buf_free(&act);
+	if (!dry_run)
+		pv_db_rollback(db);
 	return st;
+}
+
+int pv_retention_active_expired(sqlite3 *db, const struct pv_policy *p,
+				long long location_id, long long *count,
+				char oldest[11], struct pv_err *e)
+{
+	int st;
+
+	*count = 0;
+	oldest[0] = '\0';
+	if ((st = pv_ret_sql_functions(db, e)))
+		return st;
+	for (int i = 0; p && i < p->n; i++) {
+		const struct pv_ret_rule *r = &p->rule[i];
+		struct pv_buf b = {0};
+		sqlite3_stmt *q;
+		int rc;
+
+		if (!r->active_years)
+			continue;
+		pv_buf_addf(&b, "SELECT count(*), min(pv_until(t.%s, %d, "
+			    "l.timezone)) FROM %s t JOIN locations l ON l.id = "
+			    "t.location_id WHERE (?1 = 0 OR t.location_id = ?1) "
+			    "AND ", r->table->date_col, r->active_years,
+			    r->table->name);
+		active_where(&b, r);
+		q = pv_db_prepare(db, b.s, e);
+		pv_buf_free(&b);
+		if (!q)
+			return e->status;
+		sqlite3_bind_int64(q, 1, location_id);
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW) {
+			const char *m = pv_col_text(q, 1);
+
+			*count += sqlite3_column_int64(q, 0);
+			if (m && (!oldest[0] || strcmp(m, oldest) < 0))
+				snprintf(oldest, 11, "%s", m);
+		}
+		sqlite3_finalize(q);
+		if (rc != SQLITE_ROW)
+			return pv_db_fail(db, e, r->table->name);
+	}
+	return PV_OK;
+}
+
+const struct pv_ret_rule *pv_ret_active_rule(const struct pv_policy *p,
+					     const char *table)
+{
+	for (int i = 0; p && i < p->n; i++)
+		if (p->rule[i].active_years &&
+		    strcmp(p->rule[i].table->name, table) == 0)
+			return &p->rule[i];
+	return NULL;
+}
+
+int pv_retention_hold(sqlite3 *db, const char *kind, long long location_id,
+		      const char *key, const char *reason, int dry_run,
+		      int *changed, struct pv_err *e)
+{
+	const char *col;
+	char sql[256], obj[300];
+	sqlite3_stmt *st = NULL;
+	long long found = 0, ch = 0;
+	int s;
+
+	*changed = 0;
+	if (strcmp(kind, "invoices") == 0)
+		col = "number";
+	else if (strcmp(kind, "appointments") == 0)
+		col = "external_id";
+	else
+		return pv_fail(e, PV_USAGE, "unknown kind '%s' (invoices, "
+			       "appointments)", kind);
+	if (reason && !*reason)
+		return pv_fail(e, PV_USAGE, "--reason: must not be empty");
+	if ((s = pv_db_begin(db, e)))
+		return s;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 0)
+			snprintf(sql, sizeof sql, "UPDATE %s SET hold_reason = ?3 "
+				 "WHERE location_id = ?1 AND %s = ?2 AND "
+				 "hold_reason IS NOT ?3", kind, col);
+		else
+			snprintf(sql, sizeof sql, "UPDATE retained SET "
+				 "hold_reason = ?3 WHERE location_id = ?1 AND "
+				 "kind = '%s' AND record_key = ?2 AND "
+				 "hold_reason IS NOT ?3", kind);
+		if (!(st = pv_db_prepare(db, sql, e)))
+			goto fail;
+		sqlite3_bind_int64(st, 1, location_id);
+		pv_bind_text(st, 2, key);
+		pv_bind_text(st, 3, reason);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			pv_db_fail(db, e, kind);
+			goto fail;
+		}
+		ch += sqlite3_changes(db);
+		sqlite3_finalize(st);
+		if (pass == 0)
+			snprintf(sql, sizeof sql, "SELECT count(*) FROM %s "
+				 "WHERE location_id = ?1 AND %s = ?2", kind,
+				 col);
+		else
+			snprintf(sql, sizeof sql, "SELECT count(*) FROM "
+				 "retained WHERE location_id = ?1 AND kind = "
+				 "'%s' AND record_key = ?2", kind);
+		if (!(st = pv_db_prepare(db, sql, e)))
+			goto fail;
+		sqlite3_bind_int64(st, 1, location_id);
+		pv_bind_text(st, 2, key);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			found += sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (!found) {
+		pv_fail(e, PV_NOINPUT, "no such record: %s '%s'", kind, key);
+		goto fail;
+	}
+	if (ch) {
+		/* kind and key (an invoice number, a booking id) name no
+		 * person; the reason may, and stays in the record */
+		snprintf(obj, sizeof obj, "%s:%s", kind, key);
+		if (pv_audit(db, reason ? "retention.hold" : "retention.release",
+			     obj, NULL, e))
+			goto fail;
+	}
+	*changed = ch > 0;
+	if (dry_run) {
+		pv_db_rollback(db);
+		return PV_OK;
+	}
+	return pv_db_commit(db, e);
+fail:
+	sqlite3_finalize(st);
+	pv_db_rollback(db);
+	return e->status;
 }
 
 int pv_customer_hold(sqlite3 *db, long long customer_id, const char *reason,

@@ -50,6 +50,12 @@ struct pv_ret_rule {
 	int years;            /* retain */
 	char *basis;          /* retain */
 	const char **fields;  /* retain: NULL-terminated, from table->fields */
+	/* Storage limitation for the living (Art. 5(1)(e) GDPR): records
+	 * of customers who stay are deleted (or, with active_clear, lose
+	 * those personal fields) active_years after the end of their year;
+	 * 0: kept while the customer is.  Appointments and invoices only. */
+	int active_years;
+	const char **active_clear; /* NULL-terminated, from table->personal */
 };
 
 /* The tables in the order an erasure handles them (customers last). */
@@ -103,14 +109,41 @@ int pv_retained_write(sqlite3 *db, int expired_only, struct pv_writer *w,
 
 /*
  * Delete the restricted records whose period ended before today (in the
- * location's time zone), in one
+ * location's time zone), and the live records of customers who stay
+ * whose active period ended (deleted, or their active_clear fields
+ * cleared; status "deleted" or "cleared"), held records excepted, in one
  * transaction with one audit entry ("retention.purge", counts by kind),
  * writing {id, location, kind, record_key, retain_until, status} for each
  * ("purged", or "expired" with dry_run, which changes nothing).  *count
  * receives the number of records.  The caller checkpoints the WAL.
  */
-int pv_retained_purge(sqlite3 *db, int dry_run, struct pv_writer *w,
-		      long long *count, struct pv_err *e);
+int pv_retained_purge(sqlite3 *db, const struct pv_policy *p, int dry_run,
+		      struct pv_writer *w, long long *count, struct pv_err *e);
+
+/*
+ * Hold a record past the end of its retention (a running tax audit), or
+ * release it (reason NULL): kind "invoices" (key: the number) or
+ * "appointments" (key: the external id), of location_id; the live record
+ * and any retained copy of it.  A held record is not purged.  Audited
+ * ("retention.hold", "retention.release"; kind and key, no reason).
+ * PV_NOINPUT when no such record; PV_USAGE for an unknown kind or an
+ * empty reason.  *changed is 0 when it already was in that state.
+ */
+int pv_retention_hold(sqlite3 *db, const char *kind, long long location_id,
+		      const char *key, const char *reason, int dry_run,
+		      int *changed, struct pv_err *e);
+
+/*
+ * Live records whose active period ended (not held): their number and
+ * the oldest end, for check; location_id 0: all.
+ */
+int pv_retention_active_expired(sqlite3 *db, const struct pv_policy *p,
+				long long location_id, long long *count,
+				char oldest[11], struct pv_err *e);
+
+/* The rule of table when it has an active period, else NULL. */
+const struct pv_ret_rule *pv_ret_active_rule(const struct pv_policy *p,
+					     const char *table);
 
 /*
  * Put a customer under legal hold (Art. 17(3)(e): an erasure is refused

@@ -71,6 +71,8 @@ static const char m1[] =
 	"  staff TEXT,\n"
 	"  price_cents INTEGER,\n"
 	"  notes TEXT,\n"
+	/* held past its retention end (a running tax audit): the reason */
+	"  hold_reason TEXT,\n"
 	"  UNIQUE (location_id, external_id)\n"
 	") STRICT;\n"
 	"CREATE INDEX appointments_customer ON appointments(customer_id, starts_at);\n"
@@ -108,6 +110,7 @@ static const char m1[] =
 	"  currency TEXT NOT NULL DEFAULT 'EUR',\n"
 	"  billing_name TEXT,\n"
 	"  billing_address TEXT,\n"
+	"  hold_reason TEXT,\n"
 	"  UNIQUE (location_id, number)\n"
 	") STRICT;\n"
 	"CREATE INDEX invoices_customer ON invoices(customer_id);\n"
@@ -353,6 +356,7 @@ static const char m1[] =
 	/* keyed hash of the erased customer's external id (tombstone key),
 	 * so that a later access request can find what is still held */
 	"  subject_ref TEXT,\n"
+	"  hold_reason TEXT,\n"
 	"  created_at TEXT NOT NULL\n"
 	") STRICT;\n"
 	"CREATE INDEX retained_until ON retained(retain_until);\n"

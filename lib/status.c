@@ -65,17 +65,13 @@ static int collect_one(sqlite3 *db, long long id, const char *tz,
 	/* unproven opt-ins: before the GDPR a re-permission campaign fixes
 	 * them, after it a double opt-in campaign */
 	static const char consent_sql[] =
-		"WITH latest AS (SELECT k.*, row_number() OVER ("
-		"  PARTITION BY k.customer_id, k.purpose"
-		"  ORDER BY k.at DESC, k.id DESC) AS rn"
-		"  FROM consents k JOIN customers c ON c.id = k.customer_id"
-		"  WHERE c.location_id = ?1)"
-		" SELECT count(DISTINCT CASE WHEN k.at < '" PV_GDPR_DATE "'"
-		"  THEN k.customer_id END),"
-		" count(DISTINCT CASE WHEN k.at >= '" PV_GDPR_DATE "'"
-		"  THEN k.customer_id END)"
-		" FROM latest k WHERE k.rn = 1 AND k.event = 'granted'"
-		" AND NOT " PV_CONSENT_PROVEN_SQL;
+		"WITH " PV_CONSENT_LATEST_CTE("c.location_id = ?1") ","
+		" st AS (SELECT k.customer_id, " PV_CONSENT_STATE_CASE " AS s"
+		"  FROM latest k WHERE k.rn = 1)"
+		" SELECT count(DISTINCT CASE WHEN s = 'needs-repermission'"
+		"  THEN customer_id END),"
+		" count(DISTINCT CASE WHEN s = 'unproven'"
+		"  THEN customer_id END) FROM st";
 	static const char outbox_sql[] =
 		"SELECT coalesce(sum(status IN ('pending', 'deferred')), 0),"
 		" coalesce(sum(status = 'failed'), 0) FROM events"

@@ -99,9 +99,91 @@ static void not_found(struct pv_web_app *a)
  * the confirm and the decline token are separate capabilities (token.h),
  * so each page offers the one its token can do and points to the other
  * link of the mail for the other answer. */
+/* A mail text's lines as paragraphs for a page: a single line break
+ * becomes a space, except after a line ending in ':' or made of one
+ * placeholder (a link, the lines of an address). */
+static char *reflow(const char *t)
+{
+	struct pv_buf b = {0};
+	const char *line = t;
+
+	pv_buf_adds(&b, "");
+	for (const char *p = t; *p; p++) {
+		int keep;
+
+		if (*p != '\n') {
+			pv_buf_addc(&b, *p);
+			continue;
+		}
+		keep = p[1] == '\n' || p[1] == '\0' || p == t || p[-1] == '\n' ||
+		       p[-1] == ':' ||
+		       (line[0] == '{' && line[1] == '{' && p - line >= 4 &&
+			p[-1] == '}' && p[-2] == '}' &&
+			!memchr(line + 2, '}', (size_t)(p - line - 4)));
+		pv_buf_addc(&b, keep ? '\n' : ' ');
+		line = p + 1;
+	}
+	return pv_buf_detach(&b);
+}
+
+/* An archived mail text with its {{placeholders}} filled, escaped. */
+static void render(struct pv_web_app *a, const struct pv_token_info *l,
+		   const char *text, const char *purposes, const char *date)
+{
+	const struct pv_cfg *cfg = a->cfg;
+	char *flowed = reflow(text);
+	const char *t = flowed;
+
+	while (*t) {
+		const char *open = strstr(t, "{{"), *close, *v = "";
+		char name[40];
+
+		if (!open || !(close = strstr(open + 2, "}}"))) {
+			pv_web_esc(&a->body, t);
+			break;
+		}
+		{
+			char *part = xstrndup(t, (size_t)(open - t));
+
+			pv_web_esc(&a->body, part);
+			free(part);
+		}
+		snprintf(name, sizeof name, "%.*s",
+			 (int)(close - open - 2) < 39 ?
+			 (int)(close - open - 2) : 39, open + 2);
+		if (strcmp(name, "salutation") == 0)
+			v = WT(a, "Guten Tag,", "Hello,");
+		else if (strcmp(name, "location") == 0)
+			v = l->location_name;
+		else if (strcmp(name, "purposes") == 0)
+			v = purposes;
+		else if (strcmp(name, "expires") == 0)
+			v = date;
+		else if (strcmp(name, "confirm_url") == 0)
+			v = WT(a, "[unten: \xe2\x80\x9eJa, ich stimme "
+			       "zu\xe2\x80\x9c]", "[below: \xe2\x80\x9cYes, I "
+			       "agree\xe2\x80\x9d]");
+		else if (strcmp(name, "decline_url") == 0)
+			v = WT(a, "[der Ablehnen-Link in Ihrer E-Mail]",
+			       "[the decline link in your e-mail]");
+		else if (strcmp(name, "controller_name") == 0)
+			v = pv_cfg_str(cfg, "controller.name", l->location_name);
+		else if (strcmp(name, "controller_address") == 0)
+			v = pv_cfg_str(cfg, "controller.address", "");
+		else if (strcmp(name, "controller_email") == 0)
+			v = pv_cfg_str(cfg, "controller.email",
+				       pv_cfg_str(cfg, "mail.from", ""));
+		pv_web_esc(&a->body, v); /* names of the person: left out */
+		t = close + 2;
+	}
+	free(flowed);
+}
+
 static void ask_page(struct pv_web_app *a, const struct pv_token_info *l,
 		     const char *token)
 {
+	struct pv_consent_text text;
+	struct pv_err e2 = {0};
 	struct pv_buf what = {0};
 	char csrf[65], date[16];
 	int doi = strcmp(l->kind, "double-opt-in") == 0;
@@ -126,16 +208,27 @@ static void ask_page(struct pv_web_app *a, const struct pv_token_info *l,
 				       "from us."));
 	else
 		pv_web_escf(&a->body, "<p>%s <strong>%s</strong>%s</p>\n",
-			    WT(a, "Sie haben uns fr\xc3\xbchher erlaubt, "
+			    WT(a, "Sie haben uns fr\xc3\xbc" "her erlaubt, "
 			       "Ihnen", "Some time ago you allowed us to send "
 			       "you"), what.s,
 			    WT(a, " zu schicken. Wir m\xc3\xb6" "chten Sie "
 			       "fragen, ob das so bleiben soll.",
 			       ". We would like to ask you whether that "
 			       "should stay so."));
-	if (!decline) {
-		/* The consent statement, in the words of the mail, until the
-		 * archived texts can be read by their hash (text_hash). */
+	if (!decline && l->text_id &&
+	    pv_consent_text_by_id(a->db, l->text_id, &text, &e2) == PV_OK) {
+		/* the archived text of the mail (consent.h), its placeholders
+		 * filled as in the mail, except the person's name */
+		pv_web_escf(&a->body, "<p>%s %d):</p>\n<blockquote>",
+			    WT(a, "Der Text, dem Sie zustimmen (Fassung",
+			       "The text you agree to (version"),
+			    text.ref.version);
+		render(a, l, text.body, what.s, date);
+		pv_buf_adds(&a->body, "</blockquote>\n");
+		pv_consent_text_free(&text);
+	} else if (!decline) {
+		/* a message sent before texts were archived: the consent
+		 * statement in the words of the mail */
 		pv_web_escf(&a->body, "<p>%s</p>\n<blockquote>",
 			    WT(a, "Der Text Ihrer Einwilligung:",
 			       "The text you agree to:"));

@@ -25,7 +25,7 @@ EOF
 export PRIVACY_CONFIG=$SCRATCH/config.yaml
 
 # ---- the crontab of privacy(7): its commands, in order of their minute
-awk '/^\.Ss Cron/ { on = 1 } on && /^\.Bd/ { lit = 1; next } lit && /^\.Ed/ { exit } lit && !/^#/ && NF' \
+awk '/^\.Ss Cron/ { on = 1 } on && /^\.Bd/ { lit = 1; next } lit && /^\.Ed/ { exit } lit && !/^#/ && !/^[A-Z_]+=/ && NF' \
 	"$TOP/man/privacy.7" >crontab
 is "$(wc -l <crontab | tr -d ' ')" "8" "privacy(7) has eight cron lines"
 # nightly order: the sync (02:00), notices (03:15), erasures (03:20),

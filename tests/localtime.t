@@ -15,7 +15,7 @@ retention:
     basis: "test"
 YAML
 export PRIVACY_CONFIG=$SCRATCH/config.yaml
-printf 'external_id,first_name\nK-1,Erika\nK-2,Hans\n' >c.csv
+printf 'external_id,first_name\nK-1,Erika\nK-2,Hans\nK-3,Ida\n' >c.csv
 privacyctl customer import --location mitte c.csv >/dev/null
 # an invoice of 2024 (kept until 2032-12-31), and an appointment at
 # 00:30 on New Year's Day 2025 in Berlin (23:30 UTC on 31 December 2024)
@@ -60,8 +60,9 @@ status 0 "a letter received on 2 March"
 is "$(sql "SELECT received_at || ' ' || due_on FROM requests ORDER BY id DESC LIMIT 1")" \
 	"2026-03-01T23:00:00Z 2026-04-02" "received at midnight in Berlin (was midnight UTC)"
 
-# ---- lower-case t and z
-run privacyctl request new --type access --customer 2 --channel letter --received 2026-03-02t10:00:00z
+# ---- lower-case t and z (another customer: a second open access request
+# of the same customer would be linked to the first, issue 14 J12)
+run privacyctl request new --type access --customer 3 --channel letter --received 2026-03-02t10:00:00z
 status 0 "--received with lower-case t and z (was 64)"
 is "$(sql "SELECT received_at FROM requests ORDER BY id DESC LIMIT 1")" "2026-03-02T10:00:00Z" "stored in UTC"
 PRIVACY_NOW=2026-11-29t12:00:00z run privacyctl customer show 2

@@ -167,7 +167,7 @@ ua=$(bget user_agent)
 like "$ua" "Chrome" "the browser's user agent"
 like "$(bget pages.0.text)" "SALON MITTE|Salon Mitte" "the consent page names the salon"
 like "$(bget pages.0.text)" "Neuigkeiten und Angebote per E-Mail" "and what is asked"
-like "$(bget pages.0.text)" "Ich bin einverstanden, dass Salon Mitte" "and the text agreed to"
+like "$(bget pages.0.text)" "Sie haben uns, Salon Mitte, vor dem 25. Mai 2018 erlaubt" "and the archived text agreed to"
 like "$(bget pages.1.h1)" "Danke" "Confirm pressed: the thank-you page"
 is "$(sql "SELECT event, source, evidence_ip, evidence_user_agent FROM consents
 	WHERE customer_id = (SELECT id FROM customers WHERE external_id = 'K-1')

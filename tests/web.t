@@ -118,7 +118,13 @@ is "$(header X-Content-Type-Options)" "nosniff" "nosniff"
 is "$(page | wc -c | tr -d ' ')" "$(header Content-Length)" "Content-Length is the body's length"
 like "$(page)" "<header><p>Salon Mitte</p></header>" "the salon's name"
 like "$(page)" "Neuigkeiten und Angebote per E-Mail" "what is asked, in German (the location's language)"
-like "$(page)" "<blockquote>Ich bin einverstanden, dass Salon Mitte mir" "the text the customer agrees to"
+like "$(page)" "<p>Der Text, dem Sie zustimmen \(Fassung 1\):</p>" "the archived text the customer agrees to, with its version"
+like "$(page)" "<blockquote>Guten Tag," "as the mail said it"
+like "$(page)" "Sie haben uns, Salon Mitte, vor dem 25. Mai 2018 erlaubt, Ihnen Neuigkeiten und Angebote per E-Mail zu senden." \
+	"with its placeholders filled (location, purposes)"
+like "$(page)" "Salon Beispiel GmbH" "and the controller"
+is "$(sql "SELECT version FROM consent_texts WHERE id = (SELECT text_id FROM campaign_messages LIMIT 1)")" 1 \
+	"the version shown is the archived one the mail was sent with"
 like "$(page)" 'value="confirm" id="confirm">Ja, ich stimme zu' "a Confirm button"
 unlike "$(page)" 'value="decline"' "no Decline button: the confirm token cannot decline (token.h)"
 like "$(page)" "nichts tun: ohne Ihre Zustimmung" "says that not answering declines"
@@ -151,7 +157,8 @@ cgi GET /confirm "t=$t_lea"
 csrf_lea=$(csrf_of)
 post /confirm "t=$t_anna&csrf=$csrf_lea&answer=confirm"
 is "$(hstatus)" 403 "POST with the CSRF token of another link: 403"
-post /confirm "t=$t_anna&csrf=${csrf_anna%?}0&answer=confirm"
+changed=${csrf_anna%?}$([ "${csrf_anna: -1}" = 0 ] && echo 1 || echo 0)
+post /confirm "t=$t_anna&csrf=$changed&answer=confirm"
 is "$(hstatus)" 403 "POST with a changed CSRF token: 403"
 post /confirm "t=$t_anna&csrf=$csrf_anna&answer=maybe"
 is "$(hstatus)" 400 "POST with an unknown answer: 400"
@@ -391,6 +398,46 @@ is "$(sql "SELECT count(*) FROM web_exports")" 0 "and the stored export is gone"
 PRIVACY_NOW=2026-02-08T09:00:00Z cgi GET /export "t=$t_dl"
 is "$(hstatus)" 404 "the link is unknown now"
 unset ADDR
+
+# ---- an erasure takes the stored export with it ---------------------------
+export ADDR=192.0.2.9
+post /request "location=mitte&kind=access&email=anna%40example.org"
+run notify --pending
+code_anna=$(mail_code anna@example.org)
+post /code "email=anna%40example.org&code=$code_anna"
+is "$(hstatus)" 200 "Anna's access request is verified on the code page"
+run privacyctl request process
+is "$(sql "SELECT count(*) FROM web_exports w JOIN customers c ON c.id = w.customer_id WHERE c.external_id = 'K-1' AND w.document IS NOT NULL")" 1 \
+	"her export is stored for the download"
+anna_id=$(sql "SELECT id FROM customers WHERE external_id = 'K-1'")
+run dsar-erase --customer "$anna_id"
+status 0 "Anna is erased"
+run notify --pending
+is "$(sql "SELECT count(*) FROM web_exports WHERE customer_id = $anna_id")" 0 "her stored export went with her"
+grep -qaF "anna@example.org" "$PRIVACY_DB" "$PRIVACY_DB-wal" 2>/dev/null
+ok $((! $?)) "her address is in no byte of the database file or its WAL"
+unset ADDR
+
+# ---- what the pages show is escaped ---------------------------------------
+snapshot s6
+privacyctl location add evil --name "Salon <b>\"&'</b>" >/dev/null
+sed 's/^web:$/web:\n  locations: evil/' config.yaml >config-evil.yaml
+PRIVACY_CONFIG=$SCRATCH/config-evil.yaml cgi GET /request
+like "$(page)" "<header><p>Salon &lt;b&gt;&quot;&amp;&#39;&lt;/b&gt;</p></header>" "a location's name is escaped"
+post /request "location=mitte&kind=access&email=o%27brien%27%3B--%40example.org"
+like "$(hstatus)" "^(200|400)$" "an address with SQL metacharacters is only an address"
+is "$(sql "SELECT count(*) FROM customers WHERE email LIKE 'o%'")" 0 "and changes no customer"
+post /request "location=mitte&kind=access&email=%3Cscript%3E%40example.org"
+unlike "$(page)" "<script>" "a form value is escaped where the page repeats it"
+
+# ---- the web key ---------------------------------------------------------------
+is "$(stat -c %a "$PRIVACY_DB.web-key")" 600 "the web key is 0600"
+chmod 644 "$PRIVACY_DB.web-key"
+snapshot s7
+cgi GET /request
+is "$(hstatus)" 500 "a web key readable by others is refused: 500"
+unchanged s7 "and nothing changes"
+chmod 600 "$PRIVACY_DB.web-key"
 
 # ---- errors of the server side ---------------------------------------------
 PRIVACY_DB=$SCRATCH/missing.db cgi GET /confirm "t=$t_lea"

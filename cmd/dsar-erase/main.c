@@ -39,14 +39,14 @@ static int one_failed(int st, const struct pv_err *e)
 	return st;
 }
 
-static int purge(struct pv_ctx *c, int dry)
+static int purge(struct pv_ctx *c, const struct pv_policy *pol, int dry)
 {
 	long long n = 0;
 	int st;
 
 	if (c->argc)
 		return pv_usage(c, "--purge-expired takes no operands");
-	st = pv_retained_purge(c->db, dry, c->out, &n, &c->err);
+	st = pv_retained_purge(c->db, pol, dry, c->out, &n, &c->err);
 	if (!st && !dry && n)
 		st = pv_db_checkpoint_truncate(c->db, &c->err);
 	return st;
@@ -194,10 +194,13 @@ static int run(struct pv_ctx *c)
 	if ((st = pv_policy_load(c->cfg, &pol, &c->err)))
 		return st;
 	if (pv_flag(c, "purge-expired")) {
-		pv_policy_free(pol);
-		if (pv_subject_given(&so))
+		if (pv_subject_given(&so)) {
+			pv_policy_free(pol);
 			return pv_usage(c, "--purge-expired erases no subject");
-		return purge(c, dry);
+		}
+		st = purge(c, pol, dry);
+		pv_policy_free(pol);
+		return st;
 	}
 	if (pv_flag(c, "replay-tombstones") && pv_subject_given(&so)) {
 		pv_policy_free(pol);

@@ -61,6 +61,7 @@ int pc_import(struct pv_ctx *c, enum pv_import_kind kind)
 	const char *enc = pv_opt(c, "encoding");
 	const char *map = pv_opt(c, "map");
 	struct pv_map *m = NULL;
+	struct pv_policy *pol = NULL;
 	char delim = 0;
 	int st;
 
@@ -99,6 +100,12 @@ int pc_import(struct pv_ctx *c, enum pv_import_kind kind)
 	o.db_path = c->db_path;
 	o.skip_invalid = pv_flag(c, "skip-invalid");
 	o.dry_run = pv_flag(c, "dry-run");
+	/* records past their active period stay out (retention.h) */
+	if (kind != PV_IMPORT_CUSTOMERS && kind != PV_IMPORT_CONSENTS) {
+		if ((st = pv_policy_load(c->cfg, &pol, &c->err)))
+			goto out;
+		o.policy = pol;
+	}
 	if (o.location) {
 		struct pv_location l = {0};
 
@@ -119,6 +126,7 @@ int pc_import(struct pv_ctx *c, enum pv_import_kind kind)
 	if (st == PV_OK || st == PV_PARTIAL)
 		pv_import_write_stats(c->out, kind, &s, o.dry_run);
 out:
+	pv_policy_free(pol);
 	pv_map_free(m);
 	return st;
 }

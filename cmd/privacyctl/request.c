@@ -249,10 +249,16 @@ static int cmd_process(struct pv_ctx *c)
 
 static int cmd_check(struct pv_ctx *c)
 {
+	const char *name;
 	long n;
 	int st;
 
 	pv_writer_type(c->out, "check");
+	name = pv_cfg_str(c->cfg, "controller.name", NULL);
+	if ((!name || !*name) && !pv_quiet)
+		pv_warn("warning: no controller in the configuration: exports "
+			"and mails name none (set controller.name and "
+			"controller.email, privacy-config(5))");
 	st = pv_check(c->db, c->cfg, c->db_path, pv_opt(c, "location"), c->out,
 		      &n, &c->err);
 

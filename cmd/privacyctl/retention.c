@@ -101,6 +101,48 @@ static int cmd_notice(struct pv_ctx *c)
 				  pv_flag(c, "dry-run"), c->out, &n, &c->err);
 }
 
+static int record_hold(struct pv_ctx *c, const char *reason)
+{
+	struct pv_location l = {0};
+	int changed = 0, st;
+
+	if ((st = pv_location_resolve(c->db, pv_opt(c, "location"), &l,
+				      &c->err)))
+		goto out;
+	st = pv_retention_hold(c->db, c->argv[0], l.id, c->argv[1], reason,
+			       pv_flag(c, "dry-run"), &changed, &c->err);
+	if (st == PV_USAGE) {
+		st = pv_usage(c, "%s", c->err.msg);
+		goto out;
+	}
+	if (st)
+		goto out;
+	pv_w_begin(c->out);
+	pv_w_str(c->out, "location", l.slug);
+	pv_w_str(c->out, "kind", c->argv[0]);
+	pv_w_str(c->out, "record_key", c->argv[1]);
+	pv_w_str(c->out, "hold_reason", reason);
+	pv_w_bool(c->out, "changed", changed);
+	pv_w_end(c->out);
+out:
+	pv_location_free(&l);
+	return st;
+}
+
+static int cmd_record_hold(struct pv_ctx *c)
+{
+	const char *reason = pv_opt(c, "reason");
+
+	if (!reason)
+		return pv_usage(c, "missing --reason");
+	return record_hold(c, reason);
+}
+
+static int cmd_record_release(struct pv_ctx *c)
+{
+	return record_hold(c, NULL);
+}
+
 static int cmd_retention_list(struct pv_ctx *c)
 {
 	int st;
@@ -138,6 +180,18 @@ static const struct pv_opt notice_opts[] = {
 	{"dry-run", 'n', NULL, "show who would be told, change nothing"},
 	{NULL, 0, NULL, NULL},
 };
+static const struct pv_opt rhold_opts[] = {
+	{"reason", 0, "TEXT", "why the record must be kept past its end "
+	 "(required)"},
+	{"location", 0, "SLUG", "the record's location"},
+	{"dry-run", 'n', NULL, "check and show, change nothing"},
+	{NULL, 0, NULL, NULL},
+};
+static const struct pv_opt rrelease_opts[] = {
+	{"location", 0, "SLUG", "the record's location"},
+	{"dry-run", 'n', NULL, "check and show, change nothing"},
+	{NULL, 0, NULL, NULL},
+};
 static const struct pv_opt list_opts[] = {
 	{"expired", 0, NULL, "only records whose retention period has ended"},
 	{NULL, 0, NULL, NULL},
@@ -155,6 +209,12 @@ const struct pv_cmd pc_retention_cmds[] = {
 	{"customer notice", "--inactive-since DURATION", "announce the "
 	 "deletion to inactive customers, a notice period ahead",
 	 notice_opts, PV_CMD_DB_RW, 0, 0, cmd_notice},
+	{"retention hold", "KIND KEY --reason TEXT", "keep a record past the "
+	 "end of its retention (invoices NUMBER, appointments ID)",
+	 rhold_opts, PV_CMD_DB_RW, 2, 2, cmd_record_hold},
+	{"retention release", "KIND KEY", "let a held record go at the end "
+	 "of its retention", rrelease_opts, PV_CMD_DB_RW, 2, 2,
+	 cmd_record_release},
 	{"retention list", "", "list the records kept under a legal duty, "
 	 "restricted, with basis and end", list_opts, PV_CMD_DB_RO, 0, 0,
 	 cmd_retention_list},
