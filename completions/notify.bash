@@ -16,12 +16,13 @@ _notify() {
 	case "$cmd|$prev" in
 	"""|--to") return ;;
 	"""|--transport") COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	"""|--retry") return ;;
 	*"|--config"|*"|-c") COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	*"|--db") COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	*"|--format"|*"|-f") COMPREPLY=($(compgen -W "ndjson json csv table" -- "$cur")); return ;;
 	esac
 	case $cmd in
-	"") opts=" --pending --digest --to --transport --dry-run -n" ;;
+	"") opts=" --pending --digest --to --transport --retry --retry-failed --dry-run -n" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version -V" -- "$cur"))

@@ -8,6 +8,8 @@ complete -c notify -l pending
 complete -c notify -l digest
 complete -c notify -l to -x
 complete -c notify -l transport -x -F
+complete -c notify -l retry -x
+complete -c notify -l retry-failed
 complete -c notify -l dry-run -s n
 complete -c notify -l config -s c -x -F
 complete -c notify -l db -x -F

@@ -1,6 +1,6 @@
 /*
- * campaign.h - consent campaigns: who may be asked and the send journal
- * (Art. 7(1) GDPR, § 7 UWG).  The answers to the messages (confirm,
+ * campaign.h - consent campaigns: who may be asked (campaign-audience.c)
+ * and the send journal (campaign.c) (Art. 7(1) GDPR, § 7 UWG).  The answers to the messages (confirm,
  * decline, expire) belong to the consent ledger: consent.h.
  *
  * Kinds:
@@ -48,6 +48,8 @@
 #include "token.h"
 #include "util.h"
 
+/* ---- campaign.c: the campaign and its send journal ---------------- */
+
 enum pv_campaign_kind { PV_CAMP_REPERMISSION = 1, PV_CAMP_DOI = 2 };
 
 /* "repermission" / "double-opt-in"; 0 when unknown. */
@@ -55,6 +57,7 @@ int pv_campaign_kind_parse(const char *s);
 const char *pv_campaign_kind_name(int kind);
 
 struct pv_campaign;
+struct pv_elig; /* the verdict on a customer: campaign-audience.c */
 
 /*
  * Open the campaign called name, creating it (audited) on first use unless
@@ -72,6 +75,16 @@ void pv_campaign_close(struct pv_campaign *c);
 long long pv_campaign_id(const struct pv_campaign *c); /* 0 when dry new */
 int pv_campaign_kind(const struct pv_campaign *c);
 const char *pv_campaign_name(const struct pv_campaign *c);
+/*
+ * Put an eligible verdict into the journal, in the caller's transaction:
+ * a new 'queued' row with a fresh Message-ID, or a 'cancelled' row back to
+ * 'queued'.  Rows already queued, deferred or sending are left alone.
+ * Message-IDs use domain.  *queued is 1 when a row was written.
+ */
+int pv_campaign_queue(struct pv_campaign *c, const struct pv_elig *v,
+		      const char *domain, int *queued, struct pv_err *e);
+
+/* ---- campaign-audience.c: who may be asked ------------------------- */
 
 /* The verdict on one customer. */
 struct pv_elig {
@@ -106,15 +119,6 @@ int pv_campaign_erased(struct pv_campaign *c, const char *location,
 		       const char *external_id, const char *email,
 		       struct pv_err *e);
 
-/*
- * Put an eligible verdict into the journal, in the caller's transaction:
- * a new 'queued' row with a fresh Message-ID, or a 'cancelled' row back to
- * 'queued'.  Rows already queued, deferred or sending are left alone.
- * Message-IDs use domain.  *queued is 1 when a row was written.
- */
-int pv_campaign_queue(struct pv_campaign *c, const struct pv_elig *v,
-		      const char *domain, int *queued, struct pv_err *e);
-
 struct pv_campaign_counts {
 	long long queued, pending, skipped; /* enqueue */
 	long long sent, deferred, failed, cancelled; /* sending */
@@ -134,6 +138,8 @@ struct pv_campaign_counts {
 int pv_campaign_enqueue(struct pv_campaign *c, struct pv_input *in,
 			const char *domain, int dry_run, struct pv_writer *w,
 			struct pv_campaign_counts *n, struct pv_err *e);
+
+/* ---- campaign.c: sending, message by message ----------------------- */
 
 /* A message to send, with what its text needs (owned by the campaign,
  * valid until the next call). */

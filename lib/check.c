@@ -120,7 +120,20 @@ static void write_global(struct pv_writer *w, const struct global *g,
 		pv_w_str(w, "what", g->files[i].what);
 		snprintf(mode, sizeof mode, "%04o", g->files[i].mode);
 		pv_w_str(w, "mode", mode);
-		pv_w_str(w, "fix", "chmod 600");
+		{
+			/* a command to run as it stands: the path quoted */
+			struct pv_buf q = {0};
+
+			pv_buf_adds(&q, "chmod 600 '");
+			for (const char *p = g->files[i].path; *p; p++)
+				if (*p == '\'')
+					pv_buf_adds(&q, "'\\''");
+				else
+					pv_buf_addc(&q, *p);
+			pv_buf_addc(&q, '\'');
+			pv_w_str(w, "fix", q.s);
+			pv_buf_free(&q);
+		}
 		pv_w_end(w);
 		(*found)++;
 	}
@@ -182,6 +195,7 @@ static int check_location(sqlite3 *db, const struct pv_cfg *cfg,
 	struct pv_request_filter f = {0};
 	time_t now = pv_now();
 	char since[PV_TIME_LEN], today[PV_TIME_LEN], min[PV_TIME_LEN];
+	char *fix;
 	long long count;
 	long n;
 	int rc;
@@ -205,9 +219,17 @@ static int check_location(sqlite3 *db, const struct pv_cfg *cfg,
 		if (count) {
 			begin(w, "marketing.unproven-consent", at, l->slug);
 			pv_w_int(w, "customers", count);
-			pv_w_str(w, "fix", "privacyctl consent list "
-				 "--needs-repermission | consent-send, or "
-				 "settings set marketing=off");
+			fix = xasprintf("privacyctl consent list "
+					"--needs-repermission --location %s | "
+					"consent-send --campaign reperm-%s "
+					"--kind repermission", l->slug,
+					l->slug);
+			pv_w_str(w, "fix", fix);
+			free(fix);
+			fix = xasprintf("privacyctl settings set %s "
+					"marketing=off", l->slug);
+			pv_w_str(w, "or", fix);
+			free(fix);
 			pv_w_end(w);
 			(*found)++;
 		}
@@ -225,23 +247,40 @@ static int check_location(sqlite3 *db, const struct pv_cfg *cfg,
 	}
 	if (strcmp(l->requests, "self-service") == 0 && !l->has_email) {
 		begin(w, "settings.notify-email-missing", at, l->slug);
-		pv_w_str(w, "fix", "privacyctl settings set SLUG "
-			 "notify-email=ADDRESS");
+		fix = xasprintf("privacyctl settings set %s "
+				"notify-email=ADDRESS", l->slug);
+		pv_w_str(w, "fix", fix);
+		free(fix);
 		pv_w_end(w);
 		(*found)++;
 	}
 
 	pv_time_fmt(now - 86400, since);
 	if ((rc = count_min(db, "SELECT count(*), min(at) FROM events WHERE "
-			    "location_id = ?1 AND status <> 'delivered' AND "
-			    "at < ?2", l->id, since, &count, min, sizeof min,
-			    e)))
+			    "location_id = ?1 AND status IN ('pending', "
+			    "'deferred') AND at < ?2", l->id, since, &count,
+			    min, sizeof min, e)))
 		return rc;
 	if (count) {
 		begin(w, "outbox.undelivered", at, l->slug);
 		pv_w_int(w, "events", count);
 		pv_w_str(w, "oldest", min);
 		pv_w_str(w, "fix", "notify --pending");
+		pv_w_end(w);
+		(*found)++;
+	}
+	/* failed for good: only a retry sends them, once the cause (an
+	 * address, the server) is fixed */
+	if ((rc = count_min(db, "SELECT count(*), min(at) FROM events WHERE "
+			    "location_id = ?1 AND status = 'failed' AND "
+			    "scrubbed = 0 AND ?2 IS NOT NULL", l->id, since,
+			    &count, min, sizeof min, e)))
+		return rc;
+	if (count) {
+		begin(w, "outbox.failed", at, l->slug);
+		pv_w_int(w, "events", count);
+		pv_w_str(w, "oldest", min);
+		pv_w_str(w, "fix", "notify --retry-failed");
 		pv_w_end(w);
 		(*found)++;
 	}

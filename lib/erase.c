@@ -18,6 +18,8 @@ struct item {
 
 struct report {
 	long long customer_id, request_id;
+	long long events[2]; /* the outbox events of the erasure */
+	int nevents;
 	char slug[64];
 	int held;
 	char *reason;
@@ -363,6 +365,49 @@ static void add_str(struct pv_buf *b, const char *key, const char *v)
 		pv_buf_adds(b, "null");
 }
 
+/* What the customer is told (erasure.confirmation): the tables erased,
+ * and per table kept, how much, until when and under which duty. */
+static void confirmation_json(struct pv_buf *b, const struct pv_eraser *er,
+			      const struct report *r)
+{
+	int first = 1;
+
+	pv_buf_adds(b, ",\"erased\":[");
+	for (int i = 0; i < er->pol->n; i++) {
+		int any = 0;
+
+		for (int k = 0; k < r->nitems; k++)
+			any |= r->items[k].rule == i &&
+			       r->items[k].action != PV_RET_RETAIN &&
+			       r->items[k].count > 0;
+		if (!any)
+			continue;
+		pv_buf_addf(b, "%s\"%s\"", first ? "" : ",",
+			    er->pol->rule[i].table->name);
+		first = 0;
+	}
+	pv_buf_adds(b, "],\"kept\":[");
+	first = 1;
+	for (int k = 0; k < r->nitems; k++) {
+		const struct item *it = &r->items[k];
+		const char *basis = er->pol->rule[it->rule].basis;
+
+		if (it->action != PV_RET_RETAIN || it->count <= 0)
+			continue;
+		pv_buf_addf(b, "%s{\"table\":\"%s\",\"count\":%lld,"
+			    "\"until\":\"%s\",\"basis\":", first ? "" : ",",
+			    er->pol->rule[it->rule].table->name, it->count,
+			    it->until);
+		if (basis)
+			pv_json_quote(b, basis, strlen(basis));
+		else
+			pv_buf_adds(b, "null");
+		pv_buf_addc(b, '}');
+		first = 0;
+	}
+	pv_buf_addc(b, ']');
+}
+
 static void summary_json(struct pv_buf *b, const struct pv_eraser *er,
 			 const struct report *r)
 {
@@ -499,12 +544,34 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 	summary_json(&b, er, r);
 	pv_buf_addc(&b, '}');
 	st = pv_event_add(er->db, "erasure.completed", c->location_id,
-			  s->customer_id, s->request_id, "business", b.s, NULL,
-			  e);
+			  s->customer_id, s->request_id, "business", b.s,
+			  &r->events[0], e);
 	pv_wipe(b.s, b.len);
 	pv_buf_reset(&b);
 	if (st)
 		goto out;
+	r->nevents = 1;
+
+	/* The person who asked is told what was erased and what is kept,
+	 * until when and why (Art. 12(3), 17): at the address they had,
+	 * which the event keeps ("to") until notify scrubs it. */
+	if (s->request_id && c->f[3] && *c->f[3]) {
+		pv_buf_adds(&b, "{\"type\":\"erasure\",\"to\":");
+		pv_json_quote(&b, c->f[3], strlen(c->f[3]));
+		add_str(&b, "first_name", c->f[1]);
+		add_str(&b, "last_name", c->f[2]);
+		confirmation_json(&b, er, r);
+		pv_buf_addc(&b, '}');
+		st = pv_event_add(er->db, PV_ERASURE_CONFIRMATION,
+				  c->location_id, s->customer_id,
+				  s->request_id, "customer", b.s,
+				  &r->events[1], e);
+		pv_wipe(b.s, b.len);
+		pv_buf_reset(&b);
+		if (st)
+			goto out;
+		r->nevents = 2;
+	}
 
 	pv_buf_addf(&b, "{\"location\":");
 	pv_json_quote(&b, c->f[6], strlen(c->f[6]));
@@ -542,6 +609,13 @@ static void write_report(const struct pv_eraser *er, const struct report *r,
 		pv_w_null(w, "request_id");
 	pv_w_str(w, "status", r->held ? "held" : er->dry_run ? "planned" :
 		 "erased");
+	/* notify reads these: `dsar-erase ... | notify` sends them */
+	if (!er->dry_run) {
+		pv_w_arr(w, "events");
+		for (int k = 0; k < r->nevents; k++)
+			pv_w_int(w, NULL, r->events[k]);
+		pv_w_close(w);
+	}
 	if (r->held)
 		pv_w_str(w, "reason", r->reason);
 	for (int a = 0; a < 3 && !r->held; a++) {

@@ -36,6 +36,13 @@
 #include "subject.h"
 #include "util.h"
 
+/* The event that tells the person who asked for the erasure what was
+ * erased and what is kept, until when and why (customer; payload "to",
+ * "first_name", "last_name", "erased": [table], "kept": [{table, count,
+ * until, basis}]); queued with the erasure when it fulfils a request and
+ * the customer had an e-mail address. */
+#define PV_ERASURE_CONFIRMATION "erasure.confirmation"
+
 struct pv_erase_opts {
 	const char *db_path; /* for the tombstone key beside the database */
 	int dry_run;         /* plan only: nothing at all is changed */
@@ -56,7 +63,8 @@ int pv_eraser_open(sqlite3 *db, const struct pv_policy *pol,
 /*
  * Erase one subject (or, with dry_run, plan it) and write its report
  * record to w: {customer_id, location, request_id, status ("erased",
- * "planned", "held"), reason (held), deleted: [{table, count}],
+ * "planned", "held"), reason (held), events: [the ids of the outbox
+ * events it queued, for notify; not in a dry run], deleted: [{table, count}],
  * anonymised: [{table, count}], retained: [{table, count, until,
  * basis}]}.  Returns PV_OK; PV_PARTIAL for a customer under legal hold
  * (its report says so, e says "customer N: under legal hold"); PV_NOINPUT

@@ -8,6 +8,7 @@
 #include "db.h"
 #include "json.h"
 #include "location.h"
+#include "status.h"
 
 const char *const pv_setting_keys[] = {
 	"requests", "marketing", "notify-email", "notify-webhook", "language",
@@ -398,6 +399,48 @@ static int same(const char *a, const char *b)
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
+/* Ids that fit a message, whole: "1,2,3 and 40 more". */
+static void cut_ids(struct pv_buf *ids, long long n, size_t room)
+{
+	long long kept = 0;
+	size_t end = 0;
+
+	if (ids->len <= room)
+		return;
+	for (size_t i = 0; i < ids->len && i <= room; i++)
+		if (ids->s[i] == ',')
+			end = i, kept++;
+	ids->len = end;
+	ids->s[end] = '\0';
+	pv_buf_addf(ids, " and %lld more", n - kept);
+}
+
+/* Why marketing stays off: how many, of which kind, and the lists and
+ * campaigns that fix them. */
+static int marketing_refusal(sqlite3 *db, const struct pv_location *l,
+			     long long n, struct pv_buf *ids, struct pv_err *e)
+{
+	long long reperm = 0, doi = 0;
+	char why[640];
+	int rc;
+
+	if ((rc = pv_unproven_split(db, l->id, &reperm, &doi, e)))
+		return rc;
+	snprintf(why, sizeof why, "marketing stays off: %lld customer%s of "
+		 "'%s' %s an active opt-in without valid consent: %lld from "
+		 "before 25 May 2018 need re-permission ('privacyctl consent "
+		 "list --needs-repermission --location %s', consent-send "
+		 "--kind repermission), %lld a double opt-in ('privacyctl "
+		 "customer list --marketing invalid --location %s', "
+		 "consent-send --kind double-opt-in)", n, n == 1 ? "" : "s",
+		 l->slug, n == 1 ? "has" : "have", reperm, l->slug, doi,
+		 l->slug);
+	if (!pv_verbose)
+		return pv_fail(e, PV_PARTIAL, "%s", why);
+	cut_ids(ids, n, sizeof e->msg - strlen(why) - 48);
+	return pv_fail(e, PV_PARTIAL, "%s (customer ids: %s)", why, ids->s);
+}
+
 int pv_settings_set(sqlite3 *db, const char *slug, int npairs,
 		    char *const *pairs, int dry_run, struct pv_err *e)
 {
@@ -443,19 +486,7 @@ int pv_settings_set(sqlite3 *db, const char *slug, int npairs,
 			if ((rc = pv_marketing_blockers(db, l.id, &n, &ids, e)))
 				goto fail;
 			if (n > 0) {
-				rc = pv_fail(e, PV_PARTIAL,
-					     "marketing stays off: %lld "
-					     "customer%s of '%s' %s an active "
-					     "opt-in without valid consent; see "
-					     "'privacyctl consent list "
-					     "--needs-repermission'%s%s",
-					     n, n == 1 ? "" : "s", slug,
-					     n == 1 ? "has" : "have",
-					     pv_verbose ? " (customer ids: " : "",
-					     pv_verbose ? ids.s : "");
-				if (pv_verbose && strlen(e->msg) + 2 <
-				    sizeof e->msg)
-					strcat(e->msg, ")");
+				rc = marketing_refusal(db, &l, n, &ids, e);
 				pv_buf_free(&ids);
 				goto fail;
 			}

@@ -236,6 +236,23 @@ fail:
 	return rc ? rc : PV_SOFTWARE;
 }
 
+/* Did the last run fail on this request with the same message? */
+static int same_error(sqlite3 *db, long long id, const char *msg)
+{
+	struct pv_err e = {0};
+	sqlite3_stmt *st = pv_db_prepare(db, "SELECT error FROM requests "
+					 "WHERE id = ?", &e);
+	int same = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW && pv_col_text(st, 0))
+		same = strcmp(pv_col_text(st, 0), msg) == 0;
+	sqlite3_finalize(st);
+	return same;
+}
+
 int pv_request_process(sqlite3 *db, const struct pv_cfg *cfg,
 		       const char *db_path, const char *slug, long limit,
 		       int dry_run, struct pv_writer *w, struct pv_err *e)
@@ -302,7 +319,7 @@ int pv_request_process(sqlite3 *db, const struct pv_cfg *cfg,
 	for (size_t i = 0; i < n; i++) {
 		struct pv_err fe = {0};
 		struct pv_req r;
-		int done;
+		int done, again;
 
 		rc = fulfil(&run, ids[i], &done, &fe);
 		if (!rc)
@@ -313,10 +330,18 @@ int pv_request_process(sqlite3 *db, const struct pv_cfg *cfg,
 			worst = rc;
 			break;
 		}
+		again = same_error(db, ids[i], fe.msg);
 		if (!dry_run &&
 		    pv_request_record_error(db, ids[i], fe.msg, e) != PV_OK) {
 			worst = e->status;
 			break;
+		}
+		if (again && pv_quiet && !dry_run) {
+			/* cron: the same refusal as last run is no news (a
+			 * legal hold would mail every five minutes); check
+			 * still lists the request, and the status stays 1 */
+			worst = pv_status_merge(worst, PV_PARTIAL);
+			continue;
 		}
 		if (pv_req_load(db, ids[i], &r, e) == PV_OK)
 			report(w, &r, dry_run ? r.status : "in-progress", NULL,

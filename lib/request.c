@@ -626,6 +626,12 @@ int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 		rc = pv_event_add(db, "request.received", loc.id,
 				  in->customer_id, *id, "business", fields,
 				  NULL, e);
+		/* At a manual location the person hears that the request
+		 * arrived and by when it is answered (issue 14, J3). */
+		if (!rc && has_email && strcmp(loc.requests, "manual") == 0)
+			rc = pv_event_add(db, "request.receipt", loc.id,
+					  in->customer_id, *id, "customer",
+					  fields, NULL, e);
 		free(fields);
 	}
 	if (rc)

@@ -14,6 +14,7 @@
  *   request.verification  customer  the one-time code (payload "code",
  *                                   "7KQ4-M2XD", and "expires")
  *   request.received      business  a request arrived (or was verified)
+ *   request.receipt       customer  the same, at a manual location
  *   request.extended      customer  the new due date and the reason
  *   request.rejected      customer  the reason
  *   request.cancelled     business  withdrawn by the customer: the reason

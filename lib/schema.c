@@ -221,7 +221,9 @@ static const char m1[] =
 	"  next_attempt_at TEXT,\n"
 	"  last_reply TEXT,\n"
 	"  delivered_at TEXT,\n"
-	"  scrubbed INTEGER NOT NULL DEFAULT 0\n"
+	"  scrubbed INTEGER NOT NULL DEFAULT 0,\n"
+	/* notify --retry: the give-up time counts from here */
+	"  retried_at TEXT\n"
 	") STRICT;\n"
 	"CREATE INDEX events_status ON events(status, next_attempt_at);\n"
 	/* an erasure purges the replies kept for its customer (erase.c) */

@@ -59,8 +59,9 @@ static int two(sqlite3 *db, const char *sql, long long id, const char *day,
 	return rc == SQLITE_ROW ? PV_OK : pv_db_fail(db, e, "status");
 }
 
-static int collect_one(sqlite3 *db, long long id, const char *tz,
-		       struct pv_status_loc *l, struct pv_err *e)
+int pv_unproven_split(sqlite3 *db, long long location_id,
+		      long long *repermission, long long *double_opt_in,
+		      struct pv_err *e)
 {
 	/* unproven opt-ins: before the GDPR a re-permission campaign fixes
 	 * them, after it a double opt-in campaign */
@@ -72,6 +73,14 @@ static int collect_one(sqlite3 *db, long long id, const char *tz,
 		"  THEN customer_id END),"
 		" count(DISTINCT CASE WHEN s = 'unproven'"
 		"  THEN customer_id END) FROM st";
+
+	return two(db, consent_sql, location_id, NULL, repermission,
+		   double_opt_in, e);
+}
+
+static int collect_one(sqlite3 *db, long long id, const char *tz,
+		       struct pv_status_loc *l, struct pv_err *e)
+{
 	static const char outbox_sql[] =
 		"SELECT coalesce(sum(status IN ('pending', 'deferred')), 0),"
 		" coalesce(sum(status = 'failed'), 0) FROM events"
@@ -87,8 +96,8 @@ static int collect_one(sqlite3 *db, long long id, const char *tz,
 	pv_date_fmt(pv_cal_local_date(pv_now(), tz), today);
 	if ((st = count_requests(db, l->slug, l, e)))
 		return st;
-	if ((st = two(db, consent_sql, id, NULL, &l->repermission,
-		      &l->double_opt_in, e)))
+	if ((st = pv_unproven_split(db, id, &l->repermission,
+				    &l->double_opt_in, e)))
 		return st;
 	if ((st = pv_marketing_blockers(db, id, &l->unproven, NULL, e)))
 		return st;

@@ -31,6 +31,13 @@ struct pv_status_report {
 	long long audit_entries, audit_bad;
 };
 
+/* The customers of a location with an unproven active opt-in: granted
+ * before 25 May 2018 (a re-permission campaign fixes them) and after it
+ * (a double opt-in campaign). */
+int pv_unproven_split(sqlite3 *db, long long location_id,
+		      long long *repermission, long long *double_opt_in,
+		      struct pv_err *e);
+
 /* Every location, or the one named by slug (PV_NOINPUT when unknown). */
 int pv_status_collect(sqlite3 *db, const char *slug, struct pv_status_report *s,
 		      struct pv_err *e);

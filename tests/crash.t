@@ -312,7 +312,7 @@ def messages():
             head = data.split("\r\n\r\n", 1)[0]
             rcpt = re.search(r"^X-Test-Rcpt-To: (\S+)", head, re.M).group(1)
             mid = re.search(r"^Message-ID:\s*<([^>]*)>", head, re.M | re.I)
-            ev = re.search(r"privacyctl notify, event (\d+)", data)
+            ev = re.search(r"X-Privacy-Event-Id: (\d+)", data)
             cache[f] = (rcpt, mid and mid.group(1), ev and int(ev.group(1)))
         out.append(cache[f])
     return out
@@ -790,7 +790,7 @@ status 0 "notify drain: a last run delivers the rest"
 verdict "notify drain, the end" notify "$extra" "$n_kills" "$n_events"
 is "$(sql "SELECT count(*) FROM events WHERE status = 'delivered' AND scrubbed = 1")" "$n_events" \
 	"notify drain: all $n_events events delivered and scrubbed"
-is "$(grep -aho 'privacyctl notify, event [0-9]*' "$SPOOL"/*.eml | sort -u | wc -l)" "$n_events" \
+is "$(grep -aho 'X-Privacy-Event-Id: [0-9]*' "$SPOOL"/*.eml | sort -u | wc -l)" "$n_events" \
 	"notify drain: each reached the mail server"
 is "$(grep -o '"delivery": "[a-z]*-[0-9]*"' "$SCRATCH/hook/log" | sort -u | wc -l)" \
 	"$(sql "SELECT count(*) FROM events WHERE location_id = $NTF")" \

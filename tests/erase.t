@@ -164,7 +164,7 @@ is "$(sql "SELECT action, object, detail IS NULL FROM audit ORDER BY id DESC LIM
 snapshot held
 run dsar-erase --customer 2
 status 1 "erasing a customer under hold is exit 1"
-is "$(stdout)" '{"customer_id":2,"location":"mitte","request_id":null,"status":"held","reason":"Rechtsstreit Az. 3 O 17/26"}' "the report gives the reason"
+is "$(stdout)" '{"customer_id":2,"location":"mitte","request_id":null,"status":"held","events":[],"reason":"Rechtsstreit Az. 3 O 17/26"}' "the report gives the reason (and no events for notify)"
 like "$(stderr)" "^dsar-erase: customer 2: under legal hold, not erased$" "the hold is reported on stderr"
 unchanged held "a customer under hold is untouched"
 run dsar-erase -n --customer 2
@@ -292,8 +292,8 @@ export PRIVACY_NOW=2026-06-01T10:00:00Z
 # ---- through a request, and as CSV
 run dsar-erase --request 7 -f csv
 status 0 "erase the subject of a request"
-is "$(head -1 "$out")" $'customer_id,location,request_id,status,deleted,anonymised,retained\r' "the CSV report header"
-like "$(sed -n 2p "$out")" '^7,nord,7,erased,' "the CSV report row"
+is "$(head -1 "$out")" $'customer_id,location,request_id,status,events,deleted,anonymised,retained\r' "the CSV report header"
+like "$(sed -n 2p "$out")" '^7,nord,7,erased,"?\[[0-9,]+\]"?,' "the CSV report row"
 is "$(sql "SELECT request_id FROM retained WHERE record_key = 'R7-2'")" "7" "retained rows name the request (R7-1 went with the purge of 2033)"
 run dsar-erase --request 7
 status 66 "the request no longer points at a customer"

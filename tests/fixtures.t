@@ -36,4 +36,24 @@ salon_config >config.yaml
 PRIVACY_CONFIG=$SCRATCH/config.yaml run privacyctl check
 unlike "$(stderr)" "controller" "with a controller: no warning"
 
+# the refusal to switch marketing on counts both kinds; -v lists whole ids
+privacyctl location add big --name Big >/dev/null
+{
+	echo 'external_id,email,marketing_email,marketing_opt_in_at'
+	for i in $(seq 1 300); do echo "B-$i,b$i@example.org,yes,2016-01-01"; done
+	for i in $(seq 301 320); do echo "B-$i,b$i@example.org,yes,2021-01-01"; done
+} >big.csv
+privacyctl customer import --location big big.csv >/dev/null
+run privacyctl settings set big marketing=on
+status 1 "marketing on refused"
+like "$(stderr)" ": 320 customers of 'big' have .*: 300 from before 25 May 2018 need re-permission .*consent-send --kind repermission\), 20 a double opt-in \('privacyctl customer list --marketing invalid --location big', consent-send --kind double-opt-in\)$" \
+	"it counts both kinds and names the list and campaign of each"
+run privacyctl -v settings set big marketing=on
+ids=$(stderr | sed -n 's/.*(customer ids: \(.*\) and \([0-9]*\) more)$/\1/p')
+more=$(stderr | sed -n 's/.* and \([0-9]*\) more)$/\1/p')
+[ -n "$ids" ] && [ -n "$more" ]; ok $? "-v: the ids that fit, and how many more"
+want=$(sql "SELECT group_concat(id, ',') FROM (SELECT id FROM customers WHERE external_id LIKE 'B-%' ORDER BY id)" | cut -d, -f1-$(( $(echo "$ids" | tr ',' '\n' | wc -l) )))
+is "$ids" "$want" "every id listed is whole (not cut in the middle of a number)"
+is "$(( $(echo "$ids" | tr ',' '\n' | wc -l) + more ))" 320 "listed and more make all of them"
+
 done_testing

@@ -74,11 +74,11 @@ sys.stdout.write(m.get_body(("plain",)).get_content() if sys.argv[2] == "body" e
 PY
 }
 m=$(mail_for olga@example.org)
-is "$(mailget "$m" subject)" "Ihre Daten bei Salon Mitte werden am 2026-12-29 gelöscht" "a German subject for mitte"
-like "$(mailget "$m" body)" "löschen wir Ihre Kundendaten am 2026-12-29, wenn Sie bis dahin keinen neuen Termin buchen" "the German text says what and when"
+is "$(mailget "$m" subject)" "Ihre Daten bei Salon Mitte werden am 29. Dezember 2026 gelöscht" "a German subject for mitte"
+like "$(mailget "$m" body)" "löschen wir Ihre Kundendaten am 29. Dezember 2026, wenn Sie bis dahin keinen neuen Termin buchen" "the German text says what and when"
 m=$(mail_for nora@example.org)
-is "$(mailget "$m" subject)" "Your data at Studio Nord will be deleted on 2026-12-29" "English for nord"
-like "$(mailget "$m" body)" "deleted on 2026-12-29 unless you book again" "the English text"
+is "$(mailget "$m" subject)" "Your data at Studio Nord will be deleted on 29 December 2026" "English for nord"
+like "$(mailget "$m" body)" "deleted on 29 December 2026 unless you book again" "the English text"
 is "$(ls smtp/msg/*.eml | wc -l | tr -d ' ')" "3" "three mails, none to the customer without an address"
 
 # ---- only those whose notice passed without a new booking

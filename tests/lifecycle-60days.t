@@ -125,7 +125,7 @@ for d in $(seq 0 59); do
 import email, glob
 from email import policy
 print(sum(str(email.message_from_bytes(open(f, "rb").read(), policy=policy.default)["Subject"])
-          == "Ihre Daten bei Salon Mitte werden am 2026-12-01 gelöscht" for f in glob.glob("smtp/msg/*.eml")))')" "6" \
+          == "Ihre Daten bei Salon Mitte werden am 1. Dezember 2026 gelöscht" for f in glob.glob("smtp/msg/*.eml")))')" "6" \
 			"night 1: six notice mails, for 1 December"
 		;;
 	3)

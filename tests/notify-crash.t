@@ -43,10 +43,10 @@ is "$(sql 'PRAGMA integrity_check')" "ok" "the database is intact after kill -9"
 run notify --pending
 status 0 "the rerun delivers the rest"
 is "$(sql "SELECT count(*) FROM events WHERE status = 'delivered' AND scrubbed = 1")" "500" "all 500 delivered and scrubbed"
-grep -ho 'privacyctl notify, event [0-9]*' smtp/msg/*.eml | sort | uniq -c |
+grep -ho 'X-Privacy-Event-Id: [0-9]*' smtp/msg/*.eml | sort | uniq -c |
 	awk '{print $1}' | sort -n | uniq -c >counts
-is "$(grep -ho 'privacyctl notify, event [0-9]*' smtp/msg/*.eml | sort -u | wc -l | tr -d ' ')" "500" "every event reached the server"
-dups=$(grep -ho 'privacyctl notify, event [0-9]*' smtp/msg/*.eml | sort | uniq -d | wc -l | tr -d ' ')
+is "$(grep -ho 'X-Privacy-Event-Id: [0-9]*' smtp/msg/*.eml | sort -u | wc -l | tr -d ' ')" "500" "every event reached the server"
+dups=$(grep -ho 'X-Privacy-Event-Id: [0-9]*' smtp/msg/*.eml | sort | uniq -d | wc -l | tr -d ' ')
 ok $((dups <= 1 ? 0 : 1)) "at most one duplicate: the message in flight ($dups)"
 is "$(awk '$2 > 2' counts)" "" "no event came three times"
 is "$(sql "SELECT count(*) FROM audit WHERE action = 'notify.deliver'")" "500" "each delivery audited once"

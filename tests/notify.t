@@ -72,41 +72,44 @@ check_event() { # TYPE RECORD SUBJECT-ERE BODY-ERE [TO]
 }
 check_event request.received \
 	'{"event":"request.received","location":"mitte","request_id":5,"type":"erasure","due":"2026-04-02"}' \
-	'^Datenschutzanfrage 5 eingegangen \(Salon Mitte\)$' 'Frist: 2026-04-02' \
+	'^Neue Datenschutzanfrage Nr\. 5 \(Salon Mitte\)$' 'Frist: 2\. April 2026' \
 	'team@salon-mitte.example'
 check_event request.verification \
-	'{"event":"request.verification","location":"mitte","audience":"customer","customer_id":1,"code":"481516","expires":"2026-03-02T10:00:00Z","email":"attacker@evil.example"}' \
-	'Bestätigungscode für Salon Mitte' 'Bestätigungscode lautet: 481516' \
+	'{"event":"request.verification","location":"mitte","audience":"customer","customer_id":1,"type":"access","code":"481516","expires":"2026-03-02T10:00:00Z","email":"attacker@evil.example"}' \
+	'Bestätigungscode für Ihre Datenschutzanfrage bei Salon Mitte' '    481516' \
 	'Jörg Groß <joerg@kunde.example>'
 check_event export.ready \
 	'{"event":"export.ready","location":"nord","audience":"customer","customer_id":5,"request_id":9,"export":{"customer":{"name":"Drop Me"}}}' \
-	'^Your data from Studio Nord$' 'as a JSON file'
+	'^Your data at Studio Nord: your copy$' 'machine-readable format'
 is "$(mailget "$(last_mail)" attachment | head -6)" $'your-data.json\n{\n  "customer": {\n    "name": "Drop Me"\n  }\n}your-data.html' "export.ready: the export is attached as JSON, then as HTML"
 check_event request.extended \
-	'{"event":"request.extended","location":"nord","audience":"customer","customer_id":5,"request_id":9,"due":"2026-06-02","reason":"many records"}' \
-	'deadline extended' 'Reason: many records'
+	'{"event":"request.extended","location":"nord","audience":"customer","customer_id":5,"request_id":9,"due":"2026-06-02","extended_due":"2026-08-03","reason":"many records"}' \
+	'we need a little longer' 'extend the deadline to 3 August 2026\.'
+like "$(mailget "$(last_mail)" body)" 'Reason for the extension: many records' "request.extended: the reason"
 check_event request.rejected \
 	'{"event":"request.rejected","location":"mitte","audience":"customer","customer_id":1,"request_id":6,"reason":"not verifiable"}' \
-	'abgelehnt' 'Grund: not verifiable'
+	'^Ihre Datenschutzanfrage Nr\. 6$' 'Grund der Ablehnung: not verifiable'
+like "$(mailget "$(last_mail)" body)" 'Aufsichtsbehörde beschweren' "request.rejected: the complaint (Art. 12(4))"
+like "$(mailget "$(last_mail)" body)" 'gerichtlichen Rechtsbehelf' "request.rejected: the judicial remedy"
 check_event request.completed \
 	'{"event":"request.completed","location":"mitte","request_id":6,"type":"access"}' \
-	'Datenschutzanfrage 6 erledigt' 'Die Anfrage 6 \(access\) ist erledigt'
+	'Datenschutzanfrage Nr\. 6 erledigt' 'Art: Auskunft \(Art\. 15 DSGVO\)'
 check_event erasure.completed \
 	'{"event":"erasure.completed","location":"mitte","request_id":7,"external_id":"K-9","email":"gone@kunde.example"}' \
-	'Kundendaten gelöscht' 'external_id: K-9'
-like "$(mailget "$(last_mail)" body)" 'email: gone@kunde.example' "erasure.completed: the identifiers to find the customer elsewhere"
+	'Bitte auch in anderen Systemen löschen: Kunde K-9' 'Kundennummer: K-9'
+like "$(mailget "$(last_mail)" body)" 'E-Mail: gone@kunde.example' "erasure.completed: the identifiers to find the customer elsewhere"
 check_event deadline.approaching \
 	'{"event":"deadline.approaching","location":"nord","request_id":8,"due":"2026-03-05"}' \
-	'^Deadline near: request 8 due 2026-03-05$' 'ends on 2026-03-05'
+	'^Deadline near: privacy request no\. 8 due 5 March 2026$' 'ends on 5 March 2026'
 check_event request.overdue \
 	'{"event":"request.overdue","location":"nord","request_id":8,"due":"2026-03-01"}' \
-	'^Deadline passed: request 8$' 'passed on 2026-03-01'
+	'^Deadline passed: privacy request no\. 8$' 'passed on 1 March 2026'
 check_event check.marketing-without-consent \
 	'{"event":"check.marketing-without-consent","location":"mitte","customers":3}' \
 	'Datenschutz-Prüfung: check.marketing-without-consent' 'customers: 3'
 check_event consent.withdrawn \
 	'{"event":"consent.withdrawn","location":"nord","customer_id":3,"purpose":"marketing-email"}' \
-	'^Consent: consent.withdrawn \(Studio Nord\)$' 'purpose: marketing-email'
+	'^Consent: consent.withdrawn \(Studio Nord\)$' 'Purpose: marketing by e-mail'
 
 m=$(last_mail)
 h=$(mailget "$m" headers)
@@ -149,7 +152,7 @@ status 0 "--pending delivers the outbox"
 is "$(jget event_id <"$out")" "2" "the waiting event"
 is "$(sql "SELECT status, scrubbed FROM events WHERE id = 2")" "delivered|1" "marked delivered and scrubbed"
 is "$(sql "SELECT payload FROM events WHERE id = 2")" '{"id":2,"event":"erasure.completed","location":"mitte","customer_id":1,"request_id":30,"audience":"business"}' "no personal data left in the payload"
-like "$(mailget "$(last_mail)" body)" 'name: Jörg Groß' "the mail had the identifiers"
+like "$(mailget "$(last_mail)" body)" 'Name: Jörg Groß' "the mail had the identifiers"
 is "$(sql "SELECT action, object, detail FROM audit ORDER BY id DESC LIMIT 1")" 'notify.deliver|event:2|{"channel":"email","status":"delivered","event_status":"delivered"}' "the delivery is audited"
 unlike "$(sql "SELECT group_concat(detail) FROM audit")" 'kunde.example|Jörg' "no personal data in the audit log"
 run notify --pending
@@ -165,7 +168,7 @@ run notify --pending
 status 0 "the verification code from the outbox"
 is "$(jget event <"$out")" "request.verification" "the producer's event"
 is "$(mailget "$(last_mail)" to)" "Jörg Groß <joerg@kunde.example>" "to the customer on file"
-code=$(mailget "$(last_mail)" body | tr -d '\r' | sed -n 's/.*Bestätigungscode lautet: \([^ ]*\)$/\1/p')
+code=$(mailget "$(last_mail)" body | tr -d '\r' | sed -n 's/^    \([^ ]*\)$/\1/p')
 like "$code" '^[0-9A-Za-z-]{4,}$' "the mail holds the code"
 unlike "$(mailget "$(last_mail)" body)" 'gilt bis  ' "with its expiry"
 is "$(sql "SELECT count(*) FROM events WHERE type = 'request.verification' AND payload LIKE '%code%'")" "0" "the code is scrubbed from the outbox"
@@ -175,8 +178,8 @@ privacyctl request extend "$rid" --by 1 --reason "viele Systeme" >/dev/null
 run notify --pending
 status 0 "received and extended from the outbox"
 is "$(jget event <"$out" | tr '\n' ' ')" "request.received request.extended " "both events, in order"
-like "$(mailget "$(last_mail)" body)" 'DSGVO bis 20[0-9-]+ verlängert' "the extension with the new deadline"
-like "$(mailget "$(last_mail)" body)" 'Grund: viele Systeme' "and its reason"
+like "$(mailget "$(last_mail)" body)" 'verlängern wir die Frist bis zum [0-9]+\. [A-Z][a-zä]+ 20[0-9][0-9]\.' "the extension with the new deadline, as people write dates"
+like "$(mailget "$(last_mail)" body)" 'Grund der Verlängerung: viele Systeme' "and its reason"
 privacyctl settings set mitte requests=manual >/dev/null
 
 # --- --digest ---------------------------------------------------------
@@ -192,7 +195,7 @@ is "$(wc -l <"$out" | tr -d ' ')" "3" "one record per event"
 is "$(nmails)" "$((n0 + 1))" "one message for the location"
 like "$(mailget "$(last_mail)" subject)" '^Datenschutz: 3 Ereignisse \(Salon Mitte\)$' "digest subject"
 b=$(mailget "$(last_mail)" body)
-like "$b" 'Datenschutzanfrage 40.*' "digest lists the first event"
+like "$b" 'Datenschutzanfrage Nr\. 40' "digest lists the first event"
 like "$(echo "$b" | tr '\n' ' ')" '40 .*41 .*42 ' "and all others"
 is "$(sql "SELECT count(*) FROM events WHERE status = 'delivered' AND request_id IN (40,41,42)")" "3" "all marked delivered"
 run notify --digest
@@ -226,7 +229,7 @@ unchanged before "dry run changes nothing"
 run notify --transport dir:md <<<'{"event":"request.received","location":"mitte","request_id":51}'
 status 0 "dir: transport"
 is "$(ls md/new | wc -l | tr -d ' ')" "1" "one file in new/"
-like "$(cat md/new/*)" 'Datenschutzanfrage 51' "the message"
+like "$(cat md/new/*)" 'Datenschutzanfrage Nr\. 51' "the message"
 is "$(ls md/tmp | wc -l | tr -d ' ')" "0" "nothing left in tmp/"
 run notify --transport ftp:x <<<'{}'
 status 64 "unknown transport: usage"

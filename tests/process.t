@@ -48,7 +48,8 @@ is "$(sql "SELECT count(*) FROM customers WHERE id = $c1") $(sql "SELECT count(*
 is "$(sql "SELECT kind || ' ' || record_key || ' ' || request_id FROM retained")" "invoices R-2025-1 $r1" "the invoice is retained for the request"
 is "$(sql "SELECT status || ' ' || coalesce(customer_id, 'NULL') || ' ' || json_extract(result, '\$.deleted.customers') FROM requests WHERE id = $r1")" "completed NULL 1" "the request is completed with its result, unlinked from the person"
 is "$(sql "SELECT group_concat(status, ',') FROM request_history WHERE request_id = $r1")" "unverified,verified,completed" "history"
-is "$(sql "SELECT type || ' ' || audience FROM events WHERE request_id = $r1 ORDER BY id DESC LIMIT 1")" "erasure.completed business" "the business is told"
+is "$(sql "SELECT type || ' ' || audience FROM events WHERE request_id = $r1 AND audience = 'business' ORDER BY id DESC LIMIT 1")" "erasure.completed business" "the business is told"
+is "$(sql "SELECT type || ' ' || audience FROM events WHERE request_id = $r1 ORDER BY id DESC LIMIT 1")" "erasure.confirmation customer" "and the customer gets a confirmation"
 is "$(sql "SELECT count(*) FROM audit WHERE action = 'request.result' AND object = 'request:$r1'")" 1 "the result is audited"
 is "$(sql "SELECT status FROM requests WHERE id = $r3") $(sql "SELECT count(*) FROM customers WHERE id = $c3")" "verified 1" "the manual location is left alone"
 is "$(sql "SELECT count(*) FROM requests r JOIN customers c ON c.id = r.customer_id")" 1 "only the manual one still points at a customer"
@@ -75,6 +76,9 @@ snapshot before
 run privacyctl request process
 status 1 "retried, still held"
 unchanged before "the same error again adds nothing"
+run privacyctl request process -q
+status 1 "cron (-q): still exit 1"
+is "$(stdout)$(stderr)" "" "cron (-q): the same legal-hold error as the last run is not said again (issue 17)"
 sql "UPDATE customers SET legal_hold = NULL WHERE id = $c2"
 run privacyctl request process --location mitte --limit 5
 status 0 "after the hold ends the retry succeeds"

@@ -105,7 +105,8 @@ run privacyctl request new --type rectification --customer "$c2" --channel lette
 status 0 "a letter at a manual location"
 r4=$(jget request_id <"$out")
 is "$(jget status <"$out") $(jget due <"$out") $(jget location <"$out")" "received 2026-03-27 nord" "received, due a month after receipt"
-is "$(sql "SELECT json_extract(payload, '\$.due') || ' ' || audience FROM events WHERE request_id = $r4")" "2026-03-27 business" "the business is told the due date"
+is "$(sql "SELECT json_extract(payload, '\$.due') || ' ' || audience FROM events WHERE request_id = $r4 AND audience = 'business'")" "2026-03-27 business" "the business is told the due date"
+is "$(sql "SELECT type FROM events WHERE request_id = $r4 AND audience = 'customer'")" "request.receipt" "the customer gets a receipt at a manual location"
 run privacyctl request new --type restriction --customer "$c1"
 is "$(jget status <"$out") $(jget channel <"$out")" "received email" "the default channel is email; not the booking form, so no code"
 r5=$(jget request_id <"$out")

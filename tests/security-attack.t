@@ -15,8 +15,9 @@ privacyctl customer import --location mitte "$TOP/examples/salon/customers.csv" 
 for i in $(seq 40); do
 	privacyctl request new --type access --email "ask$i@example.org" --location mitte >/dev/null
 done
-is "$(sql "SELECT count(*) FROM events WHERE status = 'pending'")" 40 \
-	"1: forty events wait"
+# each request: the business's notice and the customer's receipt (J3)
+is "$(sql "SELECT count(*) FROM events WHERE status = 'pending'")" 80 \
+	"1: eighty events wait"
 start_smtpd smtp1
 salon_config >config.yaml
 cat >>config.yaml <<EOF1
@@ -32,8 +33,8 @@ p2=$!
 wait $p1; r1=$?
 wait $p2; r2=$?
 is "$r1:$r2" "0:0" "1: both runs exit 0"
-is "$(ls smtp1/msg | wc -l)" 40 "1: the server received forty messages, not more"
-is "$(cat n1.out n2.out | wc -l)" 40 "1: forty deliveries reported in all"
+is "$(ls smtp1/msg | wc -l)" 80 "1: the server received eighty messages, not more"
+is "$(cat n1.out n2.out | wc -l)" 80 "1: eighty deliveries reported in all"
 is "$(sql "SELECT count(*) FROM deliveries WHERE attempts <> 1")" 0 \
 	"1: each delivery was attempted once"
 # A second run that cannot get the turn within the busy timeout: 75.

@@ -144,7 +144,7 @@ def session(c, mode):
                 m = re.match(rb"(?i)message-id:\s*<([^>]*)>", body)
                 if m and msgid == "?":
                     msgid = m.group(1).decode("utf-8", "replace")
-                m = re.match(rb"privacyctl notify, event ([0-9]+)", body)
+                m = re.match(rb"(?i)x-privacy-event-id:\s*([0-9]+)", body)
                 if m:
                     key = "event-" + m.group(1).decode()
             if mode in ("data451", "data554"):

@@ -120,7 +120,8 @@ import email, glob, re, sys
 for f in sorted(glob.glob(sys.argv[1] + "/*.eml")):
     m = email.message_from_binary_file(open(f, "rb"))
     part = next(p for p in m.walk() if p.get_content_type() == "text/plain")
-    hit = re.search(r"(?:code lautet|code is):\s*(\S+)", part.get_payload(decode=True).decode(), re.I)
+    # the code stands indented on a line of its own (lib/mail/texts.c)
+    hit = re.search(r"\n {4}([A-Z0-9-]{6,})\r?\n", part.get_payload(decode=True).decode())
     if "anna@example.org" in m["To"] and hit:
         print(hit.group(1))
 PY

@@ -298,7 +298,8 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.eml")):
     if sys.argv[2] not in m["To"]:
         continue
     part = next(p for p in m.walk() if p.get_content_type() == "text/plain")
-    hit = re.search(r"(?:code lautet|code is):\s*(\S+)", part.get_payload(decode=True).decode(), re.I)
+    # the code stands indented on a line of its own (lib/mail/texts.c)
+    hit = re.search(r"\n {4}([A-Z0-9-]{6,})\r?\n", part.get_payload(decode=True).decode())
     if hit:
         code = hit.group(1)
 print(code)

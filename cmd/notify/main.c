@@ -16,6 +16,10 @@ static int run(struct pv_ctx *c)
 	struct pv_input *in = NULL;
 	const char *tr = pv_opt(c, "transport");
 	int pending = pv_flag(c, "pending"), st, lockfd = -1;
+	const char *retry = pv_opt(c, "retry");
+	int retry_failed = pv_flag(c, "retry-failed");
+	long long rid = 0;
+	long nretry = 0;
 
 	o.to = pv_opt(c, "to");
 	o.transport = tr;
@@ -27,7 +31,14 @@ static int run(struct pv_ctx *c)
 		return pv_usage(c, "--transport: dir: needs a path");
 	if (o.digest && !pending)
 		return pv_usage(c, "--digest works on --pending");
-	if (!pending && c->argc == 0 && isatty(0))
+	if (retry && (pv_parse_ll(retry, &rid) != 0 || rid <= 0))
+		return pv_usage(c, "--retry: not an event id: '%s'", retry);
+	if ((retry || retry_failed) && c->argc)
+		return pv_usage(c, "--retry and --retry-failed take no "
+				"operands");
+	if (retry && retry_failed)
+		return pv_usage(c, "--retry ID or --retry-failed, not both");
+	if (!pending && !retry && !retry_failed && c->argc == 0 && isatty(0))
 		return pv_usage(c, "reads event records from standard input "
 				"or files; or use --pending");
 	/* One run at a time: two runs would both send what waits. */
@@ -43,7 +54,9 @@ static int run(struct pv_ctx *c)
 		close(lockfd);
 		return st;
 	}
-	if (!pending || c->argc > 0) {
+	if (retry || retry_failed) {
+		st = pv_notify_retry(n, rid, &nretry, &c->err);
+	} else if (!pending || c->argc > 0) {
 		in = pv_input_open(c->argc, c->argv, PV_FMT_AUTO);
 		st = pv_notify_add_input(n, in, &c->err);
 		pv_input_close(in);
@@ -66,6 +79,9 @@ static const struct pv_opt opts[] = {
 	 "skipped)"},
 	{"transport", 0, "dir:PATH", "store messages as files in the "
 	 "Maildir-style directory PATH instead of SMTP"},
+	{"retry", 0, "ID", "send the failed event ID again (once its cause "
+	 "is fixed)"},
+	{"retry-failed", 0, NULL, "send every failed event again"},
 	{"dry-run", 'n', NULL, "compose, but send nothing and change nothing"},
 	{NULL, 0, NULL, NULL},
 };

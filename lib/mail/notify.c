@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "notify_int.h"
 #include "outbox.h"
+#include "words.h"
 
 enum { GIVE_UP_SECS = 5 * 86400, FIRST_DELAY = 300, MAX_DELAY = 6 * 3600 };
 
@@ -93,10 +94,10 @@ int pv_notify_new(sqlite3 *db, const struct pv_cfg *cfg,
 		free(n);
 		return pv_fail(e, PV_USAGE, "--to: not a valid e-mail address");
 	}
-	n->get_event = pv_db_prepare(db, "SELECT type, at, location_id, "
-				     "customer_id, request_id, audience, "
-				     "payload, status FROM events WHERE id = ?",
-				     e);
+	n->get_event = pv_db_prepare(db, "SELECT type, coalesce(retried_at, "
+				     "at), location_id, customer_id, "
+				     "request_id, audience, payload, status "
+				     "FROM events WHERE id = ?", e);
 	n->get_deliv = pv_db_prepare(db, "SELECT status, attempts, message_id "
 				     "FROM deliveries WHERE event_id = ? AND "
 				     "channel = ?", e);
@@ -176,13 +177,15 @@ static int valid_event(const char *t)
 	return 1;
 }
 
-/* Fields of a piped record that are not the event's frame, as JSON. */
-static char *record_fields(const struct pv_rec *r)
+/* A piped record as a JSON object: nested values as they were, the
+ * others as strings.  With frame, without the event's frame and without
+ * "to" (the address a customer event of an erased person keeps: only the
+ * library sets it, so that no piped record can send a mail elsewhere). */
+static json_t *record_json(const struct pv_rec *r, int frame_too)
 {
 	static const char *const frame[] = {"id", "event", "at", "location",
-		"audience", "customer_id", "request_id"};
+		"audience", "customer_id", "request_id", "to"};
 	json_t *o = json_object();
-	char *s;
 	size_t i, k;
 
 	for (i = 0; i < r->n; i++) {
@@ -190,7 +193,8 @@ static char *record_fields(const struct pv_rec *r)
 		json_t *j = NULL;
 		int skip = 0;
 
-		for (k = 0; k < sizeof frame / sizeof frame[0]; k++)
+		for (k = 0; !frame_too && k < sizeof frame / sizeof frame[0];
+		     k++)
 			skip |= strcmp(r->keys[i], frame[k]) == 0;
 		if (skip)
 			continue;
@@ -200,9 +204,104 @@ static char *record_fields(const struct pv_rec *r)
 			j = v ? json_string(v) : json_null();
 		json_object_set_new(o, r->keys[i], j);
 	}
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	return o;
+}
+
+/* Fields of a piped record that are not the event's frame, as JSON. */
+static char *record_fields(const struct pv_rec *r)
+{
+	json_t *o = record_json(r, 0);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
 	json_decref(o);
 	return s;
+}
+
+/*
+ * An export document piped from dsar-export (`dsar-export --request N |
+ * notify`): queued for its subject as the export event (lib/export.h),
+ * so that the customer gets it by mail and its request is completed on
+ * delivery.
+ */
+static int queue_export(struct pv_notify *n, const struct pv_rec *r,
+			struct pv_err *e)
+{
+	json_t *doc = record_json(r, 1), *sub;
+	struct pv_location loc = {0};
+	json_int_t cust = 0, req = 0;
+	const char *slug = NULL;
+	long long id = 0;
+	char *text;
+	int st;
+
+	sub = json_object_get(doc, "subject");
+	if (json_is_integer(json_object_get(sub, "customer_id")))
+		cust = json_integer_value(json_object_get(sub, "customer_id"));
+	if (json_is_integer(json_object_get(sub, "request_id")))
+		req = json_integer_value(json_object_get(sub, "request_id"));
+	if (json_is_string(json_object_get(sub, "location")))
+		slug = json_string_value(json_object_get(sub, "location"));
+	if (cust <= 0) {
+		json_decref(doc);
+		return pv_fail(e, PV_DATAERR, "%s:%ld: subject.customer_id: "
+			       "missing (the export of an erased subject is "
+			       "not mailed)", r->file, r->line);
+	}
+	if (!slug) {
+		json_decref(doc);
+		return pv_fail(e, PV_DATAERR, "%s:%ld: subject.location: "
+			       "missing", r->file, r->line);
+	}
+	st = pv_location_get(n->db, slug, &loc, e);
+	if (st == PV_NOINPUT)
+		st = pv_fail(e, PV_DATAERR, "%s:%ld: subject.location: no such "
+			     "location: '%.64s'", r->file, r->line, slug);
+	if (!st) {
+		text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		st = pv_export_queue(n->db, loc.id, cust, req, NULL, text,
+				     strlen(text), &id, e);
+		pv_wipe(text, strlen(text));
+		free(text);
+	}
+	json_decref(doc);
+	pv_location_free(&loc);
+	if (!st)
+		add_id(&n->ids, &n->nids, &n->capids, id);
+	return st;
+}
+
+/* The report of an erasure (dsar-erase): the events it queued. */
+static int select_events(struct pv_notify *n, const struct pv_rec *r,
+			 const char *ids, struct pv_err *e)
+{
+	json_t *a = json_loads(ids, 0, NULL), *v;
+	size_t i;
+	int st = PV_OK;
+
+	if (!json_is_array(a))
+		st = pv_fail(e, PV_DATAERR, "%s:%ld: events: not a list of "
+			     "event ids", r->file, r->line);
+	json_array_foreach(a, i, v) {
+		int found = 0;
+
+		if (st)
+			break;
+		if (json_is_integer(v)) {
+			sqlite3_reset(n->get_event);
+			sqlite3_bind_int64(n->get_event, 1,
+					   json_integer_value(v));
+			found = sqlite3_step(n->get_event) == SQLITE_ROW;
+			sqlite3_reset(n->get_event);
+		}
+		if (!found)
+			st = pv_fail(e, PV_DATAERR, "%s:%ld: events: no such "
+				     "event in the outbox", r->file, r->line);
+		else
+			add_id(&n->ids, &n->nids, &n->capids,
+			       json_integer_value(v));
+	}
+	json_decref(a);
+	return st;
 }
 
 static int rec_ll(const struct pv_rec *r, const char *key, long long *v,
@@ -251,6 +350,11 @@ static int queue_record(struct pv_notify *n, const struct pv_rec *r,
 		add_id(&n->ids, &n->nids, &n->capids, id);
 		return PV_OK;
 	}
+	if (!type && pv_rec_val(r, "format") &&
+	    strcmp(pv_rec_val(r, "format"), PV_EXPORT_FORMAT) == 0)
+		return queue_export(n, r, e);
+	if (!type && pv_rec_val(r, "events"))
+		return select_events(n, r, pv_rec_val(r, "events"), e);
 	if (!type)
 		return pv_fail(e, PV_DATAERR, "%s:%ld: event: missing",
 			       r->file, r->line);
@@ -301,35 +405,134 @@ static int queue_record(struct pv_notify *n, const struct pv_rec *r,
 int pv_notify_add_input(struct pv_notify *n, struct pv_input *in,
 			struct pv_err *e)
 {
-	struct pv_rec r = {0};
-	int st, got;
+	struct pv_rec *recs = NULL;
+	size_t nrec = 0, cap = 0, i;
+	int st = PV_OK, got;
 
-	st = pv_db_begin(n->db, e);
-	if (st)
-		return st;
-	while ((got = pv_input_next(in, &r, e)) == 1) {
-		st = queue_record(n, &r, e);
-		if (st)
+	/* All input first, then the write transaction: the tool before us
+	 * in the pipe (dsar-erase, dsar-export) writes to the database
+	 * until it is done, and must not wait for our lock. */
+	for (;;) {
+		if (nrec == cap) {
+			cap = cap ? 2 * cap : 16;
+			recs = xrealloc(recs, cap * sizeof *recs);
+		}
+		memset(&recs[nrec], 0, sizeof *recs);
+		got = pv_input_next(in, &recs[nrec], e);
+		if (got != 1) {
+			pv_rec_free(&recs[nrec]);
 			break;
+		}
+		nrec++;
 	}
-	pv_rec_free(&r);
-	if (got < 0)
+	if (got < 0) {
 		st = e->status;
+		goto out;
+	}
+	st = pv_db_begin(n->db, e);
+	for (i = 0; !st && i < nrec; i++)
+		st = queue_record(n, &recs[i], e);
 	if (st) {
 		pv_db_rollback(n->db);
 		n->nids = 0;
-		return st;
+		goto out;
 	}
-	if (n->o.dry_run) {
+	if (n->o.dry_run)
 		n->in_txn = 1; /* rolled back by pv_notify_free */
-		return PV_OK;
-	}
-	return pv_db_commit(n->db, e);
+	else
+		st = pv_db_commit(n->db, e);
+out:
+	for (i = 0; i < nrec; i++)
+		pv_rec_free(&recs[i]);
+	free(recs);
+	return st;
 }
 
 void pv_notify_add_pending(struct pv_notify *n)
 {
 	n->pending = 1;
+}
+
+static int requeue(struct pv_notify *n, long long id, struct pv_err *e)
+{
+	static const char *const sql[] = {
+		"DELETE FROM deliveries WHERE event_id = ?1 AND status = "
+		"'failed'",
+		"UPDATE events SET status = 'pending', next_attempt_at = NULL, "
+		"retried_at = ?2 WHERE id = ?1",
+	};
+	char obj[64];
+
+	for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+		sqlite3_stmt *st = pv_db_prepare(n->db, sql[i], e);
+		int rc;
+
+		if (!st)
+			return e->status;
+		sqlite3_bind_int64(st, 1, id);
+		if (i == 1)
+			pv_bind_text(st, 2, n->nowbuf);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return pv_db_fail(n->db, e, "events");
+	}
+	snprintf(obj, sizeof obj, "event:%lld", id);
+	return pv_audit(n->db, "notify.retry", obj, NULL, e);
+}
+
+int pv_notify_retry(struct pv_notify *n, long long id, long *n_out,
+		    struct pv_err *e)
+{
+	sqlite3_stmt *st;
+	long long *ids = NULL;
+	size_t nids = 0, cap = 0, i;
+	int rc;
+
+	*n_out = 0;
+	st = pv_db_prepare(n->db, "SELECT id, status, scrubbed FROM events "
+			   "WHERE (?1 = 0 AND status = 'failed' AND scrubbed = 0) "
+			   "OR id = ?1 ORDER BY id", e);
+	if (!st)
+		return e->status;
+	sqlite3_bind_int64(st, 1, id);
+	rc = PV_OK;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *status = pv_col_text(st, 1);
+
+		if (id && strcmp(status, "failed") != 0)
+			rc = pv_fail(e, PV_DATAERR, "event %lld is %s, not "
+				     "failed: nothing to retry", id, status);
+		else if (id && sqlite3_column_int(st, 2))
+			rc = pv_fail(e, PV_DATAERR, "event %lld: its content "
+				     "was removed after it failed; it cannot "
+				     "be sent again", id);
+		else
+			add_id(&ids, &nids, &cap, sqlite3_column_int64(st, 0));
+	}
+	sqlite3_finalize(st);
+	if (!rc && id && nids == 0)
+		rc = pv_fail(e, PV_NOINPUT, "no such event: %lld", id);
+	if (rc || nids == 0) {
+		free(ids);
+		return rc;
+	}
+	if ((rc = pv_db_begin(n->db, e))) {
+		free(ids);
+		return rc;
+	}
+	for (i = 0; !rc && i < nids; i++)
+		rc = requeue(n, ids[i], e);
+	if (rc || n->o.dry_run)
+		pv_db_rollback(n->db);
+	else
+		rc = pv_db_commit(n->db, e);
+	for (i = 0; !rc && i < nids; i++)
+		add_id(&n->ids, &n->nids, &n->capids, ids[i]);
+	if (!rc)
+		*n_out = (long)nids;
+	free(ids);
+	return rc;
 }
 
 static int load_event(struct pv_notify *n, long long id, struct event *ev)
@@ -361,6 +564,7 @@ struct tctx {
 	json_t *payload;
 	const struct event *ev;
 	const struct pv_location *loc;
+	const char *lang, *tz;
 	char idbuf[32], *details;
 	char *vals[32];
 	int nvals;
@@ -368,17 +572,154 @@ struct tctx {
 
 static const char *const optional_keys[] = {
 	"reason", "due", "first_due", "extended_due", "code", "expires",
-	"type", "fix", "customers", "events",
+	"type", "fix", "customers", "events", "received", "channel", "status",
 	"request_id", "customer_id", "external_id", "email", "name", "phone",
 	"count", "message", "finding", "details", "location", "location_name",
+	"erased", "kept", "first_name", "last_name",
 	NULL,
 };
+
+static const char *const date_keys[] = {
+	"due", "first_due", "extended_due", "expires", "received", "until",
+	"oldest", "at", "erase_on", NULL,
+};
+
+static int in_list(const char *const *l, const char *s)
+{
+	for (; *l; l++)
+		if (strcmp(*l, s) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *keep(struct tctx *c, char *s)
+{
+	if (c->nvals >= 32) {
+		free(s);
+		return "";
+	}
+	c->vals[c->nvals++] = s;
+	return s;
+}
+
+/* A field of the payload, or of its "customer" object (erasure.completed
+ * keeps the identifiers there). */
+static json_t *field_of(json_t *p, const char *name)
+{
+	json_t *v = json_object_get(p, name);
+
+	if (!v && json_is_object(json_object_get(p, "customer")))
+		v = json_object_get(json_object_get(p, "customer"), name);
+	return v;
+}
+
+static int is_de(const struct tctx *c)
+{
+	return strcmp(c->lang, "de") == 0;
+}
+
+/* "- Termine\n- Kundendaten ...\n": erasure.confirmation's "erased"
+ * list, or erasure.completed's deleted and anonymised tables. */
+static char *erased_words(struct tctx *c)
+{
+	struct pv_buf b = {0};
+	json_t *a = json_object_get(c->payload, "erased"), *v;
+	const char *k;
+	size_t i;
+
+	pv_buf_adds(&b, "");
+	if (json_is_array(a)) {
+		json_array_foreach(a, i, v)
+			if (json_is_string(v))
+				pv_buf_addf(&b, "- %s\n", pv_words_section(
+					json_string_value(v), c->lang));
+	}
+	for (i = 0; i < 2; i++) {
+		json_t *o = json_object_get(c->payload, i ? "anonymised"
+							  : "deleted");
+
+		json_object_foreach(o, k, v)
+			if (json_is_integer(v) && json_integer_value(v) > 0)
+				pv_buf_addf(&b, "- %s (%lld)\n",
+					    pv_words_section(k, c->lang),
+					    (long long)json_integer_value(v));
+	}
+	if (!b.len)
+		pv_buf_adds(&b, is_de(c) ? "- nichts\n" : "- nothing\n");
+	return pv_buf_detach(&b);
+}
+
+/* What an erasure kept, until when and why, in sentences. */
+static char *kept_words(struct tctx *c)
+{
+	struct pv_buf b = {0};
+	json_t *a = json_object_get(c->payload, "kept"), *v;
+	json_t *r = json_object_get(c->payload, "retained");
+	char date[64];
+	const char *k;
+	size_t i;
+	int any = 0;
+
+	pv_buf_adds(&b, "");
+	json_array_foreach(a, i, v) {
+		json_t *t = json_object_get(v, "table");
+		json_t *u = json_object_get(v, "until");
+		json_t *bs = json_object_get(v, "basis");
+
+		if (!json_is_string(t))
+			continue;
+		if (!any)
+			pv_buf_adds(&b, is_de(c)
+				    ? "Aufbewahrt, weil das Gesetz es "
+				      "verlangt:\n"
+				    : "Kept, because the law requires it:\n");
+		any = 1;
+		pv_words_date(json_string_value(u), NULL, c->lang, 1, date,
+			      sizeof date);
+		pv_buf_addf(&b, is_de(c) ? "- %s (%lld) bis zum %s: "
+					   "gesetzliche Aufbewahrungspflicht%s%s%s\n"
+					 : "- %s (%lld) until %s: a legal "
+					   "duty to keep them%s%s%s\n",
+			    pv_words_section(json_string_value(t), c->lang),
+			    (long long)json_integer_value(
+				    json_object_get(v, "count")),
+			    date, json_is_string(bs) ? " (" : "",
+			    json_is_string(bs) ? json_string_value(bs) : "",
+			    json_is_string(bs) ? ")" : "");
+	}
+	if (any)
+		pv_buf_adds(&b, is_de(c)
+			    ? "Bis dahin sind diese Unterlagen gesperrt: wir "
+			      "verwenden sie nur, wenn das Gesetz es verlangt "
+			      "(etwa bei einer Prüfung durch das Finanzamt), und "
+			      "löschen sie danach.\n"
+			    : "Until then they are locked away: we use them only "
+			      "where the law requires it (such as a tax audit), "
+			      "and erase them afterwards.\n");
+	json_object_foreach(r, k, v)
+		if (json_is_integer(v) && json_integer_value(v) > 0) {
+			if (!any)
+				pv_buf_adds(&b, is_de(c)
+					    ? "Aufbewahrt (gesetzliche "
+					      "Aufbewahrungspflicht, gesperrt):\n"
+					    : "Kept (a legal duty, locked "
+					      "away):\n");
+			any = 1;
+			pv_buf_addf(&b, "- %s (%lld)\n",
+				    pv_words_section(k, c->lang),
+				    (long long)json_integer_value(v));
+		}
+	if (!any)
+		pv_buf_adds(&b, is_de(c) ? "Aufbewahrt wird nichts.\n"
+					 : "Nothing is kept.\n");
+	return pv_buf_detach(&b);
+}
 
 static const char *tlookup(void *vctx, const char *name)
 {
 	struct tctx *c = vctx;
 	json_t *v;
-	int i;
+	char buf[128];
 
 	if (strcmp(name, "event") == 0)
 		return c->ev->type;
@@ -390,54 +731,123 @@ static const char *tlookup(void *vctx, const char *name)
 		return c->loc->name;
 	if (strcmp(name, "location") == 0 && c->loc && c->loc->id)
 		return c->loc->slug;
-	v = c->payload ? json_object_get(c->payload, name) : NULL;
-	if (v && c->nvals < 32) {
-		char *s;
+	if (strcmp(name, "erased") == 0)
+		return keep(c, erased_words(c));
+	if (strcmp(name, "kept") == 0)
+		return keep(c, kept_words(c));
+	v = c->payload ? field_of(c->payload, name) : NULL;
+	if (strcmp(name, "name") == 0 && !json_is_string(v)) {
+		json_t *f = field_of(c->payload, "first_name");
+		json_t *l = field_of(c->payload, "last_name");
 
-		if (json_is_string(v))
-			return json_string_value(v);
+		return keep(c, xasprintf("%s%s%s", json_is_string(f) ?
+					 json_string_value(f) : "",
+					 json_is_string(f) && json_is_string(l)
+					 ? " " : "", json_is_string(l) ?
+					 json_string_value(l) : ""));
+	}
+	if (json_is_string(v)) {
+		const char *sv = json_string_value(v);
+
+		if (strcmp(name, "type") == 0)
+			return pv_words_request_type(sv, c->lang);
+		if (strcmp(name, "status") == 0 || strcmp(name, "channel") == 0 ||
+		    strcmp(name, "purpose") == 0 || strcmp(name, "source") == 0)
+			return pv_words_status(sv, c->lang);
+		if (in_list(date_keys, name))
+			return keep(c, xstrdup(pv_words_date(sv, c->tz, c->lang,
+							     0, buf,
+							     sizeof buf)));
+		return sv;
+	}
+	if (v) {
 		if (json_is_null(v))
 			return "";
-		s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-		c->vals[c->nvals++] = s;
-		return s;
+		return keep(c, json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT));
 	}
-	for (i = 0; optional_keys[i]; i++)
-		if (strcmp(optional_keys[i], name) == 0)
-			return "";
+	if (in_list(optional_keys, name))
+		return "";
 	return NULL;
 }
 
-static char *details_of(json_t *payload)
+/* The other fields of an event as labelled lines ("Frist: 1. Juli 2026"),
+ * nested objects one level deep, for the findings of check. */
+static char *details_of(struct tctx *c)
 {
 	static const char *const skip[] = {"id", "event", "at", "audience",
-		"export", "code"};
+		"export", "code", "to", "location", "customer_id", NULL};
 	struct pv_buf b = {0};
 	const char *k;
 	json_t *v;
-	size_t i;
 
 	pv_buf_adds(&b, "");
-	json_object_foreach(payload, k, v) {
-		int s = 0;
-
-		for (i = 0; i < sizeof skip / sizeof skip[0]; i++)
-			s |= strcmp(k, skip[i]) == 0;
-		if (s || json_is_null(v))
+	json_object_foreach(c->payload, k, v) {
+		if (in_list(skip, k) || json_is_null(v))
 			continue;
-		pv_buf_addf(&b, "%s: ", k);
-		if (json_is_string(v)) {
-			pv_buf_adds(&b, json_string_value(v));
-		} else {
-			char *d = json_dumps(v, JSON_ENCODE_ANY |
-					     JSON_COMPACT);
+		if (json_is_object(v)) {
+			const char *k2;
+			json_t *v2;
 
-			pv_buf_adds(&b, d);
-			free(d);
+			json_object_foreach(v, k2, v2) {
+				const char *s = tlookup(c, k2);
+
+				if (json_is_null(v2))
+					continue;
+				pv_buf_addf(&b, "%s: ", pv_words_field(k2,
+								       c->lang));
+				if (json_is_string(v2) && s &&
+				    field_of(c->payload, k2) == v2)
+					pv_buf_adds(&b, s);
+				else if (json_is_string(v2))
+					pv_buf_adds(&b, json_string_value(v2));
+				else {
+					char *d = json_dumps(v2, JSON_ENCODE_ANY
+							     | JSON_COMPACT);
+
+					pv_buf_adds(&b, d);
+					free(d);
+				}
+				pv_buf_addc(&b, '\n');
+			}
+			continue;
 		}
-		pv_buf_addc(&b, '\n');
+		pv_buf_addf(&b, "%s: %s\n", pv_words_field(k, c->lang),
+			    tlookup(c, k) ? tlookup(c, k) : "");
 	}
 	return pv_buf_detach(&b);
+}
+
+/* The signature: for the customer, the controller's name and how to
+ * reach it (config "controller"); for the business, a plain note. */
+static void signature(struct pv_notify *n, const struct event *ev,
+		      const struct pv_location *loc, const char *lang,
+		      struct pv_buf *b)
+{
+	const char *name = pv_cfg_str(n->cfg, "controller.name", NULL);
+	const char *addr = pv_cfg_str(n->cfg, "controller.address", NULL);
+	const char *mail = pv_cfg_str(n->cfg, "controller.email", NULL);
+	const char *phone = pv_cfg_str(n->cfg, "controller.phone", NULL);
+	const char *lname = loc && loc->id ? loc->name : NULL;
+	int de = strcmp(lang, "de") == 0;
+
+	pv_buf_adds(b, "\n-- \n");
+	if (strcmp(ev->audience, "customer") != 0) {
+		pv_buf_addf(b, de ? "Automatische Nachricht zum Datenschutz%s%s\n"
+				  : "Automatic privacy message%s%s\n",
+			    lname ? de ? " bei " : " for " : "",
+			    lname ? lname : "");
+		return;
+	}
+	pv_buf_addf(b, de ? "Mit freundlichen Grüßen\n%s\n"
+			  : "Kind regards\n%s\n",
+		    name ? name : lname ? lname : "");
+	if (lname && name && strcmp(lname, name) != 0)
+		pv_buf_addf(b, "%s\n", lname);
+	if (addr)
+		pv_buf_addf(b, "%s\n", addr);
+	if (mail || phone)
+		pv_buf_addf(b, "%s%s%s%s\n", de ? "" : "", mail ? mail : "",
+			    mail && phone ? " · " : "", phone ? phone : "");
 }
 
 /* Subject and body of an event's message. */
@@ -462,8 +872,10 @@ static int compose(struct pv_notify *n, const struct event *ev,
 	}
 	c.ev = ev;
 	c.loc = loc;
+	c.lang = lang;
+	c.tz = loc && loc->id ? loc->timezone : NULL;
 	snprintf(c.idbuf, sizeof c.idbuf, "%lld", ev->id);
-	c.details = details_of(c.payload);
+	c.details = details_of(&c);
 	st = pv_tmpl_load(n->cfg, tname, lang,
 			  strcmp(lang, "de") == 0 ? t->de : t->en, &ts, &tb,
 			  e);
@@ -482,7 +894,7 @@ static int compose(struct pv_notify *n, const struct event *ev,
 		pv_buf_free(&bb);
 		return st;
 	}
-	pv_buf_addf(&bb, "\n-- \nprivacyctl notify, event %lld\n", ev->id);
+	signature(n, ev, loc, lang, &bb);
 	*subject = pv_buf_detach(&bs);
 	*body = pv_buf_detach(&bb);
 	*payload = c.payload;
@@ -752,6 +1164,29 @@ static int customer_address(struct pv_notify *n, long long cust,
 	return found;
 }
 
+/* The address a customer event of an erased person keeps (only the
+ * library writes "to": record_json drops it from piped records). */
+static int kept_address(const struct event *ev, char **addr, char **name)
+{
+	json_t *p = json_loads(ev->payload, 0, NULL);
+	json_t *to = json_object_get(p, "to");
+	json_t *fn = json_object_get(p, "first_name");
+	json_t *ln = json_object_get(p, "last_name");
+	int found = 0;
+
+	if (json_is_string(to) && pv_email_valid(json_string_value(to))) {
+		*addr = xstrdup(json_string_value(to));
+		*name = xasprintf("%s%s%s", json_is_string(fn) ?
+				  json_string_value(fn) : "",
+				  json_is_string(fn) && json_is_string(ln) ?
+				  " " : "", json_is_string(ln) ?
+				  json_string_value(ln) : "");
+		found = 1;
+	}
+	json_decref(p);
+	return found;
+}
+
 /* The Message-ID an earlier attempt of this e-mail used, or NULL. */
 static char *deliv_msgid(struct pv_notify *n, long long id)
 {
@@ -770,10 +1205,15 @@ static char *deliv_msgid(struct pv_notify *n, long long id)
 /* msgid: in, the Message-ID to use (NULL: a new one); out, the one used
  * (NULL when nothing was rendered), newly allocated. */
 static int send_mail(struct pv_notify *n, const struct pv_location *loc,
-		     const char *to, const char *to_name, const char *subject,
-		     const char *body, json_t *attach, char **msgid,
-		     char *reply, size_t replylen, struct pv_err *e)
+		     long long evid, const char *to, const char *to_name,
+		     const char *subject, const char *body, json_t *attach,
+		     char **msgid, char *reply, size_t replylen,
+		     struct pv_err *e)
 {
+	/* The event a message carries, for the business's tools and our
+	 * crash tests: in a header, never in the text a person reads. */
+	char idbuf[32];
+	const char *hdrs[] = {"X-Privacy-Event-Id", idbuf, NULL, NULL};
 	struct pv_mail m = {0};
 	struct pv_mail_attach parts[2] = {{0}};
 	struct pv_buf msg = {0}, html = {0};
@@ -786,6 +1226,9 @@ static int send_mail(struct pv_notify *n, const struct pv_location *loc,
 	m.from_name = pv_cfg_str(n->cfg, "mail.from_name",
 				 loc && loc->id ? loc->name : NULL);
 	m.reply_to = pv_cfg_str(n->cfg, "mail.reply_to", NULL);
+	snprintf(idbuf, sizeof idbuf, "%lld", evid);
+	if (evid)
+		m.headers = hdrs;
 	m.to = to;
 	m.to_name = to_name;
 	m.subject = subject;
@@ -872,7 +1315,8 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	int st;
 
 	if (strcmp(ev->audience, "customer") == 0 && !n->o.to) {
-		if (!customer_address(n, ev->cust, ev->req, &caddr, &cname)) {
+		if (!customer_address(n, ev->cust, ev->req, &caddr, &cname) &&
+		    !kept_address(ev, &caddr, &cname)) {
 			snprintf(reply, sizeof reply, "no e-mail address on "
 				 "file for customer %lld", ev->cust);
 			emit(n, ev, "email", "failed", reply, NULL);
@@ -889,7 +1333,8 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	if (!st) {
 		char *prev = msgid;
 
-		st = send_mail(n, loc, to, cname && *cname ? cname : NULL,
+		st = send_mail(n, loc, ev->id, to,
+			       cname && *cname ? cname : NULL,
 			       subject, body,
 			       strcmp(ev->type, PV_EXPORT_EVENT) == 0
 			       ? json_object_get(payload, PV_EXPORT_EVENT_DOC)
@@ -1059,6 +1504,8 @@ static int deliver_digest(struct pv_notify *n, struct bucket *b,
 		c.payload = p;
 		c.ev = &dev;
 		c.loc = &loc;
+		c.lang = loc.language;
+		c.tz = loc.timezone;
 		c.details = all.s;
 		st = pv_tmpl_load(n->cfg, "digest", loc.language,
 				  strcmp(loc.language, "de") == 0 ? t->de
@@ -1075,7 +1522,7 @@ static int deliver_digest(struct pv_notify *n, struct bucket *b,
 		body = pv_buf_detach(&bb);
 	}
 	if (!st)
-		st = send_mail(n, &loc, n->o.to ? n->o.to : loc.notify_email,
+		st = send_mail(n, &loc, 0, n->o.to ? n->o.to : loc.notify_email,
 			       NULL, subject, body, NULL, NULL, reply,
 			       sizeof reply, e);
 	free(subject);

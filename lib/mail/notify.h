@@ -66,6 +66,16 @@ int pv_notify_add_input(struct pv_notify *n, struct pv_input *in,
 /* Also deliver what waits in the outbox and is due (--pending). */
 void pv_notify_add_pending(struct pv_notify *n);
 /*
+ * Requeue failed events and deliver them in this run (--retry ID: id > 0;
+ * --retry-failed: id 0, every failed event): the failed channels become
+ * pending again, the give-up time counts from now, audited
+ * ("notify.retry", ids only).  PV_NOINPUT "no such event: N";
+ * PV_DATAERR for an event that is not failed, or whose content was
+ * scrubbed (it cannot be sent again).  *n_out gets the number requeued.
+ */
+int pv_notify_retry(struct pv_notify *n, long long id, long *n_out,
+		    struct pv_err *e);
+/*
  * Deliver; one output record per delivery {event_id, event, channel,
  * status, reply}.  Returns PV_OK when everything was delivered,
  * PV_TEMPFAIL when something was deferred, PV_UNAVAILABLE when something

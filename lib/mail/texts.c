@@ -1,9 +1,13 @@
 /*
  * texts.c - the built-in German and English texts of notify's messages.
  * Each can be replaced by <templates>/<name>.<lang>.txt (privacy-config(5)).
- * {{details}} lists the event's own fields, one "key: value" per line.
- * Field names are those the producers write (lib/request.c: due, expires,
- * reason, code, type).  Any other event type, such as the findings of
+ * Placeholders are the event's fields as people write them (notify.c,
+ * lib/words.h): dates ("1. Juli 2026"), the request type, status and
+ * channel in words, {{name}}, {{erased}} and {{kept}} (lists of what an
+ * erasure removed and kept, until when and why); {{details}} lists the
+ * other fields as labelled lines.  No text names a tool or an internal
+ * id other than the request number; notify adds the signature (the
+ * controller's name and contact, from the config).  Any other event type, such as the findings of
  * `privacyctl check` (request.deadline-near, marketing.unproven-consent,
  * outbox.undelivered, ...), is a compliance finding with the "check" text.
  */
@@ -12,134 +16,257 @@
 #include "notify_int.h"
 
 static const struct pv_notify_text texts[] = {
-	{"request.received",
-	 "Subject: Datenschutzanfrage {{request_id}} eingegangen ({{location_name}})\n\n"
-	 "Eine Anfrage nach der DSGVO ist eingegangen.\n\n"
-	 "Anfrage: {{request_id}}\nArt: {{type}}\nFrist: {{due}}\n\n"
-	 "{{details}}\n",
-	 "Subject: Privacy request {{request_id}} received ({{location_name}})\n\n"
-	 "A request under the GDPR has been received.\n\n"
-	 "Request: {{request_id}}\nType: {{type}}\nDue: {{due}}\n\n"
-	 "{{details}}\n"},
+	/* --- to the customer --------------------------------------------- */
 	{"request.verification",
-	 "Subject: Ihr Bestätigungscode für {{location_name}}\n\n"
-	 "Guten Tag,\n\nIhr Bestätigungscode lautet: {{code}}\n\n"
-	 "Er gilt bis {{expires}} und nur einmal. Wenn Sie keine Anfrage "
-	 "gestellt haben, können Sie diese Nachricht ignorieren.\n",
-	 "Subject: Your verification code for {{location_name}}\n\n"
-	 "Hello,\n\nYour verification code is: {{code}}\n\n"
-	 "It is valid until {{expires}} and only once. If you did not "
-	 "make a request, you can ignore this message.\n"},
+	 "Subject: Ihr Bestätigungscode für Ihre Datenschutzanfrage bei {{location_name}}\n\n"
+	 "Guten Tag,\n\n"
+	 "bei {{location_name}} ist eine Anfrage in Ihrem Namen eingegangen: "
+	 "{{type}}. Damit niemand anderes Ihre Daten erhält, bestätigen Sie "
+	 "bitte, dass die Anfrage von Ihnen kommt, mit diesem Code:\n\n"
+	 "    {{code}}\n\n"
+	 "Der Code gilt bis {{expires}} und nur einmal.\n\n"
+	 "Wenn Sie keine Anfrage gestellt haben, können Sie diese Nachricht "
+	 "ignorieren; es geschieht dann nichts.\n",
+	 "Subject: Your confirmation code for your privacy request at {{location_name}}\n\n"
+	 "Hello,\n\n"
+	 "{{location_name}} has received a request in your name: {{type}}. "
+	 "So that nobody else gets your data, please confirm that the request "
+	 "is yours with this code:\n\n"
+	 "    {{code}}\n\n"
+	 "The code is valid until {{expires}}, and only once.\n\n"
+	 "If you did not make a request, you can ignore this message; "
+	 "nothing will happen.\n"},
+	{"request.receipt",
+	 "Subject: Wir haben Ihre Datenschutzanfrage erhalten\n\n"
+	 "Guten Tag,\n\n"
+	 "wir haben Ihre Anfrage erhalten und kümmern uns darum:\n\n"
+	 "Anfrage Nr.: {{request_id}}\n"
+	 "Art: {{type}}\n"
+	 "Eingegangen am: {{received}}\n"
+	 "Antwort spätestens bis: {{due}}\n\n"
+	 "So lange haben wir nach Art. 12 Abs. 3 DSGVO Zeit; meist geht es "
+	 "schneller. Wenn Sie Fragen haben, antworten Sie einfach auf diese "
+	 "E-Mail.\n",
+	 "Subject: We have received your privacy request\n\n"
+	 "Hello,\n\n"
+	 "we have received your request and are taking care of it:\n\n"
+	 "Request no.: {{request_id}}\n"
+	 "Type: {{type}}\n"
+	 "Received: {{received}}\n"
+	 "Answer by: {{due}} at the latest\n\n"
+	 "That is the time Art. 12(3) GDPR gives us; usually it is quicker. "
+	 "If you have a question, just reply to this e-mail.\n"},
 	{"export.ready",
-	 "Subject: Ihre Datenauskunft von {{location_name}}\n\n"
-	 "Guten Tag,\n\nim Anhang finden Sie alle Daten, die {{location_name}} "
-	 "über Sie speichert (Art. 15 und 20 DSGVO), als JSON-Datei.\n\n"
-	 "Anfrage: {{request_id}}\n",
-	 "Subject: Your data from {{location_name}}\n\n"
-	 "Hello,\n\nattached is everything {{location_name}} stores about you "
-	 "(Art. 15 and 20 GDPR), as a JSON file.\n\n"
-	 "Request: {{request_id}}\n"},
+	 "Subject: Ihre Daten bei {{location_name}}: Ihre Auskunft\n\n"
+	 "Guten Tag,\n\n"
+	 "Sie haben uns um Auskunft über Ihre Daten gebeten (Anfrage Nr. "
+	 "{{request_id}}). Im Anhang finden Sie alles, was {{location_name}} "
+	 "über Sie gespeichert hat:\n\n"
+	 "- auskunft.html: zum Lesen und Ausdrucken, mit den Angaben, wozu "
+	 "wir Ihre Daten verwenden, wie lange wir sie aufbewahren und welche "
+	 "Rechte Sie haben (Art. 15 DSGVO);\n"
+	 "- auskunft.json: dieselben Daten in einem maschinenlesbaren Format, "
+	 "das Sie einem anderen Anbieter geben können (Art. 20 DSGVO).\n\n"
+	 "Wenn etwas nicht stimmt oder Sie Fragen haben, antworten Sie einfach "
+	 "auf diese E-Mail.\n",
+	 "Subject: Your data at {{location_name}}: your copy\n\n"
+	 "Hello,\n\n"
+	 "you asked us what data we hold about you (request no. "
+	 "{{request_id}}). Attached is everything {{location_name}} has "
+	 "stored about you:\n\n"
+	 "- your-data.html: to read and print, with what we use your data "
+	 "for, how long we keep it and what your rights are (Art. 15 GDPR);\n"
+	 "- your-data.json: the same data in a machine-readable format that "
+	 "you can give to another provider (Art. 20 GDPR).\n\n"
+	 "If anything is wrong or you have a question, just reply to this "
+	 "e-mail.\n"},
+	{"erasure.confirmation",
+	 "Subject: Ihre Daten bei {{location_name}} wurden gelöscht\n\n"
+	 "Guten Tag,\n\n"
+	 "wie Sie es verlangt haben (Anfrage Nr. {{request_id}}), haben wir "
+	 "Ihre Daten gelöscht (Art. 17 DSGVO).\n\n"
+	 "Gelöscht:\n{{erased}}\n"
+	 "{{kept}}\n"
+	 "Sie erhalten von uns keine weiteren Nachrichten.\n",
+	 "Subject: Your data at {{location_name}} has been erased\n\n"
+	 "Hello,\n\n"
+	 "as you asked (request no. {{request_id}}), we have erased your "
+	 "data (Art. 17 GDPR).\n\n"
+	 "Erased:\n{{erased}}\n"
+	 "{{kept}}\n"
+	 "You will get no further messages from us.\n"},
 	{"export.link",
-	 "Subject: Ihre Datenauskunft von {{location_name}}\n\n"
-	 "Guten Tag,\n\nalle Daten, die {{location_name}} über Sie speichert "
-	 "(Art. 15 und 20 DSGVO), liegen für Sie bereit:\n\n{{link}}\n\n"
+	 "Subject: Ihre Daten bei {{location_name}}: Ihre Auskunft liegt bereit\n\n"
+	 "Guten Tag,\n\n"
+	 "Sie haben uns um Auskunft über Ihre Daten gebeten (Anfrage Nr. "
+	 "{{request_id}}). Alles, was {{location_name}} über Sie gespeichert "
+	 "hat (Art. 15 und 20 DSGVO), liegt für Sie bereit:\n\n"
+	 "{{link}}\n\n"
 	 "Zum Öffnen brauchen Sie den Code, mit dem Sie Ihre Anfrage "
 	 "bestätigt haben. Der Link gilt bis {{expires}}; danach löschen wir "
-	 "die gespeicherte Auskunft.\n\nAnfrage: {{request_id}}\n",
-	 "Subject: Your data from {{location_name}}\n\n"
-	 "Hello,\n\neverything {{location_name}} stores about you (Art. 15 "
-	 "and 20 GDPR) is ready for you:\n\n{{link}}\n\n"
+	 "die gespeicherte Auskunft.\n",
+	 "Subject: Your data at {{location_name}}: your copy is ready\n\n"
+	 "Hello,\n\n"
+	 "you asked us what data we hold about you (request no. "
+	 "{{request_id}}). Everything {{location_name}} has stored about you "
+	 "(Art. 15 and 20 GDPR) is ready for you:\n\n"
+	 "{{link}}\n\n"
 	 "To open it you need the code with which you confirmed your "
 	 "request. The link works until {{expires}}; then we delete the "
-	 "stored copy.\n\nRequest: {{request_id}}\n"},
+	 "stored copy.\n"},
 	{"request.extended",
-	 "Subject: Ihre Anfrage {{request_id}}: Frist verlängert\n\n"
-	 "Guten Tag,\n\ndie Frist zur Beantwortung Ihrer Anfrage wurde nach "
-	 "Art. 12 Abs. 3 DSGVO bis {{due}} verlängert.\n\n"
-	 "Grund: {{reason}}\n",
-	 "Subject: Your request {{request_id}}: deadline extended\n\n"
-	 "Hello,\n\nthe deadline for answering your request has been extended "
-	 "under Art. 12(3) GDPR to {{due}}.\n\n"
-	 "Reason: {{reason}}\n"},
+	 "Subject: Ihre Datenschutzanfrage Nr. {{request_id}}: wir brauchen etwas länger\n\n"
+	 "Guten Tag,\n\n"
+	 "Ihre Anfrage können wir nicht in der üblichen Frist beantworten. "
+	 "Nach Art. 12 Abs. 3 DSGVO verlängern wir die Frist bis zum "
+	 "{{extended_due}}.\n\n"
+	 "Art der Anfrage: {{type}}\n"
+	 "Grund der Verlängerung: {{reason}}\n\n"
+	 "Bisher lief die Frist bis zum {{due}}. Sie erhalten unsere "
+	 "Antwort spätestens am {{extended_due}}.\n",
+	 "Subject: Your privacy request no. {{request_id}}: we need a little longer\n\n"
+	 "Hello,\n\n"
+	 "we cannot answer your request within the usual time. Under "
+	 "Art. 12(3) GDPR we extend the deadline to {{extended_due}}.\n\n"
+	 "Your request: {{type}}\n"
+	 "Reason for the extension: {{reason}}\n\n"
+	 "The deadline was {{due}}. You will have our answer by "
+	 "{{extended_due}} at the latest.\n"},
 	{"request.rejected",
-	 "Subject: Ihre Anfrage {{request_id}} wurde abgelehnt\n\n"
-	 "Guten Tag,\n\nIhre Anfrage konnte nicht erfüllt werden.\n\n"
-	 "Grund: {{reason}}\n\n"
-	 "Sie können sich bei einer Datenschutz-Aufsichtsbehörde beschweren "
-	 "und einen gerichtlichen Rechtsbehelf einlegen (Art. 12 Abs. 4 "
-	 "DSGVO).\n",
-	 "Subject: Your request {{request_id}} was rejected\n\n"
-	 "Hello,\n\nyour request could not be fulfilled.\n\n"
+	 "Subject: Ihre Datenschutzanfrage Nr. {{request_id}}\n\n"
+	 "Guten Tag,\n\n"
+	 "Ihre Anfrage können wir leider nicht erfüllen.\n\n"
+	 "Art der Anfrage: {{type}}\n"
+	 "Grund der Ablehnung: {{reason}}\n\n"
+	 "Wenn Sie damit nicht einverstanden sind, können Sie (Art. 12 "
+	 "Abs. 4 DSGVO):\n"
+	 "- sich bei einer Datenschutz-Aufsichtsbehörde beschweren (Art. 77 "
+	 "DSGVO), zum Beispiel bei der Behörde des Bundeslandes, in dem Sie "
+	 "wohnen;\n"
+	 "- einen gerichtlichen Rechtsbehelf einlegen (Art. 79 DSGVO).\n\n"
+	 "Sie können sich natürlich auch jederzeit direkt an uns wenden.\n",
+	 "Subject: Your privacy request no. {{request_id}}\n\n"
+	 "Hello,\n\n"
+	 "we are sorry, we cannot fulfil your request.\n\n"
+	 "Your request: {{type}}\n"
 	 "Reason: {{reason}}\n\n"
-	 "You may lodge a complaint with a supervisory authority and seek a "
-	 "judicial remedy (Art. 12(4) GDPR).\n"},
+	 "If you do not agree, you can (Art. 12(4) GDPR):\n"
+	 "- lodge a complaint with a data protection supervisory authority "
+	 "(Art. 77 GDPR), for example the one where you live;\n"
+	 "- seek a judicial remedy (Art. 79 GDPR).\n\n"
+	 "You are of course always welcome to contact us directly.\n"},
 	{"request.no-data",
 	 "Subject: Ihre Anfrage {{request_id}} bei {{location_name}}\n\n"
 	 "Guten Tag,\n\nSie haben gefragt, welche Daten {{location_name}} "
 	 "über Sie speichert (Art. 15 DSGVO). Zu Ihrer E-Mail-Adresse haben "
 	 "wir keine Daten über Sie gespeichert.\n\n"
-	 "Anfrage: {{request_id}}\n",
+	 "Anfrage Nr.: {{request_id}}\n",
 	 "Subject: Your request {{request_id}} to {{location_name}}\n\n"
 	 "Hello,\n\nyou asked which data {{location_name}} holds about you "
 	 "(Art. 15 GDPR). We hold no data about you under your e-mail "
 	 "address.\n\n"
-	 "Request: {{request_id}}\n"},
+	 "Request no.: {{request_id}}\n"},
 	{"request.nothing-to-erase",
 	 "Subject: Ihre Anfrage {{request_id}} bei {{location_name}}\n\n"
 	 "Guten Tag,\n\nSie haben gebeten, Ihre Daten zu löschen (Art. 17 "
 	 "DSGVO). Zu Ihrer E-Mail-Adresse haben wir keine Daten über Sie "
 	 "gespeichert; es gibt nichts zu löschen.\n\n"
-	 "Anfrage: {{request_id}}\n",
+	 "Anfrage Nr.: {{request_id}}\n",
 	 "Subject: Your request {{request_id}} to {{location_name}}\n\n"
 	 "Hello,\n\nyou asked us to erase your data (Art. 17 GDPR). We hold "
 	 "no data about you under your e-mail address, so there is nothing "
 	 "to erase.\n\n"
-	 "Request: {{request_id}}\n"},
+	 "Request no.: {{request_id}}\n"},
+	/* --- to the business ---------------------------------------------- */
+	{"request.received",
+	 "Subject: Neue Datenschutzanfrage Nr. {{request_id}} ({{location_name}})\n\n"
+	 "Eine Datenschutzanfrage ist eingegangen.\n\n"
+	 "Anfrage Nr.: {{request_id}}\n"
+	 "Art: {{type}}\n"
+	 "Eingang über: {{channel}}\n"
+	 "Eingegangen am: {{received}}\n"
+	 "Stand: {{status}}\n"
+	 "Frist: {{due}}\n",
+	 "Subject: New privacy request no. {{request_id}} ({{location_name}})\n\n"
+	 "A privacy request has been received.\n\n"
+	 "Request no.: {{request_id}}\n"
+	 "Type: {{type}}\n"
+	 "Received by: {{channel}}\n"
+	 "Received: {{received}}\n"
+	 "Status: {{status}}\n"
+	 "Due: {{due}}\n"},
 	{"request.cancelled",
-	 "Subject: Datenschutzanfrage {{request_id}} zurückgezogen\n\n"
-	 "Die Anfrage {{request_id}} wurde zurückgezogen und ist geschlossen. "
-	 "Der Kunde erhält dazu keine Nachricht.\n\n"
+	 "Subject: Datenschutzanfrage Nr. {{request_id}} zurückgezogen\n\n"
+	 "Die Anfrage Nr. {{request_id}} wurde zurückgezogen und ist "
+	 "geschlossen. Der Kunde erhält dazu keine Nachricht.\n\n"
+	 "Art: {{type}}\n"
 	 "Grund: {{reason}}\n",
-	 "Subject: Privacy request {{request_id}} withdrawn\n\n"
-	 "Request {{request_id}} was withdrawn and is closed. The customer "
-	 "gets no message about it.\n\n"
+	 "Subject: Privacy request no. {{request_id}} withdrawn\n\n"
+	 "Request no. {{request_id}} was withdrawn and is closed. The "
+	 "customer gets no message about it.\n\n"
+	 "Type: {{type}}\n"
 	 "Reason: {{reason}}\n"},
 	{"request.completed",
-	 "Subject: Datenschutzanfrage {{request_id}} erledigt\n\n"
-	 "Die Anfrage {{request_id}} ({{type}}) ist erledigt.\n\n"
-	 "{{details}}\n",
-	 "Subject: Privacy request {{request_id}} completed\n\n"
-	 "Request {{request_id}} ({{type}}) is completed.\n\n"
-	 "{{details}}\n"},
+	 "Subject: Datenschutzanfrage Nr. {{request_id}} erledigt\n\n"
+	 "Die Anfrage Nr. {{request_id}} ist erledigt: der Kunde hat die "
+	 "Antwort per E-Mail erhalten.\n\n"
+	 "Art: {{type}}\n",
+	 "Subject: Privacy request no. {{request_id}} completed\n\n"
+	 "Request no. {{request_id}} is completed: the customer has "
+	 "received the answer by e-mail.\n\n"
+	 "Type: {{type}}\n"},
 	{"erasure.completed",
-	 "Subject: Kundendaten gelöscht ({{location_name}}): bitte auch in "
-	 "anderen Systemen löschen\n\n"
+	 "Subject: Bitte auch in anderen Systemen löschen: Kunde {{external_id}} ({{location_name}})\n\n"
 	 "Die Daten eines Kunden wurden gelöscht (Art. 17 DSGVO). Bitte "
-	 "löschen Sie den Kunden auch in allen anderen Systemen (Kasse, "
-	 "Newsletter, Kalender). Kennzeichen zum Auffinden:\n\n"
-	 "{{details}}\n",
-	 "Subject: Customer data erased ({{location_name}}): please erase in "
-	 "other systems too\n\n"
-	 "A customer's data has been erased (Art. 17 GDPR). Please remove the "
-	 "customer from every other system too (till, newsletter, calendar). "
-	 "Identifiers to find them:\n\n"
-	 "{{details}}\n"},
+	 "löschen Sie ihn auch in allen anderen Systemen (Kasse, Newsletter, "
+	 "Kalender, Telefon). Damit finden Sie ihn:\n\n"
+	 "Kundennummer: {{external_id}}\n"
+	 "Name: {{name}}\n"
+	 "E-Mail: {{email}}\n"
+	 "Telefon: {{phone}}\n\n"
+	 "Gelöscht:\n{{erased}}\n"
+	 "{{kept}}\n"
+	 "Diese Angaben löschen wir nach dem Versand dieser Nachricht auch "
+	 "aus dem Postausgang.\n",
+	 "Subject: Please erase in other systems too: customer {{external_id}} ({{location_name}})\n\n"
+	 "A customer's data has been erased (Art. 17 GDPR). Please remove "
+	 "the customer from every other system too (till, newsletter, "
+	 "calendar, phone). To find them:\n\n"
+	 "Customer number: {{external_id}}\n"
+	 "Name: {{name}}\n"
+	 "E-mail: {{email}}\n"
+	 "Phone: {{phone}}\n\n"
+	 "Erased:\n{{erased}}\n"
+	 "{{kept}}\n"
+	 "These details are removed from the outbox once this message is "
+	 "sent.\n"},
 	{"deadline.approaching",
-	 "Subject: Frist läuft ab: Anfrage {{request_id}} bis {{due}}\n\n"
-	 "Die Frist der Anfrage {{request_id}} endet am {{due}}.\n\n"
-	 "{{details}}\n",
-	 "Subject: Deadline near: request {{request_id}} due {{due}}\n\n"
-	 "The deadline of request {{request_id}} ends on {{due}}.\n\n"
-	 "{{details}}\n"},
+	 "Subject: Frist läuft ab: Datenschutzanfrage Nr. {{request_id}} bis {{due}}\n\n"
+	 "Die Frist der Anfrage Nr. {{request_id}} endet am {{due}}. Bitte "
+	 "beantworten Sie sie bis dahin (Art. 12 Abs. 3 DSGVO).\n\n"
+	 "Art: {{type}}\n"
+	 "Eingegangen am: {{received}}\n"
+	 "Stand: {{status}}\n",
+	 "Subject: Deadline near: privacy request no. {{request_id}} due {{due}}\n\n"
+	 "The deadline of request no. {{request_id}} ends on {{due}}. "
+	 "Please answer it by then (Art. 12(3) GDPR).\n\n"
+	 "Type: {{type}}\n"
+	 "Received: {{received}}\n"
+	 "Status: {{status}}\n"},
 	{"request.overdue",
-	 "Subject: Frist überschritten: Anfrage {{request_id}}\n\n"
-	 "Die Frist der Anfrage {{request_id}} ist am {{due}} abgelaufen. "
-	 "Bitte sofort beantworten (Art. 12 Abs. 3 DSGVO).\n\n"
-	 "{{details}}\n",
-	 "Subject: Deadline passed: request {{request_id}}\n\n"
-	 "The deadline of request {{request_id}} passed on {{due}}. "
-	 "Please answer at once (Art. 12(3) GDPR).\n\n"
-	 "{{details}}\n"},
+	 "Subject: Frist überschritten: Datenschutzanfrage Nr. {{request_id}}\n\n"
+	 "Die Frist der Anfrage Nr. {{request_id}} ist am {{due}} "
+	 "abgelaufen. Bitte beantworten Sie sie sofort (Art. 12 Abs. 3 "
+	 "DSGVO).\n\n"
+	 "Art: {{type}}\n"
+	 "Eingegangen am: {{received}}\n"
+	 "Stand: {{status}}\n",
+	 "Subject: Deadline passed: privacy request no. {{request_id}}\n\n"
+	 "The deadline of request no. {{request_id}} passed on {{due}}. "
+	 "Please answer it at once (Art. 12(3) GDPR).\n\n"
+	 "Type: {{type}}\n"
+	 "Received: {{received}}\n"
+	 "Status: {{status}}\n"},
 	{"customer.inactive-notice",
 	 "Subject: Ihre Daten bei {{location_name}} werden am {{erase_on}} "
 	 "gelöscht\n\n"

@@ -20,8 +20,11 @@ run notify --pending
 status 0 "notify --pending sends the code"
 m=$(mail_to juergen@kunde.example)
 show_mail "$m"
-code=$(mailf "$m" field body | sed -n 's/.*: *\([A-Za-z0-9-]\{4,\}\)$/\1/p' | head -1)
+code=$(mailf "$m" field body | sed -n 's/^    \([A-Za-z0-9-]\{4,\}\)$/\1/p' | head -1)
 like "$code" '.' "the customer reads the code in the mail"
+like "$(mailf "$m" field body)" 'Auskunft \(Art\. 15 DSGVO\)' "the code mail names the request in words"
+like "$(mailf "$m" field body)" 'gilt bis 2\. Juni 2026, 11:00 Uhr' "the code's expiry in local time, as people write it"
+mail_reads_well "$m" de "the code mail"
 run privacyctl request verify "$req" "$code"
 status 0 "the customer's code verifies the request"
 
@@ -53,6 +56,11 @@ like "$(cat report.html)" 'Herrenhaarschnitt' "and shows the appointment"
 unlike "$(cat report.html)" '<script|src=|href="http|@import|url\(' \
 	"the HTML report has no script and no external resource"
 like "$(mailf "$m" field body)" 'Anhang' "the mail says what is attached"
+like "$(mailf "$m" field body)" 'Salon Beispiel GmbH' "signed with the controller's name"
+like "$(mailf "$m" field body)" '\+49 30 999999' "and its contact"
+mail_reads_well "$m" de "the export mail"
+like "$(cat report.html)" '<html lang="de">' "the report is in the location's language"
+like "$(cat report.html)" '1\. Juni 2025, 10:00 Uhr' "appointments dated as people write them, in local time"
 is "$(sql "SELECT status FROM requests WHERE id = $req")" "completed" \
 	"completed once the server accepted the mail"
 is "$(sql "SELECT count(*) FROM events WHERE request_id = $req AND type = 'request.completed' AND audience = 'business'")" 1 \
@@ -62,6 +70,7 @@ status 0 "notify again"
 b=$(mail_to team@salon-mitte.example)
 show_mail "$b"
 like "$(mailf "$b" field Subject)" "$req" "the business mail names the request"
+mail_reads_well "$b" de "the business mail" business
 
 # A second customer's export mail is refused by the server: the request
 # stays open, the export stays in the outbox for a retry.

@@ -86,7 +86,7 @@ status 0 "staff complete it"
 is "$(jget status <"$out")" completed "completed"
 run notify --pending
 status 0 "notify"
-is "$(nmails_to nobody@anders.example)" 1 "one mail to the address that asked"
+is "$(nmails_to nobody@anders.example)" 2 "two mails to the address that asked: the receipt of a manual location (J3), then the answer"
 mn=$(mails_to nobody@anders.example | tail -1)
 like "$(mail "$mn" body)" "nothing to erase" "\"nothing to erase\", in English as the location"
 unlike "$(mail "$mn" body)" "Erika|erika|K-1" "it names no customer"

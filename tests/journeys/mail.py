@@ -66,7 +66,10 @@ elif what == "lint":
                 r"objection)\b" if lang == "de" else r"(?!)"]:
         for hit in re.findall(bad, text):
             print("found %r" % (hit,))
-    if lang == "de" and not re.search(r"Guten Tag|Sehr geehrte|Hallo", text):
+    business = len(sys.argv) > 4 and sys.argv[4] == "business"
+    if business:
+        pass
+    elif lang == "de" and not re.search(r"Guten Tag|Sehr geehrte|Hallo", text):
         print("no German greeting")
-    if lang == "en" and not re.search(r"Hello|Dear", text):
+    elif lang == "en" and not re.search(r"Hello|Dear", text):
         print("no English greeting")
