@@ -182,7 +182,7 @@ static int run(struct pv_ctx *c)
 	struct pv_policy *pol = NULL;
 	struct pv_eraser *er = NULL;
 	struct pv_subject s;
-	long long n;
+	long long n, rid;
 	int st, st2;
 
 	if (every) {
@@ -230,6 +230,18 @@ static int run(struct pv_ctx *c)
 			st = pv_request_identity_checked(c->db, s.request_id,
 							 eo.unchecked_ok,
 							 &c->err);
+		if (st == PV_NOINPUT && so.request &&
+		    pv_parse_ll(so.request, &rid) == 0 &&
+		    pv_request_completed(c->db, rid, "erasure")) {
+			/* a re-run of a finished erasure: done already */
+			pv_policy_free(pol);
+			pv_err_clear(&c->err);
+			pv_w_begin(c->out);
+			pv_w_int(c->out, "request_id", rid);
+			pv_w_str(c->out, "status", "already-erased");
+			pv_w_end(c->out);
+			return PV_OK;
+		}
 		if (st) {
 			pv_policy_free(pol);
 			if (st == PV_USAGE)
