@@ -1258,6 +1258,11 @@ static int check_row(struct imp *im, long long *loc)
 				  pos, "unknown column");
 			continue;
 		}
+		if (pv_rec_nested(r, j)) { /* {"first_name":{"a":1}} */
+			row_error(im, PV_DATAERR, f[i].name, "a JSON object "
+				  "or array where a value is expected");
+			continue;
+		}
 		if (r->vals[j] && *r->vals[j])
 			im->v[i] = r->vals[j];
 	}
