@@ -25,7 +25,7 @@ _dsar_erase() {
 	*"|--format"|*"|-f") COMPREPLY=($(compgen -W "ndjson json csv table" -- "$cur")); return ;;
 	esac
 	case $cmd in
-	"") opts=" --customer --email --external-id --location --request --unverified-ok --dry-run -n --purge-expired --replay-tombstones --commit-every" ;;
+	"") opts=" --customer --email --external-id --location --request --unverified-ok --dry-run -n --yes -y --purge-expired --replay-tombstones --commit-every" ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts --config -c --db --format -f --quiet -q --verbose -v --help -h --version -V" -- "$cur"))

@@ -11,6 +11,7 @@ complete -c dsar-erase -l location -x -a "(__dsar_erase_slugs)"
 complete -c dsar-erase -l request -x
 complete -c dsar-erase -l unverified-ok
 complete -c dsar-erase -l dry-run -s n
+complete -c dsar-erase -l yes -s y
 complete -c dsar-erase -l purge-expired
 complete -c dsar-erase -l replay-tombstones
 complete -c dsar-erase -l commit-every -x

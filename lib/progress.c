@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,4 +48,23 @@ void pv_progress_end(struct pv_progress *p)
 	if (p->on)
 		fprintf(stderr, "\r\033[K");
 	p->on = 0;
+}
+
+int pv_confirm_tty(const char *question)
+{
+	FILE *t = fopen("/dev/tty", "r+");
+	char line[64];
+	int yes = 0;
+
+	if (!t)
+		return 0;
+	fprintf(t, "%s: %s? [y/N] ", pv_progname, question);
+	fflush(t);
+	if (fgets(line, sizeof line, t)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		yes = strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 ||
+		      strcmp(line, "yes") == 0;
+	}
+	fclose(t);
+	return yes;
 }

@@ -20,4 +20,9 @@ void pv_progress_add(struct pv_progress *p, long long n);
 /* Clear the line. */
 void pv_progress_end(struct pv_progress *p);
 
+/* Ask a yes/no question on /dev/tty (the person at the terminal, also when
+ * standard input is a pipe): "prog: QUESTION? [y/N] ".  1 for "y" or
+ * "yes"; 0 for anything else, no answer, or no terminal. */
+int pv_confirm_tty(const char *question);
+
 #endif

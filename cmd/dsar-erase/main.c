@@ -10,11 +10,13 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "audit.h"
 #include "cli.h"
 #include "db.h"
 #include "erase.h"
+#include "progress.h"
 #include "request.h"
 #include "retention.h"
 #include "subject.h"
@@ -115,15 +117,112 @@ out:
 	return st;
 }
 
-static int erase_stream(struct pv_ctx *c, struct pv_eraser *er)
+/* Erase the subject of one record; 1 when the run must stop (st set). */
+static int erase_rec(struct pv_ctx *c, struct pv_eraser *er,
+		     const struct pv_rec *r, int *st)
+{
+	struct pv_subject s;
+	struct pv_err e;
+	int rc;
+
+	rc = pv_subject_from_rec(c->db, r, &s, &e);
+	if (!rc && s.request_id)
+		rc = pv_request_identity_checked(c->db, s.request_id,
+						 pv_flag(c, "unverified-ok"),
+						 &e);
+	if (!rc)
+		rc = pv_erase_subject(er, &s, c->out, &e);
+	if (!rc)
+		return 0;
+	rc = one_failed(rc, &e);
+	if (rc != PV_PARTIAL) {
+		/* already reported */
+		c->err.status = rc;
+		c->err.msg[0] = '\0';
+		*st = rc;
+		return 1;
+	}
+	*st = pv_status_merge(*st, rc);
+	return 0;
+}
+
+/* More subjects than this in a stream are confirmed at a terminal. */
+#define ASK_ABOVE 5
+
+/*
+ * At a terminal (stderr), without -n or --yes: the whole stream first,
+ * then "erase N subjects? [y/N]" on /dev/tty when N > ASK_ABOVE; only
+ * "y" erases.  Cron and scripts (stderr not a terminal) go on as before.
+ */
+static int erase_asked(struct pv_ctx *c, struct pv_eraser *er,
+		       struct pv_input *in, struct pv_progress *prog)
+{
+	struct pv_rec *recs = NULL;
+	size_t n = 0, cap = 0, i;
+	struct pv_err e;
+	int st = PV_OK, rc;
+	char q[64];
+
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			recs = xrealloc(recs, cap * sizeof *recs);
+		}
+		memset(&recs[n], 0, sizeof *recs);
+		rc = pv_input_next(in, &recs[n], &e);
+		if (rc == 1) {
+			n++;
+			continue;
+		}
+		pv_rec_free(&recs[n]);
+		if (rc == 0 || pv_stop_sig)
+			break;
+		if (e.status != PV_DATAERR) {
+			c->err = e;
+			st = e.status;
+			goto out;
+		}
+		st = pv_status_merge(st, one_failed(e.status, &e));
+	}
+	if (pv_stop_sig)
+		goto out;
+	snprintf(q, sizeof q, "erase %zu subjects", n);
+	if (n > ASK_ABOVE && !pv_confirm_tty(q)) {
+		st = pv_fail(&c->err, PV_PARTIAL, "not confirmed: nothing "
+			     "erased (--yes erases without asking)");
+		goto out;
+	}
+	prog->total = (long long)n;
+	for (i = 0; i < n && !pv_stop_sig; i++) {
+		pv_progress_add(prog, 1);
+		if (erase_rec(c, er, &recs[i], &st))
+			break;
+	}
+out:
+	for (i = 0; i < n; i++)
+		pv_rec_free(&recs[i]);
+	free(recs);
+	return st;
+}
+
+static int erase_stream(struct pv_ctx *c, struct pv_eraser *er, int dry)
 {
 	struct pv_input *in = pv_input_open(c->argc, c->argv, PV_FMT_AUTO);
+	struct pv_progress prog;
 	struct pv_rec r = {0};
-	struct pv_subject s;
 	struct pv_err e;
 	int st = PV_OK, rc;
 
 	pv_input_need_one(in, pv_subject_keys);
+	/* a progress line when stderr is a terminal (for long streams) */
+	pv_progress_start(&prog, dry ? "subjects planned" : "subjects done",
+			  0);
+	if (!dry && !pv_flag(c, "yes") && isatty(2)) {
+		st = erase_asked(c, er, in, &prog);
+		pv_progress_end(&prog);
+		pv_input_close(in);
+		return st;
+	}
 	for (;;) {
 		if (pv_stop_sig) /* SIGTERM, SIGINT: the batch in hand is
 				  * committed and reported by the close */
@@ -145,25 +244,11 @@ static int erase_stream(struct pv_ctx *c, struct pv_eraser *er)
 			st = pv_status_merge(st, one_failed(e.status, &e));
 			continue;
 		}
-		rc = pv_subject_from_rec(c->db, &r, &s, &e);
-		if (!rc && s.request_id)
-			rc = pv_request_identity_checked(
-				c->db, s.request_id,
-				pv_flag(c, "unverified-ok"), &e);
-		if (!rc)
-			rc = pv_erase_subject(er, &s, c->out, &e);
-		if (rc) {
-			rc = one_failed(rc, &e);
-			if (rc != PV_PARTIAL) {
-				/* already reported */
-				c->err.status = rc;
-				c->err.msg[0] = '\0';
-				st = rc;
-				break;
-			}
-			st = pv_status_merge(st, rc);
-		}
+		pv_progress_add(&prog, 1);
+		if (erase_rec(c, er, &r, &st))
+			break;
 	}
+	pv_progress_end(&prog);
 	pv_rec_free(&r);
 	pv_input_close(in);
 	return st;
@@ -259,7 +344,7 @@ static int run(struct pv_ctx *c)
 	else if (pv_subject_given(&so))
 		st = pv_erase_subject(er, &s, c->out, &c->err);
 	else
-		st = erase_stream(c, er);
+		st = erase_stream(c, er, dry);
 	if (st && st != PV_PARTIAL && c->err.msg[0] == '\0') {
 		/* reported already; close without a second message */
 		struct pv_err e;
@@ -292,6 +377,8 @@ static const struct pv_opt opts[] = {
 	{"unverified-ok", 0, NULL, "fulfil a request whose identity was never "
 	 "checked (received), on staff's word"},
 	{"dry-run", 'n', NULL, "print the plan, change nothing"},
+	{"yes", 'y', NULL, "erase a stream of more than 5 subjects without "
+	 "asking (asked only when stderr is a terminal)"},
 	{"purge-expired", 0, NULL, "delete retained records whose period has "
 	 "ended"},
 	{"replay-tombstones", 0, NULL, "erase again whoever the tombstone log "
