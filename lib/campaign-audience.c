@@ -27,7 +27,8 @@ int pv_campaign_prepare_audience(struct pv_campaign *c, struct pv_err *e)
 	sqlite3 *db = c->db;
 
 	if (!(c->st_cust = pv_db_prepare(db,
-		"SELECT c.location_id, c.email, c.external_id, c.phone, l.slug"
+		"SELECT c.location_id, c.email, c.external_id, c.phone, l.slug,"
+		" c.restricted_at IS NOT NULL OR c.objected_at IS NOT NULL"
 		" FROM customers c JOIN locations l ON l.id = c.location_id"
 		" WHERE c.id = ?1", e)) ||
 	    !(c->st_latest = pv_db_prepare(db, sql_latest, e)) ||
@@ -61,7 +62,7 @@ int pv_campaign_check(struct pv_campaign *c, long long customer_id,
 		      struct pv_elig *v, struct pv_err *e)
 {
 	sqlite3_stmt *st = c->st_cust;
-	int rc, withdrawn = 0, proven = 0, other = 0, erased;
+	int rc, withdrawn = 0, proven = 0, other = 0, erased, blocked;
 	char email[320] = "", ext[256] = "", phone[64] = "", slug[64] = "";
 	struct pv_buf p = {0};
 
@@ -84,7 +85,12 @@ int pv_campaign_check(struct pv_campaign *c, long long customer_id,
 	COPY(phone, 3);
 	COPY(slug, 4);
 #undef COPY
+	blocked = sqlite3_column_int(st, 5);
 	sqlite3_reset(st);
+	if (blocked) { /* restricted (Art. 18) or objected (Art. 21(2)) */
+		v->reason = "restricted";
+		return PV_OK;
+	}
 
 	erased = c->tomb ? pv_tomb_match(c->tomb, c->db, slug, ext, email,
 					 phone, e) : 0;

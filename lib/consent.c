@@ -264,7 +264,9 @@ int pv_marketing_audience(sqlite3 *db, long long location_id,
 		PV_CONSENT_STATE_SQL("'marketing-sms'") " AS ss"
 		" FROM customers c JOIN locations l ON l.id = c.location_id"
 		" JOIN settings s ON s.location_id = l.id"
-		" WHERE s.marketing = 'on' AND (?1 = 0 OR l.id = ?1))"
+		" WHERE s.marketing = 'on' AND (?1 = 0 OR l.id = ?1)"
+		/* restricted (Art. 18) or objected (Art. 21(2)): never */
+		" AND c.restricted_at IS NULL AND c.objected_at IS NULL)"
 		" WHERE se = 'valid' OR ss = 'valid' ORDER BY id";
 	sqlite3_stmt *st = pv_db_prepare(db, sql, e);
 	int rc;

@@ -26,6 +26,7 @@ static const char *const sql[T_N] = {
 	"SELECT c.id, l.slug AS location, c.external_id, c.first_name, "
 	"c.last_name, c.email, c.phone, c.birth_date, c.street, "
 	"c.postal_code, c.city, c.country, c.notes, c.legal_hold, "
+	"c.restricted_at, c.objected_at, "
 	"c.created_at, c.updated_at, coalesce(s.language, 'de') "
 	"FROM customers c JOIN locations l ON l.id = c.location_id "
 	"LEFT JOIN settings s ON s.location_id = c.location_id "

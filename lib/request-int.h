@@ -24,6 +24,10 @@ struct pv_req {
 
 int pv_req_answer_unknown(sqlite3 *db, const struct pv_req *r,
 			  char **result, struct pv_err *e);
+int pv_req_fulfil_person(sqlite3 *db, const struct pv_req *r,
+			 const char *note, char **result, struct pv_err *e);
+/* objection, restriction, rectification: done on the customer's record */
+int pv_req_on_record(const struct pv_req *r);
 
 int pv_req_in_list(const char *const *list, const char *s);
 int pv_req_is_final(const char *status);

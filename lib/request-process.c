@@ -24,8 +24,11 @@
 #include "request.h"
 #include "retention.h"
 
-/* The types process fulfils: the others need a person's judgement. */
-#define PROCESS_TYPES "('access', 'portability', 'erasure')"
+/* The types process fulfils: a rectification needs a person's judgement.
+ * An objection to direct marketing must be honoured as it comes (Art.
+ * 21(3)); a restriction only keeps the record still. */
+#define PROCESS_TYPES                                                      \
+	"('access', 'portability', 'erasure', 'objection', 'restriction')"
 
 struct run {
 	sqlite3 *db;
@@ -169,7 +172,7 @@ static int fulfil(struct run *run, long long id, int *done,
 {
 	struct pv_req r;
 	char *result = NULL;
-	int rc;
+	int rc, done_now;
 
 	*done = 0;
 	if ((rc = pv_db_begin(run->db, e)))
@@ -186,6 +189,9 @@ static int fulfil(struct run *run, long long id, int *done,
 		result = pv_jsonf("{s:s}", "answer", "planned");
 	else if (r.unknown)
 		rc = pv_req_answer_unknown(run->db, &r, &result, e);
+	else if (strcmp(r.type, "objection") == 0 ||
+		 strcmp(r.type, "restriction") == 0)
+		rc = pv_req_fulfil_person(run->db, &r, NULL, &result, e);
 	else if (strcmp(r.type, "erasure") == 0)
 		rc = erase_one(run, &r, &result, e);
 	else if (strcmp(r.type, "access") == 0 ||
@@ -208,9 +214,10 @@ static int fulfil(struct run *run, long long id, int *done,
 	 * completes its request when its mail is delivered (notify); the
 	 * answer to a person we hold nothing about has no document to wait
 	 * for and completes at once. */
+	done_now = r.unknown || pv_req_on_record(&r);
 	if ((strcmp(r.type, "erasure") != 0 || r.unknown) &&
 	    (rc = pv_request_record_result(run->db, id, result,
-					   r.unknown ? PV_RESULT_COMPLETE : 0,
+					   done_now ? PV_RESULT_COMPLETE : 0,
 					   e)))
 		goto fail;
 	if ((rc = pv_db_commit(run->db, e)))
@@ -225,7 +232,7 @@ static int fulfil(struct run *run, long long id, int *done,
 	}
 	if (strcmp(r.type, "erasure") == 0)
 		r.customer_id = 0; /* the request no longer points at it */
-	report(run->w, &r, strcmp(r.type, "erasure") == 0 || r.unknown
+	report(run->w, &r, strcmp(r.type, "erasure") == 0 || done_now
 			   ? "completed" : "in-progress", result, NULL);
 	free(result);
 	*done = 1;

@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "calendar.h"
 #include "clock.h"
+#include "consent.h"
 #include "db.h"
 #include "json.h"
 #include "location.h"
@@ -1039,6 +1040,117 @@ int pv_req_answer_unknown(sqlite3 *db, const struct pv_req *r,
 	return PV_OK;
 }
 
+int pv_req_on_record(const struct pv_req *r)
+{
+	return strcmp(r->type, "objection") == 0 ||
+	       strcmp(r->type, "restriction") == 0 ||
+	       strcmp(r->type, "rectification") == 0;
+}
+
+/* In the caller's transaction: the customer's row gets col = now. */
+static int mark_customer(sqlite3 *db, long long cid, const char *col,
+			 const char *at, struct pv_err *e)
+{
+	char *sql = xasprintf("UPDATE customers SET %s = coalesce(%s, ?1), "
+			      "updated_at = ?1 WHERE id = ?2", col, col);
+	sqlite3_stmt *st = pv_db_prepare(db, sql, e);
+
+	free(sql);
+	if (st) {
+		pv_bind_text(st, 1, at);
+		sqlite3_bind_int64(st, 2, cid);
+	}
+	return exec_done(db, st, "customers", e);
+}
+
+/* Objection to direct marketing (Art. 21(2), (3)): every marketing
+ * consent that stands is withdrawn in the ledger, and the customer is
+ * marked, which keeps them out of audiences and campaigns for good. */
+static int object_marketing(sqlite3 *db, long long cid, const char *at,
+			    struct pv_buf *list, struct pv_err *e)
+{
+	int rc;
+
+	for (int i = 0; pv_consent_purposes[i]; i++) {
+		struct pv_consent_event ev = {0};
+		enum pv_consent_state state;
+		char latest[16] = "", latest_at[32];
+
+		if ((rc = pv_consent_state(db, cid, pv_consent_purposes[i],
+					   &state, latest, latest_at, e)))
+			return rc;
+		if (!*latest || strcmp(latest, "withdrawn") == 0 ||
+		    strcmp(latest, "declined") == 0)
+			continue;
+		ev.purpose = pv_consent_purposes[i];
+		ev.event = "withdrawn";
+		ev.at = at;
+		ev.source = "staff";
+		if ((rc = pv_consent_append(db, cid, &ev, e)))
+			return rc;
+		pv_buf_addf(list, "%s\"%s\"", list->len ? "," : "",
+			    pv_consent_purposes[i]);
+	}
+	return mark_customer(db, cid, "objected_at", at, e);
+}
+
+/*
+ * In the caller's transaction: what an objection, a restriction or a
+ * rectification request asks of the customer's record; the business is
+ * told.  A rectification needs note (what staff corrected: PV_USAGE
+ * without).  *result gets what the request keeps.
+ */
+int pv_req_fulfil_person(sqlite3 *db, const struct pv_req *r,
+			 const char *note, char **result, struct pv_err *e)
+{
+	char at[PV_TIME_LEN], *fields;
+	struct pv_buf list = {0};
+	const char *what;
+	int rc = PV_OK;
+
+	*result = NULL;
+	pv_time_fmt(pv_now(), at);
+	if (!r->customer_id)
+		return pv_fail(e, PV_NOINPUT, "request %lld no longer points "
+			       "at a customer", r->id);
+	if (strcmp(r->type, "objection") == 0) {
+		rc = object_marketing(db, r->customer_id, at, &list, e);
+		what = "marketing consent withdrawn; excluded from all "
+		       "marketing";
+		if (!rc)
+			*result = xasprintf("{\"withdrawn\":[%s],\"marketing\":"
+					    "\"excluded\"}",
+					    list.s ? list.s : "");
+	} else if (strcmp(r->type, "restriction") == 0) {
+		rc = mark_customer(db, r->customer_id, "restricted_at", at, e);
+		what = "processing restricted (Art. 18); excluded from all "
+		       "marketing";
+		if (!rc)
+			*result = pv_jsonf("{s:s}", "restricted", at);
+	} else if (strcmp(r->type, "rectification") == 0) {
+		if (!text_given(note))
+			return pv_fail(e, PV_USAGE, "--note is required: say "
+				       "what was corrected (Art. 16 GDPR)");
+		what = "data corrected";
+		*result = pv_jsonf("{s:b}", "corrected", 1);
+	} else {
+		return pv_fail(e, PV_SOFTWARE, "request %lld: %s is not done "
+			       "on the record", r->id, r->type);
+	}
+	pv_buf_free(&list);
+	if (rc)
+		return rc;
+	fields = pv_jsonf("{s:s,s:s}", "type", r->type, "result", what);
+	rc = pv_event_add(db, "request.completed", r->location_id,
+			  r->customer_id, r->id, "business", fields, NULL, e);
+	free(fields);
+	if (rc) {
+		free(*result);
+		*result = NULL;
+	}
+	return rc;
+}
+
 int pv_request_cancel(sqlite3 *db, long long id, const char *reason,
 		      struct pv_err *e)
 {
@@ -1096,11 +1208,14 @@ int pv_request_complete(sqlite3 *db, long long id, const char *note,
 		return rc;
 	if ((rc = pv_db_begin(db, e)))
 		return rc;
-	if (r.unknown) {
-		/* nobody else can answer it: completing it sends the answer */
+	if (r.unknown || pv_req_on_record(&r)) {
+		/* nobody else can answer it: completing it sends the answer;
+		 * an objection, restriction or rectification is done here */
 		char *result = NULL;
 
-		if ((rc = pv_req_answer_unknown(db, &r, &result, e)))
+		if ((rc = r.unknown ? pv_req_answer_unknown(db, &r, &result, e)
+				    : pv_req_fulfil_person(db, &r, note,
+							   &result, e)))
 			goto fail;
 		st = pv_db_prepare(db, "UPDATE requests SET result = ? WHERE "
 				   "id = ?", e);

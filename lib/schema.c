@@ -49,6 +49,11 @@ static const char m1[] =
 	"  country TEXT,\n"
 	"  notes TEXT,\n"
 	"  legal_hold TEXT,\n" /* the reason, NULL when there is none */
+	/* restriction of processing (Art. 18) and objection to direct
+	 * marketing (Art. 21(2)) granted on a request: when, NULL when not;
+	 * either keeps the customer out of every audience and campaign */
+	"  restricted_at TEXT,\n"
+	"  objected_at TEXT,\n"
 	/* the booking system's customer-since date (YYYY-MM-DD) */
 	"  customer_since TEXT,\n"
 	/* inactive cleanup: when the deletion notice went out, and the
