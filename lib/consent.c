@@ -121,16 +121,77 @@ int pv_ip_valid(const char *s)
 		     inet_pton(AF_INET6, s, buf) == 1);
 }
 
-int pv_consent_append(sqlite3 *db, long long customer_id,
-		      const struct pv_consent_event *ev, struct pv_err *e)
+struct pv_consent_writer {
+	sqlite3 *db;
+	sqlite3_stmt *ins;
+};
+
+int pv_consent_writer_open(sqlite3 *db, struct pv_consent_writer **out,
+			   struct pv_err *e)
 {
 	static const char sql[] =
 		"INSERT INTO consents (customer_id, purpose, event, at, source,"
 		" evidence_ip, evidence_user_agent, text_version, campaign,"
 		" recorded_at, text_id, document) VALUES (?1, ?2, ?3, ?4, ?5,"
 		" ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+	struct pv_consent_writer *w = xcalloc(1, sizeof *w);
+
+	w->db = db;
+	if (!(w->ins = pv_db_prepare(db, sql, e))) {
+		free(w);
+		*out = NULL;
+		return e->status;
+	}
+	*out = w;
+	return PV_OK;
+}
+
+int pv_consent_writer_add(struct pv_consent_writer *w, long long customer_id,
+			  const struct pv_consent_event *ev, const char *now,
+			  long long *ledger_id, struct pv_err *e)
+{
+	sqlite3_stmt *st = w->ins;
+	int rc;
+
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, customer_id);
+	pv_bind_text(st, 2, ev->purpose);
+	pv_bind_text(st, 3, ev->event);
+	pv_bind_text(st, 4, ev->at ? ev->at : now);
+	pv_bind_text(st, 5, ev->source);
+	pv_bind_text_opt(st, 6, ev->ip);
+	pv_bind_text_opt(st, 7, ev->user_agent);
+	pv_bind_text_opt(st, 8, ev->text_version);
+	pv_bind_text_opt(st, 9, ev->campaign);
+	pv_bind_text(st, 10, now);
+	if (ev->text_id)
+		sqlite3_bind_int64(st, 11, ev->text_id);
+	else
+		sqlite3_bind_null(st, 11);
+	pv_bind_text_opt(st, 12, ev->document);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return pv_db_fail(w->db, e, "consents");
+	if (ledger_id)
+		*ledger_id = sqlite3_last_insert_rowid(w->db);
+	return PV_OK;
+}
+
+void pv_consent_writer_close(struct pv_consent_writer *w)
+{
+	if (!w)
+		return;
+	sqlite3_finalize(w->ins);
+	free(w);
+}
+
+int pv_consent_append(sqlite3 *db, long long customer_id,
+		      const struct pv_consent_event *ev, struct pv_err *e)
+{
 	char now[PV_TIME_LEN], obj[48];
-	sqlite3_stmt *st;
+	struct pv_consent_writer *w;
+	long long id = 0;
 	char *detail;
 	int rc;
 
@@ -149,30 +210,17 @@ int pv_consent_append(sqlite3 *db, long long customer_id,
 	if (pv_has_ctl(ev->user_agent) || pv_has_ctl(ev->text_version) ||
 	    pv_has_ctl(ev->document))
 		return pv_fail(e, PV_DATAERR, "evidence: control characters");
-	if (!(st = pv_db_prepare(db, sql, e)))
-		return e->status;
+	if ((rc = pv_consent_writer_open(db, &w, e)))
+		return rc;
 	pv_time_fmt(pv_now(), now);
-	sqlite3_bind_int64(st, 1, customer_id);
-	pv_bind_text(st, 2, ev->purpose);
-	pv_bind_text(st, 3, ev->event);
-	pv_bind_text(st, 4, ev->at ? ev->at : now);
-	pv_bind_text(st, 5, ev->source);
-	pv_bind_text_opt(st, 6, ev->ip);
-	pv_bind_text_opt(st, 7, ev->user_agent);
-	pv_bind_text_opt(st, 8, ev->text_version);
-	pv_bind_text_opt(st, 9, ev->campaign);
-	pv_bind_text(st, 10, now);
-	if (ev->text_id)
-		sqlite3_bind_int64(st, 11, ev->text_id);
-	pv_bind_text_opt(st, 12, ev->document);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return pv_db_fail(db, e, "consents");
+	rc = pv_consent_writer_add(w, customer_id, ev, now, &id, e);
+	pv_consent_writer_close(w);
+	if (rc)
+		return rc;
 	snprintf(obj, sizeof obj, "customer:%lld", customer_id);
 	detail = pv_jsonf("{s:s, s:s, s:s, s:I}", "purpose", ev->purpose,
 			  "event", ev->event, "source", ev->source, "ledger_id",
-			  (json_int_t)sqlite3_last_insert_rowid(db));
+			  (json_int_t)id);
 	rc = pv_audit(db, "consent.record", obj, detail, e);
 	free(detail);
 	return rc;

@@ -132,6 +132,23 @@ struct pv_consent_event {
 int pv_consent_append(sqlite3 *db, long long customer_id,
 		      const struct pv_consent_event *ev, struct pv_err *e);
 
+/*
+ * The one writer of ledger events: a cached INSERT.  pv_consent_append
+ * uses it for one event (with the checks and the audit entry above); an
+ * import keeps one open for all its rows (their values checked by the
+ * import's field rules, audited in the import's summary).
+ * pv_consent_writer_add inserts ev as it is (recorded_at = now, at = now
+ * when ev->at is NULL); *ledger_id (may be NULL) gets the new row's id.
+ * Used error codes: PV_SOFTWARE, PV_TEMPFAIL from the database.
+ */
+struct pv_consent_writer;
+int pv_consent_writer_open(sqlite3 *db, struct pv_consent_writer **out,
+			   struct pv_err *e);
+int pv_consent_writer_add(struct pv_consent_writer *w, long long customer_id,
+			  const struct pv_consent_event *ev, const char *now,
+			  long long *ledger_id, struct pv_err *e);
+void pv_consent_writer_close(struct pv_consent_writer *w);
+
 /* "a.b.c.d" or an IPv6 address: 1 when valid. */
 int pv_ip_valid(const char *s);
 

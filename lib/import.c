@@ -252,8 +252,8 @@ struct imp {
 	int last_known; /* the previous row was already stored */
 	int colguess[MAXF * 2]; /* field index of the column at j, or -1 */
 	sqlite3_stmt *st_try; /* the insert, ON CONFLICT DO NOTHING */
-	sqlite3_stmt *st_loc, *st_sel, *st_ins, *st_upd, *st_cust, *st_latest,
-		*st_consent;
+	sqlite3_stmt *st_loc, *st_sel, *st_ins, *st_upd, *st_cust, *st_latest;
+	struct pv_consent_writer *consents; /* the ledger's one writer */
 	/* this row */
 	const struct pv_rec *r;
 	const char *v[MAXF];
@@ -590,9 +590,7 @@ static const char *const upsert_sql[][3] = {
 	[PV_IMPORT_CONSENTS] = {
 		"SELECT id FROM consents WHERE customer_id = ?1 AND"
 		" purpose = ?2 AND at = ?3 AND event = ?4",
-		"INSERT INTO consents (customer_id, purpose, event, at, source,"
-		" evidence_ip, evidence_user_agent, text_version, recorded_at)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		NULL, /* appended by the ledger's writer (consent.h) */
 		NULL,
 	},
 };
@@ -757,20 +755,12 @@ static int add_event(struct imp *im, long long cid, const char *purpose,
 		     const char *event, const char *at, const char *source,
 		     const char *ip, const char *ua, const char *tv)
 {
-	sqlite3_stmt *st = im->st_consent;
+	struct pv_consent_event ev = {purpose, event, at, source, ip, ua, tv,
+				      NULL, 0, NULL};
 
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, cid);
-	pv_bind_text(st, 2, purpose);
-	pv_bind_text(st, 3, event);
-	pv_bind_text(st, 4, at);
-	pv_bind_text(st, 5, source);
-	pv_bind_text(st, 6, ip);
-	pv_bind_text(st, 7, ua);
-	pv_bind_text(st, 8, tv);
-	pv_bind_text(st, 9, im->now);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return pv_db_fail(im->db, im->e, "consents"), -1;
+	if (pv_consent_writer_add(im->consents, cid, &ev, im->now, NULL,
+				  im->e))
+		return -1;
 	return 0;
 }
 
@@ -1259,6 +1249,11 @@ static int check_row(struct imp *im, long long *loc)
 				  pos, "unknown column");
 			continue;
 		}
+		if (pv_rec_nested(r, j)) { /* {"first_name":{"a":1}} */
+			row_error(im, PV_DATAERR, f[i].name, "a JSON object "
+				  "or array where a value is expected");
+			continue;
+		}
 		if (r->vals[j] && *r->vals[j])
 			im->v[i] = r->vals[j];
 	}
@@ -1326,7 +1321,8 @@ static int prepare_all(struct imp *im)
 	im->st_loc = pv_db_prepare(im->db, "SELECT id, timezone FROM locations "
 				   "WHERE slug = ?1", e);
 	im->st_sel = pv_db_prepare(im->db, upsert_sql[im->kind][0], e);
-	im->st_ins = pv_db_prepare(im->db, upsert_sql[im->kind][1], e);
+	im->st_ins = upsert_sql[im->kind][1] ?
+		pv_db_prepare(im->db, upsert_sql[im->kind][1], e) : NULL;
 	if (upsert_sql[im->kind][2]) {
 		char *try = xasprintf("%s ON CONFLICT DO NOTHING",
 				      upsert_sql[im->kind][1]);
@@ -1341,10 +1337,10 @@ static int prepare_all(struct imp *im)
 				      "consents k WHERE k.customer_id = ?1 AND "
 				      "k.purpose = ?2 ORDER BY "
 				      PV_CONSENT_LATEST_ORDER " LIMIT 1", e);
-	im->st_consent = pv_db_prepare(im->db, upsert_sql[PV_IMPORT_CONSENTS][1],
-				       e);
-	if (!im->st_loc || !im->st_sel || !im->st_ins || !im->st_cust ||
-	    !im->st_latest || !im->st_consent ||
+	if (!im->st_loc || !im->st_sel ||
+	    (upsert_sql[im->kind][1] && !im->st_ins) || !im->st_cust ||
+	    !im->st_latest ||
+	    pv_consent_writer_open(im->db, &im->consents, e) ||
 	    (upsert_sql[im->kind][2] && (!im->st_upd || !im->st_try)))
 		return e->status;
 	if (!(st = pv_db_prepare(im->db, "SELECT EXISTS (SELECT 1 FROM "
@@ -1371,7 +1367,7 @@ static void finalize_all(struct imp *im)
 	sqlite3_finalize(im->st_cust);
 	sqlite3_finalize(im->st_tz);
 	sqlite3_finalize(im->st_latest);
-	sqlite3_finalize(im->st_consent);
+	pv_consent_writer_close(im->consents);
 	sqlite3_finalize(im->st_attr_set);
 	sqlite3_finalize(im->st_attr_del);
 	pv_rec_free(&im->mapped);

@@ -1105,7 +1105,7 @@ int pv_req_fulfil_person(sqlite3 *db, const struct pv_req *r,
 {
 	char at[PV_TIME_LEN], *fields;
 	struct pv_buf list = {0};
-	const char *what;
+	const char *what, *ev;
 	int rc = PV_OK;
 
 	*result = NULL;
@@ -1140,9 +1140,14 @@ int pv_req_fulfil_person(sqlite3 *db, const struct pv_req *r,
 	pv_buf_free(&list);
 	if (rc)
 		return rc;
+	/* its own event, whose text says what was done (request.completed
+	 * tells of an answer mailed to the customer) */
+	ev = strcmp(r->type, "objection") == 0 ? "request.objection-done"
+	     : strcmp(r->type, "restriction") == 0
+	     ? "request.restriction-done" : "request.rectification-done";
 	fields = pv_jsonf("{s:s,s:s}", "type", r->type, "result", what);
-	rc = pv_event_add(db, "request.completed", r->location_id,
-			  r->customer_id, r->id, "business", fields, NULL, e);
+	rc = pv_event_add(db, ev, r->location_id, r->customer_id, r->id,
+			  "business", fields, NULL, e);
 	free(fields);
 	if (rc) {
 		free(*result);
@@ -1434,6 +1439,23 @@ static int show_one(sqlite3 *db, long long id, int intake, int duplicate,
 	if (rc != SQLITE_DONE)
 		return pv_db_fail(db, e, "request history");
 	return PV_OK;
+}
+
+int pv_request_completed(sqlite3 *db, long long id, const char *type)
+{
+	struct pv_err e = {0};
+	sqlite3_stmt *st = pv_db_prepare(db, "SELECT 1 FROM requests WHERE "
+					 "id = ? AND type = ? AND status = "
+					 "'completed'", &e);
+	int done;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	pv_bind_text(st, 2, type);
+	done = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return done;
 }
 
 /* ",a,b," of one and several values, each checked against list (for

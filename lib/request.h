@@ -195,6 +195,10 @@ struct pv_request_filter {
 			     * cancelled */
 	long limit;         /* not 0: at most this many */
 };
+/* 1 when request id is of this type and completed (a re-run of a
+ * finished erasure or export is then no error), else 0. */
+int pv_request_completed(sqlite3 *db, long long id, const char *type);
+
 /* *n gets the number written. */
 int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,
 		    struct pv_writer *w, long *n, struct pv_err *e);

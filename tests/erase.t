@@ -296,7 +296,8 @@ is "$(head -1 "$out")" $'customer_id,location,request_id,status,events,deleted,a
 like "$(sed -n 2p "$out")" '^7,nord,7,erased,"?\[[0-9,]+\]"?,' "the CSV report row"
 is "$(sql "SELECT request_id FROM retained WHERE record_key = 'R7-2'")" "7" "retained rows name the request (R7-1 went with the purge of 2033)"
 run dsar-erase --request 7
-status 66 "the request no longer points at a customer"
+status 0 "the completed request again: exit 0, not 66 (issue 17)"
+is "$(jget status <"$out")" "already-erased" "the customer is gone: already erased"
 
 # ---- a tombstone blocks a re-import (a re-sync or a restored backup)
 cat >import.csv <<'CSV'

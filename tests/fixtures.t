@@ -56,4 +56,18 @@ want=$(sql "SELECT group_concat(id, ',') FROM (SELECT id FROM customers WHERE ex
 is "$ids" "$want" "every id listed is whole (not cut in the middle of a number)"
 is "$(( $(echo "$ids" | tr ',' '\n' | wc -l) + more ))" 320 "listed and more make all of them"
 
+# a re-run of a finished erasure succeeds quietly and says so
+privacyctl request new --type erasure --customer 1 --verified >/dev/null
+rid=$(sql "SELECT max(id) FROM requests")
+run dsar-erase --request "$rid"
+status 0 "dsar-erase --request erases"
+snapshot erased
+run dsar-erase --request "$rid"
+status 0 "the same again succeeds (it was 66)"
+is "$(stdout)" "{\"request_id\":$rid,\"status\":\"already-erased\"}" "with a status saying so"
+is "$(stderr)" "" "and nothing on stderr"
+unchanged erased "a re-run changes nothing"
+run dsar-erase --request 9999
+status 66 "an unknown request is still 66"
+
 done_testing

@@ -129,7 +129,8 @@ run dsar-erase --request "$r4"
 status 0 "dsar-erase --request, once staff checked the identity"
 is "$(sql "SELECT status || ' ' || json_extract(result, '\$.request_id') FROM requests WHERE id = $r4")" "completed $r4" "a finished erasure completes its request"
 run dsar-erase --request "$r4"
-status 66 "the same request again: its customer is gone"
+status 0 "the same request again: done already, exit 0 (was 66, issue 17)"
+is "$(jget status <"$out")" "already-erased" "with a status saying so"
 r5=$(newreq erasure "$(cust mitte 5)" --channel booking-form)
 snapshot before
 run dsar-erase --request "$r5"

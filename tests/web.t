@@ -261,7 +261,15 @@ is "$(hstatus)" 200 "the request form"
 like "$(page)" '<select name="location" id="location">' "lets the customer choose the location"
 like "$(page)" 'value="access".*Auskunft' "access"
 like "$(page)" 'value="objection".*Widerspruch gegen Werbung' "objection to marketing"
-unchanged s2 "showing the form changes nothing"
+cgi HEAD /request
+is "$(hstatus) $(page | wc -c | tr -d ' ')" "200 0" "HEAD of the form: 200, no body"
+cgi GET /
+is "$(hstatus)" 200 "the site's root is the form"
+cgi HEAD /code
+is "$(hstatus) $(page | wc -c | tr -d ' ')" "200 0" "HEAD of the code page: 200, no body"
+cgi GET /code
+like "$(page)" 'name="code" id="code"' "GET of the code page: the form"
+unchanged s2 "showing the forms changes nothing"
 post /request "location=mitte&kind=access&email=nobody%40example.org"
 is "$(hstatus)" 200 "a request for an address that is no customer's: 200"
 page | sed 's/nobody@example.org/ADDR/g' >nobody.html

@@ -206,6 +206,33 @@ static const struct pv_notify_text texts[] = {
 	 "customer gets no message about it.\n\n"
 	 "Type: {{type}}\n"
 	 "Reason: {{reason}}\n"},
+	{"request.objection-done",
+	 "Subject: Widerspruch gegen Werbung: Anfrage Nr. {{request_id}} erledigt\n\n"
+	 "Ein Kunde hat der Werbung widersprochen (Art. 21 DSGVO). Alle "
+	 "Einwilligungen in Werbung sind widerrufen; er erhält keine Werbung "
+	 "mehr. Bitte nehmen Sie ihn auch aus allen anderen Verteilern "
+	 "(Newsletter, SMS).\n",
+	 "Subject: Objection to marketing: request no. {{request_id}} completed\n\n"
+	 "A customer has objected to direct marketing (Art. 21 GDPR). Every "
+	 "marketing consent is withdrawn; they receive no more marketing. "
+	 "Please remove them from every other list too (newsletter, "
+	 "text messages).\n"},
+	{"request.restriction-done",
+	 "Subject: Verarbeitung eingeschränkt: Anfrage Nr. {{request_id}} erledigt\n\n"
+	 "Die Verarbeitung der Daten eines Kunden ist eingeschränkt (Art. 18 "
+	 "DSGVO): die Daten werden nur noch gespeichert, er erhält keine "
+	 "Werbung. Bitte verfahren Sie in anderen Systemen ebenso.\n",
+	 "Subject: Processing restricted: request no. {{request_id}} completed\n\n"
+	 "Processing of a customer's data is restricted (Art. 18 GDPR): the "
+	 "data is only stored, and they receive no marketing. Please do the "
+	 "same in other systems.\n"},
+	{"request.rectification-done",
+	 "Subject: Daten berichtigt: Anfrage Nr. {{request_id}} erledigt\n\n"
+	 "Die Daten eines Kunden wurden berichtigt (Art. 16 DSGVO). Bitte "
+	 "berichtigen Sie sie auch in anderen Systemen.\n",
+	 "Subject: Data corrected: request no. {{request_id}} completed\n\n"
+	 "A customer's data has been corrected (Art. 16 GDPR). Please correct "
+	 "it in other systems too.\n"},
 	{"request.completed",
 	 "Subject: Datenschutzanfrage Nr. {{request_id}} erledigt\n\n"
 	 "Die Anfrage Nr. {{request_id}} ist erledigt.\n\n"

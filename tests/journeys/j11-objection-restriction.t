@@ -61,7 +61,7 @@ run notify --pending
 status 0 "notify"
 bm=$(mails_to team@salon-mitte.example | tail -1)
 like "$(mail "$bm" subject)" "$re" "the business is told the objection was carried out"
-like "$(mail "$bm" body)" "marketing consent withdrawn" "with what was done"
+like "$(mail "$bm" body)" "Alle Einwilligungen in Werbung sind widerrufen" "with what was done, in the location's language"
 
 # --- Jo objects through the booking form (logged in); the cron line does it
 run privacyctl request new --type objection --customer "$jo" --channel booking-form --verified
@@ -101,7 +101,7 @@ status 0 "staff record the correction"
 is "$(jget status <"$out") | $(jget note <"$out") | $(jget result.corrected <"$out")" \
 	"completed | phone number corrected in the booking system | true" "completed with what was corrected"
 run notify --pending
-like "$(mail "$(mails_to team@salon-mitte.example | tail -1)" body)" "data corrected" "the business is told"
+like "$(mail "$(mails_to team@salon-mitte.example | tail -1)" body)" "wurden berichtigt" "the business is told"
 
 run privacyctl audit verify
 status 0 "the audit chain is intact"
