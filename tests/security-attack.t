@@ -424,4 +424,25 @@ for f in json ndjson csv; do
 	ok $? "9: -f $f: 60,000 more appointments cost less than 4 MB more ($small KB -> $big KB)"
 done
 
+# A webhook receiver with a private CA: webhook.ca_file, as smtp.ca_file.
+mkdir certs15
+make_cert certs15
+head -c 32 /dev/urandom | base64 >whsecret15
+chmod 600 whsecret15
+start_httpd hook15 whsecret15 --tls certs15/cert.pem certs15/key.pem
+privacyctl settings set west notify-webhook="https://127.0.0.1:$HTTP_PORT/hook" \
+	notify-email= >/dev/null
+printf 'external_id,first_name,last_name,email\nW-2,Walter,West,w2@kunde.example\n' >west15.csv
+privacyctl customer import --location west west15.csv >/dev/null
+privacyctl request new --type access --customer "$(sql "SELECT id FROM customers WHERE external_id = 'W-2'")" >/dev/null
+salon_config >config15.yaml
+printf 'smtp:\n  url: smtp://127.0.0.1:9\n  tls: none\nwebhook:\n  secret_file: %s\n' "$SCRATCH/whsecret15" >>config15.yaml
+# (other locations' events wait without a route: 78 for them)
+hook15() { sql "SELECT group_concat(DISTINCT status) FROM deliveries WHERE channel = 'webhook'"; }
+PRIVACY_CONFIG=$SCRATCH/config15.yaml run notify --pending
+is "$(hook15)" deferred "15: a webhook receiver with a private CA does not verify without webhook.ca_file (deferred)"
+printf '  ca_file: %s\n' "$SCRATCH/certs15/cert.pem" >>config15.yaml
+PRIVACY_CONFIG=$SCRATCH/config15.yaml PRIVACY_NOW=2026-03-02T10:00:00Z run notify --pending
+is "$(hook15)" delivered "15: ... and is verified against webhook.ca_file, the event delivered"
+
 done_testing
