@@ -12,6 +12,10 @@ static const char *const regions[] = {
 	"DE-BW", "DE-BY", "DE-BE", "DE-BB", "DE-HB", "DE-HH", "DE-HE",
 	"DE-MV", "DE-NI", "DE-NW", "DE-RP", "DE-SL", "DE-SN", "DE-ST",
 	"DE-SH", "DE-TH",
+	/* Bavaria by the faith of the municipality: Mariä Himmelfahrt is a
+	 * holiday only where the population is mainly Catholic (Art. 1
+	 * Abs. 1 Nr. 2 FTG).  DE-BY is the common case, as DE-BY-KATH. */
+	"DE-BY-KATH", "DE-BY-EVANG",
 };
 enum { N_REGIONS = sizeof regions / sizeof regions[0] };
 
@@ -21,6 +25,8 @@ enum {
 	HB = 1u << 5, HH = 1u << 6, HE = 1u << 7, MV = 1u << 8,
 	NI = 1u << 9, NW = 1u << 10, RP = 1u << 11, SL = 1u << 12,
 	SN = 1u << 13, ST = 1u << 14, SH = 1u << 15, TH = 1u << 16,
+	BYK = 1u << 17, BYE = 1u << 18,
+	BAY = BY | BYK | BYE, /* the holidays of all Bavaria */
 	ALL = (1u << N_REGIONS) - 1,
 };
 
@@ -49,7 +55,7 @@ struct rule {
  */
 static const struct rule rules[] = {
 	{"Neujahr", FIXED, 1, 1, ALL, EVER},
-	{"Heilige Drei Könige", FIXED, 1, 6, BW | BY | ST, EVER},
+	{"Heilige Drei Könige", FIXED, 1, 6, BW | BAY | ST, EVER},
 	{"Internationaler Frauentag", FIXED, 3, 8, BE, 2019, 9999},
 	{"Internationaler Frauentag", FIXED, 3, 8, MV, 2023, 9999},
 	{"Karfreitag", EASTER, -2, 0, ALL, EVER},
@@ -64,23 +70,22 @@ static const struct rule rules[] = {
 	{"Christi Himmelfahrt", EASTER, 39, 0, ALL, EVER},
 	{"Pfingstsonntag", EASTER, 49, 0, BB, EVER},
 	{"Pfingstmontag", EASTER, 50, 0, ALL, EVER},
-	{"Fronleichnam", EASTER, 60, 0, BW | BY | HE | NW | RP | SL, EVER},
+	{"Fronleichnam", EASTER, 60, 0, BW | BAY | HE | NW | RP | SL, EVER},
 	/*
 	 * In Bavaria a holiday only in the municipalities with a mainly
 	 * Catholic population: most of them, Munich and Augsburg among
-	 * them, so DE-BY takes it as the common case.  In the other
-	 * Bavarian municipalities a deadline on 15 August comes out one
-	 * day late; extra days can add a holiday but not remove one.  In
-	 * Saarland it holds statewide.
+	 * them, so DE-BY takes it as the common case (as DE-BY-KATH); a
+	 * location in one of the others says DE-BY-EVANG, where 15 August
+	 * is a working day.  In Saarland it holds statewide.
 	 */
-	{"Mariä Himmelfahrt", FIXED, 8, 15, BY | SL, EVER},
+	{"Mariä Himmelfahrt", FIXED, 8, 15, BY | BYK | SL, EVER},
 	{"Weltkindertag", FIXED, 9, 20, TH, 2019, 9999},
 	{"Tag der Deutschen Einheit", FIXED, 10, 3, ALL, EVER},
 	{"Reformationstag", FIXED, 10, 31, BB | MV | SN | ST | TH, EVER},
 	{"Reformationstag", FIXED, 10, 31, HB | HH | NI | SH, 2018, 9999},
 	/* 500 years since the theses: once, nationwide. */
 	{"Reformationstag", FIXED, 10, 31, ALL, 2017, 2017},
-	{"Allerheiligen", FIXED, 11, 1, BW | BY | NW | RP | SL, EVER},
+	{"Allerheiligen", FIXED, 11, 1, BW | BAY | NW | RP | SL, EVER},
 	{"Buß- und Bettag", BUSSTAG, 0, 0, SN, EVER},
 	{"1. Weihnachtstag", FIXED, 12, 25, ALL, EVER},
 	{"2. Weihnachtstag", FIXED, 12, 26, ALL, EVER},

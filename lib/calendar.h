@@ -5,9 +5,11 @@
  * Gregorian).  A holiday region is "DE" (the nine national holidays only)
  * or one of the sixteen states "DE-BW", "DE-BY", "DE-BE", "DE-BB",
  * "DE-HB", "DE-HH", "DE-HE", "DE-MV", "DE-NI", "DE-NW", "DE-RP", "DE-SL",
- * "DE-SN", "DE-ST", "DE-SH", "DE-TH" (exact spelling, upper case).
- * Holidays that hold only in some municipalities of a state are left out,
- * except Mariä Himmelfahrt in Bavaria (see calendar.c).  The rules are
+ * "DE-SN", "DE-ST", "DE-SH", "DE-TH" (exact spelling, upper case), and
+ * for Bavaria by its municipalities "DE-BY-KATH" (mainly Catholic: with
+ * Mariä Himmelfahrt, 15 August; what "DE-BY" means) or "DE-BY-EVANG"
+ * (without it).  Other holidays that hold only in some municipalities of
+ * a state are left out (see calendar.c).  The rules are
  * those in force since 1995 (the end of Buß- und Bettag outside Saxony)
  * with their changes since; earlier years are computed by today's rules.
  *

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <yaml.h>
@@ -34,6 +35,24 @@ static const char *const known_keys[] = {
 	"web",
 };
 
+/* The keys of the sections whose keys are fixed (privacy-config(5)): any
+ * other key in them is a typo, refused with its file and line like an
+ * unknown section.  The other sections (processing, retention, holidays,
+ * ...) hold free keys or are checked by their own loaders. */
+static const struct {
+	const char *section;
+	const char *const keys[12];
+} section_keys[] = {
+	{"controller", {"name", "address", "email", "phone", "dpo"}},
+	{"smtp", {"url", "tls", "ca_file", "user", "password_file",
+		  "timeout"}},
+	{"mail", {"from", "from_name", "reply_to"}},
+	{"webhook", {"secret_file", "timeout", "ca_file"}},
+	{"consent", {"confirm_url", "decline_url", "from",
+		     "unsubscribe_mailto", "token_days", "retry_minutes",
+		     "max_attempts"}},
+};
+
 /* Keys whose values pv_cfg_dump never shows: a key named like this, or
  * anything below it.  Matched against the last component, or its end. */
 static const char *const secret_names[] = {
@@ -55,6 +74,7 @@ struct parse {
 	const char *text;
 	size_t len;
 	size_t nodes;
+	const char *section; /* the top-level key being read */
 	int any_key; /* not the config: no check of the top-level keys */
 	struct pv_err *e;
 };
@@ -264,6 +284,21 @@ static int is_known_key(const char *k)
 static int parse_node(struct parse *p, yaml_event_t *ev, int depth,
 		      struct pv_node **out);
 
+/* A key of a section with fixed keys that is not one of them. */
+static int unknown_in_section(const char *section, const char *k)
+{
+	for (size_t i = 0; section && i < sizeof section_keys /
+		     sizeof section_keys[0]; i++) {
+		if (strcmp(section, section_keys[i].section) != 0)
+			continue;
+		for (size_t j = 0; section_keys[i].keys[j]; j++)
+			if (strcmp(k, section_keys[i].keys[j]) == 0)
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
 /* The items of coll, read up to its end event (the start event has been
  * consumed).  depth is coll's own depth, 0 for the top-level map. */
 static int parse_children(struct parse *p, struct pv_node *coll,
@@ -303,9 +338,14 @@ static int parse_children(struct parse *p, struct pv_node *coll,
 			st = fail_at(p, &kev, "key contains a NUL byte");
 		else if (depth == 0 && !p->any_key && !is_known_key(key))
 			st = fail_key(p, &kev, key, "unknown key");
+		else if (depth == 1 && !p->any_key &&
+			 unknown_in_section(p->section, key))
+			st = fail_key(p, &kev, key, "unknown key");
 		else if (pv_node_get(coll, key))
 			st = fail_key(p, &kev, key, "duplicate key");
 		yaml_event_delete(&kev);
+		if (depth == 0)
+			p->section = key;
 		if (st || (st = next_event(p, &ev)) ||
 		    (st = parse_node(p, &ev, depth + 1, &n))) {
 			free(key);
@@ -510,9 +550,27 @@ static int read_config(const char *path, char **out, size_t *len,
 	ssize_t r;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Non-blocking: a FIFO (or a device) would hang the open or the
+	 * read for ever; only a regular file is a config. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		goto fail;
+	{
+		struct stat sb;
+
+		if (fstat(fd, &sb) < 0)
+			goto fail;
+		struct stat null;
+
+		/* /dev/null is the usual "no configuration" */
+		if (!S_ISREG(sb.st_mode) &&
+		    !(S_ISCHR(sb.st_mode) && stat("/dev/null", &null) == 0 &&
+		      null.st_rdev == sb.st_rdev)) {
+			close(fd);
+			return pv_fail(e, PV_CONFIG, "config '%s' is not a "
+				       "regular file", path);
+		}
+	}
 	while ((r = read(fd, chunk, sizeof chunk)) != 0) {
 		if (r < 0) {
 			if (errno == EINTR)
@@ -770,6 +828,27 @@ static int is_secret_name(const char *k)
 	return 0;
 }
 
+/* A URL with a password in it (smtp://user:pw@host): the password
+ * hidden, the rest shown.  NULL when v is no such URL. */
+static char *url_without_password(const char *v)
+{
+	const char *at, *colon, *auth = strstr(v, "://");
+
+	if (!auth)
+		return NULL;
+	auth += 3;
+	at = auth + strcspn(auth, "/?#");
+	/* the last '@' before the path ends the user information */
+	while (at > auth && at[-1] != '@')
+		at--;
+	if (at == auth)
+		return NULL;
+	colon = memchr(auth, ':', (size_t)(at - 1 - auth));
+	if (!colon)
+		return NULL;
+	return xasprintf("%.*s:(hidden)%s", (int)(colon - v), v, at - 1);
+}
+
 static void dump_node(const struct pv_node *n, struct pv_buf *key,
 		      int hidden, struct pv_writer *w, int with_origin)
 {
@@ -778,9 +857,14 @@ static void dump_node(const struct pv_node *n, struct pv_buf *key,
 	long i = 0;
 
 	if (n->type == PV_NODE_SCALAR) {
+		char *masked = hidden || !n->value ? NULL :
+			       url_without_password(n->value);
+
 		pv_w_begin(w);
 		pv_w_str(w, "key", key->s ? key->s : "");
-		pv_w_str(w, "value", hidden ? "(hidden)" : n->value);
+		pv_w_str(w, "value", hidden ? "(hidden)" :
+			 masked ? masked : n->value);
+		free(masked);
 		if (with_origin)
 			pv_w_str(w, "origin", n->origin);
 		pv_w_end(w);

@@ -31,6 +31,7 @@ struct global {
 	struct bad_file files[8];
 	int nfiles;
 	int audit_broken;
+	int scrub_pending; /* an erasure's clean-up is owed */
 	long long bad_entry;
 	char why[256];
 	/* the tombstone log against the database (a restored backup) */
@@ -87,6 +88,7 @@ static int global_checks(sqlite3 *db, const struct pv_cfg *cfg,
 	}
 	check_file(g, pv_cfg_str(cfg, "smtp.password_file", NULL),
 		   "SMTP password file");
+	g->scrub_pending = pv_db_scrub_pending(db_path);
 	/* a key or log that cannot be read is reported above or by its
 	 * user; the comparison needs both */
 	if (db_path && pv_tomb_open(db_path, 0, &t, e) == PV_OK &&
@@ -132,6 +134,16 @@ static void write_global(struct pv_writer *w, const struct global *g,
 			pv_w_str(w, "fix", q.s);
 			pv_buf_free(&q);
 		}
+		pv_w_end(w);
+		(*found)++;
+	}
+	if (g->scrub_pending) {
+		begin(w, "security.erasure-cleanup-pending", at, slug);
+		pv_w_str(w, "reason", "a reader kept the WAL from being "
+			 "checkpointed after an erasure: old copies of erased "
+			 "values may still be in the database file or its WAL");
+		pv_w_str(w, "fix", "retried by every run of a tool; close "
+			 "long-running readers");
 		pv_w_end(w);
 		(*found)++;
 	}

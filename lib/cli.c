@@ -28,6 +28,10 @@ static void sanitise_fds(void)
 {
 	for (int fd = 0; fd < 3; fd++) {
 		if (fcntl(fd, F_GETFD) < 0) {
+			/* a closed stdin ("<&-") is not an empty input: a
+			 * tool that reads it says so (pv_stdin_closed) */
+			if (fd == 0)
+				pv_stdin_closed = 1;
 			int n = open("/dev/null", O_RDWR);
 
 			if (n < 0)
@@ -636,6 +640,38 @@ out:
 	return st;
 }
 
+/* A path may be any bytes; every other option value is text that may be
+ * stored, mailed or written as CSV: it must be UTF-8 (a reason typed in a
+ * Latin-1 terminal made an empty deadline and reason in a mail). */
+static int path_arg(const char *arg)
+{
+	return strstr(arg, "PATH") || strstr(arg, "FILE") ||
+	       strstr(arg, "DIR");
+}
+
+static int check_text_opts(struct pv_ctx *c)
+{
+	for (int i = 0; i < c->nopt; i++) {
+		const char *v = c->optval[i];
+
+		if (v && c->optdef[i]->arg && !path_arg(c->optdef[i]->arg) &&
+		    !pv_utf8_valid(v, strlen(v)))
+			return pv_fail(&c->err, PV_DATAERR, "--%s: not valid "
+				       "UTF-8 (is the terminal set to "
+				       "UTF-8?)", c->optdef[i]->name);
+	}
+	for (int i = 0; i < nmulti; i++) {
+		const char *v = multi[i].v;
+
+		if (v && multi[i].o->arg && !path_arg(multi[i].o->arg) &&
+		    !pv_utf8_valid(v, strlen(v)))
+			return pv_fail(&c->err, PV_DATAERR, "--%s: not valid "
+				       "UTF-8 (is the terminal set to "
+				       "UTF-8?)", multi[i].o->name);
+	}
+	return PV_OK;
+}
+
 /*
  * The format of the records on stdout.  A person at a terminal who asked
  * for nothing gets a table of a listing and a laid-out JSON document of
@@ -677,6 +713,8 @@ static int set_up(struct pv_ctx *c)
 				"standard input");
 	pv_verbose = pv_flag(c, "verbose");
 	pv_quiet = pv_flag(c, "quiet");
+	if ((st = check_text_opts(c)))
+		return st;
 	if ((st = out_format(c)))
 		return st;
 	if ((st = pv_clock_init(&c->err)))

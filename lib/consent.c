@@ -232,7 +232,8 @@ int pv_consent_write_history(sqlite3 *db, long long customer_id,
 	static const char sql[] =
 		"SELECT k.id, k.purpose, k.event, k.at, k.source, k.evidence_ip,"
 		" k.evidence_user_agent, k.text_version, k.campaign,"
-		" k.recorded_at FROM consents k WHERE k.customer_id = ?1"
+		" k.recorded_at, k.text_id, k.document FROM consents k"
+		" WHERE k.customer_id = ?1"
 		" ORDER BY k.at, k.id";
 	sqlite3_stmt *st = pv_db_prepare(db, sql, e);
 	int rc;
@@ -253,6 +254,11 @@ int pv_consent_write_history(sqlite3 *db, long long customer_id,
 		pv_w_str(w, "text_version", pv_col_text(st, 7));
 		pv_w_str(w, "campaign", pv_col_text(st, 8));
 		pv_w_str(w, "recorded_at", pv_col_text(st, 9));
+		if (sqlite3_column_type(st, 10) == SQLITE_NULL)
+			pv_w_null(w, "text_id");
+		else
+			pv_w_int(w, "text_id", sqlite3_column_int64(st, 10));
+		pv_w_str(w, "document", pv_col_text(st, 11));
 		pv_w_end(w);
 	}
 	sqlite3_finalize(st);

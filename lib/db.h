@@ -63,8 +63,17 @@ void pv_bind_text_opt(sqlite3_stmt *st, int i, const char *s);
 /* Column text as const char * (NULL for SQL NULL). */
 const char *pv_col_text(sqlite3_stmt *st, int i);
 
-/* Checkpoint the WAL and truncate it (after an erasure). */
+/*
+ * Checkpoint the WAL and truncate it (after an erasure), without holding
+ * the write lock while a reader is in the way.  A reader's open snapshot
+ * can stop it: then the note DB.scrub-pending says a clean-up is owed,
+ * every later open and close of the database by any tool tries again,
+ * and check reports it meanwhile.  Returns PV_OK either way: what was
+ * erased is committed.
+ */
 int pv_db_checkpoint_truncate(sqlite3 *db, struct pv_err *e);
+/* Is a clean-up after an erasure still owed? */
+int pv_db_scrub_pending(const char *db_path);
 
 /* The file holding the tombstone HMAC key, beside the database. */
 char *pv_db_sidecar(const char *db_path, const char *suffix);

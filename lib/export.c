@@ -105,7 +105,10 @@ static void unfield(struct pv_exporter *x)
 		x->path.s[x->path.len] = '\0';
 }
 
-static void csv_row(struct pv_exporter *x, const char *key, const char *v)
+/* A row of the CSV document; a number (num) is written as it is: a
+ * credit note of -3500 stays a number, not a neutralised text. */
+static void csv_row_as(struct pv_exporter *x, const char *key, const char *v,
+		       int num)
 {
 	struct pv_writer *w = x->w;
 
@@ -117,9 +120,44 @@ static void csv_row(struct pv_exporter *x, const char *key, const char *v)
 	pv_w_str(w, "section", x->section);
 	pv_w_str(w, "record_id", x->recid);
 	pv_w_str(w, "field", field(x, key));
-	pv_w_str(w, "value", v);
+	if (num)
+		pv_w_raw(w, "value", v);
+	else
+		pv_w_str(w, "value", v);
 	pv_w_end(w);
 	unfield(x);
+}
+
+static void csv_row(struct pv_exporter *x, const char *key, const char *v)
+{
+	csv_row_as(x, key, v, 0);
+}
+
+/* A JSON number: -?digits[.digits][e[+-]digits] */
+static int json_number(const char *s)
+{
+	if (!s)
+		return 0;
+	if (*s == '-')
+		s++;
+	if (!(*s >= '0' && *s <= '9'))
+		return 0;
+	s += strspn(s, "0123456789");
+	if (*s == '.') {
+		s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return 0;
+		s += strspn(s, "0123456789");
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return 0;
+		s += strspn(s, "0123456789");
+	}
+	return *s == '\0';
 }
 
 static void e_str(struct pv_exporter *x, const char *key, const char *v)
@@ -139,7 +177,7 @@ static void e_int(struct pv_exporter *x, const char *key, long long v)
 		return;
 	}
 	snprintf(buf, sizeof buf, "%lld", v);
-	csv_row(x, key, buf);
+	csv_row_as(x, key, buf, 1);
 }
 
 static void e_bool(struct pv_exporter *x, const char *key, int v)
@@ -153,7 +191,7 @@ static void e_bool(struct pv_exporter *x, const char *key, int v)
 static void e_raw(struct pv_exporter *x, const char *key, const char *json)
 {
 	if (x->csv)
-		csv_row(x, key, json);
+		csv_row_as(x, key, json, json_number(json));
 	else
 		pv_w_raw(x->w, key, json);
 }

@@ -95,10 +95,11 @@ static const struct field consent_fields[] = {
 	{"purpose", F_PURPOSE, 1},  {"event", F_EVENT, 1},
 	{"at", F_TIME_OR_DATE, 1},  {"source", F_SOURCE, 1},
 	{"evidence_ip", F_IP, 0},   {"evidence_user_agent", F_LINE, 0},
-	{"text_version", F_LINE, 0},
+	{"text_version", F_LINE, 0}, {"document", F_LINE, 0},
 	{NULL, 0, 0},
 };
-enum { K_XID, K_LOC, K_PURPOSE, K_EVENT, K_AT, K_SOURCE, K_IP, K_UA, K_TV };
+enum { K_XID, K_LOC, K_PURPOSE, K_EVENT, K_AT, K_SOURCE, K_IP, K_UA, K_TV,
+       K_DOC };
 
 static const struct kind kinds[] = {
 	[PV_IMPORT_CUSTOMERS] = {"customers", customer_fields, "external_id", 0},
@@ -753,10 +754,11 @@ static int is_active(const char *ev)
 
 static int add_event(struct imp *im, long long cid, const char *purpose,
 		     const char *event, const char *at, const char *source,
-		     const char *ip, const char *ua, const char *tv)
+		     const char *ip, const char *ua, const char *tv,
+		     const char *doc)
 {
 	struct pv_consent_event ev = {purpose, event, at, source, ip, ua, tv,
-				      NULL, 0, NULL};
+				      NULL, 0, doc};
 
 	if (pv_consent_writer_add(im->consents, cid, &ev, im->now, NULL,
 				  im->e))
@@ -779,7 +781,7 @@ static int customer_marketing(struct imp *im, long long cid, int is_new)
 		if (!have || !is_active(ev))
 			return 0;
 		if (add_event(im, cid, "marketing-email", "withdrawn", im->now,
-			      "import", NULL, NULL, NULL))
+			      "import", NULL, NULL, NULL, NULL))
 			return -1;
 		im->s->consents_withdrawn++;
 		return 0;
@@ -798,7 +800,7 @@ static int customer_marketing(struct imp *im, long long cid, int is_new)
 	if (add_event(im, cid, "marketing-email", "granted",
 		      im->v[C_MKT_AT] ? im->v[C_MKT_AT] : im->now,
 		      im->v[C_MKT_SRC] ? im->v[C_MKT_SRC] : "import", NULL,
-		      NULL, NULL))
+		      NULL, NULL, NULL))
 		return -1;
 	im->s->consents_granted++;
 	return 0;
@@ -1038,8 +1040,15 @@ static int write_row(struct imp *im, long long loc)
 			return pv_db_fail(im->db, im->e, "consents"), -1;
 		if ((have = latest(im, cid, v[K_PURPOSE], ev, at)) < 0)
 			return -1;
+		/* a signed paper form's reference: only with source paper,
+		 * where it is the proof (consent.h) */
+		if (v[K_DOC] && strcmp(v[K_SOURCE], "paper") != 0) {
+			row_error(im, PV_DATAERR, "document", "only with "
+				  "source paper (a signed form's reference)");
+			return 0;
+		}
 		if (have && !is_active(ev) && strcmp(v[K_EVENT], "granted") == 0 &&
-		    strcmp(v[K_AT], at) > 0 &&
+		    strcmp(v[K_AT], at) > 0 && !v[K_DOC] &&
 		    !(v[K_TV] && (v[K_IP] || v[K_UA]))) {
 			row_error(im, PV_DATAERR, "event", "a grant after the "
 				  "customer's %s on %s needs evidence "
@@ -1048,7 +1057,7 @@ static int write_row(struct imp *im, long long loc)
 			return 0;
 		}
 		if (add_event(im, cid, v[K_PURPOSE], v[K_EVENT], v[K_AT],
-			      v[K_SOURCE], v[K_IP], v[K_UA], v[K_TV]))
+			      v[K_SOURCE], v[K_IP], v[K_UA], v[K_TV], v[K_DOC]))
 			return -1;
 		im->s->inserted++;
 	}
@@ -1247,6 +1256,11 @@ static int check_row(struct imp *im, long long *loc)
 			row_error(im, PV_DATAERR, pv_verbose ||
 				  column_name_like(r->keys[j]) ? r->keys[j] :
 				  pos, "unknown column");
+			continue;
+		}
+		if (pv_rec_nested(r, j)) { /* {"first_name":{"a":1}} */
+			row_error(im, PV_DATAERR, f[i].name, "a JSON object "
+				  "or array where a value is expected");
 			continue;
 		}
 		if (r->vals[j] && *r->vals[j])

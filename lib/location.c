@@ -145,7 +145,8 @@ int pv_location_add(sqlite3 *db, const char *slug, const char *name,
 		return pv_fail(e, PV_USAGE, "unknown time zone '%s'", tz);
 	if (!pv_cal_region_valid(region))
 		return pv_fail(e, PV_USAGE, "unknown holiday region '%s' (DE, "
-			       "DE-BW ... DE-TH)", region);
+			       "DE-BW ... DE-TH, DE-BY-KATH, DE-BY-EVANG)",
+			       region);
 	if ((rc = pv_db_begin(db, e)))
 		return rc;
 	st = pv_db_prepare(db, "INSERT INTO locations (slug, name, timezone, "

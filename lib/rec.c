@@ -74,7 +74,9 @@ static void rec_add(struct pv_rec *r, const char *k, size_t kl, const char *v,
 		r->vbuf = xrealloc(r->vbuf, r->cap * sizeof *r->vbuf);
 		r->kcap = xrealloc(r->kcap, r->cap * sizeof *r->kcap);
 		r->vcap = xrealloc(r->vcap, r->cap * sizeof *r->vcap);
+		r->nested = xrealloc(r->nested, r->cap * sizeof *r->nested);
 	}
+	r->nested[i] = 0;
 	if (i == r->nbuf) {
 		r->keys[i] = r->vbuf[i] = NULL;
 		r->kcap[i] = r->vcap[i] = 0;
@@ -96,6 +98,11 @@ static long rec_find(const struct pv_rec *r, const char *key)
 		if (strcmp(r->keys[i], key) == 0)
 			return (long)i;
 	return -1;
+}
+
+int pv_rec_nested(const struct pv_rec *r, size_t i)
+{
+	return r && i < r->n && r->nested && r->nested[i];
 }
 
 const char *pv_rec_get(const struct pv_rec *r, const char *key)
@@ -137,6 +144,7 @@ void pv_rec_free(struct pv_rec *r)
 	free(r->vbuf);
 	free(r->kcap);
 	free(r->vcap);
+	free(r->nested);
 	memset(r, 0, sizeof *r);
 }
 
@@ -177,6 +185,7 @@ struct pv_input {
 	int csv_ready, csv_done;
 	char **hdr;
 	size_t nhdr;
+	const char *const *need; /* a CSV header must name one of these */
 	long hline;         /* the header's line */
 	char delim_want;    /* pv_input_dialect: 0 detect */
 	char delim;         /* of the current file */
@@ -197,6 +206,8 @@ static ssize_t src_read(struct pv_input *in, char *buf, size_t n)
 	return read(in->fd, buf, n);
 }
 
+int pv_stdin_closed;
+
 static ssize_t fd_src(void *arg, char *buf, size_t n)
 {
 	struct pv_input *in = arg;
@@ -204,7 +215,7 @@ static ssize_t fd_src(void *arg, char *buf, size_t n)
 
 	do
 		r = read(in->fd, buf, n);
-	while (r < 0 && errno == EINTR);
+	while (r < 0 && errno == EINTR && !pv_stop_sig);
 	return r;
 }
 
@@ -218,7 +229,7 @@ static int fill(struct pv_input *in)
 		return 0;
 	do
 		n = src_read(in, in->rbuf, RBUF_SIZE);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && errno == EINTR && !pv_stop_sig);
 	if (n < 0)
 		return -1;
 	if (n == 0) {
@@ -247,7 +258,7 @@ static int more(struct pv_input *in)
 	in->end = have;
 	do
 		n = src_read(in, in->rbuf + have, RBUF_SIZE - have);
-	while (n < 0 && errno == EINTR);
+	while (n < 0 && errno == EINTR && !pv_stop_sig);
 	if (n < 0)
 		return -1;
 	if (n == 0)
@@ -462,10 +473,10 @@ static int utf8_fail(struct pv_input *in, const char *s, size_t n, long line,
 /* jansson's messages quote the input near the error, which may be
  * personal data, so only the error code is used. */
 static int json_fail(struct pv_input *in, const json_error_t *je, long line,
-		     struct pv_err *e)
+		     int cols, struct pv_err *e)
 {
 	const char *t, *z, *why = "invalid json";
-	char *key = NULL;
+	char *key = NULL, buf[160];
 	int rc;
 
 	switch (json_error_code(je)) {
@@ -493,10 +504,39 @@ static int json_fail(struct pv_input *in, const json_error_t *je, long line,
 	case json_error_invalid_utf8:
 		why = "invalid UTF-8";
 		break;
+	case json_error_end_of_input_expected:
+		why = "more after the end of the value";
+		break;
 	default:
+		/* "'}' expected near 'x'": the part before " near " is
+		 * jansson's own words, never the input */
+		t = strstr(je->text, " near ");
+		if (t && t > je->text && (size_t)(t - je->text) < sizeof buf) {
+			memcpy(buf, je->text, (size_t)(t - je->text));
+			buf[t - je->text] = '\0';
+			why = buf;
+		} else if (!t && je->text[0] && strlen(je->text) < sizeof buf) {
+			why = strcpy(buf, je->text);
+		}
 		break;
 	}
-	rc = data_fail(in, e, line, key, why);
+	/* line and column of the error itself (a pretty-printed record
+	 * spans lines) */
+	if (json_error_code(je) == json_error_premature_end_of_input) {
+		rc = data_fail(in, e, line, NULL, why);
+		free(key);
+		return rc;
+	}
+	if (cols && je->line > 1)
+		line += je->line - 1;
+	if (cols && je->column > 0 && !key) {
+		char at[200];
+
+		snprintf(at, sizeof at, "column %d: %s", je->column, why);
+		rc = data_fail(in, e, line, NULL, at);
+	} else {
+		rc = data_fail(in, e, line, key, why);
+	}
 	free(key);
 	return rc;
 }
@@ -549,6 +589,7 @@ static int fill_rec(struct pv_input *in, struct pv_rec *r, json_t *j,
 		case JSON_ARRAY:
 			compact(&in->scratch, m.v, m.vend);
 			rec_add(r, k, kl, in->scratch.s, in->scratch.len);
+			r->nested[r->n - 1] = 1;
 			break;
 		default:
 			rec_add(r, k, kl, m.v, (size_t)(m.vend - m.v));
@@ -559,8 +600,11 @@ static int fill_rec(struct pv_input *in, struct pv_rec *r, json_t *j,
 	return it || next_member(&p, end, &m) ? -1 : 0;
 }
 
+/* cols: s starts a line, so jansson's line and column are the file's
+ * (an element of a JSON array starts anywhere: its line only). */
 static int parse_object(struct pv_input *in, const char *s, size_t n,
-			long line, struct pv_rec *r, struct pv_err *e)
+			long line, int cols, struct pv_rec *r,
+			struct pv_err *e)
 {
 	json_error_t je;
 	json_t *j;
@@ -571,7 +615,7 @@ static int parse_object(struct pv_input *in, const char *s, size_t n,
 	j = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL |
 			     JSON_DECODE_ANY, &je);
 	if (!j)
-		return json_fail(in, &je, line, e);
+		return json_fail(in, &je, line, cols, e);
 	if (!json_is_object(j)) {
 		json_decref(j);
 		return data_fail(in, e, line, NULL, "not a json object");
@@ -659,7 +703,8 @@ static int ndjson_next(struct pv_input *in, struct pv_rec *r,
 		if (*s == '{' && skip_ws(s + 1, end) == end &&
 		    read_pretty(in, line, e) < 0)
 			return -1;
-		return parse_object(in, in->tmp.s, in->tmp.len, line, r, e);
+		return parse_object(in, in->tmp.s, in->tmp.len, line, 1, r,
+				    e);
 	}
 }
 
@@ -730,7 +775,7 @@ static int array_elem(struct pv_input *in, struct pv_rec *r, struct pv_err *e)
 	s = skip_ws(in->tmp.s, end);
 	if (s == end)
 		return data_fail(in, e, line, NULL, "empty array element");
-	return parse_object(in, s, (size_t)(end - s), line, r, e);
+	return parse_object(in, s, (size_t)(end - s), line, 0, r, e);
 }
 
 static int array_next(struct pv_input *in, struct pv_rec *r, struct pv_err *e)
@@ -924,7 +969,26 @@ static int csv_header(struct pv_input *in, struct crow *w, struct pv_err *e)
 		why = msg;
 		field = NULL;
 	}
+	if (!why && in->need) {
+		/* a reader of subjects: a "header" without any of their
+		 * fields is no header (one garbage line, a file of data) */
+		size_t k = 0;
+
+		for (; in->need[k]; k++)
+			for (size_t j = 0; j < in->nhdr; j++)
+				if (strcmp(in->hdr[j], in->need[k]) == 0)
+					return 0;
+		why = "names none of the fields that select a subject "
+		      "(request_id, customer_id, external_id, email): is "
+		      "the header row missing?";
+		field = "header";
+	}
 	return why ? dead_fail(in, e, w->line, field, why) : 0;
+}
+
+void pv_input_need_one(struct pv_input *in, const char *const *keys)
+{
+	in->need = keys;
 }
 
 static int csv_record(struct pv_input *in, struct crow *w, struct pv_rec *r,
@@ -1027,6 +1091,9 @@ static int open_next(struct pv_input *in, struct pv_err *e)
 	} else if (strcmp(path, "-") == 0) {
 		in->name = "stdin";
 		in->fd = 0;
+		if (pv_stdin_closed)
+			return pv_fail(e, PV_NOINPUT, "standard input is "
+				       "closed: no records to read"), -1;
 	} else {
 		in->name = path;
 		in->fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1204,6 +1271,8 @@ struct pv_writer {
 	struct wcell *cell;
 	size_t ncell, cellcap;
 	int cols; /* a record type named the columns (pv_writer_type) */
+	char **hkey; /* PV_W_STREAM CSV: the header's keys */
+	size_t nhkey;
 };
 
 static size_t utf8_seq(const unsigned char *s, size_t n)
@@ -1297,33 +1366,75 @@ int pv_csv_is_formula(const char *s, size_t n)
 	       (u[2] == 0x9d || u[2] == 0x8b || u[2] == 0x8d || u[2] == 0xa0);
 }
 
+/* Where a spreadsheet that splits at ';', ',' or tab (a German one opens
+ * CSV with ';') may start a cell inside ours: after a separator or a line
+ * break, past quotes and spaces.  Returns the offset of a formula that
+ * starts there, or n. */
+static size_t inner_formula(const char *s, size_t n, size_t from)
+{
+	for (size_t i = from; i < n; i++) {
+		size_t j;
+
+		if (s[i] != ';' && s[i] != ',' && s[i] != '\t' &&
+		    s[i] != '\r' && s[i] != '\n')
+			continue;
+		for (j = i + 1; j < n && (s[j] == '"' || s[j] == ' '); j++)
+			;
+		if (j < n && pv_csv_is_formula(s + j, n - j) &&
+		    s[j] != '\t' && s[j] != '\r')
+			return j;
+	}
+	return n;
+}
+
+void pv_csv_neutralise(struct pv_buf *b, const char *s, size_t n)
+{
+	size_t i, f = inner_formula(s, n, 0);
+
+	if (pv_csv_is_formula(s, n))
+		pv_buf_addc(b, '\'');
+	for (i = 0; i < n; i++) {
+		if (i == f) {
+			pv_buf_addc(b, '\'');
+			f = inner_formula(s, n, i);
+		}
+		pv_buf_addc(b, s[i]);
+	}
+}
+
 void pv_csv_cell(struct pv_buf *b, const char *s, size_t n, int neutralise)
 {
 	int lead = neutralise && pv_csv_is_formula(s, n);
 	int quote = 0;
-	const char *q, *end;
+	const char *end;
+	size_t i, f;
 
 	if (!s || n == 0)
 		return;
 	end = s + n;
 	/* A leading U+FEFF is quoted, or at the start of a file a reader
-	 * would take it for a byte order mark and drop it. */
-	quote = s[0] == ' ' || s[0] == '\t' || end[-1] == ' ' ||
-		end[-1] == '\t' ||
+	 * would take it for a byte order mark and drop it.  A separator of
+	 * any usual dialect (',', ';', tab) is quoted too. */
+	quote = s[0] == ' ' || end[-1] == ' ' ||
 		(n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0);
 	for (const char *p = s; !quote && p < end; p++)
-		quote = *p == ',' || *p == '"' || *p == '\r' || *p == '\n';
+		quote = *p == ',' || *p == ';' || *p == '\t' || *p == '"' ||
+			*p == '\r' || *p == '\n';
 	pv_buf_grow(b, n + 4);
 	if (quote)
 		pv_buf_addc(b, '"');
 	if (lead)
 		pv_buf_addc(b, '\'');
-	while (quote && (q = memchr(s, '"', (size_t)(end - s)))) {
-		pv_buf_add(b, s, (size_t)(q - s) + 1);
-		pv_buf_addc(b, '"');
-		s = q + 1;
+	f = neutralise ? inner_formula(s, n, 0) : n;
+	for (i = 0; i < n; i++) {
+		if (i == f) {
+			pv_buf_addc(b, '\'');
+			f = inner_formula(s, n, i);
+		}
+		pv_buf_addc(b, s[i]);
+		if (quote && s[i] == '"')
+			pv_buf_addc(b, '"');
 	}
-	pv_buf_add(b, s, (size_t)(end - s));
 	if (quote)
 		pv_buf_addc(b, '"');
 }
@@ -1457,10 +1568,48 @@ struct pv_writer *pv_writer_new(FILE *f, enum pv_fmt fmt, int flags)
 					PV_TABLE_VERTICAL : 0);
 		w->width = pv_term_width(fileno(f));
 		w->bold = pv_term_color(fileno(f));
-	} else if (w->fmt == PV_FMT_CSV) {
+	} else if (w->fmt == PV_FMT_CSV && !(flags & PV_W_STREAM)) {
 		w->table = pv_table_new(NULL, PV_TABLE_UNION);
 	}
 	return w;
+}
+
+/* PV_W_STREAM CSV: the header from the first record, then each row as it
+ * ends (its cells in the header's order; a key the header lacks is
+ * dropped, a missing one is empty). */
+static void csv_stream_row(struct pv_writer *w)
+{
+	if (!w->ncell)
+		return;
+	pv_buf_reset(&w->out);
+	if (!w->nhkey) {
+		w->hkey = xcalloc(w->ncell, sizeof *w->hkey);
+		for (size_t i = 0; i < w->ncell; i++) {
+			w->hkey[i] = xstrndup(w->cells.s + w->cell[i].koff,
+					      w->cell[i].klen);
+			if (i)
+				pv_buf_addc(&w->out, ',');
+			pv_csv_cell(&w->out, w->hkey[i], w->cell[i].klen, 1);
+		}
+		w->nhkey = w->ncell;
+		pv_buf_add(&w->out, "\r\n", 2);
+	}
+	for (size_t h = 0; h < w->nhkey; h++) {
+		if (h)
+			pv_buf_addc(&w->out, ',');
+		for (size_t i = 0; i < w->ncell; i++) {
+			size_t a = w->cell[i].voff, z = i + 1 < w->ncell ?
+				   w->cell[i + 1].koff : w->cells.len;
+
+			if (w->cell[i].klen == strlen(w->hkey[h]) &&
+			    memcmp(w->cells.s + w->cell[i].koff, w->hkey[h],
+				   w->cell[i].klen) == 0) {
+				pv_buf_add(&w->out, w->cells.s + a, z - a);
+				break;
+			}
+		}
+	}
+	pv_buf_add(&w->out, "\r\n", 2);
 }
 
 static int list_mode(const struct pv_writer *w)
@@ -1532,11 +1681,19 @@ static int ready(struct pv_writer *w)
 	return 1;
 }
 
-/* Separator, indent and key of the next member of the open container. */
+/* Separator, indent and key of the next member of the open container.
+ * A JSON record's text is final as it is written: a large one (an
+ * export with every appointment) goes out in pieces, so that memory
+ * does not grow with it. */
 static struct pv_buf *member(struct pv_writer *w, const char *key)
 {
 	struct pv_buf *b = jbuf(w);
 	struct wlevel *l = &w->lv[w->depth - 1];
+
+	if (!cells_mode(w) && w->out.len >= 64 * 1024) {
+		emit(w);
+		pv_buf_reset(&w->out);
+	}
 
 	if (l->n++)
 		pv_buf_addc(b, ',');
@@ -1700,6 +1857,8 @@ void pv_w_end(struct pv_writer *w)
 		pv_w_close(w);
 	if (w->table) {
 		table_row(w);
+	} else if (w->fmt == PV_FMT_CSV) {
+		csv_stream_row(w);
 	} else {
 		if (w->lv[0].n && w->pretty)
 			indent(&w->out, w->base);
@@ -1742,6 +1901,9 @@ int pv_writer_finish(struct pv_writer *w, struct pv_err *e)
 		w->err = EIO;
 	if (w->err)
 		rc = pv_fail(e, PV_IOERR, "write error: %s", strerror(w->err));
+	for (size_t i = 0; i < w->nhkey; i++)
+		free(w->hkey[i]);
+	free(w->hkey);
 	free(w->cell);
 	free(w->lv);
 	pv_buf_free(&w->out);

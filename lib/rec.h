@@ -40,17 +40,25 @@ struct pv_rec {
 	const char *file; /* for messages: the operand, or "stdin" */
 	long line;        /* line where the record starts */
 	long hline;       /* CSV: the line of the file's header row; else 0 */
+	unsigned char *nested; /* nested[i]: JSON object or array (as text) */
 	/* private: the buffers of keys and values, kept from record to
 	 * record (no malloc and free per field) */
 	char **vbuf;
 	size_t *kcap, *vcap, nbuf;
 };
 
+/* Standard input was closed when the program started (it reads
+ * /dev/null instead); reading it is then an error, not an empty input. */
+extern int pv_stdin_closed;
+
 /* Value of key, or NULL when absent or null.  Owned by the record. */
 const char *pv_rec_get(const struct pv_rec *r, const char *key);
 /* Like pv_rec_get but "" counts as absent too. */
 const char *pv_rec_val(const struct pv_rec *r, const char *key);
 int pv_rec_has(const struct pv_rec *r, const char *key);
+/* Was the value of the i-th key a JSON object or array?  (Its value is
+ * then its compact JSON text; a text field must refuse it.) */
+int pv_rec_nested(const struct pv_rec *r, size_t i);
 void pv_rec_clear(struct pv_rec *r); /* keep the allocation for reuse */
 /* Append a field (copies key and val; val NULL for null). */
 void pv_rec_add(struct pv_rec *r, const char *key, const char *val);
@@ -63,6 +71,10 @@ void pv_rec_free(struct pv_rec *r);
  */
 struct pv_input;
 struct pv_input *pv_input_open(int nfiles, char **files, enum pv_fmt fmt);
+/* A CSV header must name at least one of keys (NULL-terminated, kept by
+ * the caller), or the file is bad data at its first line (subjects:
+ * one line of garbage is no header of an empty list). */
+void pv_input_need_one(struct pv_input *in, const char *const *keys);
 /*
  * Next record into *r (which the caller owns and reuses).  Returns 1 for a
  * record, 0 at the end of all input, -1 on error with e set: PV_DATAERR and
@@ -89,7 +101,10 @@ struct pv_input *pv_input_mem(const char *name, const char *buf, size_t len,
 			      enum pv_fmt fmt);
 
 /* Writer. */
-enum { PV_W_SINGLE = 1 };
+enum { PV_W_SINGLE = 1,
+       /* CSV written row by row with the first record's keys as its
+        * header (constant memory; the records have the same keys) */
+       PV_W_STREAM = 2 };
 struct pv_writer;
 struct pv_writer *pv_writer_new(FILE *f, enum pv_fmt fmt, int flags);
 void pv_w_begin(struct pv_writer *w); /* start a top-level record */
@@ -137,6 +152,11 @@ long pv_writer_count(const struct pv_writer *w);
 void pv_json_quote(struct pv_buf *b, const char *s, size_t n);
 /* RFC 4180 cell with formula neutralisation. */
 void pv_csv_cell(struct pv_buf *b, const char *s, size_t n, int neutralise);
+/* The text of a cell as pv_csv_cell writes it with neutralise, before
+ * RFC 4180 quoting: a ' before a formula at its start, and before one
+ * after a ';', ',', tab or line break (past quotes and spaces), where a
+ * spreadsheet splitting at another separator would start a cell. */
+void pv_csv_neutralise(struct pv_buf *b, const char *s, size_t n);
 /* Would a spreadsheet run this cell as a formula? */
 int pv_csv_is_formula(const char *s, size_t n);
 

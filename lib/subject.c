@@ -225,3 +225,7 @@ int pv_subject_from_opts(sqlite3 *db, const struct pv_subject_opts *o,
 			       "e-mail address: add --location");
 	return rc;
 }
+
+const char *const pv_subject_keys[] = {
+	"request_id", "customer_id", "external_id", "email", NULL,
+};

@@ -45,4 +45,8 @@ int pv_subject_given(const struct pv_subject_opts *o); /* any given? */
 int pv_subject_from_opts(sqlite3 *db, const struct pv_subject_opts *o,
 			 struct pv_subject *s, struct pv_err *e);
 
+/* The fields by which a record selects its subject (NULL-terminated),
+ * for pv_input_need_one. */
+extern const char *const pv_subject_keys[];
+
 #endif

@@ -454,3 +454,47 @@ int pv_host_loopback(const char *host)
 	freeaddrinfo(res);
 	return ok;
 }
+
+volatile sig_atomic_t pv_stop_sig;
+static char stop_partial[4096];
+
+static void on_stop(int sig)
+{
+	if (pv_stop_sig) {
+		if (stop_partial[0])
+			unlink(stop_partial);
+		_exit(128 + sig);
+	}
+	pv_stop_sig = sig;
+}
+
+void pv_stop_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: a waiting read returns EINTR */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
+void pv_stop_partial(const char *path)
+{
+	size_t n = path ? strlen(path) : 0;
+
+	if (n >= sizeof stop_partial)
+		n = 0;
+	stop_partial[0] = '\0';
+	if (n) {
+		memcpy(stop_partial + 1, path + 1, n - 1);
+		stop_partial[n] = '\0';
+		stop_partial[0] = path[0];
+	}
+}
+
+int pv_stop_status(void)
+{
+	return pv_stop_sig ? 128 + pv_stop_sig : 0;
+}

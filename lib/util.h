@@ -46,6 +46,21 @@ extern int pv_verbose; /* -v: personal data may appear in diagnostics */
 extern int pv_quiet;   /* -q */
 void pv_set_progname(const char *argv0);
 
+/*
+ * SIGTERM and SIGINT for the tools that work through a stream of records
+ * (dsar-erase, dsar-export): pv_stop_install makes the first one only set
+ * pv_stop_sig, and interrupt a read of the input that waits, so that the
+ * tool finishes the record in hand, commits and reports what it did, and
+ * exits with pv_stop_status() (143 for SIGTERM, 130 for SIGINT).  A
+ * second signal ends the process at once, removing the file named by
+ * pv_stop_partial (a document being written) first.
+ */
+#include <signal.h>
+extern volatile sig_atomic_t pv_stop_sig;
+void pv_stop_install(void);
+void pv_stop_partial(const char *path); /* NULL: none */
+int pv_stop_status(void);
+
 /* "prog: message\n" on stderr. */
 void pv_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pv_report(const struct pv_err *e);

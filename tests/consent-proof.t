@@ -103,6 +103,22 @@ run consent-send --campaign r1 --kind repermission -n
 status 0 "re-permission plan"
 is "$(grep "\"customer_id\":$K2," "$out" | jget purposes)" "marketing-email" "K-1002 is asked only about the e-mail opt-in without proof, not the proven 2017 SMS one"
 
+# the paper form K-1002 signed in September 2017 turns up: imported with
+# its reference, the 2017 e-mail opt-in is proven and not asked again
+printf 'customer_external_id,purpose,event,at,source,document\nK-1002,marketing-email,granted,2017-09-15T10:00:00Z,paper,Anmeldebogen 2017/113\n' >paper2017.csv
+run privacyctl consent import paper2017.csv
+status 0 "import a 2017 paper opt-in with its document reference"
+run consent-send --campaign r1 --kind repermission -n
+is "$(grep -c "\"customer_id\":$K2," "$out")" "0" "K-1002 is no longer in the re-permission plan (Recital 171)"
+run privacyctl consent list
+is "$(grep "\"customer_id\":$K2," "$out" | grep marketing-email | jget state)" "valid" "its 2017 e-mail opt-in is valid: proven on paper"
+snapshot before_bad_paper
+printf 'customer_external_id,purpose,event,at,source,document\nK-1004,marketing-email,granted,2017-09-15T10:00:00Z,staff,Bogen 1\n' >badpaper.csv
+run privacyctl consent import badpaper.csv
+status 65 "a document with another source: 65"
+like "$(stderr)" "badpaper.csv:2: document: only with source paper" "reported with file and line"
+unchanged before_bad_paper "and nothing imported"
+
 run privacyctl audit verify
 status 0 "the audit chain is intact"
 done_testing

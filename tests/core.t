@@ -90,6 +90,7 @@ run privacyctl init --db "$SCRATCH/third.db"
 
 # a database from the future is refused
 sqlite3 "$SCRATCH/future.db" 'PRAGMA user_version = 99'
+chmod 600 "$SCRATCH/future.db" # a database open to others is refused first (77)
 run privacyctl --db "$SCRATCH/future.db" location list
 status 78 "a newer schema is refused"
 like "$(stderr)" "newer than this version supports" "the refusal says why"

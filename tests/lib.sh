@@ -27,6 +27,10 @@ while [ ! -f "$TOP/Makefile" ] && [ "$TOP" != / ]; do TOP=$(dirname "$TOP"); don
 T=$(basename "$0" .t)
 export PATH="$TOP/bin:$PATH"
 export LC_ALL=C TZ=UTC
+# Private files by default: the tools refuse a database that group or
+# others may read (77), and tests copy databases with the sqlite3 shell
+# (.backup, VACUUM INTO), which follows the umask.
+umask 077
 unset PRIVACY_CONFIG PRIVACY_NOW PRIVACY_SMTP_PASSWORD XDG_DATA_HOME \
 	XDG_CONFIG_HOME PRIVACY_BUSY_TIMEOUT
 # Sanitizer reports must never look like an ordinary exit status.

@@ -17,6 +17,10 @@ Each new connection reads its behaviour from the first word of DIR/mode
                     without a reply
     stall           accepts, never says anything
     stall-after-dot reads the whole message (counted), never replies
+    hold-550-quote  reads the whole message (counted), waits until the file
+                    DIR/release exists (the test does something meanwhile,
+                    e.g. erases the recipient), then refuses it with a
+                    reply that quotes the recipient's address
     no-starttls     (with the client requiring TLS) does not offer STARTTLS
     starttls        offers STARTTLS and does it with --tls CERT KEY
 
@@ -156,6 +160,14 @@ def session(c, mode):
             if mode == "stall-after-dot":
                 hang(c)
                 return
+            if mode == "hold-550-quote":
+                for _ in range(600):
+                    if os.path.exists(os.path.join(c.dir, "release")):
+                        break
+                    time.sleep(0.05)
+                c.say("550 5.1.1 <%s>: Recipient address rejected"
+                      % (rcpt[0] if rcpt else "?"))
+                continue
             c.say("250 2.0.0 ok: queued")
         elif verb == "RSET":
             rcpt = []

@@ -123,14 +123,18 @@ static int erase_stream(struct pv_ctx *c, struct pv_eraser *er)
 	struct pv_err e;
 	int st = PV_OK, rc;
 
+	pv_input_need_one(in, pv_subject_keys);
 	for (;;) {
+		if (pv_stop_sig) /* SIGTERM, SIGINT: the batch in hand is
+				  * committed and reported by the close */
+			break;
 		if (pv_eraser_pending(er) && c->argc == 0 && input_idle() &&
 		    (rc = pv_eraser_flush(er, c->out, &c->err))) {
 			st = rc;
 			break;
 		}
 		rc = pv_input_next(in, &r, &e);
-		if (rc == 0)
+		if (rc == 0 || (rc < 0 && pv_stop_sig))
 			break;
 		if (rc < 0) {
 			if (e.status != PV_DATAERR) {
@@ -249,6 +253,7 @@ static int run(struct pv_ctx *c)
 		pv_policy_free(pol);
 		return st;
 	}
+	pv_stop_install();
 	if (pv_flag(c, "replay-tombstones"))
 		st = replay(c, er, dry);
 	else if (pv_subject_given(&so))
@@ -266,6 +271,14 @@ static int run(struct pv_ctx *c)
 		st = pv_status_merge(st, st2);
 	}
 	pv_policy_free(pol);
+	if (pv_stop_sig && !st) {
+		/* what was committed is reported; the rest of the input is
+		 * left for a rerun */
+		pv_warn("stopped by signal %d: the subjects reported above "
+			"are erased, the rest of the input is not",
+			(int)pv_stop_sig);
+		return pv_stop_status();
+	}
 	return st;
 }
 

@@ -144,12 +144,18 @@ static int to_file(struct run *r, const struct pv_subject *s,
 		free(path);
 		return pv_fail(e, PV_IOERR, "fdopen: %s", strerror(errno));
 	}
-	w = pv_writer_new(f, fmt, fmt == PV_FMT_JSON ? PV_W_SINGLE : 0);
+	/* a second SIGTERM ends the process: this file goes with it */
+	pv_stop_partial(path);
+	/* the document's rows, as they come (memory does not grow with
+	 * the subject's appointments) */
+	w = pv_writer_new(f, fmt, fmt == PV_FMT_JSON ? PV_W_SINGLE :
+			  PV_W_STREAM);
 	st = write_doc(r, s, slug, xid, w, e);
 	if (pv_writer_finish(w, &we) && !st)
 		st = pv_fail(e, PV_IOERR, "%s: %s", path, we.msg);
 	if ((fsync(fd) != 0 || fclose(f) != 0) && !st)
 		st = pv_fail(e, PV_IOERR, "%s: %s", path, strerror(errno));
+	pv_stop_partial(NULL);
 	if (st) {
 		unlink(path);
 		free(path);
@@ -264,9 +270,13 @@ static int stream(struct run *r, int *status)
 	struct pv_err e = {0};
 	int got, st = PV_OK;
 
-	while ((got = pv_input_next(in, &rec, &e)) != 0) {
+	pv_input_need_one(in, pv_subject_keys);
+
+	while (!pv_stop_sig && (got = pv_input_next(in, &rec, &e)) != 0) {
 		struct pv_subject *s = &r->batch[r->n];
 
+		if (got < 0 && pv_stop_sig)
+			break;
 		if (got < 0) {
 			pv_report(&e);
 			*status = pv_status_merge(*status, e.status);
@@ -355,8 +365,10 @@ static int run(struct pv_ctx *c)
 	if ((st = pv_exporter_open(c->db, c->cfg, c->db_path, c->fmt, &r.x,
 				   &c->err)))
 		return st;
-	r.out = pv_writer_new(stdout, c->fmt, r.single && c->fmt ==
-			      PV_FMT_JSON ? PV_W_SINGLE : 0);
+	r.out = pv_writer_new(stdout, c->fmt, (r.single && c->fmt ==
+			      PV_FMT_JSON ? PV_W_SINGLE : 0) |
+			      (r.dir ? 0 : PV_W_STREAM));
+	pv_stop_install();
 	if (r.single) {
 		int gone = 0;
 
@@ -393,6 +405,12 @@ static int run(struct pv_ctx *c)
 	pv_exporter_close(r.x);
 	if (r.wdb)
 		pv_db_close(r.wdb);
+	if (pv_stop_sig && !st) {
+		pv_warn("stopped by signal %d: the documents reported above "
+			"are complete, the rest of the input is not exported",
+			(int)pv_stop_sig);
+		return pv_stop_status();
+	}
 	return st ? st : status;
 }
 

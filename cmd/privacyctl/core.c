@@ -192,8 +192,8 @@ static const struct pv_opt location_add_opts[] = {
 	{"timezone", 0, "TZ", "IANA time zone (default Europe/Berlin)"},
 	{"if-missing", 0, NULL, "a location of that slug is fine: change "
 	 "nothing, exit 0 (for fixtures)"},
-	{"holidays", 0, "REGION", "holiday region: DE, DE-BW ... DE-TH "
-	 "(default DE)"},
+	{"holidays", 0, "REGION", "holiday region: DE, DE-BW ... DE-TH, "
+	 "DE-BY-KATH or DE-BY-EVANG (default DE)"},
 	{NULL, 0, NULL, NULL},
 };
 static const struct pv_opt settings_set_opts[] = {

@@ -967,6 +967,25 @@ static char *scrubbed_payload(const char *payload)
 	return s;
 }
 
+/* Under the write lock: was the event's customer erased while its mail
+ * was in flight?  Then the server's reply, which may quote the address,
+ * is not kept (the erasure has already cleared the replies it found). */
+static int customer_erased(struct pv_notify *n, const struct event *ev)
+{
+	sqlite3_stmt *st;
+	int gone;
+
+	if (!ev->cust)
+		return 0;
+	st = pv_db_stmt(n->db, "SELECT 1 FROM customers WHERE id = ?", NULL);
+	if (!st)
+		return 1;
+	sqlite3_bind_int64(st, 1, ev->cust);
+	gone = sqlite3_step(st) != SQLITE_ROW;
+	sqlite3_reset(st);
+	return gone;
+}
+
 /*
  * Record the outcome of one delivery of one channel, and the event's
  * resulting state, in one transaction with its audit entry.  channels: the
@@ -999,6 +1018,8 @@ static int record(struct pv_notify *n, const struct event *ev,
 	st = pv_db_begin(n->db, e);
 	if (st)
 		return st;
+	if (reply && customer_erased(n, ev))
+		reply = NULL; /* it may quote the erased address */
 	sqlite3_reset(n->put_deliv);
 	sqlite3_bind_int64(n->put_deliv, 1, ev->id);
 	pv_bind_text(n->put_deliv, 2, channel);

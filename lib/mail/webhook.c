@@ -16,6 +16,7 @@ struct pv_webhook {
 	unsigned char *secret;
 	size_t secretlen;
 	long timeout; /* seconds, webhook.timeout */
+	char *ca_file; /* webhook.ca_file, or NULL: the system's */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -92,6 +93,10 @@ int pv_webhook_open(const struct pv_cfg *cfg, struct pv_webhook **out,
 		pv_webhook_close(w);
 		return pv_fail(e, PV_SOFTWARE, "webhook: cannot start libcurl");
 	}
+	/* a receiver with a private CA, as smtp.ca_file for the relay:
+	 * verification stays on, against this file */
+	if (pv_cfg_str(cfg, "webhook.ca_file", NULL))
+		w->ca_file = xstrdup(pv_cfg_str(cfg, "webhook.ca_file", NULL));
 	*out = w;
 	return PV_OK;
 }
@@ -171,6 +176,8 @@ int pv_webhook_post(struct pv_webhook *w, const char *url, const char *event,
 	curl_easy_setopt(w->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(w->curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(w->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (w->ca_file)
+		curl_easy_setopt(w->curl, CURLOPT_CAINFO, w->ca_file);
 	curl_easy_setopt(w->curl, CURLOPT_USERAGENT, "privacyctl-notify");
 	curl_easy_setopt(w->curl, CURLOPT_ERRORBUFFER, w->errbuf);
 	curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, sink);
@@ -219,5 +226,6 @@ void pv_webhook_close(struct pv_webhook *w)
 		pv_wipe(w->secret, w->secretlen);
 		free(w->secret);
 	}
+	free(w->ca_file);
 	free(w);
 }

@@ -83,9 +83,9 @@ static void test_empty(void)
 	c = pv_cfg_new();
 	ok(c->root && c->root->type == PV_NODE_MAP, "a new config is a map");
 	ok(pv_cfg_node(c, "smtp") == NULL, "nothing in a new config");
-	is_str(pv_cfg_str(c, "smtp.url", "dflt"), "dflt", "default when absent");
-	is_str(pv_cfg_str(c, "smtp.url", NULL), NULL, "NULL default");
-	is_str(pv_cfg_origin(c, "smtp.url"), "", "no origin when absent");
+	is_str(pv_cfg_str(c, "processing.url", "dflt"), "dflt", "default when absent");
+	is_str(pv_cfg_str(c, "processing.url", NULL), NULL, "NULL default");
+	is_str(pv_cfg_origin(c, "processing.url"), "", "no origin when absent");
 	ok(c->user_file == NULL, "no user file before loading");
 	pv_cfg_free(c);
 	pv_cfg_free(NULL);
@@ -171,7 +171,7 @@ static void test_tree(void)
 static void test_merge(void)
 {
 	static const char low[] =
-		"smtp:\n"
+		"processing:\n"
 		"  url: smtp://low\n"
 		"  user: low-user\n"
 		"  opts:\n"
@@ -182,7 +182,7 @@ static void test_merge(void)
 		"  invoices: {years: 10}\n"
 		"language: de\n";
 	static const char high[] =
-		"smtp:\n"
+		"processing:\n"
 		"  url: smtp://high\n"
 		"  opts:\n"
 		"    b: 3\n"
@@ -191,7 +191,7 @@ static void test_merge(void)
 		"  extra: [q]\n"
 		"  invoices: 7\n"
 		"language: [en, fr]\n"
-		"webhook:\n"
+		"holidays:\n"
 		"  url: https://x\n";
 	struct pv_err e;
 	struct pv_cfg *c = pv_cfg_new();
@@ -200,16 +200,16 @@ static void test_merge(void)
 	is_int(load(c, low, &e), 0, "lower layer loads");
 	is_int(pv_cfg_load_mem(c, "h.yaml", high, strlen(high), &e), 0,
 	       "higher layer loads");
-	is_str(pv_cfg_str(c, "smtp.url", NULL), "smtp://high",
+	is_str(pv_cfg_str(c, "processing.url", NULL), "smtp://high",
 	       "scalar overridden");
-	is_str(pv_cfg_origin(c, "smtp.url"), "h.yaml:2",
+	is_str(pv_cfg_origin(c, "processing.url"), "h.yaml:2",
 	       "  with the higher origin");
-	is_str(pv_cfg_str(c, "smtp.user", NULL), "low-user",
+	is_str(pv_cfg_str(c, "processing.user", NULL), "low-user",
 	       "maps merge: lower key kept");
-	is_str(pv_cfg_origin(c, "smtp.user"), "t.yaml:3", "  with its origin");
-	is_str(pv_cfg_str(c, "smtp.opts.a", NULL), "1", "deep merge keeps a");
-	is_str(pv_cfg_str(c, "smtp.opts.b", NULL), "3", "deep merge sets b");
-	is_str(pv_cfg_str(c, "smtp.opts.c", NULL), "4", "deep merge adds c");
+	is_str(pv_cfg_origin(c, "processing.user"), "t.yaml:3", "  with its origin");
+	is_str(pv_cfg_str(c, "processing.opts.a", NULL), "1", "deep merge keeps a");
+	is_str(pv_cfg_str(c, "processing.opts.b", NULL), "3", "deep merge sets b");
+	is_str(pv_cfg_str(c, "processing.opts.c", NULL), "4", "deep merge adds c");
 	n = pv_cfg_node(c, "retention.extra");
 	is_int(nchildren(n), 1, "a sequence is replaced, not appended");
 	is_str(pv_cfg_str(c, "retention.extra.0", NULL), "q", "  new item");
@@ -219,14 +219,14 @@ static void test_merge(void)
 	   "  whose keys are gone");
 	n = pv_cfg_node(c, "language");
 	ok(n && n->type == PV_NODE_SEQ, "a sequence replaces a scalar");
-	is_str(pv_cfg_str(c, "webhook.url", NULL), "https://x",
+	is_str(pv_cfg_str(c, "holidays.url", NULL), "https://x",
 	       "a new section is added");
 	/* Order: lower layer's keys first, replaced ones keep their place. */
-	is_str(c->root->child->key, "smtp", "order: smtp first");
+	is_str(c->root->child->key, "processing", "order: processing first");
 	is_str(c->root->child->next->next->key, "language",
 	       "  language keeps its place");
-	is_str(c->root->last->key, "webhook", "  new key last");
-	is_str(c->root->last->key, "webhook", "  last pointer kept");
+	is_str(c->root->last->key, "holidays", "  new key last");
+	is_str(c->root->last->key, "holidays", "  last pointer kept");
 
 	/* A map replaces a scalar and a sequence. */
 	is_int(load(c, "language: {a: 1}\nretention: {extra: {k: v}}\n", &e),
@@ -238,9 +238,9 @@ static void test_merge(void)
 	       "  sibling kept");
 
 	/* A failed layer leaves the config as it was. */
-	ok(load(c, "smtp:\n  url: changed\n  bogus: [\n", &e) != 0,
+	ok(load(c, "processing:\n  url: changed\n  bogus: [\n", &e) != 0,
 	   "a bad layer fails");
-	is_str(pv_cfg_str(c, "smtp.url", NULL), "smtp://high",
+	is_str(pv_cfg_str(c, "processing.url", NULL), "smtp://high",
 	   "  and changes nothing");
 	pv_cfg_free(c);
 }
@@ -259,11 +259,11 @@ static void test_set(void)
 	is_str(pv_cfg_origin(c, "database"), "env PRIVACY_DB",
 	       "  and its origin");
 	is_int(nchildren(c->root), 1, "  without a duplicate");
-	pv_cfg_set(c, "smtp.auth.user", "u", "default");
-	n = pv_cfg_node(c, "smtp.auth");
+	pv_cfg_set(c, "processing.auth.user", "u", "default");
+	n = pv_cfg_node(c, "processing.auth");
 	ok(n && n->type == PV_NODE_MAP, "set creates intermediate maps");
-	is_str(pv_cfg_str(c, "smtp.auth.user", NULL), "u", "  and the value");
-	pv_cfg_set(c, "smtp.auth.pass_file", "/p", "default");
+	is_str(pv_cfg_str(c, "processing.auth.user", NULL), "u", "  and the value");
+	pv_cfg_set(c, "processing.auth.pass_file", "/p", "default");
 	is_int(nchildren(n), 2, "set adds to an existing map");
 	is_int(load(c, "retention: {extra: [a, b], years: 3}\n", &e), 0,
 	       "load a sequence");
@@ -273,9 +273,9 @@ static void test_set(void)
 	pv_cfg_set(c, "retention.years.n", "4", "--flag");
 	is_str(pv_cfg_str(c, "retention.years.n", NULL), "4",
 	       "set turns a scalar on the way into a map");
-	pv_cfg_set(c, "smtp", "flat", "--flag");
-	is_str(pv_cfg_str(c, "smtp", NULL), "flat", "set replaces a map");
-	ok(pv_cfg_node(c, "smtp.auth.user") == NULL, "  and what was below");
+	pv_cfg_set(c, "processing", "flat", "--flag");
+	is_str(pv_cfg_str(c, "processing", NULL), "flat", "set replaces a map");
+	ok(pv_cfg_node(c, "processing.auth.user") == NULL, "  and what was below");
 	pv_cfg_set(c, "language", NULL, NULL);
 	is_str(pv_cfg_str(c, "language", "d"), "", "set NULL is empty");
 	pv_cfg_free(c);
@@ -293,36 +293,36 @@ static void test_errors(void)
 	ok(strstr(e.msg, "did not find expected") != NULL,
 	   "  with libyaml's problem");
 
-	st = load_err("smtp: 1\n  mail: 2\n", &e);
+	st = load_err("processing: 1\n  mail: 2\n", &e);
 	is_int(st, PV_CONFIG, "bad indentation is PV_CONFIG");
 	ok(strncmp(e.msg, "t.yaml:2: ", 10) == 0, "  line 2 (%s)", e.msg);
 
-	st = load_err("smtp:\n\turl: x\n", &e);
+	st = load_err("processing:\n\turl: x\n", &e);
 	is_int(st, PV_CONFIG, "a tab indent is PV_CONFIG");
 	ok(strncmp(e.msg, "t.yaml:2: ", 10) == 0, "  line 2 (%s)", e.msg);
 
-	st = load_err("smtp:\n  url: \"abc\n", &e);
+	st = load_err("processing:\n  url: \"abc\n", &e);
 	is_int(st, PV_CONFIG, "unterminated quote is PV_CONFIG");
 	ok(strncmp(e.msg, "t.yaml:", 7) == 0, "  names the file (%s)", e.msg);
 
-	st = load_err("smtp:\n  url: x\n  password: s3cr3t-value [\n"
+	st = load_err("processing:\n  url: x\n  password: s3cr3t-value [\n"
 		      "  x: @y\n", &e);
 	is_int(st, PV_CONFIG, "a bad token is PV_CONFIG");
 	ok(strstr(e.msg, "s3cr3t") == NULL, "  and shows no value (%s)",
 	   e.msg);
 
-	st = load_err("smtp:\n  url: \xff\xfe\n", &e);
+	st = load_err("processing:\n  url: \xff\xfe\n", &e);
 	is_int(st, PV_CONFIG, "invalid UTF-8 is PV_CONFIG");
 	ok(strncmp(e.msg, "t.yaml:2: ", 10) == 0, "  line 2 (%s)", e.msg);
 
-	st = load_err("smtp:\n  url: x\n  port: 25\n  url: y\n", &e);
+	st = load_err("processing:\n  url: x\n  port: 25\n  url: y\n", &e);
 	is_int(st, PV_CONFIG, "duplicate key is PV_CONFIG");
 	is_str(e.msg, "t.yaml:4: url: duplicate key", "  message");
-	st = load_err("smtp: 1\nsmtp: 2\n", &e);
-	is_str(e.msg, "t.yaml:2: smtp: duplicate key", "duplicate top key");
-	st = load_err("smtp: {a: 1, a: 2}\n", &e);
+	st = load_err("processing: 1\nprocessing: 2\n", &e);
+	is_str(e.msg, "t.yaml:2: processing: duplicate key", "duplicate top key");
+	st = load_err("processing: {a: 1, a: 2}\n", &e);
 	is_int(st, PV_CONFIG, "duplicate key in a flow map");
-	is_int(load_err("smtp: {a: 1}\nmail: {a: 1}\n", &e), 0,
+	is_int(load_err("processing: {a: 1}\nholidays: {a: 1}\n", &e), 0,
 	       "the same key in two maps is fine");
 
 	st = load_err("language: de\n\ncolour: blue\n", &e);
@@ -331,23 +331,29 @@ static void test_errors(void)
 	st = load_err("\"col\\nour\": blue\n", &e);
 	is_str(e.msg, "t.yaml:1: col?our: unknown key",
 	       "control characters in a key are not shown");
-	is_int(load_err("smtp: {colour: blue}\n", &e), 0,
-	       "below the top level any key is fine");
+	is_int(load_err("processing: {colour: blue}\n", &e), 0,
+	       "below the top level any key is fine in a free section");
+	st = load_err("smtp:\n  url: x\n  colour: blue\n", &e);
+	is_int(st, PV_CONFIG, "an unknown key in a fixed section is PV_CONFIG");
+	is_str(e.msg, "t.yaml:3: colour: unknown key", "  message");
+	is_int(load_err("smtp: {url: x, tls: none, timeout: 3}\n"
+			"webhook: {secret_file: /x}\n", &e), 0,
+	       "the known keys of fixed sections load");
 
-	st = load_err("smtp:\n  url: &u x\n  url2: *u\n", &e);
+	st = load_err("processing:\n  url: &u x\n  url2: *u\n", &e);
 	is_int(st, PV_CONFIG, "an alias is PV_CONFIG");
 	is_str(e.msg, "t.yaml:3: aliases are not supported", "  message");
-	st = load_err("smtp: &a [x, x]\nmail: &b [*a, *a]\n", &e);
+	st = load_err("processing: &a [x, x]\nmail: &b [*a, *a]\n", &e);
 	is_int(st, PV_CONFIG, "billion laughs is refused");
 	ok(strstr(e.msg, "aliases are not supported") != NULL, "  (%s)",
 	   e.msg);
-	st = load_err("smtp: &base {a: 1}\nmail:\n  <<: *base\n", &e);
+	st = load_err("processing: &base {a: 1}\nholidays:\n  <<: *base\n", &e);
 	ok(strstr(e.msg, "t.yaml:3: aliases are not supported") != NULL,
 	   "merge keys need aliases, refused too (%s)", e.msg);
-	st = load_err("smtp:\n  *k : v\n", &e);
+	st = load_err("processing:\n  *k : v\n", &e);
 	ok(st == PV_CONFIG && strstr(e.msg, "aliases are not supported"),
 	   "an alias as a key (%s)", e.msg);
-	st = load_err("&a smtp: 1\n", &e);
+	st = load_err("&a processing: 1\n", &e);
 	is_int(st, 0, "an anchor without an alias is harmless");
 
 	st = load_err("- a\n- b\n", &e);
@@ -359,24 +365,24 @@ static void test_errors(void)
 	st = load_err("\"\"\n", &e);
 	is_int(st, PV_CONFIG, "a quoted empty string is not a mapping");
 
-	st = load_err("smtp:\n  [a, b]: v\n", &e);
+	st = load_err("processing:\n  [a, b]: v\n", &e);
 	is_int(st, PV_CONFIG, "a sequence as a key is PV_CONFIG");
 	is_str(e.msg, "t.yaml:2: mapping keys must be scalars", "  message");
-	st = load_err("smtp:\n  ? {a: 1}\n  : v\n", &e);
+	st = load_err("processing:\n  ? {a: 1}\n  : v\n", &e);
 	is_str(e.msg, "t.yaml:2: mapping keys must be scalars", "a map key");
 
-	st = load_err("smtp: 1\n---\nmail: 2\n", &e);
+	st = load_err("processing: 1\n---\nmail: 2\n", &e);
 	is_int(st, PV_CONFIG, "two documents are PV_CONFIG");
 	is_str(e.msg, "t.yaml:2: more than one YAML document", "  message");
 
-	st = load_err("smtp: \"a\\0b\"\n", &e);
+	st = load_err("processing: \"a\\0b\"\n", &e);
 	is_int(st, PV_CONFIG, "a NUL byte in a value is PV_CONFIG");
 
 	{
 		struct pv_buf b = {0};
 		int i;
 
-		pv_buf_adds(&b, "smtp: ");
+		pv_buf_adds(&b, "processing: ");
 		for (i = 0; i < 200; i++)
 			pv_buf_addc(&b, '[');
 		for (i = 0; i < 200; i++)
@@ -493,10 +499,10 @@ static void test_load(void)
 	char *bad = path_in("bad.yaml"), *unknown = path_in("unknown.yaml");
 
 	write_file("etc/config.yaml",
-		   "language: sys\nsmtp:\n  url: sys-url\n  port: 25\n"
+		   "language: sys\nprocessing:\n  url: sys-url\n  port: 25\n"
 		   "database: /sys.db\n");
 	write_file("home/.config/privacyctl/config.yaml",
-		   "language: home\nsmtp:\n  url: home-url\n");
+		   "language: home\nprocessing:\n  url: home-url\n");
 	write_file("xdg/privacyctl/config.yaml", "language: xdg\n");
 	write_file("pc.yaml", "language: pc\n");
 	write_file("flag.yaml", "\nlanguage: flag\n");
@@ -511,10 +517,10 @@ static void test_load(void)
 	is_int(pv_cfg_load(c, NULL, &e), 0, "load with HOME");
 	is_str(pv_cfg_str(c, "language", NULL), "home",
 	       "$HOME/.config beats the system file");
-	is_str(pv_cfg_str(c, "smtp.url", NULL), "home-url", "  map merged");
-	is_str(pv_cfg_str(c, "smtp.port", NULL), "25",
+	is_str(pv_cfg_str(c, "processing.url", NULL), "home-url", "  map merged");
+	is_str(pv_cfg_str(c, "processing.port", NULL), "25",
 	       "  system key kept");
-	is_str(pv_cfg_origin(c, "smtp.port"), (want = xasprintf("%s:4", sys)),
+	is_str(pv_cfg_origin(c, "processing.port"), (want = xasprintf("%s:4", sys)),
 	       "  with the system file's origin");
 	free(want);
 	is_str(c->user_file,
@@ -530,7 +536,7 @@ static void test_load(void)
 	is_int(pv_cfg_load(c, NULL, &e), 0, "load with XDG_CONFIG_HOME");
 	is_str(pv_cfg_str(c, "language", NULL), "xdg",
 	       "XDG_CONFIG_HOME beats HOME");
-	is_str(pv_cfg_str(c, "smtp.url", NULL), "sys-url",
+	is_str(pv_cfg_str(c, "processing.url", NULL), "sys-url",
 	       "  and HOME's file is not read");
 	pv_cfg_free(c);
 
@@ -547,7 +553,7 @@ static void test_load(void)
 	is_int(pv_cfg_load(c, NULL, &e), 0, "load with PRIVACY_CONFIG");
 	is_str(pv_cfg_str(c, "language", NULL), "pc",
 	       "PRIVACY_CONFIG beats XDG");
-	is_str(pv_cfg_str(c, "smtp.url", NULL), "sys-url",
+	is_str(pv_cfg_str(c, "processing.url", NULL), "sys-url",
 	       "  over the system file");
 	is_str(c->user_file, pc, "  and is the user file");
 	pv_cfg_free(c);
@@ -647,7 +653,7 @@ static void test_load(void)
 	env("PRIVACY_SYSCONFIG", tmpdir);
 	c = pv_cfg_new();
 	ok(pv_cfg_load(c, flag, &e) != 0, "a directory as a file fails");
-	ok(strstr(e.msg, "cannot read config") != NULL, "  (%s)", e.msg);
+	ok(strstr(e.msg, "is not a regular file") != NULL, "  (%s)", e.msg);
 	pv_cfg_free(c);
 	c = pv_cfg_new();
 	is_int(pv_cfg_load_file(c, missing, &e), PV_NOINPUT,
@@ -683,7 +689,7 @@ static char *dump(const struct pv_cfg *c, int with_origin)
 static void test_dump(void)
 {
 	static const char text[] =
-		"smtp:\n"
+		"processing:\n"
 		"  url: smtp://mail\n"
 		"  password: hunter2\n"
 		"  auth_password: hunter3\n"
@@ -692,7 +698,7 @@ static void test_dump(void)
 		"  api_token: hunter6\n"
 		"  keyring: shown\n"
 		"  passwords_file: /shown\n"
-		"webhook:\n"
+		"holidays:\n"
 		"  key: hunter7\n"
 		"  secret:\n"
 		"    - hunter8\n"
@@ -715,33 +721,33 @@ static void test_dump(void)
 		lines++;
 	is_int(lines, 15, "one record per scalar");
 	ok(strstr(out, "hunter") == NULL, "no secret in the dump");
-	ok(strstr(out, "\"key\":\"smtp.url\",\"value\":\"smtp://mail\""),
+	ok(strstr(out, "\"key\":\"processing.url\",\"value\":\"smtp://mail\""),
 	   "plain value shown");
-	ok(strstr(out, "\"key\":\"smtp.password\",\"value\":\"(hidden)\""),
+	ok(strstr(out, "\"key\":\"processing.password\",\"value\":\"(hidden)\""),
 	   "password hidden");
-	ok(strstr(out, "\"key\":\"smtp.auth_password\",\"value\":\"(hidden)\""),
+	ok(strstr(out, "\"key\":\"processing.auth_password\",\"value\":\"(hidden)\""),
 	   "*_password hidden");
-	ok(strstr(out, "\"key\":\"smtp.secret\",\"value\":\"(hidden)\""),
+	ok(strstr(out, "\"key\":\"processing.secret\",\"value\":\"(hidden)\""),
 	   "secret hidden");
-	ok(strstr(out, "\"key\":\"smtp.client_secret\",\"value\":\"(hidden)\""),
+	ok(strstr(out, "\"key\":\"processing.client_secret\",\"value\":\"(hidden)\""),
 	   "*_secret hidden");
-	ok(strstr(out, "\"key\":\"webhook.key\",\"value\":\"(hidden)\""),
+	ok(strstr(out, "\"key\":\"holidays.key\",\"value\":\"(hidden)\""),
 	   "key hidden");
-	ok(strstr(out, "\"key\":\"webhook.secret.0\",\"value\":\"(hidden)\""),
+	ok(strstr(out, "\"key\":\"holidays.secret.0\",\"value\":\"(hidden)\""),
 	   "items of a secret sequence hidden");
 	ok(strstr(out,
-		  "\"key\":\"webhook.secret.1.inner\",\"value\":\"(hidden)\""),
+		  "\"key\":\"holidays.secret.1.inner\",\"value\":\"(hidden)\""),
 	   "everything below a secret hidden");
-	ok(strstr(out, "\"key\":\"smtp.keyring\",\"value\":\"shown\""),
+	ok(strstr(out, "\"key\":\"processing.keyring\",\"value\":\"shown\""),
 	   "keyring is not a secret");
-	ok(strstr(out, "\"key\":\"smtp.passwords_file\",\"value\":\"/shown\""),
+	ok(strstr(out, "\"key\":\"processing.passwords_file\",\"value\":\"/shown\""),
 	   "passwords_file is not a secret");
 	ok(strstr(out, "\"key\":\"retention.extra.1\",\"value\":\"b\""),
 	   "sequence items as key.N");
 	ok(strstr(out, "\"key\":\"retention.invoices.years\",\"value\":\"10\""),
 	   "nested key dotted");
 	ok(strstr(out, "origin") == NULL, "no origin unless asked");
-	p = strstr(out, "\"smtp.url\"");
+	p = strstr(out, "\"processing.url\"");
 	q = strstr(out, "\"language\"");
 	ok(p && q && p < q && strstr(out, "\"retention.extra.0\"") < q,
 	   "file order");
@@ -751,7 +757,7 @@ static void test_dump(void)
 	out = dump(c, 1);
 	if (!out)
 		out = xstrdup("");
-	ok(strstr(out, "\"key\":\"smtp.url\",\"value\":\"smtp://mail\","
+	ok(strstr(out, "\"key\":\"processing.url\",\"value\":\"smtp://mail\","
 		       "\"origin\":\"t.yaml:2\""),
 	   "origin shown when asked");
 	ok(strstr(out, "\"key\":\"database\",\"value\":\"/x.db\","
