@@ -83,6 +83,8 @@ _privacyctl() {
 	"request extend""|--reason") return ;;
 	"request reject""|--reason") return ;;
 	"request complete""|--note") return ;;
+	"request ack""|--until") return ;;
+	"request ack""|--reason") return ;;
 	"request list""|--status") COMPREPLY=($(compgen -W "unverified received verified in-progress completed rejected cancelled" -- "$cur")); return ;;
 	"request list""|--type"|"request list""|-t") COMPREPLY=($(compgen -W "access portability erasure rectification restriction objection" -- "$cur")); return ;;
 	"request list""|--limit") return ;;
@@ -140,10 +142,11 @@ _privacyctl() {
 	"request extend") opts=" --by --reason" ;;
 	"request reject") opts=" --reason" ;;
 	"request complete") opts=" --note --unverified-ok" ;;
+	"request ack") opts=" --until --reason" ;;
 	"request list") opts=" --status --type -t --open --limit --location -l --overdue --due-within" ;;
 	"request show") opts="" ;;
 	"request process") opts=" --location -l --limit --dry-run -n" ;;
-	"check") opts=" --location -l" ;;
+	"check") opts=" --location -l --new" ;;
 	"customer hold") opts=" --reason --dry-run -n" ;;
 	"customer unhold") opts=" --dry-run -n" ;;
 	"customer unblock") opts=" --location --reason --dry-run -n" ;;
@@ -178,5 +181,5 @@ _privacyctl() {
 		esac
 	fi
 }
-_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent text-add|consent text-list|consent text-show|consent import|consent confirm|consent decline|consent expire|request new|request verify|request resend-code|request cancel|request extend|request reject|request complete|request list|request show|request process|check|customer hold|customer unhold|customer unblock|customer notice|retention hold|retention release|retention list|status"
+_privacyctl_cmds="init|config show|location add|location list|location show|location remove|settings show|settings set|audit list|audit verify|customer import|customer list|customer show|appointment import|invoice import|marketing audience|consent grant|consent withdraw|consent show|consent list|consent text-add|consent text-list|consent text-show|consent import|consent confirm|consent decline|consent expire|request new|request verify|request resend-code|request cancel|request extend|request reject|request complete|request ack|request list|request show|request process|check|customer hold|customer unhold|customer unblock|customer notice|retention hold|retention release|retention list|status"
 complete -F _privacyctl privacyctl

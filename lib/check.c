@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "consent.h"
 #include "db.h"
+#include "remind.h"
 #include "request.h"
 #include "retention.h"
 #include "tombstone.h"
@@ -189,7 +190,8 @@ static int count_min(sqlite3 *db, const char *sql, long long id,
 
 static int check_location(sqlite3 *db, const struct pv_cfg *cfg,
 			  const struct loc *l, const struct global *g,
-			  const char *at, struct pv_writer *w, long *found,
+			  int fresh, const char *at, struct pv_writer *w,
+			  long *found,
 			  struct pv_err *e)
 {
 	struct pv_request_filter f = {0};
@@ -201,6 +203,8 @@ static int check_location(sqlite3 *db, const struct pv_cfg *cfg,
 	int rc;
 
 	f.location = l->slug;
+	if (fresh)
+		f.skip = pv_remind_skip;
 	f.overdue = 1;
 	f.event = "request.overdue";
 	if ((rc = pv_request_list(db, &f, w, &n, e)))
@@ -327,8 +331,8 @@ static int check_location(sqlite3 *db, const struct pv_cfg *cfg,
 }
 
 int pv_check(sqlite3 *db, const struct pv_cfg *cfg, const char *db_path,
-	     const char *slug, struct pv_writer *w, long *findings,
-	     struct pv_err *e)
+	     const char *slug, int fresh, struct pv_writer *w,
+	     long *findings, struct pv_err *e)
 {
 	struct loc *locs = NULL;
 	size_t nloc = 0, cap = 0;
@@ -374,7 +378,8 @@ int pv_check(sqlite3 *db, const struct pv_cfg *cfg, const char *db_path,
 		write_global(w, &g, at, NULL, findings);
 	for (size_t i = 0; !rc && i < nloc; i++) {
 		write_global(w, &g, at, locs[i].slug, findings);
-		rc = check_location(db, cfg, &locs[i], &g, at, w, findings, e);
+		rc = check_location(db, cfg, &locs[i], &g, fresh, at, w,
+				    findings, e);
 	}
 	for (int i = 0; i < g.nfiles; i++)
 		free(g.files[i].path);

@@ -982,7 +982,7 @@ int pv_export_delivered(sqlite3 *db, long long eid, long long request_id,
 	if (rc)
 		return rc;
 	fields = pv_jsonf("{s:s,s:s}", "type", type, "result",
-			  "export delivered to the customer");
+			  "export delivered");
 	rc = pv_event_add(db, "request.completed", loc, cust, request_id,
 			  "business", fields, told, e);
 	free(fields);

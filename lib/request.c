@@ -1547,6 +1547,17 @@ int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,
 		    (passed || pv_cal_due_end(pv_req_due(&r), r.tz) >
 				       f->due_before))
 			continue;
+		if (f->skip) {
+			int k = f->skip(db, r.id, f->event, r.status,
+					pv_req_due(&r), e);
+
+			if (k < 0) {
+				sqlite3_finalize(st);
+				return e->status;
+			}
+			if (k)
+				continue;
+		}
 		pv_w_begin(w);
 		if (f->event) {
 			pv_w_str(w, "event", f->event);

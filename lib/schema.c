@@ -210,6 +210,18 @@ static const char m1[] =
 	") STRICT;\n"
 	"CREATE INDEX request_history_request ON request_history(request_id);\n"
 
+	/* a request's repeated findings (remind.h): what `check --new` last
+	 * reported and when (key: event|status|due day), and staff's
+	 * acknowledgement (for status|due day, until a day or NULL) */
+	"CREATE TABLE reminders (\n"
+	"  request_id INTEGER PRIMARY KEY,\n"
+	"  key TEXT,\n"
+	"  sent_on INTEGER,\n"
+	"  ack_key TEXT,\n"
+	"  ack_until INTEGER,\n"
+	"  ack_reason TEXT\n"
+	") STRICT;\n"
+
 	/* The outbox. */
 	"CREATE TABLE events (\n"
 	"  id INTEGER PRIMARY KEY,\n"

@@ -116,6 +116,8 @@ static const struct word statuses[] = {
 	{"double-opt-in", "Bestätigung per E-Mail (Double-Opt-in)",
 	 "confirmation by e-mail (double opt-in)"},
 	{"re-permission", "erneute Einwilligung", "renewed consent"},
+	{"export delivered", "die Auskunft wurde dem Kunden per E-Mail "
+	 "zugestellt", "the customer has received the export by e-mail"},
 	{NULL, NULL, NULL},
 };
 

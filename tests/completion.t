@@ -16,7 +16,7 @@ complete_bash() {
 		_privacyctl; printf "%s\n" "${COMPREPLY[@]}" | grep . | sort | tr "\n" " "' \
 		- "$TOP/completions/privacyctl.bash" privacyctl "$@"
 }
-is "$(complete_bash request '')" "cancel complete extend list new process reject resend-code show verify " \
+is "$(complete_bash request '')" "ack cancel complete extend list new process reject resend-code show verify " \
 	"after a noun: its verbs, not the nouns again"
 got=$(complete_bash request list --)
 like "$got" '--open ' "request list --: its own options"

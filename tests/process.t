@@ -139,7 +139,7 @@ like "$(stderr)" "request $r5 is unverified" "explained"
 unchanged before "nothing erased"
 
 # dsar-export --request records the export on the request
-rx=$(newreq access "$c3" --channel letter)
+rx=$(newreq portability "$c3" --channel letter)
 run dsar-export --request "$rx" --unverified-ok
 status 0 "dsar-export --request --unverified-ok"
 is "$(jget format <"$out")" "privacyctl-export/1" "the document"

@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "db.h"
 #include "export.h"
+#include "location.h"
 #include "request.h"
 #include "subject.h"
 
@@ -111,6 +112,43 @@ static int write_doc(struct run *r, const struct pv_subject *s,
 	return pv_export_subject(r->x, s, w, e);
 }
 
+/* -f html: the subject's document as a page a person reads and prints
+ * (lib/export_html.c), in its location's zone. */
+static int write_html(struct run *r, const struct pv_subject *s, FILE *f,
+		      struct pv_err *e)
+{
+	struct pv_location loc = {0};
+	struct pv_buf page = {0};
+	struct pv_writer *mw;
+	struct pv_err we = {0};
+	char *doc = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&doc, &len);
+	int st;
+
+	if (!mf)
+		return pv_fail(e, PV_SOFTWARE, "out of memory");
+	mw = pv_writer_new(mf, PV_FMT_NDJSON, 0);
+	st = pv_export_subject(r->x, s, mw, e);
+	if (pv_writer_finish(mw, &we) && !st)
+		st = pv_fail(e, PV_IOERR, "export: %s", we.msg);
+	fclose(mf);
+	if (!st && pv_location_get_id(r->c->db, s->location_id, &loc, &we))
+		loc.id = 0;
+	if (!st)
+		st = pv_export_html(doc, len, loc.id ? loc.timezone : NULL,
+				    &page, e);
+	if (!st && fwrite(page.s, 1, page.len, f) != page.len)
+		st = pv_fail(e, PV_IOERR, "write: %s", strerror(errno));
+	pv_location_free(&loc);
+	pv_wipe(doc, len);
+	free(doc);
+	if (page.s)
+		pv_wipe(page.s, page.len);
+	pv_buf_free(&page);
+	return st;
+}
+
 /* One document into a new file of its own in the output directory,
  * named name.json or name.csv. */
 static int to_file(struct run *r, const struct pv_subject *s,
@@ -124,7 +162,7 @@ static int to_file(struct run *r, const struct pv_subject *s,
 	FILE *f;
 	int fd, st;
 
-	path = xasprintf("%s/%s.%s", r->dir, name,
+	path = xasprintf("%s/%s.%s", r->dir, name, r->c->html && s ? "html" :
 			 fmt == PV_FMT_CSV ? "csv" : "json");
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
@@ -146,13 +184,17 @@ static int to_file(struct run *r, const struct pv_subject *s,
 	}
 	/* a second SIGTERM ends the process: this file goes with it */
 	pv_stop_partial(path);
-	/* the document's rows, as they come (memory does not grow with
-	 * the subject's appointments) */
-	w = pv_writer_new(f, fmt, fmt == PV_FMT_JSON ? PV_W_SINGLE :
-			  PV_W_STREAM);
-	st = write_doc(r, s, slug, xid, w, e);
-	if (pv_writer_finish(w, &we) && !st)
-		st = pv_fail(e, PV_IOERR, "%s: %s", path, we.msg);
+	if (r->c->html && s) {
+		st = write_html(r, s, f, e);
+	} else {
+		/* the document's rows, as they come (memory does not grow
+		 * with the subject's appointments) */
+		w = pv_writer_new(f, fmt, fmt == PV_FMT_JSON ? PV_W_SINGLE :
+				  PV_W_STREAM);
+		st = write_doc(r, s, slug, xid, w, e);
+		if (pv_writer_finish(w, &we) && !st)
+			st = pv_fail(e, PV_IOERR, "%s: %s", path, we.msg);
+	}
 	if ((fsync(fd) != 0 || fclose(f) != 0) && !st)
 		st = pv_fail(e, PV_IOERR, "%s: %s", path, strerror(errno));
 	pv_stop_partial(NULL);
@@ -172,8 +214,8 @@ static int to_file(struct run *r, const struct pv_subject *s,
 	if (s && s->request_id)
 		pv_w_int(r->out, "request_id", s->request_id);
 	pv_w_str(r->out, "path", path);
-	pv_w_str(r->out, "format", fmt == PV_FMT_CSV ? "csv" :
-		 fmt == PV_FMT_JSON ? "json" : "ndjson");
+	pv_w_str(r->out, "format", r->c->html && s ? "html" : fmt == PV_FMT_CSV ?
+		 "csv" : fmt == PV_FMT_JSON ? "json" : "ndjson");
 	pv_w_end(r->out);
 	free(path);
 	return PV_OK;
@@ -242,6 +284,8 @@ static int flush(struct run *r, int *status)
 			st = to_file(r, &r->batch[i], NULL, NULL, name, &failed,
 				     &e);
 			free(name);
+		} else if (r->c->html) {
+			st = write_html(r, &r->batch[i], stdout, &e);
 		} else
 			st = pv_export_subject(r->x, &r->batch[i], r->out, &e);
 		if (st && (failed || st == PV_NOINPUT) && !r->single) {
@@ -359,6 +403,9 @@ static int run(struct pv_ctx *c)
 		return pv_usage(c, "no subject: name one (--customer, --email, "
 				"--external-id, --request) or pipe subject "
 				"records to standard input");
+	if (c->html && !r.single && !r.dir)
+		return pv_usage(c, "-f html writes one page: name one subject, "
+				"or give --output-dir for one page each");
 	if (r.dir && (stat(r.dir, &sb) != 0 || !S_ISDIR(sb.st_mode)))
 		return pv_fail(&c->err, PV_NOINPUT, "--output-dir: no such "
 			       "directory: '%s'", r.dir);
@@ -430,7 +477,8 @@ static const struct pv_opt opts[] = {
 
 static const struct pv_cmd cmds[] = {
 	{"", "[FILE...]", "export everything held about subjects "
-	 "(Art. 15, Art. 20 GDPR)", opts, PV_CMD_DB_RO | PV_CMD_NO_OUTPUT, 0,
+	 "(Art. 15, Art. 20 GDPR)", opts, PV_CMD_DB_RO | PV_CMD_NO_OUTPUT |
+	 PV_CMD_HTML, 0,
 	 -1, run},
 	{NULL, NULL, NULL, NULL, 0, 0, 0, NULL},
 };

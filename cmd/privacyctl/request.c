@@ -5,7 +5,9 @@
 #include "check.h"
 #include "clock.h"
 #include "commands.h"
+#include "db.h"
 #include "location.h"
+#include "remind.h"
 #include "request.h"
 #include "secret.h"
 #include "subject.h"
@@ -249,9 +251,10 @@ static int cmd_process(struct pv_ctx *c)
 
 static int cmd_check(struct pv_ctx *c)
 {
+	int fresh = pv_flag(c, "new");
 	const char *name;
 	long n;
-	int st;
+	int st, rc;
 
 	pv_writer_type(c->out, "check");
 	name = pv_cfg_str(c->cfg, "controller.name", NULL);
@@ -259,12 +262,52 @@ static int cmd_check(struct pv_ctx *c)
 		pv_warn("warning: no controller in the configuration: exports "
 			"and mails name none (set controller.name and "
 			"controller.email, privacy-config(5))");
-	st = pv_check(c->db, c->cfg, c->db_path, pv_opt(c, "location"), c->out,
-		      &n, &c->err);
+	if (fresh) {
+		/* what is reported is remembered: read-write, in one
+		 * transaction */
+		pv_db_close(c->db);
+		c->db = NULL;
+		if ((st = pv_db_open(c->db_path, PV_DB_RW, &c->db, &c->err)) ||
+		    (st = pv_db_begin(c->db, &c->err)))
+			return st;
+	}
+	st = pv_check(c->db, c->cfg, c->db_path, pv_opt(c, "location"), fresh,
+		      c->out, &n, &c->err);
+	if (fresh && st != PV_OK && st != PV_PARTIAL)
+		pv_db_rollback(c->db);
+	else if (fresh && (rc = pv_db_commit(c->db, &c->err)))
+		return rc;
 
 	if (st == PV_PARTIAL && !pv_quiet)
 		pv_warn("%ld finding%s", n, n == 1 ? "" : "s");
 	return done(c, st);
+}
+
+static int cmd_ack(struct pv_ctx *c)
+{
+	const char *until = pv_opt(c, "until");
+	long long id;
+	long day = -1;
+	int y, m, d, st;
+
+	if ((st = request_id(c, &id)))
+		return st;
+	if (until) {
+		if (pv_date_parse(until, &y, &m, &d) != 0)
+			return pv_usage(c, "--until: not a date (YYYY-MM-DD): "
+					"'%s'", until);
+		day = pv_days_from_civil(y, m, d);
+	}
+	if ((st = pv_db_begin(c->db, &c->err)))
+		return st;
+	if ((st = pv_remind_ack(c->db, id, day, pv_opt(c, "reason"),
+				&c->err))) {
+		pv_db_rollback(c->db);
+		return done(c, st);
+	}
+	if ((st = pv_db_commit(c->db, &c->err)))
+		return st;
+	return show(c, id);
 }
 
 static const struct pv_opt no_opts[] = {{NULL, 0, NULL, NULL}};
@@ -331,8 +374,16 @@ static const struct pv_opt process_opts[] = {
 	{"dry-run", 'n', NULL, "show what would be done, change nothing"},
 	{NULL, 0, NULL, NULL},
 };
+static const struct pv_opt ack_opts[] = {
+	{"until", 0, "DATE", "silent until this day (YYYY-MM-DD); default: "
+	 "until the request's state or deadline changes"},
+	{"reason", 0, "TEXT", "why, for staff (kept, not audited)"},
+	{NULL, 0, NULL, NULL},
+};
 static const struct pv_opt check_opts[] = {
 	{"location", 'l', "SLUG", "only this location"},
+	{"new", 0, NULL, "request findings only when new, changed or last "
+	 "reported 7 days ago, and not acknowledged (cron)"},
 	{NULL, 0, NULL, NULL},
 };
 
@@ -357,6 +408,9 @@ const struct pv_cmd pc_request_cmds[] = {
 	 "reason", reject_opts, PV_CMD_DB_RW | PV_CMD_SINGLE, 1, 1, cmd_reject},
 	{"request complete", "ID", "mark a request done by hand",
 	 complete_opts, PV_CMD_DB_RW | PV_CMD_SINGLE, 1, 1, cmd_complete},
+	{"request ack", "ID [--until DATE] [--reason TEXT]",
+	 "acknowledge or snooze the findings about a request in check --new",
+	 ack_opts, PV_CMD_DB_RW | PV_CMD_SINGLE, 1, 1, cmd_ack},
 	{"request list", "", "list requests, by status, type, deadline",
 	 list_opts, PV_CMD_DB_RO, 0, 0, cmd_list},
 	{"request show", "ID", "show a request with its history", no_opts,

@@ -575,7 +575,7 @@ static const char *const optional_keys[] = {
 	"type", "fix", "customers", "events", "received", "channel", "status",
 	"request_id", "customer_id", "external_id", "email", "name", "phone",
 	"count", "message", "finding", "details", "location", "location_name",
-	"erased", "kept", "first_name", "last_name",
+	"erased", "kept", "first_name", "last_name", "result", "link",
 	NULL,
 };
 
@@ -752,6 +752,7 @@ static const char *tlookup(void *vctx, const char *name)
 		if (strcmp(name, "type") == 0)
 			return pv_words_request_type(sv, c->lang);
 		if (strcmp(name, "status") == 0 || strcmp(name, "channel") == 0 ||
+		    strcmp(name, "result") == 0 ||
 		    strcmp(name, "purpose") == 0 || strcmp(name, "source") == 0)
 			return pv_words_status(sv, c->lang);
 		if (in_list(date_keys, name))

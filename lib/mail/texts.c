@@ -235,13 +235,13 @@ static const struct pv_notify_text texts[] = {
 	 "it in other systems too.\n"},
 	{"request.completed",
 	 "Subject: Datenschutzanfrage Nr. {{request_id}} erledigt\n\n"
-	 "Die Anfrage Nr. {{request_id}} ist erledigt: der Kunde hat die "
-	 "Antwort per E-Mail erhalten.\n\n"
-	 "Art: {{type}}\n",
+	 "Die Anfrage Nr. {{request_id}} ist erledigt.\n\n"
+	 "Art: {{type}}\n"
+	 "Ergebnis: {{result}}\n",
 	 "Subject: Privacy request no. {{request_id}} completed\n\n"
-	 "Request no. {{request_id}} is completed: the customer has "
-	 "received the answer by e-mail.\n\n"
-	 "Type: {{type}}\n"},
+	 "Request no. {{request_id}} is completed.\n\n"
+	 "Type: {{type}}\n"
+	 "Result: {{result}}\n"},
 	{"erasure.completed",
 	 "Subject: Bitte auch in anderen Systemen löschen: Kunde {{external_id}} ({{location_name}})\n\n"
 	 "Die Daten eines Kunden wurden gelöscht (Art. 17 DSGVO). Bitte "

@@ -92,4 +92,28 @@ run privacyctl request process
 is "$(sql "SELECT count(*) FROM events WHERE request_id = $req2 AND type = 'export.ready'")" 1 \
 	"process does not queue the export a second time"
 
+# dsar-export -f html: the same report for staff to print or hand over
+cust=$(privacyctl customer list --location mitte | grep K-1001 | jget customer_id)
+run dsar-export --customer "$cust" -f html
+status 0 "dsar-export -f html"
+like "$(head -1 "$out")" '^<!DOCTYPE html>' "a page"
+like "$(stdout)" '<h1>Ihre Daten bei Salon Beispiel GmbH</h1>' "in the location's language"
+like "$(stdout)" 'Herrenhaarschnitt' "with the data"
+unlike "$(stdout)" '<script|src=|href=|@import|url\(' "no script, no external resource"
+mkdir pages
+run dsar-export --customer "$cust" -f html -o pages
+status 0 "-f html -o DIR"
+f=$(jget path <"$out")
+like "$f" '\.html$' "one .html file"
+is "$(stat -c %a "$f")" 600 "readable only by its owner"
+snapshot before
+run sh -c "privacyctl customer list --location mitte | dsar-export -f html"
+status 64 "a stream of pages to stdout is refused"
+unchanged before "and changes nothing"
+# a value that looks like markup is shown, never run
+printf 'external_id,first_name,last_name,email\nK-1001,<script>alert(1)</script>,Müller,juergen@kunde.example\n' >x.csv
+privacyctl customer import --location mitte x.csv >/dev/null
+run dsar-export --customer "$cust" -f html
+like "$(stdout)" '&lt;script&gt;alert\(1\)&lt;/script&gt;' "values are escaped"
+
 done_testing
