@@ -92,8 +92,12 @@ int pv_campaign_check(struct pv_campaign *c, long long customer_id,
 		return PV_OK;
 	}
 
-	erased = c->tomb ? pv_tomb_match(c->tomb, c->db, slug, ext, email,
-					 phone, e) : 0;
+	/* Only the same booking-system record (location and external id) is
+	 * the erased person come back (a restored backup); the same address
+	 * or phone under a new id is a new relationship (a returning
+	 * customer, a family landline) and is asked like anybody else. */
+	erased = c->tomb ? pv_tomb_match(c->tomb, c->db, slug, ext, NULL,
+					 NULL, e) : 0;
 	if (erased < 0)
 		return e->status;
 	if (erased) {

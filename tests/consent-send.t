@@ -18,6 +18,8 @@ privacyctl settings set nord language=en >/dev/null
 #   261-280  2024 opt-in waiting for double opt-in
 #   281-290  pre-2018 opt-in, but erased (a tombstone matches: restored
 #            from a backup)
+#   100      its address matches an erased customer's (returning under a
+#            new id): asked like anybody else
 #   291-300  no opt-in at all
 #   301-310  nord: pre-2018 opt-in
 /usr/bin/python3 - "$PRIVACY_DB" <<'PY'
@@ -60,9 +62,15 @@ chmod 600 "$PRIVACY_DB.key"
 import hmac, hashlib, sqlite3, sys
 key = open(sys.argv[1] + ".key", "rb").read()
 db = sqlite3.connect(sys.argv[1])
+def tomb(kind, value):
+    h = hmac.new(key, ("%s:%s" % (kind, value)).encode(), hashlib.sha256).hexdigest()
+    db.execute("INSERT INTO tombstones VALUES (?, ?, '2025-01-01')", (h, kind))
 for i in range(281, 291):
-    h = hmac.new(key, b"email:kunde%d@example.org" % i, hashlib.sha256).hexdigest()
-    db.execute("INSERT INTO tombstones VALUES (?, 'email', '2025-01-01')", (h,))
+    tomb("external_id", "mitte:k%d" % i)
+    tomb("email", "kunde%d@example.org" % i)
+# customer 100 shares the address of an erased customer (a returning
+# customer under a new id): a new relationship, asked like anybody else
+tomb("email", "kunde100@example.org")
 db.commit()
 PY
 
@@ -158,6 +166,8 @@ status 0 "dry run"
 is "$(grep -c '"eligible":true' "$out")" "200" "200 eligible"
 is "$(grep -c '"reason":"withdrawn"' "$out")" "0" "those who withdrew are no candidates"
 is "$(grep -c '"reason":"erased"' "$out")" "10" "10 erased"
+like "$(grep '"customer_id":100,' "$out")" '"eligible":true' \
+	"an address shared with an erased customer blocks nobody (was erased)"
 is "$(grep -c '"reason":"no-address"' "$out")" "10" "10 without address"
 is "$(grep -c '"reason":"confirmed"' "$out")" "0" "the confirmed are no candidates of the default audience"
 unchanged before "dry run writes nothing"
