@@ -60,6 +60,9 @@ struct pv_request_in {
 				* only when customer_id is 0 */
 	int *duplicate;        /* out (may be NULL): 1 when an open request
 				* of this type for this subject existed */
+	int by_email;          /* the subject was named by e-mail address:
+				* the request covers the customers of that
+				* address at every location (J9) */
 };
 
 /*
