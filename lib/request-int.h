@@ -9,7 +9,6 @@
 #include <time.h>
 
 #include "cfg.h"
-#include "subject.h"
 #include "util.h"
 
 struct pv_req {
@@ -29,12 +28,6 @@ int pv_req_fulfil_person(sqlite3 *db, const struct pv_req *r,
 			 const char *note, char **result, struct pv_err *e);
 /* objection, restriction, rectification: done on the customer's record */
 int pv_req_on_record(const struct pv_req *r);
-
-/* The customers of the request's address at other locations (J9), not
- * the request's own; *out (n of them, request_id 0) is the caller's to
- * free. */
-int pv_req_linked(sqlite3 *db, long long id, struct pv_subject **out,
-		  size_t *n, struct pv_err *e);
 
 int pv_req_in_list(const char *const *list, const char *s);
 int pv_req_is_final(const char *status);

@@ -125,7 +125,7 @@ static int erase_one(struct run *run, const struct pv_req *r, char **result,
 	/* the same person at the controller's other locations (J9): each
 	 * location's business hears of its own erasure */
 	if (!rc)
-		rc = pv_req_linked(run->db, r->id, &more, &nmore, e);
+		rc = pv_request_linked(run->db, r->id, &more, &nmore, e);
 	for (size_t i = 0; !rc && i < nmore; i++) {
 		rc = pv_erase_subject(er, &more[i], mw, e);
 		if (rc == PV_PARTIAL)
@@ -183,7 +183,7 @@ static int export_one(struct run *run, const struct pv_req *r,
 	/* the same person's records at the controller's other locations
 	 * (J9) go in the same document */
 	if (!rc)
-		rc = pv_req_linked(run->db, r->id, &more, &nmore, e);
+		rc = pv_request_linked(run->db, r->id, &more, &nmore, e);
 	for (size_t i = 0; !rc && i < nmore; i++) {
 		more[i].request_id = r->id;
 		rc = pv_export_subject(run->x, &more[i], mw, e);

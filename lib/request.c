@@ -550,7 +550,7 @@ static int link_locations(sqlite3 *db, long long id, long long cid,
 	return exec_done(db, st, "request_customers", e);
 }
 
-int pv_req_linked(sqlite3 *db, long long id, struct pv_subject **out,
+int pv_request_linked(sqlite3 *db, long long id, struct pv_subject **out,
 		  size_t *n, struct pv_err *e)
 {
 	sqlite3_stmt *st = pv_db_prepare(db, "SELECT c.id, c.location_id "

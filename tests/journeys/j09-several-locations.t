@@ -97,4 +97,37 @@ is "$(( $(nmails_to team@salon-mitte.example) - nm ))" 2 \
 is "$(nmails_to erika@kunde.example)" 4 "the customer gets one confirmation, not one per location"
 unlike "$(sql "SELECT group_concat(detail) FROM audit")" "erika" "no address in the audit log"
 
+# --- manual locations: a letter to Salon Nord, staff check the identity,
+# and the documented pipe erases the person at both locations
+privacyctl settings set mitte requests=manual >/dev/null
+privacyctl settings set nord requests=manual >/dev/null
+notify --pending >/dev/null
+run privacyctl request new --type erasure --email hans@kunde.example \
+	--location nord --channel letter
+status 0 "a letter to one location, by e-mail address"
+r3=$(jget request_id <"$out")
+is "$(sql "SELECT l.slug FROM requests r JOIN locations l ON l.id = r.location_id WHERE r.id = $r3")" \
+	nord "the request goes to the location named"
+is "$(sql "SELECT c.external_id FROM request_customers rc JOIN customers c ON c.id = rc.customer_id WHERE rc.request_id = $r3")" \
+	K-2 "and covers the customer of the other location"
+run privacyctl request verify "$r3" --verified-by "Ausweis an der Theke"
+status 0 "staff checked the identity"
+notify --pending >/dev/null
+nm=$(nmails_to team@salon-mitte.example)
+nn=$(nmails_to team@salon-nord.example)
+dsar-erase --request "$r3" | notify >pipe.out 2>pipe.err
+is "${PIPESTATUS[*]}" "0 0" "dsar-erase --request N | notify: both exit 0"
+is "$(sql "SELECT count(*) FROM customers")" 0 "the customer is erased at both locations"
+is "$(sql "SELECT status FROM requests WHERE id = $r3")" completed "the request is completed"
+is "$(( $(nmails_to team@salon-mitte.example) - nm ))" 1 "Salon Mitte's business address is told"
+like "$(mail "$(mails_to team@salon-mitte.example | tail -1)" subject)" \
+	'Kunde K-2 \(Salon Mitte\)' "of its customer"
+is "$(( $(nmails_to team@salon-nord.example) - nn ))" 1 "Salon Nord's business address is told"
+like "$(mail "$(mails_to team@salon-nord.example | tail -1)" subject)" \
+	'Kunde N-8 \(Salon Nord\)' "of its customer"
+is "$(nmails_to hans@kunde.example)" 2 \
+	"the customer gets the receipt and one confirmation, not one per location"
+like "$(mail "$(mails_to hans@kunde.example | tail -1)" subject)" 'gelöscht' \
+	"the last one confirms the erasure"
+
 done_testing
