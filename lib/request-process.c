@@ -59,17 +59,50 @@ static void report(struct pv_writer *w, const struct pv_req *r,
 	pv_w_end(w);
 }
 
-/* The eraser's report of one subject, as a JSON object text. */
+/*
+ * Reports of several subjects, one JSON object a line, the request's own
+ * customer first: that one's object with the others in "other_locations"
+ * (J9).  Takes lines; the text returned is the caller's to free.
+ */
+static char *with_others(char *lines)
+{
+	json_t *first = NULL, *others = json_array();
+	char *out, *save = NULL;
+	size_t n = strlen(lines);
+
+	for (char *l = strtok_r(lines, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		json_t *o = json_loads(l, 0, NULL);
+
+		if (!o)
+			continue;
+		if (!first)
+			first = o;
+		else
+			json_array_append_new(others, o);
+	}
+	pv_wipe(lines, n);
+	free(lines);
+	if (!first)
+		first = json_object();
+	json_object_set_new(first, "other_locations", others);
+	out = json_dumps(first, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(first);
+	return out;
+}
+
+/* The eraser's report of the request's subjects, as a JSON object text. */
 static int erase_one(struct run *run, const struct pv_req *r, char **result,
 		     struct pv_err *e)
 {
 	struct pv_erase_opts o = {run->db_path, run->dry_run, 1, 0};
 	struct pv_subject s = {r->customer_id, r->location_id, r->id};
 	struct pv_eraser *er = NULL;
+	struct pv_subject *more = NULL;
 	struct pv_writer *mw;
 	struct pv_err we = {0};
 	char *buf = NULL;
-	size_t len = 0;
+	size_t len = 0, nmore = 0;
 	FILE *mf;
 	int rc;
 
@@ -89,6 +122,19 @@ static int erase_one(struct run *run, const struct pv_req *r, char **result,
 		pv_fail(e, PV_PARTIAL, "customer %lld is under legal hold: "
 			"erasure refused (Art. 17(3) GDPR); reject the request "
 			"with the reason", r->customer_id);
+	/* the same person at the controller's other locations (J9): each
+	 * location's business hears of its own erasure */
+	if (!rc)
+		rc = pv_request_linked(run->db, r->id, &more, &nmore, e);
+	for (size_t i = 0; !rc && i < nmore; i++) {
+		rc = pv_erase_subject(er, &more[i], mw, e);
+		if (rc == PV_PARTIAL)
+			pv_fail(e, PV_PARTIAL, "customer %lld is under legal "
+				"hold: erasure refused (Art. 17(3) GDPR); "
+				"reject the request with the reason",
+				more[i].customer_id);
+	}
+	free(more);
 	pv_eraser_close(er, mw, NULL, NULL, rc ? &we : e);
 	pv_writer_finish(mw, &we);
 	fclose(mf);
@@ -98,7 +144,7 @@ static int erase_one(struct run *run, const struct pv_req *r, char **result,
 		free(buf);
 		return rc ? rc : pv_fail(e, PV_SOFTWARE, "no erasure report");
 	}
-	*result = buf;
+	*result = nmore ? with_others(buf) : buf;
 	return PV_OK;
 }
 
@@ -114,11 +160,12 @@ static int export_one(struct run *run, const struct pv_req *r,
 		      char **result, struct pv_err *e)
 {
 	struct pv_subject s = {r->customer_id, r->location_id, r->id};
+	struct pv_subject *more = NULL;
 	struct pv_writer *mw;
 	struct pv_err we = {0};
 	char *doc = NULL;
 	long long eid = 0;
-	size_t len = 0;
+	size_t len = 0, nmore = 0;
 	FILE *mf;
 	int rc, stored = 0;
 
@@ -133,11 +180,24 @@ static int export_one(struct run *run, const struct pv_req *r,
 		return pv_fail(e, PV_SOFTWARE, "out of memory");
 	mw = pv_writer_new(mf, PV_FMT_NDJSON, 0);
 	rc = pv_export_subject(run->x, &s, mw, e);
+	/* the same person's records at the controller's other locations
+	 * (J9) go in the same document */
+	if (!rc)
+		rc = pv_request_linked(run->db, r->id, &more, &nmore, e);
+	for (size_t i = 0; !rc && i < nmore; i++) {
+		more[i].request_id = r->id;
+		rc = pv_export_subject(run->x, &more[i], mw, e);
+	}
+	free(more);
 	if (pv_writer_finish(mw, &we) && !rc)
 		rc = pv_fail(e, PV_IOERR, "export: %s", we.msg);
 	fclose(mf);
 	while (len && doc[len - 1] == '\n')
 		doc[--len] = 0;
+	if (!rc && nmore && len) {
+		doc = with_others(doc);
+		len = doc ? strlen(doc) : 0;
+	}
 	if (!rc && !len)
 		rc = pv_fail(e, PV_SOFTWARE, "request %lld: empty export",
 			     r->id);

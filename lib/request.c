@@ -417,6 +417,35 @@ int pv_request_subject(sqlite3 *db, const struct pv_subject_opts *so,
 	struct pv_subject s;
 	int rc;
 
+	in->by_email = so->email && !so->customer && !so->external_id &&
+		       !so->request;
+	if (in->by_email && !so->location) {
+		/* several locations may know the address: the request goes
+		 * to the first one's customer and covers the others */
+		sqlite3_stmt *st = pv_db_stmt(db, "SELECT id, location_id "
+					      "FROM customers WHERE email = ?1 "
+					      "AND NOT EXISTS (SELECT 1 FROM "
+					      "customers d WHERE d.email = ?1 "
+					      "GROUP BY d.location_id HAVING "
+					      "count(*) > 1) "
+					      "ORDER BY id LIMIT 1", e);
+
+		if (!st)
+			return e->status;
+		pv_bind_text(st, 1, so->email);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			in->customer_id = sqlite3_column_int64(st, 0);
+			in->location_id = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+		if (rc == SQLITE_ROW) {
+			in->email = NULL;
+			return PV_OK;
+		}
+		if (rc != SQLITE_DONE)
+			return pv_db_fail(db, e, "customers");
+	}
 	rc = pv_subject_from_opts(db, so, &s, e);
 	if (rc == PV_NOINPUT && so->email && !so->customer &&
 	    !so->external_id && !so->request) {
@@ -499,6 +528,60 @@ static int link_duplicate(sqlite3 *db, long long dup, const char *channel,
 	rc = pv_audit(db, "request.duplicate", obj, detail, e);
 	free(detail);
 	return rc;
+}
+
+/*
+ * In the caller's transaction: the customers with the same address at the
+ * controller's other locations are linked to request id (J9); fulfilment
+ * goes through them with the request's own customer.
+ */
+static int link_locations(sqlite3 *db, long long id, long long cid,
+			  struct pv_err *e)
+{
+	sqlite3_stmt *st = pv_db_prepare(db, "INSERT INTO request_customers "
+		"(request_id, customer_id) SELECT ?1, c.id FROM customers c "
+		"JOIN customers p ON p.id = ?2 WHERE c.email = p.email AND "
+		"c.location_id <> p.location_id ORDER BY c.id", e);
+
+	if (!st)
+		return e->status;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, cid);
+	return exec_done(db, st, "request_customers", e);
+}
+
+int pv_request_linked(sqlite3 *db, long long id, struct pv_subject **out,
+		  size_t *n, struct pv_err *e)
+{
+	sqlite3_stmt *st = pv_db_prepare(db, "SELECT c.id, c.location_id "
+		"FROM request_customers rc JOIN customers c ON c.id = "
+		"rc.customer_id WHERE rc.request_id = ? ORDER BY c.id", e);
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return e->status;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 4;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		memset(&(*out)[*n], 0, sizeof **out);
+		(*out)[*n].customer_id = sqlite3_column_int64(st, 0);
+		(*out)[*n].location_id = sqlite3_column_int64(st, 1);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return pv_db_fail(db, e, "request_customers");
+	}
+	return PV_OK;
 }
 
 int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
@@ -598,6 +681,9 @@ int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 		goto fail;
 	*id = sqlite3_last_insert_rowid(db);
 	if (pv_req_history(db, *id, status, channel, e))
+		goto fail;
+	if (in->by_email && in->customer_id &&
+	    link_locations(db, *id, in->customer_id, e))
 		goto fail;
 	snprintf(obj, sizeof obj, "request:%lld", *id);
 	detail = pv_jsonf("{s:s,s:s,s:s,s:s,s:I,s:s}", "location", loc.slug,

@@ -33,6 +33,7 @@
 
 #include "cfg.h"
 #include "rec.h"
+#include "subject.h"
 #include "util.h"
 
 /* Valid values, NULL-terminated, for messages and checks. */
@@ -60,6 +61,9 @@ struct pv_request_in {
 				* only when customer_id is 0 */
 	int *duplicate;        /* out (may be NULL): 1 when an open request
 				* of this type for this subject existed */
+	int by_email;          /* the subject was named by e-mail address:
+				* the request covers the customers of that
+				* address at every location (J9) */
 };
 
 /*
@@ -92,6 +96,15 @@ struct pv_request_in {
 struct pv_subject_opts;
 int pv_request_subject(sqlite3 *db, const struct pv_subject_opts *so,
 		       struct pv_request_in *in, struct pv_err *e);
+
+/*
+ * The customers a request by e-mail address covers besides its own: the
+ * same address at the controller's other locations, linked at intake
+ * (issue 14, J9); an erased one is no longer linked.  *out (n of them,
+ * request_id 0) is the caller's to free.
+ */
+int pv_request_linked(sqlite3 *db, long long id, struct pv_subject **out,
+		      size_t *n, struct pv_err *e);
 
 int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 		   const struct pv_request_in *in, long long *id,

@@ -200,6 +200,17 @@ static const char m1[] =
 	") STRICT;\n"
 	"CREATE INDEX requests_customer ON requests(customer_id);\n"
 	"CREATE INDEX requests_status ON requests(status, due_on);\n"
+	/* the other customers of the address a request came by, at the
+	 * controller's other locations (issue 14, J9): the request covers
+	 * them too; a row goes with its customer when that is erased */
+	"CREATE TABLE request_customers (\n"
+	"  request_id INTEGER NOT NULL REFERENCES requests(id),\n"
+	"  customer_id INTEGER NOT NULL REFERENCES customers(id)\n"
+	"    ON DELETE CASCADE,\n"
+	"  PRIMARY KEY (request_id, customer_id)\n"
+	") STRICT;\n"
+	"CREATE INDEX request_customers_customer ON "
+	"request_customers(customer_id);\n"
 
 	"CREATE TABLE request_history (\n"
 	"  id INTEGER PRIMARY KEY,\n"

@@ -148,6 +148,8 @@ const char *pv_words_section(const char *name, const char *lang)
 
 static const struct word fields[] = {
 	{"id", "Nr.", "No."},
+	{"name", "Name", "Name"},
+	{"address", "Anschrift", "Address"},
 	{"location", "Standort", "Location"},
 	{"external_id", "Kundennummer", "Customer number"},
 	{"first_name", "Vorname", "First name"},
@@ -185,7 +187,12 @@ static const struct word fields[] = {
 	{"source", "Quelle", "Source"},
 	{"evidence_ip", "IP-Adresse (Nachweis)", "IP address (proof)"},
 	{"evidence_user_agent", "Browser (Nachweis)", "Browser (proof)"},
-	{"text_version", "Text der Einwilligung", "Text of the consent"},
+	{"text_version", "Fassung des Einwilligungstexts",
+	 "Version of the consent text"},
+	{"document", "Beleg", "Document"},
+	{"recorded_at", "Erfasst am", "Recorded"},
+	{"customer_since", "Kunde seit", "Customer since"},
+	{"attributes", "Weitere Angaben", "Further details"},
 	{"campaign", "Anfrage", "Request"},
 	{"type", "Art", "Type"},
 	{"channel", "Eingang über", "Received by"},

@@ -205,6 +205,28 @@ out:
 	return st;
 }
 
+/* One subject; for a request by e-mail address also the same person at
+ * the controller's other locations (J9), those first: the request's own
+ * customer, last, completes it. */
+static int erase_request(struct pv_ctx *c, struct pv_eraser *er,
+			 const struct pv_subject *s)
+{
+	struct pv_subject *more = NULL;
+	size_t n = 0;
+	int st = PV_OK;
+
+	if (s->request_id &&
+	    (st = pv_request_linked(c->db, s->request_id, &more, &n,
+				    &c->err)))
+		return st;
+	for (size_t i = 0; !st && i < n; i++)
+		st = pv_erase_subject(er, &more[i], c->out, &c->err);
+	free(more);
+	if (st)
+		return st;
+	return pv_erase_subject(er, s, c->out, &c->err);
+}
+
 static int erase_stream(struct pv_ctx *c, struct pv_eraser *er, int dry)
 {
 	struct pv_input *in = pv_input_open(c->argc, c->argv, PV_FMT_AUTO);
@@ -342,7 +364,7 @@ static int run(struct pv_ctx *c)
 	if (pv_flag(c, "replay-tombstones"))
 		st = replay(c, er, dry);
 	else if (pv_subject_given(&so))
-		st = pv_erase_subject(er, &s, c->out, &c->err);
+		st = erase_request(c, er, &s);
 	else
 		st = erase_stream(c, er, dry);
 	if (st && st != PV_PARTIAL && c->err.msg[0] == '\0') {

@@ -100,6 +100,8 @@ like "$(head -1 "$out")" '^<!DOCTYPE html>' "a page"
 like "$(stdout)" '<h1>Ihre Daten bei Salon Beispiel GmbH</h1>' "in the location's language"
 like "$(stdout)" 'Herrenhaarschnitt' "with the data"
 unlike "$(stdout)" '<script|src=|href=|@import|url\(' "no script, no external resource"
+unlike "$(stdout)" '<th[^>]*>[a-z]+(_[a-z]+)*</th>' \
+	"every label is a word of the language, no field name (was name, address, recorded_at)"
 mkdir pages
 run dsar-export --customer "$cust" -f html -o pages
 status 0 "-f html -o DIR"

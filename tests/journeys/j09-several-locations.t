@@ -1,0 +1,133 @@
+#!/bin/bash
+# J9 a customer of several locations (issue 14): one request by e-mail
+# address covers every location of the controller that holds that
+# address.  The export the customer receives holds the records of all of
+# them; the erasure erases all of them and each location's business
+# address is told.  From an empty database, public commands only, every
+# mail through the real SMTP server and read back as MIME.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/journeys/requests.sh"
+
+export PRIVACY_NOW=2026-03-02T09:00:00Z
+journey_setup
+privacyctl init >/dev/null
+privacyctl location add mitte --name "Salon Mitte" >/dev/null
+privacyctl location add nord --name "Salon Nord" >/dev/null
+privacyctl settings set mitte requests=self-service \
+	notify-email=team@salon-mitte.example >/dev/null
+privacyctl settings set nord requests=self-service \
+	notify-email=team@salon-nord.example >/dev/null
+printf '%s\n' \
+	'{"external_id":"K-1","first_name":"Erika","last_name":"Muster","email":"erika@kunde.example"}' \
+	'{"external_id":"K-2","first_name":"Hans","last_name":"Lang","email":"hans@kunde.example"}' |
+	privacyctl customer import --location mitte >/dev/null
+printf '%s\n' \
+	'{"external_id":"N-7","first_name":"Erika","last_name":"Muster-Nord","email":"erika@kunde.example","phone":"+49 40 123456"}' \
+	'{"external_id":"N-8","first_name":"Hans","last_name":"Lang","email":"hans@kunde.example"}' |
+	privacyctl customer import --location nord >/dev/null
+is "$(sql "SELECT count(*) FROM customers WHERE email = 'erika@kunde.example'")" 2 \
+	"the same person is a customer of both locations"
+
+# --- access: one request by address, without naming a location
+run privacyctl request new --type access --email erika@kunde.example \
+	--channel booking-form
+status 0 "one request by e-mail address, no location named"
+r1=$(jget request_id <"$out")
+is "$(sql "SELECT count(*) FROM requests")" 1 "one request, not one per location"
+is "$(sql "SELECT c.external_id FROM request_customers rc JOIN customers c ON c.id = rc.customer_id WHERE rc.request_id = $r1")" \
+	N-7 "it covers the customer of the other location"
+run notify --pending
+status 0 "the code mail is sent"
+is "$(nmails_to erika@kunde.example)" 1 "one code mail, not one per location"
+code=$(code_in "$(mails_to erika@kunde.example | tail -1)")
+printf '%s\n' "$code" | privacyctl request verify "$r1" >/dev/null
+is "$(sql "SELECT status FROM requests WHERE id = $r1")" verified "the code verifies the request"
+run privacyctl request process
+status 0 "request process"
+notify --pending >/dev/null
+is "$(nmails_to erika@kunde.example)" 2 "the export mail arrives, once"
+m=$(mails_to erika@kunde.example | tail -1)
+/usr/bin/python3 - "$TOP/tests/journeys/mail.py" "$m" <<'PY' >json.check
+import json, subprocess, sys
+doc = json.loads(subprocess.run(["/usr/bin/python3", sys.argv[1], sys.argv[2],
+    "attachment", "auskunft.json"], capture_output=True, text=True).stdout)
+c = doc["data"]["customer"]
+print(doc["format"], c["external_id"], c["last_name"])
+for o in doc["other_locations"]:
+    c = o["data"]["customer"]
+    print(o["format"], c["external_id"], c["last_name"], c["phone"])
+PY
+is "$(cat json.check)" "$(printf '%s\n' 'privacyctl-export/1 K-1 Muster' \
+	'privacyctl-export/1 N-7 Muster-Nord +49 40 123456')" \
+	"the JSON attachment holds the records of both locations"
+unlike "$(cat json.check)" "Lang" "and nobody else's"
+is "$(sql "SELECT status FROM requests WHERE id = $r1")" completed \
+	"the request is completed once the mail was accepted"
+
+# --- erasure: one request erases the customer at both locations
+run privacyctl request new --type erasure --email erika@kunde.example \
+	--channel booking-form
+status 0 "an erasure request by e-mail address"
+r2=$(jget request_id <"$out")
+notify --pending >/dev/null
+code=$(code_in "$(mails_to erika@kunde.example | tail -1)")
+printf '%s\n' "$code" | privacyctl request verify "$r2" >/dev/null
+nm=$(nmails_to team@salon-mitte.example)
+nn=$(nmails_to team@salon-nord.example)
+run privacyctl request process
+status 0 "request process erases"
+is "$(/usr/bin/python3 -c 'import json,sys; r = json.load(sys.stdin)["result"]
+print(r["status"], r["location"], *[(o["status"], o["location"]) for o in r["other_locations"]])' <"$out")" \
+	"erased mitte ('erased', 'nord')" "its report names the erasure at each location"
+is "$(sql "SELECT count(*) FROM customers WHERE email = 'erika@kunde.example'")" 0 \
+	"the customer is erased at both locations"
+is "$(sql "SELECT group_concat(external_id, ' ') FROM customers ORDER BY id")" "K-2 N-8" \
+	"the other customers stay"
+is "$(sql "SELECT count(*) FROM request_customers")" 0 "no link to an erased customer stays"
+is "$(sql "SELECT status FROM requests WHERE id = $r2")" completed "the request is completed"
+run notify --pending
+status 0 "notify --pending"
+is "$(( $(nmails_to team@salon-nord.example) - nn ))" 1 "Salon Nord's business address gets one mail"
+like "$(mail "$(mails_to team@salon-nord.example | tail -1)" subject)" \
+	'löschen: Kunde N-7 \(Salon Nord\)' "it is told to erase its customer in its other systems too"
+like "$(mail "$(mails_to team@salon-mitte.example | tail -1)" subject)" \
+	'löschen: Kunde K-1 \(Salon Mitte\)' "Salon Mitte's business address is told of its customer"
+is "$(( $(nmails_to team@salon-mitte.example) - nm ))" 2 \
+	"Salon Mitte's business address gets the new request and the erasure"
+is "$(nmails_to erika@kunde.example)" 4 "the customer gets one confirmation, not one per location"
+unlike "$(sql "SELECT group_concat(detail) FROM audit")" "erika" "no address in the audit log"
+
+# --- manual locations: a letter to Salon Nord, staff check the identity,
+# and the documented pipe erases the person at both locations
+privacyctl settings set mitte requests=manual >/dev/null
+privacyctl settings set nord requests=manual >/dev/null
+notify --pending >/dev/null
+run privacyctl request new --type erasure --email hans@kunde.example \
+	--location nord --channel letter
+status 0 "a letter to one location, by e-mail address"
+r3=$(jget request_id <"$out")
+is "$(sql "SELECT l.slug FROM requests r JOIN locations l ON l.id = r.location_id WHERE r.id = $r3")" \
+	nord "the request goes to the location named"
+is "$(sql "SELECT c.external_id FROM request_customers rc JOIN customers c ON c.id = rc.customer_id WHERE rc.request_id = $r3")" \
+	K-2 "and covers the customer of the other location"
+run privacyctl request verify "$r3" --verified-by "Ausweis an der Theke"
+status 0 "staff checked the identity"
+notify --pending >/dev/null
+nm=$(nmails_to team@salon-mitte.example)
+nn=$(nmails_to team@salon-nord.example)
+dsar-erase --request "$r3" | notify >pipe.out 2>pipe.err
+is "${PIPESTATUS[*]}" "0 0" "dsar-erase --request N | notify: both exit 0"
+is "$(sql "SELECT count(*) FROM customers")" 0 "the customer is erased at both locations"
+is "$(sql "SELECT status FROM requests WHERE id = $r3")" completed "the request is completed"
+is "$(( $(nmails_to team@salon-mitte.example) - nm ))" 1 "Salon Mitte's business address is told"
+like "$(mail "$(mails_to team@salon-mitte.example | tail -1)" subject)" \
+	'Kunde K-2 \(Salon Mitte\)' "of its customer"
+is "$(( $(nmails_to team@salon-nord.example) - nn ))" 1 "Salon Nord's business address is told"
+like "$(mail "$(mails_to team@salon-nord.example | tail -1)" subject)" \
+	'Kunde N-8 \(Salon Nord\)' "of its customer"
+is "$(nmails_to hans@kunde.example)" 2 \
+	"the customer gets the receipt and one confirmation, not one per location"
+like "$(mail "$(mails_to hans@kunde.example | tail -1)" subject)" 'gelöscht' \
+	"the last one confirms the erasure"
+
+done_testing
