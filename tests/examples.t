@@ -153,7 +153,7 @@ while IFS=$'\t' read -r file line; do
 	if [ -n "$why" ]; then
 		_n=$((_n + 1))
 		r="not ok"; [ "$rc" = "$want" ] && r="ok"
-		echo "$r $_n - $file: $line (exit $rc) # TODO $why"
+		echo "$r $_n - $file: ${line//#/\\#} (exit $rc) # TODO $why"
 		continue
 	fi
 	is "$rc" "$want" "$file: $line"
