@@ -353,6 +353,10 @@ int pv_campaign_enqueue(struct pv_campaign *c, struct pv_input *in,
 		st = pv_campaign_audience(c, enq_one, &q, e);
 	if (st || dry_run)
 		goto undo;
+	/* Nobody to ask is recorded too: the cron resume run
+	 * (consent-send --campaign NAME) then finds it, with no messages. */
+	if ((st = pv_campaign_record(c, e)))
+		goto undo;
 	if (n->queued) {
 		char obj[64];
 		char *detail = pv_jsonf("{s:I, s:I}", "queued",

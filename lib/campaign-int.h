@@ -34,6 +34,10 @@ struct pv_campaign {
 	char expires[PV_TIME_LEN];
 };
 
+/* campaign.c: create the campaign in the open transaction unless it
+ * exists (a campaign with nobody to ask is recorded with no messages). */
+int pv_campaign_record(struct pv_campaign *c, struct pv_err *e);
+
 /* campaign-audience.c: prepare the statements of pv_campaign_check. */
 int pv_campaign_prepare_audience(struct pv_campaign *c, struct pv_err *e);
 

@@ -126,7 +126,8 @@ static int load_campaign(struct pv_campaign *c, const char *name, int kind,
 }
 
 /* Create the campaign (in the caller's transaction): on its first queued
- * message, so that a run that queues nothing leaves no trace. */
+ * message, or at the end of an audience that queued nothing
+ * (pv_campaign_record), so that its later resume runs find it. */
 static int create_campaign(struct pv_campaign *c, struct pv_err *e)
 {
 	const char *location = NULL;
@@ -310,6 +311,11 @@ void pv_campaign_close(struct pv_campaign *c)
 	pv_token_key_wipe(&c->key);
 	pv_buf_free(&c->strs);
 	free(c);
+}
+
+int pv_campaign_record(struct pv_campaign *c, struct pv_err *e)
+{
+	return c->id ? PV_OK : create_campaign(c, e);
 }
 
 int pv_campaign_queue(struct pv_campaign *c, const struct pv_elig *v,

@@ -348,7 +348,11 @@ run consent-send --campaign r2 --kind repermission <<<'{"customer_id": 16}
 status 0 "r2 for two customers r1 asked"
 is "$(grep -c '"status":"skipped","reason":"already-asked","asked_by":"r1"' "$out")" "2" "both skipped: already asked by r1"
 is "$(nmsgs)" "$n0" "nobody is mailed twice"
-unchanged before_r2 "and nothing is queued"
+# A campaign with nobody to ask is recorded (issue 18 item 15, changed on
+# purpose: its resume run finds it); nothing is queued for it.
+is "$(sql "SELECT count(*) FROM campaign_messages m JOIN campaigns c ON c.id = m.campaign_id WHERE c.name = 'r2'")" "0" \
+	"and nothing is queued"
+is "$(sql "SELECT count(*) FROM campaigns WHERE name = 'r2'")" "1" "but r2 is recorded"
 
 # ---- marketing: refused, then allowed after answers and expiry ------------
 run privacyctl settings set nord marketing=on

@@ -397,6 +397,40 @@ run dsar-erase garbage15.txt
 like "$(stderr)" "garbage15.txt:1: header: names none" "15: ... dsar-erase too"
 is "$(sql "SELECT count(*) FROM customers WHERE last_name = 'Huber'")" 1 "15: ... erasing nothing"
 
+# --- 15: empty campaign ---------------------------------------------------
+# A re-permission campaign with nobody to ask (Erlangen's one customer gave
+# no consent) is recorded with no messages, so its cron resume run finds it.
+cat >config15c.yaml <<'EOF'
+mail:
+  from: datenschutz@salon.example
+controller:
+  name: Salon Beispiel GmbH
+  address: Hauptstr. 1, 10115 Berlin
+  email: datenschutz@salon.example
+consent:
+  confirm_url: https://salon.example/consent/yes?t={token}
+  decline_url: https://salon.example/consent/no?t={token}
+  unsubscribe_mailto: abmelden@salon.example
+EOF
+export PRIVACY_CONFIG=$SCRATCH/config15c.yaml
+run consent-send --campaign leer15 --kind repermission --location erlangen --transport dir:leer15
+status 0 "15: a campaign with nobody to ask exits 0"
+is "$(stdout)" "" "15: ... writing no records"
+is "$(stderr)" "" "15: ... and no diagnostic"
+is "$(sql "SELECT kind, (SELECT slug FROM locations WHERE id = location_id) FROM campaigns WHERE name = 'leer15'")" "repermission|erlangen" \
+	"15: ... but is recorded in campaigns"
+is "$(sql "SELECT count(*) FROM campaign_messages m JOIN campaigns c ON c.id = m.campaign_id WHERE c.name = 'leer15'")" 0 \
+	"15: ... with no messages"
+is "$(sql "SELECT count(*) FROM audit WHERE action = 'campaign.create' AND object = 'campaign:' || (SELECT id FROM campaigns WHERE name = 'leer15')")" 1 "15: ... its creation audited"
+run consent-send --campaign leer15 --transport dir:leer15 </dev/null
+status 0 "15: its cron resume run (consent-send --campaign NAME) exits 0, not 66"
+is "$(stdout)$(stderr)" "" "15: ... quietly"
+is "$(sql "SELECT count(*) FROM campaigns WHERE name = 'leer15'")" 1 "15: ... recording it once"
+run consent-send --campaign leer15b --kind repermission --location erlangen --dry-run
+status 0 "15: a dry run of an empty campaign exits 0"
+is "$(sql "SELECT count(*) FROM campaigns WHERE name = 'leer15b'")" 0 "15: ... and records nothing"
+unset PRIVACY_CONFIG
+
 # --- 9: a one-customer export in constant memory --------------------------
 # Maximum RSS of exports of a customer with 40,000 and with 100,000
 # appointments, in every format: the document is written as it is made
