@@ -4,9 +4,10 @@
 
 Listens on 127.0.0.1:N; writes DIR/ready when it accepts connections.
 For each POST it checks X-Privacy-Signature (sha256= HMAC-SHA256 of
-"<X-Privacy-Timestamp>.<body>" with the secret) and appends one JSON line
-to DIR/log: {"path", "event", "delivery", "timestamp", "signature_ok",
-"status", "body"}.  The answer is 204, or 401 for a bad signature, or the
+"<X-Privacy-Timestamp>.<X-Privacy-Delivery>.<body>" with the secret) and
+appends one JSON line to DIR/log: {"path", "event", "delivery", "timestamp",
+"signature_ok", "unsigned_delivery_ok" (the signature of the old scheme,
+"<timestamp>.<body>", matches), "status", "body"}.  The answer is 204, or 401 for a bad signature, or the
 first line of DIR/status when that file exists (e.g. "503"); a DIR/status
 holding "503 once" answers 503 one time and then removes itself.
 Faults, by the first word of DIR/status (the request is logged first,
@@ -45,9 +46,14 @@ def main():
             body = self.rfile.read(n)
             ts = self.headers.get("X-Privacy-Timestamp", "")
             sig = self.headers.get("X-Privacy-Signature", "")
-            want = "sha256=" + hmac.new(secret, ts.encode() + b"." + body,
+            did = self.headers.get("X-Privacy-Delivery", "")
+            want = "sha256=" + hmac.new(secret, ts.encode() + b"." +
+                                        did.encode() + b"." + body,
                                         hashlib.sha256).hexdigest()
             good = hmac.compare_digest(sig, want)
+            old = "sha256=" + hmac.new(secret, ts.encode() + b"." + body,
+                                       hashlib.sha256).hexdigest()
+            old_good = hmac.compare_digest(sig, old)
             status = 204 if good else 401
             sp = os.path.join(a.dir, "status")
             if good and os.path.exists(sp):
@@ -61,7 +67,8 @@ def main():
             rec = {"path": self.path,
                    "event": self.headers.get("X-Privacy-Event"),
                    "delivery": self.headers.get("X-Privacy-Delivery"),
-                   "timestamp": ts, "signature_ok": good, "status": status,
+                   "timestamp": ts, "signature_ok": good,
+                   "unsigned_delivery_ok": old_good, "status": status,
                    "body": body.decode("utf-8", "replace")}
             with open(os.path.join(a.dir, "log"), "a") as f:
                 f.write(json.dumps(rec) + "\n")

@@ -393,6 +393,8 @@ is "$(jget channel <"$out")" "webhook" "the webhook"
 is "$(ls md2/new | wc -l | tr -d ' ')" "1" "the e-mail was not sent twice"
 is "$(sql "SELECT status, scrubbed FROM events WHERE id = $id")" "delivered|1" "delivered and scrubbed"
 is "$(jget signature_ok <hook/log | sort -u)" "true" "every signature verifies"
+is "$(jget unsigned_delivery_ok <hook/log | sort -u)" "false" \
+	"the signature covers the delivery id (timestamp.delivery.body, not timestamp.body)"
 is "$(jget event <hook/log | sort -u)" "erasure.completed" "X-Privacy-Event"
 is "$(jget delivery <hook/log | sort -u)" "nord-$id" "one delivery id for both attempts"
 like "$(jget body <hook/log | tail -1)" '"external_id":"K-3"' "the event as JSON"

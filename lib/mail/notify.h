@@ -29,10 +29,10 @@ int pv_webhook_url_ok(const char *url);
 /* The secret from PRIVACY_WEBHOOK_SECRET or webhook.secret_file (0600). */
 int pv_webhook_open(const struct pv_cfg *cfg, struct pv_webhook **out,
 		    struct pv_err *e);
-/* "sha256=" + hex HMAC-SHA256(key, timestamp "." body). */
+/* "sha256=" + hex HMAC-SHA256(key, timestamp "." delivery_id "." body). */
 void pv_webhook_sign(const unsigned char *key, size_t keylen,
-		     const char *timestamp, const char *body, size_t len,
-		     char out[72]);
+		     const char *timestamp, const char *delivery_id,
+		     const char *body, size_t len, char out[72]);
 /* POST body with X-Privacy-Event, -Delivery, -Timestamp, -Signature; 10 s
  * timeout.  PV_OK on 2xx; PV_TEMPFAIL on 408, 429, 5xx, timeouts and
  * connection errors; PV_UNAVAILABLE on other answers; reply gets

@@ -102,8 +102,8 @@ int pv_webhook_open(const struct pv_cfg *cfg, struct pv_webhook **out,
 }
 
 void pv_webhook_sign(const unsigned char *key, size_t keylen,
-		     const char *timestamp, const char *body, size_t len,
-		     char out[72])
+		     const char *timestamp, const char *delivery_id,
+		     const char *body, size_t len, char out[72])
 {
 	crypto_auth_hmacsha256_state h;
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
@@ -111,6 +111,12 @@ void pv_webhook_sign(const unsigned char *key, size_t keylen,
 	crypto_auth_hmacsha256_init(&h, key, keylen);
 	crypto_auth_hmacsha256_update(&h, (const unsigned char *)timestamp,
 				      strlen(timestamp));
+	crypto_auth_hmacsha256_update(&h, (const unsigned char *)".", 1);
+	/* The delivery id too (issue 18 item 15): a receiver that drops
+	 * duplicates by it cannot be made to drop a real event by a
+	 * replayed request with another id. */
+	crypto_auth_hmacsha256_update(&h, (const unsigned char *)delivery_id,
+				      strlen(delivery_id));
 	crypto_auth_hmacsha256_update(&h, (const unsigned char *)".", 1);
 	crypto_auth_hmacsha256_update(&h, (const unsigned char *)body, len);
 	crypto_auth_hmacsha256_final(&h, mac);
@@ -141,7 +147,8 @@ int pv_webhook_post(struct pv_webhook *w, const char *url, const char *event,
 		return pv_fail(e, PV_CONFIG, "webhook: only https://, or "
 			       "http:// to a loopback host");
 	snprintf(ts, sizeof ts, "%lld", (long long)now);
-	pv_webhook_sign(w->secret, w->secretlen, ts, body, len, sig);
+	pv_webhook_sign(w->secret, w->secretlen, ts, delivery_id, body, len,
+			sig);
 	h = curl_slist_append(h, "Content-Type: application/json");
 	hdr = xasprintf("X-Privacy-Event: %s", event);
 	h = curl_slist_append(h, hdr);
