@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <gmime/gmime.h>
 #include <sodium.h>
@@ -155,6 +156,121 @@ static void append_structured(GMimeObject *obj, const char *name,
 	free(v);
 }
 
+/* Decode the text of an encoded word (B or Q) into b; 0 if malformed. */
+static int ew_decode(char enc, const char *t, size_t n, struct pv_buf *b)
+{
+	size_t i;
+
+	if (enc == 'b' || enc == 'B') {
+		unsigned char *bin = xmalloc(n + 1);
+		size_t bl = 0;
+		int r = sodium_base642bin(bin, n + 1, t, n, NULL, &bl, NULL,
+					  sodium_base64_VARIANT_ORIGINAL);
+
+		if (r == 0)
+			pv_buf_add(b, bin, bl);
+		free(bin);
+		return r == 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (t[i] == '_') {
+			pv_buf_addc(b, ' ');
+		} else if (t[i] == '=' && i + 2 < n &&
+			   isxdigit((unsigned char)t[i + 1]) &&
+			   isxdigit((unsigned char)t[i + 2])) {
+			char hx[3] = {t[i + 1], t[i + 2], 0};
+
+			pv_buf_addc(b, (char)strtol(hx, NULL, 16));
+			i += 2;
+		} else if (t[i] == '=') {
+			return 0;
+		} else {
+			pv_buf_addc(b, t[i]);
+		}
+	}
+	return 1;
+}
+
+/* RFC 2047 section 2: an encoded word is at most 75 characters.  GMime
+ * writes a long run of non-ASCII text (a long German word, a name) as
+ * one word of any length; such a word is split here into several
+ * B-encoded words of whole UTF-8 characters, each on its own folded
+ * line (adjacent encoded words are read as one text, section 6.2). */
+#define EW_MAX 75
+static void split_encoded_words(struct pv_buf *out)
+{
+	const char *s = out->s, *end, *hend = NULL, *p;
+	struct pv_buf r = {0}, dec = {0};
+
+	end = s + out->len;
+	for (p = s; p + 3 < end; p++)
+		if (memcmp(p, "\r\n\r\n", 4) == 0) {
+			hend = p + 2;
+			break;
+		}
+	if (!hend)
+		return;
+	p = s;
+	while (p < hend) {
+		const char *w = memmem(p, (size_t)(hend - p), "=?", 2);
+		const char *q1, *we;
+		char cs[32];
+		size_t cl;
+
+		if (!w)
+			break;
+		q1 = memchr(w + 2, '?', (size_t)(hend - w - 2));
+		if (!q1 || q1 + 3 >= hend || q1[2] != '?' ||
+		    (cl = (size_t)(q1 - w - 2)) >= sizeof cs ||
+		    !(we = memmem(q1 + 3, (size_t)(hend - q1 - 3), "?=", 2))) {
+			pv_buf_add(&r, p, (size_t)(w + 2 - p));
+			p = w + 2;
+			continue;
+		}
+		pv_buf_add(&r, p, (size_t)(w - p));
+		memcpy(cs, w + 2, cl);
+		cs[cl] = '\0';
+		dec.len = 0;
+		if ((size_t)(we + 2 - w) <= EW_MAX ||
+		    strcasecmp(cs, "utf-8") != 0 ||
+		    !ew_decode(q1[1], q1 + 3, (size_t)(we - q1 - 3), &dec)) {
+			pv_buf_add(&r, w, (size_t)(we + 2 - w));
+			p = we + 2;
+			continue;
+		}
+		{
+			/* "=?UTF-8?b?" + base64 of 45 bytes (60) + "?=" */
+			size_t i = 0, first = 1;
+
+			while (i < dec.len) {
+				size_t n = dec.len - i > 45 ? 45 : dec.len - i;
+				char b64[64];
+
+				/* back to the start of a UTF-8 character */
+				while (n > 1 && i + n < dec.len &&
+				       ((unsigned char)dec.s[i + n] & 0xc0) ==
+				       0x80)
+					n--;
+				sodium_bin2base64(b64, sizeof b64,
+						  (const unsigned char *)dec.s + i,
+						  n,
+						  sodium_base64_VARIANT_ORIGINAL);
+				if (!first)
+					pv_buf_adds(&r, "\r\n ");
+				pv_buf_addf(&r, "=?UTF-8?b?%s?=", b64);
+				first = 0;
+				i += n;
+			}
+		}
+		p = we + 2;
+	}
+	pv_buf_add(&r, p, (size_t)(end - p));
+	pv_buf_free(&dec);
+	pv_buf_reset(out);
+	pv_buf_add(out, r.s, r.len);
+	pv_buf_free(&r);
+}
+
 int pv_mail_render(const struct pv_mail *m, time_t date, struct pv_buf *out,
 		   char **msgid, struct pv_err *e)
 {
@@ -297,6 +413,7 @@ int pv_mail_render(const struct pv_mail *m, time_t date, struct pv_buf *out,
 	g_object_unref(stream);
 	g_mime_format_options_free(fo);
 	g_object_unref(msg);
+	split_encoded_words(out);
 	/* The last guard: GMime turns an "xn--" domain into Unicode, and an
 	 * invalid one into garbage; a header is 7-bit or not sent at all. */
 	if (!headers_ascii(out->s, out->len)) {

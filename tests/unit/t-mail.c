@@ -53,6 +53,32 @@ static int headers_sane(const char *h)
 	return 1;
 }
 
+/* The longest RFC 2047 encoded word (=?charset?X?text?=) in the header
+ * block h; each must be at most 75 characters (RFC 2047 section 2). */
+static size_t longest_encoded_word(const char *h, char *worst, size_t wn)
+{
+	const char *p = h;
+	size_t max = 0;
+
+	while ((p = strstr(p, "=?")) != NULL) {
+		const char *q = strchr(p + 2, '?'), *end;
+
+		if (!q || !q[1] || q[2] != '?') {
+			p += 2;
+			continue;
+		}
+		end = strstr(q + 3, "?=");
+		if (!end)
+			break;
+		if ((size_t)(end + 2 - p) > max) {
+			max = (size_t)(end + 2 - p);
+			snprintf(worst, wn, "%.*s", (int)max, p);
+		}
+		p = end + 2;
+	}
+	return max;
+}
+
 int main(void)
 {
 	struct pv_mail m = {0};
@@ -94,6 +120,52 @@ int main(void)
 		{"export.json", "application/json", "{\"a\":1}", 7},
 		{"report.html", "text/html; charset=utf-8", "<p>a</p>", 8},
 	};
+
+	/* Every encoded word of long German subjects and display names is at
+	 * most 75 characters (issue 18 item 15: one had 78). */
+	{
+		static const char *const texts[] = {
+			"Ihre Anfrage nach Art. 15 DSGVO: Auskunft über Ihre "
+			"gespeicherten Daten – Frist verlängert bis Montag",
+			"Bestätigung: Löschung Ihrer Daten bei Friseursalon "
+			"Müller & Söhne GmbH, Filiale Köln-Ehrenfeld, "
+			"abgeschlossen",
+			"ÄÖÜäöüßÄÖÜäöüßÄÖÜäöüßÄÖÜäöüßÄÖÜäöüßÄÖÜäöüßÄÖÜäöüß"
+			"ÄÖÜäöüßÄÖÜäöüß",
+			"Grüße",
+			"Ihre Einwilligung für E-Mail-Werbung – bitte "
+			"bestätigen Sie: Salon Schönheitsoase Düsseldorf-Öst",
+			"Übermäßig langes Wort: Datenschutzgrundverordnungs"
+			"auskunftsersuchensbestätigungsschreibenübersendung",
+		};
+		size_t i, n, worst_n = 0;
+		char worst[200] = "", w[200];
+		struct pv_mail lm = {0};
+
+		lm.from = "datenschutz@salon.example";
+		lm.to = "kunde@example.com";
+		lm.body = "x\n";
+		for (i = 0; i < sizeof texts / sizeof *texts; i++) {
+			lm.subject = texts[i];
+			lm.from_name = texts[(i + 1) % 6];
+			lm.to_name = texts[(i + 2) % 6];
+			st = pv_mail_render(&lm, 0, &out, NULL, &e);
+			if (st)
+				break;
+			h = headers_of(out.s);
+			n = longest_encoded_word(h, w, sizeof w);
+			if (n > worst_n) {
+				worst_n = n;
+				memcpy(worst, w, sizeof worst);
+			}
+			free(h);
+		}
+		is_int(st, PV_OK, "long German subjects and names render");
+		ok(worst_n > 0 && worst_n <= 75,
+		   "every RFC 2047 encoded word is at most 75 characters");
+		if (worst_n > 75)
+			printf("# %zu characters: %s\n", worst_n, worst);
+	}
 
 	m.to = "not an address";
 	st = pv_mail_render(&m, 0, &out, NULL, &e);
