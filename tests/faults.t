@@ -47,9 +47,10 @@ sqlite3 "$PRIVACY_DB" <"$lockfifo" >"$SCRATCH/lock.out" 2>&1 &
 _pids="$_pids $!"
 exec 7>"$lockfifo"
 echo "BEGIN IMMEDIATE;" >&7
-# Locked once another writer gives up at once.
+# Locked once another writer gives up at once (wait up to a minute for the
+# sqlite3 shell to start: on a loaded machine 5 s were not always enough).
 locked=1
-for i in $(seq 100); do
+for i in $(seq 1200); do
 	sqlite3 -cmd '.timeout 0' "$PRIVACY_DB" 'BEGIN IMMEDIATE; ROLLBACK;' \
 		>/dev/null 2>&1 || { locked=0; break; }
 	sleep 0.05
