@@ -220,9 +220,18 @@ static void split_encoded_words(struct pv_buf *out)
 		if (!w)
 			break;
 		q1 = memchr(w + 2, '?', (size_t)(hend - w - 2));
-		if (!q1 || q1 + 3 >= hend || q1[2] != '?' ||
-		    (cl = (size_t)(q1 - w - 2)) >= sizeof cs ||
-		    !(we = memmem(q1 + 3, (size_t)(hend - q1 - 3), "?=", 2))) {
+		/* an encoded word is one token: its charset and text are
+		 * printable ASCII without space or '?' (section 2), so it
+		 * never reaches across a line into the next header field */
+		we = q1 && q1 + 3 < hend && q1[2] == '?' ? q1 + 3 : NULL;
+		while (we && we < hend && *we > ' ' && *we < 0x7f && *we != '?')
+			we++;
+		if (we && (we + 1 >= hend || we[0] != '?' || we[1] != '='))
+			we = NULL;
+		for (const char *c = w + 2; we && c < q1; c++)
+			if (*c <= ' ' || *c >= 0x7f)
+				we = NULL;
+		if (!we || (cl = (size_t)(q1 - w - 2)) >= sizeof cs) {
 			pv_buf_add(&r, p, (size_t)(w + 2 - p));
 			p = w + 2;
 			continue;
