@@ -277,9 +277,17 @@ static int load_doc(struct pv_map *m, struct pv_err *e)
 	return PV_OK;
 }
 
-static int finish(struct pv_map *m, int st, struct pv_map **out)
+/* A failed load frees the mapping; its message may quote a key or value
+ * of the file (with a YAML block scalar, several lines of it): every
+ * control character becomes '?', so the message stays one line and
+ * cannot steer a terminal. */
+static int finish(struct pv_map *m, int st, struct pv_map **out,
+		  struct pv_err *e)
 {
 	if (st) {
+		for (char *c = e->msg; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 		pv_map_free(m);
 		return st;
 	}
@@ -299,7 +307,7 @@ int pv_map_load_mem(const char *name, const char *text, size_t len,
 	st = pv_yaml_load_mem(m->doc, m->origin, text, len, e);
 	if (!st)
 		st = load_doc(m, e);
-	return finish(m, st, out);
+	return finish(m, st, out, e);
 }
 
 /* NAME.yaml in the directories of pv_map_load. */
@@ -364,7 +372,7 @@ int pv_map_load(const char *arg, struct pv_map **out, struct pv_err *e)
 	st = pv_yaml_load_file(m->doc, path, e);
 	if (!st)
 		st = load_doc(m, e);
-	return finish(m, st, out);
+	return finish(m, st, out, e);
 }
 
 const char *pv_map_delimiter(const struct pv_map *m)
