@@ -106,6 +106,11 @@ b=$(body "$m")
 like "$b" "Die Daten von 12 Kunden wurden in einem Durchgang gelöscht" "the German text says how many"
 like "$b" "das betrifft 1 von 12 Kunden" "and how many are kept restricted"
 like "$b" "Rechnungen \\(1\\)" "what is kept"
+ids=$(sql "SELECT group_concat(id, ' ') FROM (SELECT id FROM events WHERE type = 'erasure.completed' AND location_id = (SELECT id FROM locations WHERE slug = 'mitte') ORDER BY id)")
+is "$(grep -a '^X-Privacy-Event-Ids:' "$m" | tr -d '\r')" "X-Privacy-Event-Ids: ${ids%% *}-${ids##* }" \
+	"the mail names the events it tells of (for the business's tools), not in the text"
+is "$(sql "SELECT count(DISTINCT message_id) FROM deliveries WHERE event_id IN (${ids// /,})")" "1" \
+	"one Message-ID recorded for the twelve events"
 size=$(wc -c <"$m")
 ok $((size < 20000 ? 0 : 1)) "a small mail: $size bytes"
 n=$(mail_to smtp/msg info@studio-nord.example)

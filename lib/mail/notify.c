@@ -45,6 +45,8 @@ struct pv_notify {
 	int nfailed, ndeferred, noroute;
 	int setup_status;
 	char *msgid; /* the Message-ID of the e-mail being recorded, or NULL */
+	int list_txn; /* recording the events of a list mail: one transaction */
+	char *list_ids; /* the events a list mail tells of: "12-40 45" */
 	int scrubbed; /* a payload was scrubbed: checkpoint at the end */
 	time_t now;
 	char nowbuf[PV_TIME_LEN];
@@ -1019,7 +1021,7 @@ static int record(struct pv_notify *n, const struct event *ev,
 		pv_time_fmt(n->now + delay, next);
 		nextp = next;
 	}
-	st = pv_db_begin(n->db, e);
+	st = n->list_txn ? PV_OK : pv_db_begin(n->db, e);
 	if (st)
 		return st;
 	if (reply && customer_erased(n, ev))
@@ -1101,7 +1103,8 @@ static int record(struct pv_notify *n, const struct event *ev,
 	st = pv_audit(n->db, "notify.deliver", obj, detail, e);
 	if (st)
 		goto fail;
-	st = pv_db_commit(n->db, e);
+	if (!n->list_txn)
+		st = pv_db_commit(n->db, e);
 	/* the business hears of it in this run */
 	if (!st && told)
 		add_id(&n->ids, &n->nids, &n->capids, told);
@@ -1109,7 +1112,8 @@ static int record(struct pv_notify *n, const struct event *ev,
 fail:
 	sqlite3_reset(n->put_deliv);
 	sqlite3_reset(n->set_event);
-	pv_db_rollback(n->db);
+	if (!n->list_txn) /* else the caller rolls the whole list back */
+		pv_db_rollback(n->db);
 	return st;
 }
 
@@ -1219,6 +1223,7 @@ static int send_mail(struct pv_notify *n, const struct pv_location *loc,
 	 * crash tests: in a header, never in the text a person reads. */
 	char idbuf[32];
 	const char *hdrs[] = {"X-Privacy-Event-Id", idbuf, NULL, NULL};
+	const char *lhdrs[] = {"X-Privacy-Event-Ids", n->list_ids, NULL, NULL};
 	struct pv_mail m = {0};
 	struct pv_mail_attach parts[2] = {{0}};
 	struct pv_buf msg = {0}, html = {0};
@@ -1234,6 +1239,8 @@ static int send_mail(struct pv_notify *n, const struct pv_location *loc,
 	snprintf(idbuf, sizeof idbuf, "%lld", evid);
 	if (evid)
 		m.headers = hdrs;
+	else if (n->list_ids)
+		m.headers = lhdrs; /* a list mail: the events it tells of */
 	m.to = to;
 	m.to_name = to_name;
 	m.subject = subject;
@@ -1608,6 +1615,34 @@ static void add_counts(json_t *to, json_t *from)
 	}
 }
 
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* "12-40 45 47-48": the event ids of a list mail, for its header. */
+static char *id_ranges(const long long *ids, size_t n)
+{
+	long long *v = xcalloc(n ? n : 1, sizeof *v);
+	struct pv_buf b = {0};
+	size_t i, j;
+
+	memcpy(v, ids, n * sizeof *v);
+	qsort(v, n, sizeof *v, cmp_ll);
+	pv_buf_adds(&b, "");
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && v[j] == v[j - 1] + 1; j++)
+			;
+		pv_buf_addf(&b, "%s%lld", i ? " " : "", v[i]);
+		if (j - 1 > i)
+			pv_buf_addf(&b, "-%lld", v[j - 1]);
+	}
+	free(v);
+	return pv_buf_detach(&b);
+}
+
 /* The list's columns: what the business needs to find each customer in
  * its other systems (booking, till, newsletter), and how long what the
  * law makes us keep stays restricted; nothing else. */
@@ -1628,7 +1663,7 @@ static int deliver_list(struct pv_notify *n, struct bucket *b,
 	struct event *evs, dev = {0};
 	struct pv_buf csv = {0}, bs = {0}, bb = {0};
 	struct pv_mail_attach part = {0};
-	char reply[512] = "", num[32], *ts = NULL, *tb = NULL;
+	char reply[512] = "", num[32], *ts = NULL, *tb = NULL, *msgid = NULL;
 	json_t *p = json_object(), *sums[3];
 	static const char *const sumk[] = {"deleted", "anonymised",
 					   "retained"};
@@ -1707,9 +1742,22 @@ static int deliver_list(struct pv_notify *n, struct bucket *b,
 		part.type = "text/csv; charset=utf-8";
 		part.data = csv.s;
 		part.len = csv.len;
-		st = send_mail(n, &loc, 0, n->o.to ? n->o.to
-				: loc.notify_email, NULL, bs.s, bb.s, &part,
-			       1, NULL, NULL, reply, sizeof reply, e);
+		/* a list sent again after its answer was lost keeps its
+		 * Message-ID, so that the receiver can drop the copy */
+		msgid = deliv_msgid(n, evs[0].id);
+		n->list_ids = id_ranges(b->ids, b->n);
+		{
+			char *prev = msgid;
+
+			st = send_mail(n, &loc, 0, n->o.to ? n->o.to
+					: loc.notify_email, NULL, bs.s, bb.s,
+				       &part, 1, NULL, &msgid, reply,
+				       sizeof reply, e);
+			if (msgid != prev)
+				free(prev);
+		}
+		free(n->list_ids);
+		n->list_ids = NULL;
 	}
 	if (st && setup_error(n, st)) {
 		for (i = 0; i < b->n; i++)
@@ -1724,7 +1772,11 @@ static int deliver_list(struct pv_notify *n, struct bucket *b,
 	}
 	status = n->o.dry_run ? "dry-run" : outcome(n, &evs[0], st, reply,
 						    sizeof reply);
-	st = PV_OK;
+	/* One transaction for the list: a crash repeats the one message in
+	 * flight, as for a mail of its own, never a part of it. */
+	st = n->o.dry_run ? PV_OK : pv_db_begin(n->db, e);
+	n->list_txn = 1;
+	n->msgid = msgid;
 	for (i = 0; i < b->n && !st; i++) {
 		const char *ch[2] = {"email", "webhook"};
 		int nch = loc.notify_webhook && !n->o.to ? 2 : 1;
@@ -1733,7 +1785,14 @@ static int deliver_list(struct pv_notify *n, struct bucket *b,
 		count(n, status);
 		st = record(n, &evs[i], "email", status, reply, ch, nch, e);
 	}
+	n->list_txn = 0;
+	n->msgid = NULL;
+	if (!n->o.dry_run && st)
+		pv_db_rollback(n->db);
+	else if (!n->o.dry_run)
+		st = pv_db_commit(n->db, e);
 out:
+	free(msgid);
 	if (csv.s)
 		pv_wipe(csv.s, csv.len);
 	pv_buf_free(&csv);
