@@ -1320,12 +1320,40 @@ static struct bucket *bucket_of(struct pv_notify *n, long long loc,
 	return &n->buckets[n->nb++];
 }
 
+/* retention.purged: its list of records as CSV, for the business's
+ * spreadsheet (no personal data: kinds, numbers, dates, the basis). */
+static void purged_csv(json_t *payload, struct pv_buf *csv)
+{
+	static const char *const cols[] = {"kind", "record_key",
+		"record_date", "retain_until", "basis"};
+	json_t *r;
+	size_t i, k;
+
+	for (k = 0; k < 5; k++)
+		pv_buf_addf(csv, "%s%s", k ? "," : "", cols[k]);
+	pv_buf_adds(csv, "\r\n");
+	json_array_foreach(json_object_get(payload, "records"), i, r) {
+		for (k = 0; k < 5; k++) {
+			json_t *v = json_object_get(r, cols[k]);
+
+			if (k)
+				pv_buf_addc(csv, ',');
+			if (json_is_string(v))
+				pv_csv_cell(csv, json_string_value(v),
+					    json_string_length(v), 1);
+		}
+		pv_buf_adds(csv, "\r\n");
+	}
+}
+
 static int deliver_email(struct pv_notify *n, const struct event *ev,
 			 const struct pv_location *loc,
 			 const char *const *ch, int nch, struct pv_err *e)
 {
 	char reply[512] = "", *subject = NULL, *body = NULL;
 	char *caddr = NULL, *cname = NULL, *msgid = NULL;
+	struct pv_mail_attach part = {0};
+	struct pv_buf csv = {0};
 	const char *to, *status;
 	json_t *payload = NULL;
 	int st;
@@ -1346,12 +1374,22 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	}
 	st = compose(n, ev, loc, &subject, &body, &payload, e);
 	msgid = deliv_msgid(n, ev->id);
+	if (!st && strcmp(ev->type, "retention.purged") == 0) {
+		purged_csv(payload, &csv);
+		part.name = loc && loc->id && strcmp(loc->language, "de") == 0
+			    ? "abgelaufene-unterlagen.csv"
+			    : "expired-records.csv";
+		part.type = "text/csv; charset=utf-8";
+		part.data = csv.s;
+		part.len = csv.len;
+	}
 	if (!st) {
 		char *prev = msgid;
 
 		st = send_mail(n, loc, ev->id, to,
 			       cname && *cname ? cname : NULL,
-			       subject, body, NULL, 0,
+			       subject, body, csv.s ? &part : NULL,
+			       csv.s ? 1 : 0,
 			       strcmp(ev->type, PV_EXPORT_EVENT) == 0
 			       ? json_object_get(payload, PV_EXPORT_EVENT_DOC)
 			       : NULL,
@@ -1362,6 +1400,7 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	free(subject);
 	free(body);
 	json_decref(payload);
+	pv_buf_free(&csv);
 	if (st && setup_error(n, st)) {
 		emit(n, ev, "email", "pending", e->msg, to);
 		free(caddr);
