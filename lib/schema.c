@@ -230,7 +230,8 @@ static const char m1[] =
 	"  sent_on INTEGER,\n"
 	"  ack_key TEXT,\n"
 	"  ack_until INTEGER,\n"
-	"  ack_reason TEXT\n"
+	"  ack_reason TEXT,\n"
+	"  ack_by TEXT\n" /* who acknowledged: the audit log's actor */
 	") STRICT;\n"
 
 	/* The outbox. */
