@@ -222,7 +222,7 @@ invoices,RE-2020-60,2020-05-04,2028-12-31,§ 147 Abs. 3 AO, § 14b UStG
 invoices,RE-2020-61,2020-06-04,2028-12-31,§ 147 Abs. 3 AO, § 14b UStG" \
 	"mitte's list: kind, number, date, end and basis of each record"
 like "$(body "$m")" "Für 3 Unterlagen gelöschter Kunden" "the German text"
-grep -qa "RE-2020-60" "$PRIVACY_DB" "$PRIVACY_DB-wal"; ok $((! $?)) "once delivered, no byte of the database holds a purged record's number"
+cat "$PRIVACY_DB" "$PRIVACY_DB-wal" 2>/dev/null | grep -qa "RE-2020-60"; ok $((! $?)) "once delivered, no byte of the database holds a purged record's number"
 PRIVACY_NOW=2029-01-02T08:00:00Z run notify --pending
 status 0 "the outbox has nothing more"
 is "$(ls smtp/msg/*.eml | wc -l | tr -d ' ')" "2" "no mail twice"
