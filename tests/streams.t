@@ -44,7 +44,7 @@ print(len(a), a[-1]["summary"]["planned"], a[-1]["summary"]["dry_run"])' "$out")
 	"-f json: the summary is the array's last element"
 run dsar-erase -n -f csv four.ndjson
 unlike "$(stdout)" "summary" "-f csv: no summary row among the records"
-like "$(stderr)" "^dsar-erase \(dry run\): 5 records, 3 planned, 1 held, 1 failed; deleted: customers 3$" \
+like "$(stderr)" "^dsar-erase \(dry run\): records 5, planned 3, held 1, failed 1; deleted: customers 3$" \
 	"-f csv: the totals are a line on stderr"
 run dsar-erase -n -q four.ndjson
 unlike "$(stdout)" "summary" "-q: no summary"
