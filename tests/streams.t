@@ -100,6 +100,23 @@ is "$(jget status <"$out")" "exists" "its record says exists"
 PRIVACY_NOW=2026-06-02T10:00:00Z run dsar-export -o out --customer 6
 is "$(jget status <"$out")" "written" "the next day is a new file"
 
+# ---- progress on a terminal, the same in every long stream --------------
+# (drawn at most five times a second after the first 0.2 s, so only its
+# clearing at the end is certain in a short test)
+PTY="/usr/bin/python3 $TOP/tests/pty.py"
+mkdir out3
+run $PTY --ctty $'\n' dsar-export -o out3 <all.ndjson
+status 0 "dsar-export with stderr a terminal"
+grep -q $'\r\033\[K' "$err"; ok $? "dsar-export: the progress line is cleared at the end"
+run $PTY --ctty $'\n' dsar-export -q -o out3 <all.ndjson
+grep -q $'\033\[K' "$err"; ok $((! $?)) "dsar-export -q: no progress"
+run dsar-export -o out3 all.ndjson
+grep -q $'\033' "$err"; ok $((! $?)) "no terminal (cron): no progress"
+privacyctl request new --customer 6 --type access >/dev/null
+run $PTY --ctty $'\n' notify --pending --transport dir:md
+status 0 "notify with stderr a terminal"
+grep -q $'\r\033\[K' "$err"; ok $? "notify: the progress line is cleared at the end"
+
 # ---- 4: one exit status for a record that fails -------------------------
 printf '{"customer_id":6}\n{"note":"no subject"}\n' >bad.ndjson
 run dsar-export bad.ndjson

@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "notify_int.h"
 #include "outbox.h"
+#include "progress.h"
 #include "summary.h"
 #include "words.h"
 
@@ -34,6 +35,7 @@ struct pv_notify {
 	const struct pv_cfg *cfg;
 	struct pv_notify_opts o;
 	struct pv_writer *out;
+	struct pv_progress prog; /* deliveries, on a terminal */
 	long long *ids;
 	size_t nids, capids;
 	int pending, in_txn;
@@ -912,6 +914,7 @@ static void emit(struct pv_notify *n, const struct event *ev,
 		 const char *channel, const char *status, const char *reply,
 		 const char *to)
 {
+	pv_progress_add(&n->prog, 1);
 	if (n->o.sum)
 		pv_summary_add(n->o.sum, NULL, status, 1);
 	if (pv_quiet) {
@@ -1827,7 +1830,11 @@ static int run_all(struct pv_notify *n, struct pv_err *e);
 
 int pv_notify_run(struct pv_notify *n, struct pv_err *e)
 {
-	int st = run_all(n, e);
+	int st;
+
+	pv_progress_start(&n->prog, "deliveries", 0);
+	st = run_all(n, e);
+	pv_progress_end(&n->prog);
 
 	/* A scrubbed payload (an erasure.completed names the erased
 	 * customer) must leave no copy behind: the old page stays in the
