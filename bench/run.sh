@@ -251,9 +251,16 @@ fi
 sqlite3 "$W/ready.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 # fresh NAME: the shell command giving a pristine copy of the ready
 # database, without the files an earlier run created beside it
+# (fresh NAME SRC: a copy of SRC, another database of $W, with its key
+# files)
 fresh() {
-	printf "cp '%s' '%s'; rm -f '%s-wal' '%s-shm' '%s.key' '%s.campaign-key' '%s.campaign-lock'" \
-	    "$W/ready.db" "$W/$1" "$W/$1" "$W/$1" "$W/$1" "$W/$1" "$W/$1"
+	src=${2:-ready.db}
+	printf "rm -f '%s-wal' '%s-shm' '%s'.*; cp '%s' '%s'" \
+	    "$W/$1" "$W/$1" "$W/$1" "$W/$src" "$W/$1"
+	for k in "$W/$src".*; do
+		[ ! -f "$k" ] ||
+		printf "; cp -p '%s' '%s'" "$k" "$W/$1${k#"$W/$src"}"
+	done
 }
 # what an erasure leaves: the ids left in each table, the retained
 # records, the requests' links; equal for the tool and the baseline
@@ -317,6 +324,15 @@ if have dsar-erase; then
 		t="differs from baseline"
 	fi
 	result erase_tool "$t"
+	# the outbox the last erasure left (its events wait for notify):
+	# the notify figure delivers it
+	if [ "$t" != fail ]; then
+		sqlite3 "$W/e.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+		cp "$W/e.db" "$W/outbox.db"
+		for k in "$W/e.db".*; do
+			[ ! -f "$k" ] || cp -p "$k" "$W/outbox.db${k#"$W/e.db"}"
+		done
+	fi
 else
 	result erase_tool missing
 fi
@@ -396,12 +412,43 @@ EOF
 	else
 		result send_tool_1 missing; result send_tool_4 missing
 	fi
+	# notify delivering a full outbox: the events of the erasure above,
+	# one mail each to the location's notify-email, over one connection
+	# (as notify sends); against smtp-source with one session
+	if [ -f "$W/outbox.db" ] && have notify; then
+		for slug in $LOCS; do
+			PRIVACY_DB="$W/outbox.db" privacyctl settings set "$slug" \
+			    "notify-email=team@$slug.example" >/dev/null
+		done
+		sqlite3 "$W/outbox.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+		sed 's/^consent:/mail:\
+  from: bench@salon.example\
+consent:/' "$W/send.yaml" >"$W/notify.yaml"
+		n=$(sqlite3 "$W/outbox.db" "SELECT count(*) FROM events
+		    WHERE status = 'pending'")
+		result notify_n "$n"
+		t=$(hf notify "$(fresh n.db outbox.db)" \
+		    "PRIVACY_DB='$W/n.db' PRIVACY_CONFIG='$W/notify.yaml' notify -q \
+		       --pending </dev/null >/dev/null")
+		done_n=$(sqlite3 "$W/n.db" "SELECT count(*) FROM deliveries
+		    WHERE channel = 'email' AND status = 'delivered'")
+		if [ "$t" != fail ] && [ "$done_n" != "$n" ]; then
+			say "notify: delivered $done_n events of $n"
+			t="delivered $done_n of $n"
+		fi
+		result notify_tool "$t"
+		result notify_base "$(hf notify_base : "smtp-source -d -s 1 -m $n -l 3000 \
+		    -f bench@salon.example -t kunde@example.com 127.0.0.1:$PORT")"
+	else
+		result notify_tool missing; result notify_base "no outbox"
+	fi
 	kill "$SINK_PID" 2>/dev/null || :
 	wait "$SINK_PID" 2>/dev/null || :
 	SINK_PID=
 else
 	result send_base_1 "no smtp-source"; result send_base_4 "no smtp-source"
 	result send_tool_1 missing; result send_tool_4 missing
+	result notify_tool missing; result notify_base "no smtp-source"
 fi
 result send_msgs "$SMTP_MSGS"
 
