@@ -43,6 +43,10 @@ struct pv_notify {
 	int nfailed, ndeferred, noroute;
 	int setup_status;
 	char *msgid; /* the Message-ID of the e-mail being recorded, or NULL */
+	/* the payload of event parsed_id as compose parsed it (for record:
+	 * one parse per delivery), or NULL */
+	json_t *parsed;
+	long long parsed_id;
 	int scrubbed; /* a payload was scrubbed: checkpoint at the end */
 	time_t now;
 	char nowbuf[PV_TIME_LEN];
@@ -947,12 +951,14 @@ static int deliv_attempts(struct pv_notify *n, long long id,
 	return a;
 }
 
-/* Keep only the frame of the event: ids, type, time, location. */
-static char *scrubbed_payload(const char *payload)
+/* Keep only the frame of the event: ids, type, time, location.  parsed:
+ * the payload already parsed (by compose), or NULL. */
+static char *scrubbed_payload(const char *payload, json_t *parsed)
 {
 	static const char *const keep[] = {"id", "event", "at", "location",
 		"customer_id", "request_id", "audience"};
-	json_t *p = json_loads(payload, 0, NULL), *o = json_object();
+	json_t *p = parsed ? json_incref(parsed) : json_loads(payload, 0, NULL);
+	json_t *o = json_object();
 	char *s;
 	size_t i;
 
@@ -1077,7 +1083,8 @@ static int record(struct pv_notify *n, const struct event *ev,
 	/* A failed event keeps its payload: notify --retry sends it again
 	 * once the cause is fixed. */
 	if (final && !any_failed) {
-		char *p = scrubbed_payload(ev->payload);
+		char *p = scrubbed_payload(ev->payload, n->parsed_id == ev->id
+					   ? n->parsed : NULL);
 
 		sqlite3_reset(n->scrub);
 		sqlite3_bind_int64(n->scrub, 1, ev->id);
@@ -1346,8 +1353,8 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	}
 	free(subject);
 	free(body);
-	json_decref(payload);
 	if (st && setup_error(n, st)) {
+		json_decref(payload);
 		emit(n, ev, "email", "pending", e->msg, to);
 		free(caddr);
 		free(cname);
@@ -1365,7 +1372,11 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	free(caddr);
 	free(cname);
 	n->msgid = msgid;
+	n->parsed = payload;
+	n->parsed_id = ev->id;
 	st = record(n, ev, "email", status, reply, ch, nch, e);
+	n->parsed = NULL;
+	json_decref(payload);
 	n->msgid = NULL;
 	free(msgid);
 	return st;
