@@ -15,6 +15,12 @@ const char *const pv_setting_keys[] = {
 	NULL,
 };
 
+const char *const pv_setting_words[] = {
+	"requests=self-service", "requests=manual", "marketing=on",
+	"marketing=off", "notify-email=", "notify-webhook=", "language=de",
+	"language=en", NULL,
+};
+
 static const char select_cols[] =
 	"SELECT l.id, l.slug, l.name, l.timezone, l.holidays, s.requests, "
 	"s.marketing, s.notify_email, s.notify_webhook, s.language "
