@@ -277,8 +277,12 @@ NE=$(wc -l <"$W/erase-ids")
 result erase_n "$NE"
 say "erasure of $NE subjects"
 # The baseline: what dsar-erase does to the data under the default policy
-# (the bench has no config), as plain SQL in one transaction: consents,
-# appointments and the customer deleted; invoices copied to restricted
+# (the bench has no config), as plain SQL in one transaction: consents
+# copied to restricted storage (kept 3 years from the end of the year of
+# the customer's last consent event, in the locations' time zone, all
+# Europe/Berlin here: the year of UTC + 1 hour, CET at the turn of the
+# year) and deleted, appointments and the customer deleted; invoices
+# copied to restricted
 # storage (retained until the end of the 8th year after issue, unless that
 # end has passed) and
 # deleted; requests unlinked.  Not done: the tool's tombstones, outbox
@@ -290,6 +294,24 @@ say "erasure of $NE subjects"
 	printf ".import '%s' gone\n" "$W/erase-ids"
 	cat <<EOF
 BEGIN;
+INSERT INTO retained (location_id, kind, record_key, record_date, data,
+    basis, retain_until, request_id, subject_ref, created_at)
+  SELECT c.location_id, 'consents', CAST(k.id AS TEXT), m.last,
+    json_object('purpose', k.purpose, 'event', k.event, 'at', k.at,
+      'source', k.source, 'evidence_ip', k.evidence_ip,
+      'evidence_user_agent', k.evidence_user_agent,
+      'text_version', k.text_version, 'text_id', k.text_id,
+      'document', k.document, 'campaign', k.campaign),
+    '§§ 195, 199 BGB; Nachweis der Einwilligung, Art. 7 Abs. 1 DSGVO',
+    printf('%04d-12-31', substr(datetime(m.last, '+1 hour'), 1, 4) + 3),
+    NULL, NULL, '$PRIVACY_NOW'
+  FROM consents k JOIN customers c ON c.id = k.customer_id
+    JOIN (SELECT customer_id, max(at) AS last FROM consents
+          WHERE customer_id IN (SELECT id FROM gone)
+          GROUP BY customer_id) m ON m.customer_id = k.customer_id
+  WHERE printf('%04d-12-31', substr(datetime(m.last, '+1 hour'), 1, 4) + 3)
+        >= substr('$PRIVACY_NOW', 1, 10)
+  ORDER BY k.id;
 DELETE FROM consents WHERE customer_id IN (SELECT id FROM gone);
 DELETE FROM appointments WHERE customer_id IN (SELECT id FROM gone);
 INSERT INTO retained (location_id, kind, record_key, record_date, data,
