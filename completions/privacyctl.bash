@@ -31,7 +31,7 @@ _privacyctl() {
 	"customer list""|--phone") return ;;
 	"customer list""|--external-id") return ;;
 	"customer list""|--limit") return ;;
-	"customer list""|--marketing") COMPREPLY=($(compgen -W "valid invalid needs-repermission none" -- "$cur")); return ;;
+	"customer list""|--marketing") COMPREPLY=($(compgen -W "valid invalid needs-repermission unproven none" -- "$cur")); return ;;
 	"customer list""|--inactive-since") return ;;
 	"customer show""|--email") return ;;
 	"customer show""|--external-id") return ;;

@@ -49,7 +49,7 @@ complete -c privacyctl -l name -x -n "__fish_seen_subcommand_from customer; and 
 complete -c privacyctl -l phone -x -n "__fish_seen_subcommand_from customer; and __fish_seen_subcommand_from list"
 complete -c privacyctl -l external-id -x -n "__fish_seen_subcommand_from customer; and __fish_seen_subcommand_from list"
 complete -c privacyctl -l limit -x -n "__fish_seen_subcommand_from customer; and __fish_seen_subcommand_from list"
-complete -c privacyctl -l marketing -x -a "valid invalid needs-repermission none" -n "__fish_seen_subcommand_from customer; and __fish_seen_subcommand_from list"
+complete -c privacyctl -l marketing -x -a "valid invalid needs-repermission unproven none" -n "__fish_seen_subcommand_from customer; and __fish_seen_subcommand_from list"
 complete -c privacyctl -l inactive-since -x -n "__fish_seen_subcommand_from customer; and __fish_seen_subcommand_from list"
 complete -c privacyctl -l notice-passed -n "__fish_seen_subcommand_from customer; and __fish_seen_subcommand_from list"
 complete -c privacyctl -l email -x -n "__fish_seen_subcommand_from customer; and __fish_seen_subcommand_from show"

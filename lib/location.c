@@ -440,7 +440,7 @@ static int marketing_refusal(sqlite3 *db, const struct pv_location *l,
 		 "before 25 May 2018 need re-permission ('privacyctl consent "
 		 "list --needs-repermission --location %s', consent-send "
 		 "--kind repermission), %lld a double opt-in ('privacyctl "
-		 "customer list --marketing invalid --location %s', "
+		 "customer list --marketing unproven --location %s', "
 		 "consent-send --kind double-opt-in)", n, n == 1 ? "" : "s",
 		 l->slug, n == 1 ? "has" : "have", reperm, l->slug, doi,
 		 l->slug);
