@@ -760,7 +760,7 @@ static int mark_verified(sqlite3 *db, const struct pv_req *r,
 			 const char *by, const char *note, const char *detail,
 			 struct pv_err *e)
 {
-	char due_s[PV_TIME_LEN], *fields;
+	char due_s[PV_TIME_LEN], rec[PV_TIME_LEN], *fields;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -776,8 +776,12 @@ static int mark_verified(sqlite3 *db, const struct pv_req *r,
 				detail, e)))
 		return rc;
 	pv_date_fmt(pv_req_due(r), due_s);
-	fields = pv_jsonf("{s:s,s:s,s:s,s:s}", "type", r->type, "channel",
-			  r->channel, "status", "verified", "due", due_s);
+	pv_time_fmt(r->received, rec);
+	/* the same fields as at intake (pv_request_new): the business's
+	 * mail states when the request came in */
+	fields = pv_jsonf("{s:s,s:s,s:s,s:s,s:s}", "type", r->type, "channel",
+			  r->channel, "status", "verified", "received", rec,
+			  "due", due_s);
 	rc = pv_event_add(db, "request.received", r->location_id,
 			  r->customer_id, r->id, "business", fields, NULL, e);
 	free(fields);
@@ -1114,9 +1118,10 @@ int pv_req_answer_unknown(sqlite3 *db, const struct pv_req *r,
 	free(fields);
 	if (rc)
 		return rc;
+	/* results are words' keys (lib/words.c): the mail says them in
+	 * its language */
 	fields = pv_jsonf("{s:s,s:s}", "type", r->type, "result",
-			  "no data held about the address that asked: "
-			  "answered so");
+			  "no-data-answered");
 	rc = pv_event_add(db, "request.completed", r->location_id, 0, r->id,
 			  "business", fields, NULL, e);
 	free(fields);
@@ -1201,23 +1206,21 @@ int pv_req_fulfil_person(sqlite3 *db, const struct pv_req *r,
 			       "at a customer", r->id);
 	if (strcmp(r->type, "objection") == 0) {
 		rc = object_marketing(db, r->customer_id, at, &list, e);
-		what = "marketing consent withdrawn; excluded from all "
-		       "marketing";
+		what = "marketing-withdrawn";
 		if (!rc)
 			*result = xasprintf("{\"withdrawn\":[%s],\"marketing\":"
 					    "\"excluded\"}",
 					    list.s ? list.s : "");
 	} else if (strcmp(r->type, "restriction") == 0) {
 		rc = mark_customer(db, r->customer_id, "restricted_at", at, e);
-		what = "processing restricted (Art. 18); excluded from all "
-		       "marketing";
+		what = "processing-restricted";
 		if (!rc)
 			*result = pv_jsonf("{s:s}", "restricted", at);
 	} else if (strcmp(r->type, "rectification") == 0) {
 		if (!text_given(note))
 			return pv_fail(e, PV_USAGE, "--note is required: say "
 				       "what was corrected (Art. 16 GDPR)");
-		what = "data corrected";
+		what = "data-corrected";
 		*result = pv_jsonf("{s:b}", "corrected", 1);
 	} else {
 		return pv_fail(e, PV_SOFTWARE, "request %lld: %s is not done "

@@ -118,6 +118,18 @@ static const struct word statuses[] = {
 	{"re-permission", "erneute Einwilligung", "renewed consent"},
 	{"export delivered", "die Auskunft wurde dem Kunden per E-Mail "
 	 "zugestellt", "the customer has received the export by e-mail"},
+	/* the results of request.completed and request.*-done */
+	{"no-data-answered", "zu der anfragenden E-Mail-Adresse sind keine "
+	 "Daten gespeichert; das haben wir der Person geantwortet",
+	 "no data is held about the address that asked; the person was told "
+	 "so"},
+	{"marketing-withdrawn", "alle Einwilligungen in Werbung widerrufen; "
+	 "von aller Werbung ausgeschlossen", "every marketing consent "
+	 "withdrawn; excluded from all marketing"},
+	{"processing-restricted", "Verarbeitung eingeschränkt (Art. 18 "
+	 "DSGVO); von aller Werbung ausgeschlossen", "processing restricted "
+	 "(Art. 18 GDPR); excluded from all marketing"},
+	{"data-corrected", "Daten berichtigt", "data corrected"},
 	{NULL, NULL, NULL},
 };
 

@@ -998,7 +998,8 @@ static int record(struct pv_notify *n, const struct event *ev,
 {
 	char next[PV_TIME_LEN], obj[64], detail[160], buf[16];
 	const char *evstatus = "delivered";
-	long long told = 0;
+	long long *told = NULL;
+	size_t ntold = 0;
 	const char *nextp = NULL;
 	int st, i, attempts, final, any_pending = 0, any_deferred = 0,
 		any_failed = 0;
@@ -1071,7 +1072,7 @@ static int record(struct pv_notify *n, const struct event *ev,
 	    (strcmp(ev->type, PV_EXPORT_EVENT) == 0 ||
 	     strcmp(ev->type, PV_EXPORT_LINK_EVENT) == 0)) {
 		if ((st = pv_export_delivered(n->db, ev->id, ev->req, &told,
-					      e)))
+					      &ntold, e)))
 			goto fail;
 	}
 	/* A failed event keeps its payload: notify --retry sends it again
@@ -1099,11 +1100,13 @@ static int record(struct pv_notify *n, const struct event *ev,
 	if (st)
 		goto fail;
 	st = pv_db_commit(n->db, e);
-	/* the business hears of it in this run */
-	if (!st && told)
-		add_id(&n->ids, &n->nids, &n->capids, told);
+	/* the businesses hear of it in this run */
+	for (size_t k = 0; !st && k < ntold; k++)
+		add_id(&n->ids, &n->nids, &n->capids, told[k]);
+	free(told);
 	return st;
 fail:
+	free(told);
 	sqlite3_reset(n->put_deliv);
 	sqlite3_reset(n->set_event);
 	pv_db_rollback(n->db);
