@@ -1059,6 +1059,9 @@ int pv_export_delivered(sqlite3 *db, long long eid, long long request_id,
 	*ntold = !rc;
 	/* the answer covered the person at the controller's other
 	 * locations too (J9): each one's business hears of it */
+	free(fields);
+	fields = pv_jsonf("{s:s,s:s}", "type", type, "result",
+			  "export delivered, this location's data included");
 	if (!rc) {
 		struct pv_subject *more = NULL;
 		size_t n = 0;

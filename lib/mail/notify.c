@@ -576,7 +576,7 @@ static const char *const optional_keys[] = {
 	"request_id", "customer_id", "external_id", "email", "name", "phone",
 	"count", "message", "finding", "details", "location", "location_name",
 	"erased", "kept", "first_name", "last_name", "result", "link",
-	NULL,
+	"locations", NULL,
 };
 
 static const char *const date_keys[] = {
@@ -715,6 +715,39 @@ static char *kept_words(struct tctx *c)
 	return pv_buf_detach(&b);
 }
 
+/* The locations an export covers, as people list them ("Salon Nord und
+ * Salon Mitte", J9): the event's own, then those of the document's
+ * other_locations. */
+static char *locations_words(struct tctx *c)
+{
+	json_t *doc = json_object_get(c->payload, PV_EXPORT_EVENT_DOC);
+	json_t *o = json_object_get(doc, "other_locations"), *v;
+	const char *names[16];
+	struct pv_buf b = {0};
+	size_t i, n = 0;
+
+	if (c->loc && c->loc->id)
+		names[n++] = c->loc->name;
+	json_array_foreach(o, i, v) {
+		json_t *nm = json_object_get(json_object_get(v, "subject"),
+					     "location_name");
+		size_t k;
+
+		if (!json_is_string(nm) || n == 16)
+			continue;
+		for (k = 0; k < n; k++)
+			if (strcmp(names[k], json_string_value(nm)) == 0)
+				break;
+		if (k == n)
+			names[n++] = json_string_value(nm);
+	}
+	pv_buf_adds(&b, "");
+	for (i = 0; i < n; i++)
+		pv_buf_addf(&b, "%s%s", i == 0 ? "" : i + 1 < n ? ", " :
+			    is_de(c) ? " und " : " and ", names[i]);
+	return pv_buf_detach(&b);
+}
+
 static const char *tlookup(void *vctx, const char *name)
 {
 	struct tctx *c = vctx;
@@ -735,6 +768,8 @@ static const char *tlookup(void *vctx, const char *name)
 		return keep(c, erased_words(c));
 	if (strcmp(name, "kept") == 0)
 		return keep(c, kept_words(c));
+	if (strcmp(name, "locations") == 0)
+		return keep(c, locations_words(c));
 	v = c->payload ? field_of(c->payload, name) : NULL;
 	if (strcmp(name, "name") == 0 && !json_is_string(v)) {
 		json_t *f = field_of(c->payload, "first_name");

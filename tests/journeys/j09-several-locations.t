@@ -221,8 +221,10 @@ is "$(( $(nmails_to team@salon-nord.example) - nn ))" 1 "Salon Nord's business a
 is "$(( $(nmails_to team@salon-mitte.example) - nm ))" 1 "Salon Mitte's business address is told too"
 b=$(mails_to team@salon-mitte.example | tail -1)
 like "$(mail "$b" body)" "Anfrage Nr\\. $r4 ist erledigt" "of the request that covered its customer"
-like "$(mail "$b" body)" 'Ergebnis: die Auskunft wurde dem Kunden per E-Mail zugestellt' \
-	"and that the answer reached the customer"
+like "$(mail "$b" body)" 'Ergebnis: die Auskunft wurde dem Kunden per E-Mail zugestellt; sie enthält auch die Daten, die dieser Standort' \
+	"and that the answer, with its own data, reached the customer"
+like "$(mail "$m" body)" 'alles, was wir bei Salon Nord und Salon Mitte über Sie gespeichert haben' \
+	"the customer's mail names every location it answers for"
 is "$(/usr/bin/python3 "$TOP/tests/journeys/mail.py" "$b" lint de business)" "" \
 	"the business's mail reads well"
 
