@@ -122,10 +122,7 @@ tests/fuzz/fuzz-%-replay: tests/fuzz/fuzz-%.o tests/fuzz/replay.o $(if $(MAIL_OB
 
 # Fault injection helpers for tests/faults.t and tests/crash.t.  The
 # allocation shim is built without sanitizers (it replaces malloc).
-FAULT_BINS = tests/fault/killer tests/fault/failmalloc.so \
-	tests/fault/killwrite.so
-tests/fault/killer: tests/fault/killer.c
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(ALL_LDFLAGS)
+FAULT_BINS = tests/fault/failmalloc.so tests/fault/killwrite.so
 tests/fault/failmalloc.so: tests/fault/failmalloc.c
 	$(CC) $(ALL_CPPFLAGS) -std=c11 $(WARN) -O2 -fPIC -shared -o $@ $<
 tests/fault/killwrite.so: tests/fault/killwrite.c

@@ -82,41 +82,64 @@ int pv_db_begin(sqlite3 *db, struct pv_err *e)
 }
 
 /*
- * For the crash tests, a point the program reaches: with
- * PRIVACY_TEST_KILL_AFTER_COMMIT=N the process kills itself (SIGKILL)
- * right after its Nth commit, before it writes anything more (with
- * PRIVACY_TEST_KILL_SIGNAL, it sends itself SIGTERM or SIGINT).  Not
- * documented for users; a kill after a random sleep is not a test.
+ * Kill points for the crash tests (HACKING.md, "Kill points"): with
+ * VAR=N in the environment, the Nth call of pv_test_kill_point(VAR, ...)
+ * makes the process kill itself with SIGKILL (with
+ * PRIVACY_TEST_KILL_SIGNAL=TERM or INT, it sends itself that signal, to
+ * test a tool's orderly stop at a known point).  The points are where a
+ * power cut may come anyway (before or after a commit, in the middle of
+ * a message): a variable set by mistake costs a rerun, never data.  A
+ * kill after a random sleep is not a test: a fast run outruns it.
  */
-static void test_kill_after_commit(void)
-{
-	static long left = -1;
+static pthread_mutex_t kill_mu = PTHREAD_MUTEX_INITIALIZER;
 
-	if (left < 0) {
-		const char *v = getenv("PRIVACY_TEST_KILL_AFTER_COMMIT");
+int pv_test_point(const char *var, long *left)
+{
+	int now = 0;
+
+	pthread_mutex_lock(&kill_mu);
+	if (*left < 0) {
+		const char *v = getenv(var);
 		long long n;
 
-		left = v && pv_parse_ll(v, &n) == 0 && n > 0 ? (long)n : 0;
+		*left = v && pv_parse_ll(v, &n) == 0 && n > 0 &&
+			n < 1000000000 ? (long)n : 0;
 	}
-	if (left > 0 && --left == 0) {
-		/* PRIVACY_TEST_KILL_SIGNAL=TERM or INT: that signal instead,
-		 * to test a tool's orderly stop at a known point */
-		const char *sig = getenv("PRIVACY_TEST_KILL_SIGNAL");
+	if (*left > 0 && --*left == 0)
+		now = 1;
+	pthread_mutex_unlock(&kill_mu);
+	return now;
+}
 
-		raise(sig && strcmp(sig, "TERM") == 0 ? SIGTERM :
-		      sig && strcmp(sig, "INT") == 0 ? SIGINT : SIGKILL);
-	}
+void pv_test_kill(void)
+{
+	const char *sig = getenv("PRIVACY_TEST_KILL_SIGNAL");
+
+	raise(sig && strcmp(sig, "TERM") == 0 ? SIGTERM :
+	      sig && strcmp(sig, "INT") == 0 ? SIGINT : SIGKILL);
+}
+
+void pv_test_kill_point(const char *var, long *left)
+{
+	if (pv_test_point(var, left))
+		pv_test_kill();
 }
 
 int pv_db_commit(sqlite3 *db, struct pv_err *e)
 {
+	static long before = -1, after = -1;
+
+	/* the whole transaction written, not committed: a kill here must
+	 * leave nothing of it (and a message sent just before it is the one
+	 * in flight) */
+	pv_test_kill_point("PRIVACY_TEST_KILL_BEFORE_COMMIT", &before);
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		int st = pv_db_fail(db, e, "commit");
 
 		pv_db_rollback(db);
 		return st;
 	}
-	test_kill_after_commit();
+	pv_test_kill_point("PRIVACY_TEST_KILL_AFTER_COMMIT", &after);
 	return PV_OK;
 }
 

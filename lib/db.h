@@ -41,6 +41,18 @@ int pv_db_exec(sqlite3 *db, const char *sql, struct pv_err *e);
 int pv_db_begin(sqlite3 *db, struct pv_err *e);
 int pv_db_commit(sqlite3 *db, struct pv_err *e);
 void pv_db_rollback(sqlite3 *db);
+/*
+ * Kill points for the crash tests (HACKING.md): pv_test_point is true at
+ * its Nth call when VAR=N is set in the environment (LEFT: the caller's
+ * static counter, -1 at first); pv_test_kill kills the process (SIGKILL,
+ * or PRIVACY_TEST_KILL_SIGNAL=TERM|INT); pv_test_kill_point is both.
+ * pv_db_commit has PRIVACY_TEST_KILL_BEFORE_COMMIT and
+ * PRIVACY_TEST_KILL_AFTER_COMMIT, the SMTP transport
+ * PRIVACY_TEST_KILL_IN_SEND.
+ */
+int pv_test_point(const char *var, long *left);
+void pv_test_kill(void);
+void pv_test_kill_point(const char *var, long *left);
 
 /* Prepare (persistent); NULL with e set on error. */
 sqlite3_stmt *pv_db_prepare(sqlite3 *db, const char *sql, struct pv_err *e);

@@ -1,15 +1,25 @@
 #!/bin/bash
 # Crash tests: each scenario runs a command that changes the database and
-# kills it with SIGKILL at a random moment (tests/fault/killer), then
-# checks what must hold after any crash: PRAGMA integrity_check, an intact
-# audit chain, and the scenario's own all-or-nothing rule.  Then the next
-# run goes on from whatever state the crash left.
+# kills it with SIGKILL at a point the program reaches (never after a
+# random sleep, which a fast run outruns): right before or right after its
+# Nth commit (PRIVACY_TEST_KILL_BEFORE_COMMIT, _AFTER_COMMIT), or, for the
+# tools that send mail, in the middle of its Nth message, the body handed
+# over and the end not (PRIVACY_TEST_KILL_IN_SEND); see HACKING.md.  Then
+# it checks what must hold after any crash: PRAGMA integrity_check, an
+# intact audit chain, and the scenario's own all-or-nothing rule.  Then
+# the next run goes on from whatever state the crash left.
 #
-# CRASH_POINTS (default 60; .ci/run sets 200) kill points in all, shared
-# by the scenarios: 3/40 each for the four short ones, 1/4 for the
-# erasure batch, 9/40 for the consent campaign, the rest (9/40) for the
-# notify drain; CRASH_SEED makes the kill moments repeatable (the seed is
-# printed; the machine's speed still decides where they fall).
+# The kill points of a scenario go round: before and after the 1st
+# commit (and in the middle of the 1st message), then the same at the
+# 2nd, 3rd, 5th, 8th... commit of a run, each run going on from where the
+# last one stopped, until a run does fewer commits than its point (it
+# finishes); then from the 1st again.  So each kind of transaction
+# boundary is a kill point, early and late in a run and everywhere in a
+# round of work, in the same order on every machine.
+# CRASH_POINTS (default 60; .ci/run sets 200) runs in all, shared by the
+# scenarios: 3/40 each for the four short ones, 1/4 for the erasure
+# batch, 9/40 for the consent campaign, the rest (9/40) for the notify
+# drain.
 #
 # Scenarios: init (migration of a new database), settings set (several
 # keys and their audit entries in one transaction), customer import (a
@@ -29,22 +39,17 @@
 #                     event lost, none marked delivered that did not arrive,
 #                     delivered exactly when scrubbed, at most one duplicate
 #                     per run.
-# The kill moments of a scenario span a whole round (its duration measured
-# on a copy of the database); after the kills a last run completes the
-# work, and everything is checked done exactly once (but the duplicates).
-# Besides, deterministically (tests/fault/killwrite.so, not under the
-# sanitizers): a kill at the write of a new tombstone or campaign key
-# leaves no key file or the whole key, and the next run goes on.
+# After the kills a last run completes the work, and everything is
+# checked done exactly once (but the duplicates).
+# Besides (tests/fault/killwrite.so, not under the sanitizers): a kill at
+# the write of a new tombstone or campaign key leaves no key file or the
+# whole key, and the next run goes on.
 . "$(dirname "$0")/lib.sh"
 
-KILLER="$TOP/tests/fault/killer"
-for f in "$KILLER" "$TOP/tests/fault/killwrite.so"; do
-	[ -e "$f" ] || { echo "Bail out! no $f: make check builds it"; exit 1; }
-done
+f="$TOP/tests/fault/killwrite.so"
+[ -e "$f" ] || { echo "Bail out! no $f: make check builds it"; exit 1; }
 POINTS=${CRASH_POINTS:-60}
-SEED=${CRASH_SEED:-$(date +%s)}
-RANDOM=$SEED
-diag "CRASH_SEED=$SEED CRASH_POINTS=$POINTS"
+diag "CRASH_POINTS=$POINTS"
 export PRIVACY_NOW=2026-03-02T10:00:00Z
 
 # The wall time of each scenario, in the diagnostics.
@@ -56,19 +61,29 @@ lap() {
 	lap_t=$t
 }
 
-# The time a command takes when nothing kills it, in microseconds.
-duration() {
-	local s e
-	s=$(date +%s%N)
-	"$@" >/dev/null 2>&1
-	e=$(date +%s%N)
-	echo $(((e - s) / 1000))
+# The kill points of a scenario: kp_start KIND... (BEFORE_COMMIT,
+# AFTER_COMMIT, IN_SEND) starts at the 1st commit (or message); kill_run
+# takes the point kp_kind kp_n and moves on to the next one: the next
+# kind at the same N, the first kind at the next N after the last kind
+# (1, 2, 3, 5, 8, 12, 18, 27...: early and late points of a run), and
+# back to N = 1 after a run that finished before its point.
+kp_start() {
+	kp_kinds=("$@")
+	kp_i=0
+	kp_n=1
+	kp_kind=${kp_kinds[0]}
 }
-
-# A random delay in [0, MAX] microseconds: delay MAX sets d.  (RANDOM
-# must be drawn in this shell, not in a $(...) subshell, where bash
-# reseeds it: that would make CRASH_SEED repeat nothing.)
-delay() { d=$((((RANDOM << 15) | RANDOM) % ($1 + 1))); }
+kp_next() {
+	if [ "$outcome" = finished ]; then
+		kp_i=0 kp_n=1
+	else
+		kp_i=$((kp_i + 1))
+		if [ "$kp_i" -ge "${#kp_kinds[@]}" ]; then
+			kp_i=0 kp_n=$((kp_n + (kp_n + 1) / 2))
+		fi
+	fi
+	kp_kind=${kp_kinds[kp_i]}
+}
 
 killed=0
 finished=0
@@ -93,25 +108,23 @@ check_common() {
 	fi
 }
 
-# kill_run USEC COMMAND...: sets outcome (killed, finished or failed).
-kill_run() {
-	local us=$1 res
-	shift
-	res=$("$KILLER" "$us" "$@" 2>/dev/null | tail -n 1)
-	case $res in
-	killed) killed=$((killed + 1)) outcome=killed ;;
-	exited\ 0) finished=$((finished + 1)) outcome=finished ;;
-	*) diag "not killed and failed ($res): $*"; bad=$((bad + 1)) outcome=failed ;;
-	esac
-}
-# kill_out FILE USEC COMMAND...: the same, with the command's standard
-# output appended to FILE (a line cut by the kill must not hide the
-# killer's verdict).
+# kill_out FILE COMMAND...: run COMMAND with the kill point
+# kp_kind kp_n, its standard output appended to FILE; sets outcome
+# (killed, finished or failed) and moves to the next point.  (In a
+# subshell whose stderr, where bash reports "Killed", is discarded.)
 kill_out() {
-	local f=$1 us=$2
-	shift 2
-	kill_run "$us" sh -c 'exec "$@" >>"$0"' "$f" "$@"
+	local f=$1 st
+	shift
+	{ (export "PRIVACY_TEST_KILL_$kp_kind=$kp_n"; exec "$@" >>"$f"); st=$?; } 2>/dev/null
+	case $st in
+	137) killed=$((killed + 1)) outcome=killed ;;
+	0) finished=$((finished + 1)) outcome=finished ;;
+	*) diag "not killed and failed ($st) at $kp_kind $kp_n: $*"; bad=$((bad + 1)) outcome=failed ;;
+	esac
+	[ -z "${CRASH_VERBOSE:-}" ] || diag "$kp_kind $kp_n: $outcome: $*"
+	kp_next
 }
+kill_run() { kill_out /dev/null "$@"; }
 
 # Kill points per scenario: the four short ones get 3/40 each, the
 # erasure batch 1/4, the consent campaign 9/40 and the notify drain the
@@ -122,11 +135,10 @@ camp_share=$((POINTS * 9 / 40))
 notify_share=$((POINTS - 4 * share - erase_share - camp_share))
 
 # --- init: a new database is created and migrated, or not at all --------
-max=$(($(duration privacyctl --db "$SCRATCH/probe.db" init) * 3 / 2 + 1000))
+kp_start BEFORE_COMMIT AFTER_COMMIT
 for i in $(seq "$share"); do
 	rm -f "$PRIVACY_DB" "$PRIVACY_DB-wal" "$PRIVACY_DB-shm" "$PRIVACY_DB.tombstone-key"
-	delay $max
-	kill_run "$d" privacyctl init
+	kill_run privacyctl init
 	if [ -s "$PRIVACY_DB" ]; then
 		r=$(q "PRAGMA user_version; SELECT count(*) FROM sqlite_master WHERE name = 'audit';")
 		case $r in
@@ -158,16 +170,16 @@ state() {
 SA="manual|off|de|a@mitte.example|https://hooks.example/a"
 SB="self-service|on|en|b@mitte.example|https://hooks.example/b"
 privacyctl settings set mitte $A >/dev/null
-max=$(($(duration privacyctl settings set mitte $B) * 3 / 2 + 1000))
+privacyctl settings set mitte $B >/dev/null
 privacyctl settings set mitte $A >/dev/null
+kp_start BEFORE_COMMIT AFTER_COMMIT
 # state: "ok|the five values|audit entries|"
 for i in $(seq "$share"); do
 	before=$(state)
 	audits=${before%|}
 	audits=${audits##*|}
 	if [ "${before#ok|}" = "$SA|$audits|" ]; then next=$B want=$SB; else next=$A want=$SA; fi
-	delay $max
-	kill_run "$d" privacyctl settings set mitte $next
+	kill_run privacyctl settings set mitte $next
 	now=$(state)
 	if [ "$now" != "$before" ] && [ "$now" != "ok|$want|$((audits + 5))|" ]; then
 		diag "settings set: half-done: before '$before', now '$now'"
@@ -187,13 +199,11 @@ batch() {
 		echo "B$1-$r,Vorname$r,Nachname$r,b$1.r$r@example.org,$m"
 	done
 }
-batch probe >"$SCRATCH/probe.csv"
-max=$(($(duration privacyctl customer import --location mitte "$SCRATCH/probe.csv") * 3 / 2 + 1000))
+kp_start BEFORE_COMMIT AFTER_COMMIT
 for i in $(seq "$share"); do
 	batch "$i" >"$SCRATCH/batch.csv"
 	done_before=$(sql "SELECT count(*) FROM audit WHERE action = 'customers.import'")
-	delay $max
-	kill_run "$d" privacyctl customer import --location mitte "$SCRATCH/batch.csv"
+	kill_run privacyctl customer import --location mitte "$SCRATCH/batch.csv"
 	r=$(q "SELECT count(*) FROM customers WHERE external_id LIKE 'B$i-%';
 	       SELECT count(*) FROM consents k JOIN customers c ON c.id = k.customer_id WHERE c.external_id LIKE 'B$i-%';
 	       SELECT count(*) - $done_before FROM audit WHERE action = 'customers.import';")
@@ -207,11 +217,10 @@ done
 lap "customer import"
 
 # --- location add: the location and its audit entry, or neither -------
-max=$(($(duration privacyctl location add probe --name Probe) * 3 / 2 + 1000))
+kp_start BEFORE_COMMIT AFTER_COMMIT
 for i in $(seq "$share"); do
 	slug="loc-$i"
-	delay $max
-	kill_run "$d" privacyctl location add "$slug" --name "Location $i"
+	kill_run privacyctl location add "$slug" --name "Location $i"
 	r=$(q "SELECT count(*) FROM locations WHERE slug = '$slug';
 	       SELECT count(*) FROM settings s JOIN locations l ON l.id = s.location_id WHERE slug = '$slug';
 	       SELECT count(*) FROM audit WHERE action = 'location.add' AND object = 'location:$slug';")
@@ -264,31 +273,6 @@ export PRIVACY_CONFIG="$SCRATCH/config.yaml"
 # the import scenario: integrity_check after every kill stays cheap.
 export PRIVACY_DB="$SCRATCH/batch.db"
 privacyctl init >/dev/null
-
-# The duration of COMMAND run on copies of the database (it names
-# --db "$SCRATCH/probe.db"; PROBE_SQL is run on each copy first), the
-# shorter of two runs, times 3/2, in microseconds: probe COMMAND...
-probe() {
-	local a b
-	probe_copy
-	a=$(duration "$@")
-	probe_copy
-	b=$(duration "$@")
-	rm -f "$SCRATCH"/probe.db*
-	echo $(((a < b ? a : b) * 3 / 2 + 1000))
-}
-probe_copy() {
-	rm -f "$SCRATCH"/probe.db*
-	sql ".backup '$SCRATCH/probe.db'"
-	[ -z "${PROBE_SQL:-}" ] || sqlite3 -batch "$SCRATCH/probe.db" "$PROBE_SQL"
-	[ ! -e "$PRIVACY_DB.key" ] || cp "$PRIVACY_DB.key" "$SCRATCH/probe.db.key"
-	[ ! -e "$PRIVACY_DB.campaign-key" ] || cp "$PRIVACY_DB.campaign-key" "$SCRATCH/probe.db.campaign-key"
-}
-# One of the arguments, at random: pick ARG... sets picked.
-pick() {
-	shift $((RANDOM % $#))
-	picked=$1
-}
 
 # The checks of the campaign and notify scenarios read the SMTP spool,
 # the webhook log and the database at once, in a Python process that
@@ -620,18 +604,16 @@ else
 		--customer $((1000000 + 1000 + 1))
 fi
 
-# the kill moments span a whole round at each group size
-for ce in 1 5 25; do
-	ermax[ce]=$(probe dsar-erase --db "$SCRATCH/probe.db" --commit-every $ce "$SCRATCH/er-in.ndjson")
-done
+# groups of 1, 5 and 25 in turn, each run killed before or after one of
+# its commits
 er_kills=0
 : >"$SCRATCH/er-reports"
+kp_start BEFORE_COMMIT AFTER_COMMIT
+groups=(1 5 25)
 for i in $(seq "$erase_share"); do
 	er_left || { new_erase_round; er_left; }
-	pick 1 5 25
-	ce=$picked
-	delay ${ermax[ce]}
-	kill_out "$SCRATCH/er-reports" "$d" dsar-erase \
+	ce=${groups[i % 3]}
+	kill_out "$SCRATCH/er-reports" dsar-erase \
 		--commit-every "$ce" "$SCRATCH/er-in.ndjson"
 	[ "$outcome" = killed ] && er_kills=$((er_kills + 1))
 	# "ok|untouched|erased|subjects|tombstones|audits|reported alive|"
@@ -709,16 +691,14 @@ if ! sanitized consent-send; then
 	key_kill .campaign-key "campaign key" consent-send --db "$SCRATCH/keytest.db" \
 		--campaign keytest --kind repermission --location camp "$SCRATCH/camp.ndjson"
 fi
-max=$(probe consent-send --db "$SCRATCH/probe.db" --campaign probe \
-	--kind repermission --location camp "$SCRATCH/camp.ndjson")
 rm -f "$SPOOL"/*.eml
+kp_start BEFORE_COMMIT AFTER_COMMIT IN_SEND
 camp_kills=0
 r=
 extra=0
 for i in $(seq "$camp_share"); do
 	[ "$r" = "ok|$CM|" ] && new_camp_round
-	delay $max
-	kill_out /dev/null "$d" consent-send --campaign "camp-$camp_round" \
+	kill_run consent-send --campaign "camp-$camp_round" \
 		--kind repermission --location camp "$SCRATCH/camp.ndjson"
 	[ "$outcome" = killed ] && camp_kills=$((camp_kills + 1))
 	verdict "consent campaign" camp "$extra" "$camp_kills"
@@ -766,18 +746,14 @@ new_notify_round() {
 	WHERE payload = '{}';"
 }
 new_notify_round
-# (a round's drain: the probe's copy has only the round pending)
-PROBE_SQL="UPDATE events SET status = 'delivered' WHERE location_id <> $NTF"
-max=$(probe notify --db "$SCRATCH/probe.db" --pending)
-unset PROBE_SQL
 rm -f "$SPOOL"/*.eml "$SCRATCH/hook/log"
+kp_start BEFORE_COMMIT AFTER_COMMIT IN_SEND
 n_kills=0
 r=
 extra=0
 for i in $(seq "$notify_share"); do
 	[ "$r" = "ok|0|" ] && new_notify_round
-	delay $max
-	kill_out /dev/null "$d" notify --pending
+	kill_run notify --pending
 	[ "$outcome" = killed ] && n_kills=$((n_kills + 1))
 	verdict "notify drain" notify "$extra" "$n_kills" "$n_want"
 	# "ok|events not delivered yet|"

@@ -14,7 +14,10 @@
 #   sql QUERY           query the test database (sqlite3 -batch, | separated)
 #   snapshot FILE       a full dump of the database, to compare later
 #   unchanged FILE NAME the database still dumps exactly as in FILE
-#   free_port           a free TCP port on 127.0.0.1
+#   free_port           a free TCP port on 127.0.0.1 (for a server of
+#                       the test's own, better: serve, start_smtpd,
+#                       start_httpd, which retry when it was taken)
+#   dead_port           sets DEAD_PORT, where nothing listens
 #   done_testing        print the plan and exit with the right status
 #
 # VALGRIND=1 runs the suite's binaries under valgrind (see .ci/run).
@@ -191,24 +194,69 @@ make_cert() {
 		-keyout "$1/key.pem" -out "$1/cert.pem" >/dev/null 2>&1
 }
 
+# serve DIR SERVER-COMMAND...: start a test server (one that takes
+# --port N and writes DIR/ready once it accepts connections) on a free
+# loopback port; sets SERVE_PORT and SERVE_PID.  A free port may be taken
+# by another process before the server binds it (two suites run at once):
+# then the server exits, and it is started again on another port.  It
+# waits for DIR/ready as long as the server lives (up to a minute: a
+# loaded machine starts Python slowly), not a fixed short time.
+serve() {
+	local d=$1 try i
+	shift
+	mkdir -p "$d"
+	for try in 1 2 3 4 5; do
+		SERVE_PORT=$(free_port)
+		rm -f "$d/ready"
+		"$@" --port "$SERVE_PORT" 2>"$d/stderr" &
+		SERVE_PID=$!
+		i=0
+		while [ ! -e "$d/ready" ] && [ $i -lt 600 ] && kill -0 "$SERVE_PID" 2>/dev/null; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		if [ -e "$d/ready" ]; then
+			_pids="$_pids $SERVE_PID"
+			return 0
+		fi
+		kill "$SERVE_PID" 2>/dev/null
+		wait "$SERVE_PID" 2>/dev/null
+		diag "try $try: the server did not start on port $SERVE_PORT: $(tail -n 1 "$d/stderr")"
+	done
+	diag "the server did not start: $*"
+	cat "$d/stderr"
+	return 1
+}
+
+# dead_port: sets DEAD_PORT to a loopback port where nothing listens, for
+# as long as the test runs (a process holds it bound without listening:
+# a connection is refused, and no other server can take it meanwhile).
+dead_port() {
+	local f="$SCRATCH/.dead-port.$_ndead" i=0
+	_ndead=$((_ndead + 1))
+	/usr/bin/python3 -c 'import os, signal, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+signal.pause()' "$f" </dev/null >/dev/null 2>&1 &
+	_pids="$_pids $!"
+	while [ ! -e "$f" ] && [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	DEAD_PORT=$(cat "$f")
+}
+_ndead=0
+
 # Start tests/smtpd.py on a free port, recording into DIR:
 #   start_smtpd DIR [--tls CERT KEY] [--no-starttls] [--auth USER:PW]
 # Sets SMTP_PORT and SMTPD_PID; waits until it accepts connections.
 start_smtpd() {
-	_d=$1
-	shift
-	mkdir -p "$_d"
-	SMTP_PORT=$(free_port)
-	/usr/bin/python3 "$TOP/tests/smtpd.py" --port "$SMTP_PORT" --dir "$_d" \
-		"$@" 2>"$_d/stderr" &
-	SMTPD_PID=$!
-	_pids="$_pids $SMTPD_PID"
-	_i=0
-	while [ ! -e "$_d/ready" ] && [ $_i -lt 100 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	[ -e "$_d/ready" ] || { diag "smtpd did not start"; cat "$_d/stderr"; }
+	serve "$1" /usr/bin/python3 "$TOP/tests/smtpd.py" --dir "$1" "${@:2}" ||
+		diag "smtpd did not start"
+	SMTP_PORT=$SERVE_PORT SMTPD_PID=$SERVE_PID
 }
 
 stop_server() {
@@ -220,18 +268,9 @@ stop_server() {
 # port: start_httpd DIR SECRET_FILE [HTTPD-OPTION...] (e.g. --tls CERT KEY).
 # Sets HTTP_PORT and HTTPD_PID.
 start_httpd() {
-	mkdir -p "$1"
-	HTTP_PORT=$(free_port)
-	/usr/bin/python3 "$TOP/tests/httpd.py" --port "$HTTP_PORT" --dir "$1" \
-		--secret-file "$2" "${@:3}" 2>"$1/stderr" &
-	HTTPD_PID=$!
-	_pids="$_pids $HTTPD_PID"
-	_i=0
-	while [ ! -e "$1/ready" ] && [ $_i -lt 100 ]; do
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	[ -e "$1/ready" ] || { diag "httpd did not start"; cat "$1/stderr"; }
+	serve "$1" /usr/bin/python3 "$TOP/tests/httpd.py" --dir "$1" \
+		--secret-file "$2" "${@:3}" || diag "httpd did not start"
+	HTTP_PORT=$SERVE_PORT HTTPD_PID=$SERVE_PID
 }
 
 # The sender, controller and consent links of a salon, as most tests'

@@ -237,7 +237,8 @@ is "$(sql "SELECT count(*) FROM audit WHERE action = 'request.verify' AND object
 # A reader's open snapshot stops the checkpoint that wipes the old copies.
 # The erasure is done and says so (0); the clean-up is retried by the next
 # run of any tool and reported by check meanwhile; the write lock is not
-# held for the busy timeout.
+# held for the busy timeout.  (A busy timeout of 60 s and a bound of 30:
+# a machine under load takes seconds, never the busy timeout.)
 start_reader() {
 	rm -f reader.ready; mkfifo reader.fifo
 	/usr/bin/python3 - "$PRIVACY_DB" <<'PY' &
@@ -261,21 +262,21 @@ privacyctl customer list >/dev/null # a writer's close checkpoints the update
 cid3=$(sql "SELECT id FROM customers WHERE external_id = 'K-1005'")
 start_reader
 t0=$(date +%s)
-PRIVACY_BUSY_TIMEOUT=20000 run dsar-erase --customer "$cid3"
+PRIVACY_BUSY_TIMEOUT=60000 run dsar-erase --customer "$cid3"
 t1=$(date +%s)
 status 0 "3: an erasure while a reader holds a snapshot reports done (0)"
 like "$(stdout)" '"status":"erased"' "3: ... and says erased"
 is "$(sql "SELECT count(*) FROM customers WHERE id = $cid3")" 0 "3: ... the customer is gone"
-[ $((t1 - t0)) -lt 10 ]; ok $? "6: ... without waiting the busy timeout (20 s) for the reader ($((t1 - t0)) s)"
+[ $((t1 - t0)) -lt 30 ]; ok $? "6: ... without waiting the busy timeout (60 s) for the reader ($((t1 - t0)) s)"
 [ -e "$PRIVACY_DB.scrub-pending" ]; ok $? "3: the clean-up owed is noted"
 run privacyctl check
 status 1 "3: check reports it"
 like "$(stdout)" '"event":"security.erasure-cleanup-pending"' "3: ... as security.erasure-cleanup-pending"
 t0=$(date +%s)
-PRIVACY_BUSY_TIMEOUT=20000 run privacyctl settings set mitte marketing=off
+PRIVACY_BUSY_TIMEOUT=60000 run privacyctl settings set mitte marketing=off
 t1=$(date +%s)
 status 0 "6: another writer meanwhile is not stalled"
-[ $((t1 - t0)) -lt 10 ]; ok $? "6: ... not by the busy timeout ($((t1 - t0)) s)"
+[ $((t1 - t0)) -lt 30 ]; ok $? "6: ... not by the busy timeout ($((t1 - t0)) s)"
 stop_reader
 run privacyctl location list
 status 0 "3: the next run of any tool (a reading one)"
@@ -338,11 +339,8 @@ privacyctl location add west --name "Studio West" >/dev/null
 privacyctl settings set west requests=self-service notify-email=west@salon.example >/dev/null
 printf 'external_id,first_name,last_name,email\nW-1,Wanda,West,wanda.qx8@kunde.example\n' >west.csv
 privacyctl customer import --location west west.csv >/dev/null
-mkdir fd8
-SMTP_PORT8=$(free_port)
-/usr/bin/python3 "$TOP/tests/smtp-faultd.py" --port "$SMTP_PORT8" --dir fd8 2>fd8/stderr &
-_pids="$_pids $!"
-for _ in $(seq 100); do [ -f fd8/ready ] && break; sleep 0.1; done
+serve fd8 /usr/bin/python3 "$TOP/tests/smtp-faultd.py" --dir fd8
+SMTP_PORT8=$SERVE_PORT
 salon_config >config8.yaml
 printf 'smtp:\n  url: smtp://127.0.0.1:%s\n  tls: none\n  timeout: 60\n' "$SMTP_PORT8" >>config8.yaml
 export PRIVACY_CONFIG=$SCRATCH/config8.yaml

@@ -14,7 +14,8 @@
 export PRIVACY_NOW=2026-03-02T09:00:00Z
 privacyctl init >/dev/null
 privacyctl location add mitte --name "Salon Mitte" >/dev/null
-DEAD=$(free_port) # nothing listens there: a send fails with 75, not 77
+dead_port # nothing listens there: a send fails with 75, not 77
+DEAD=$DEAD_PORT
 privacyctl settings set mitte notify-email=team@salon.example \
 	notify-webhook="http://127.0.0.1:$DEAD/hook" >/dev/null
 for i in 1 2; do

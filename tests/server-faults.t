@@ -41,11 +41,9 @@ chmod 600 whsecret
 # ---- the servers ------------------------------------------------------------
 SMTPD="$SCRATCH/smtpd"
 mkdir -p "$SMTPD"
-SMTP_PORT=$(free_port)
-/usr/bin/python3 "$TOP/tests/smtp-faultd.py" --port "$SMTP_PORT" --dir "$SMTPD" \
-	--tls certs/cert.pem certs/key.pem 2>"$SCRATCH/smtpd.err" &
-_pids="$_pids $!"
-for _ in $(seq 100); do [ -f "$SMTPD/ready" ] && break; sleep 0.1; done
+serve "$SMTPD" /usr/bin/python3 "$TOP/tests/smtp-faultd.py" --dir "$SMTPD" \
+	--tls certs/cert.pem certs/key.pem
+SMTP_PORT=$SERVE_PORT
 [ -f "$SMTPD/ready" ]; ok $? "the fault SMTP server is up"
 # a receiver over HTTPS with the untrusted test certificate, then the
 # plain one the matrix uses (start_httpd sets HTTP_PORT)
@@ -53,7 +51,7 @@ start_httpd hooktls whsecret --tls certs/cert.pem certs/key.pem
 HTTPS_PORT=$HTTP_PORT
 [ -f hooktls/ready ]; ok $? "the HTTPS receiver is up"
 start_httpd hook whsecret
-DEAD_PORT=$(free_port)
+dead_port
 
 # plain: tls none (loopback); tls: STARTTLS required, the test certificate
 # not trusted; tls-ca: STARTTLS required, the certificate trusted

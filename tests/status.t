@@ -10,11 +10,8 @@ unset COLUMNS
 
 SMTPD="$SCRATCH/smtpd"
 mkdir -p "$SMTPD"
-SMTP_PORT=$(free_port)
-/usr/bin/python3 "$TOP/tests/smtp-faultd.py" --port "$SMTP_PORT" --dir "$SMTPD" \
-	2>"$SCRATCH/smtpd.err" &
-_pids="$_pids $!"
-for _ in $(seq 100); do [ -f "$SMTPD/ready" ] && break; sleep 0.1; done
+serve "$SMTPD" /usr/bin/python3 "$TOP/tests/smtp-faultd.py" --dir "$SMTPD"
+SMTP_PORT=$SERVE_PORT
 {
 	salon_config
 	echo "smtp:"

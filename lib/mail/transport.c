@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 
+#include "db.h"
 #include "mail.h"
 
 struct pv_transport {
@@ -315,6 +316,7 @@ out:
 struct upload {
 	const char *p;
 	size_t left;
+	int kill; /* the crash tests' kill point: half the body, then die */
 };
 
 static size_t read_cb(char *buf, size_t size, size_t nmemb, void *ctx)
@@ -322,6 +324,15 @@ static size_t read_cb(char *buf, size_t size, size_t nmemb, void *ctx)
 	struct upload *u = ctx;
 	size_t n = size * nmemb;
 
+	if (u->kill == 2)
+		pv_test_kill();
+	if (u->kill == 1) {
+		/* the first half of the body goes to the server, and the
+		 * process dies when curl asks for the rest */
+		u->kill = 2;
+		if (n > u->left / 2)
+			n = u->left / 2;
+	}
 	if (n > u->left)
 		n = u->left;
 	memcpy(buf, u->p, n);
@@ -335,7 +346,9 @@ static int send_smtp(struct pv_transport *t, const char *from, const char *to,
 		     size_t replylen, struct pv_err *e)
 {
 	struct curl_slist *rcpt = NULL;
-	struct upload u = {msg, len};
+	static long kill_nth = -1;
+	struct upload u = {msg, len,
+		pv_test_point("PRIVACY_TEST_KILL_IN_SEND", &kill_nth)};
 	char *fromarg;
 	long code = 0;
 	int setup = 0;
