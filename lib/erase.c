@@ -47,6 +47,7 @@ struct pv_eraser {
 	int nq, capq;
 	long long erased, held;
 	int checkpoint;
+	long long run; /* the outbox run of the erasures without a request */
 };
 
 /*
@@ -421,6 +422,21 @@ static void summary_json(struct pv_buf *b, const struct pv_eraser *er,
 	counts_json(b, er, r, PV_RET_RETAIN);
 }
 
+/* ,"restricted_until":"YYYY-MM-DD": the last day a retained record of
+ * the subject is kept (restricted), when any is. */
+static void restricted_until(struct pv_buf *b, const struct report *r)
+{
+	const char *last = NULL;
+
+	for (int k = 0; k < r->nitems; k++)
+		if (r->items[k].action == PV_RET_RETAIN &&
+		    r->items[k].until[0] &&
+		    (!last || strcmp(r->items[k].until, last) > 0))
+			last = r->items[k].until;
+	if (last)
+		pv_buf_addf(b, ",\"restricted_until\":\"%s\"", last);
+}
+
 struct cust {
 	char *f[8]; /* external_id, first, last, email, phone, hold, slug,
 		       time zone */
@@ -546,10 +562,15 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 	add_str(&b, "phone", c->f[4]);
 	pv_buf_adds(&b, "},");
 	summary_json(&b, er, r);
+	restricted_until(&b, r);
 	pv_buf_addc(&b, '}');
-	st = pv_event_add(er->db, "erasure.completed", c->location_id,
-			  s->customer_id, s->request_id, "business", b.s,
-			  &r->events[0], e);
+	/* Erasures by policy (no request) are one run: the business hears
+	 * of them in one message with the list (lib/outbox.h); an erasure
+	 * someone asked for is told of on its own. */
+	st = pv_event_add_run(er->db, "erasure.completed", c->location_id,
+			      s->customer_id, s->request_id, "business", b.s,
+			      s->request_id ? NULL : &er->run, &r->events[0],
+			      e);
 	pv_wipe(b.s, b.len);
 	pv_buf_reset(&b);
 	if (st)

@@ -9,7 +9,9 @@
  * tombstones of external id, e-mail and phone are written; an
  * `erasure.completed` event for the business goes to the outbox (with
  * external id, name, e-mail and phone, so that the business can find the
- * customer in its other systems; notify scrubs them after delivery); an
+ * customer in its other systems; notify scrubs them after delivery; the
+ * erasures without a request are one run of the outbox, told of in one
+ * mail with their list, lib/outbox.h); an
  * audit entry "customer.erase" with counts only.  A customer under legal
  * hold is not touched.
  *

@@ -16,6 +16,7 @@
 #include "json.h"
 #include "location.h"
 #include "outbox.h"
+#include "remind.h"
 #include "request.h"
 #include "request-int.h"
 #include "secret.h"
@@ -66,10 +67,12 @@ int pv_req_is_final(const char *status)
 	"r.verify_hash, r.verify_attempts, r.verify_expires_at, "          \
 	"r.extension_reason, r.reject_reason, r.note, r.result, r.error, " \
 	"r.updated_at, r.verify_resends, r.verified_by, r.cancel_reason, "  \
-	"r.requester_email IS NOT NULL AND r.customer_id IS NULL "
+	"r.requester_email IS NOT NULL AND r.customer_id IS NULL, "        \
+	"m.ack_key, m.ack_until, m.ack_by, m.ack_reason "
 #define REQ_FROM                                                           \
 	"FROM requests r JOIN locations l ON l.id = r.location_id "        \
-	"LEFT JOIN settings s ON s.location_id = r.location_id "
+	"LEFT JOIN settings s ON s.location_id = r.location_id "           \
+	"LEFT JOIN reminders m ON m.request_id = r.id "
 
 static long parse_day(const char *s)
 {
@@ -1528,6 +1531,29 @@ int pv_request_record_error(sqlite3 *db, long long id, const char *msg,
 	return pv_db_commit(db, e);
 }
 
+/* Staff's acknowledgement of the request's findings (request ack), while
+ * it is in force: until which day (null: while the state and deadline
+ * stay as they are), by whom, why. */
+static void write_ack(struct pv_writer *w, sqlite3_stmt *st,
+		      const struct pv_req *r, int open, time_t now)
+{
+	char buf[PV_TIME_LEN];
+	long until = sqlite3_column_type(st, 27) == SQLITE_NULL
+		     ? -1 : (long)sqlite3_column_int64(st, 27);
+	int acked = open && pv_remind_acked(pv_col_text(st, 26), until,
+					    r->status, pv_req_due(r),
+					    pv_cal_due_passed(pv_req_due(r),
+							      now, r->tz));
+
+	pv_w_bool(w, "acknowledged", acked);
+	if (acked && until >= 0)
+		pv_w_str(w, "acknowledged_until", pv_date_fmt(until, buf));
+	else
+		pv_w_null(w, "acknowledged_until");
+	pv_w_str(w, "acknowledged_by", acked ? pv_col_text(st, 28) : NULL);
+	pv_w_str(w, "acknowledged_reason", acked ? pv_col_text(st, 29) : NULL);
+}
+
 /* Fields of one request record (the row as REQ_COLS). */
 static void write_fields(struct pv_writer *w, sqlite3_stmt *st,
 			 const struct pv_req *r, time_t now)
@@ -1562,6 +1588,7 @@ static void write_fields(struct pv_writer *w, sqlite3_stmt *st,
 		pv_w_null(w, "result");
 	pv_w_str(w, "error", pv_col_text(st, 20));
 	pv_w_str(w, "updated", pv_col_text(st, 21));
+	write_ack(w, st, r, open, now);
 }
 
 static int show_one(sqlite3 *db, long long id, int intake, int duplicate,
@@ -1735,7 +1762,7 @@ int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,
 			continue;
 		if (f->skip) {
 			int k = f->skip(db, r.id, f->event, r.status,
-					pv_req_due(&r), e);
+					pv_req_due(&r), f->skip_days, e);
 
 			if (k < 0) {
 				sqlite3_finalize(st);

@@ -215,7 +215,9 @@ struct pv_request_filter {
 	/* not NULL: a request for which skip returns 1 is left out, -1
 	 * stops the list with e set (check --new, remind.h) */
 	int (*skip)(sqlite3 *db, long long id, const char *event,
-		    const char *status, long due, struct pv_err *e);
+		    const char *status, long due, long days,
+		    struct pv_err *e);
+	long skip_days;     /* passed to skip: the repeat interval */
 };
 /* 1 when request id is of this type and completed (a re-run of a
  * finished erasure or export is then no error), else 0. */

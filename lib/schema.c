@@ -230,7 +230,8 @@ static const char m1[] =
 	"  sent_on INTEGER,\n"
 	"  ack_key TEXT,\n"
 	"  ack_until INTEGER,\n"
-	"  ack_reason TEXT\n"
+	"  ack_reason TEXT,\n"
+	"  ack_by TEXT\n" /* who acknowledged: the audit log's actor */
 	") STRICT;\n"
 
 	/* The outbox. */
@@ -251,7 +252,11 @@ static const char m1[] =
 	"  delivered_at TEXT,\n"
 	"  scrubbed INTEGER NOT NULL DEFAULT 0,\n"
 	/* notify --retry: the give-up time counts from here */
-	"  retried_at TEXT\n"
+	"  retried_at TEXT,\n"
+	/* the bulk run that queued it (the id of the run's first event;
+	 * NULL: an event of its own): notify tells a location's business
+	 * of a run's erasures in one mail with the list attached */
+	"  run INTEGER\n"
 	") STRICT;\n"
 	"CREATE INDEX events_status ON events(status, next_attempt_at);\n"
 	/* an erasure purges the replies kept for its customer (erase.c) */

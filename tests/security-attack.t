@@ -253,7 +253,7 @@ db.close()
 PY
 	reader=$!
 	_pids="$_pids $reader"
-	for _ in $(seq 200); do [ -e reader.ready ] && break; sleep 0.05; done
+	for _ in $(seq 1200); do [ -e reader.ready ] && break; sleep 0.05; done # up to a minute
 }
 stop_reader() { echo >reader.fifo; wait "$reader" 2>/dev/null; rm -f reader.fifo; }
 inbytes() { cat "$PRIVACY_DB" "$PRIVACY_DB-wal" 2>/dev/null | grep -caF -- "$1"; }
@@ -350,7 +350,7 @@ privacyctl request new --type access --customer "$cw" --channel booking-form >/d
 echo hold-550-quote >fd8/mode
 PRIVACY_BUSY_TIMEOUT=60000 notify --pending >n8.out 2>n8.err &
 n8=$!
-for _ in $(seq 600); do grep -q '^MSG' fd8/log 2>/dev/null && break; sleep 0.05; done
+for _ in $(seq 1200); do grep -q "^MSG" fd8/log 2>/dev/null && break; sleep 0.05; done # up to a minute
 grep -q '^MSG' fd8/log; ok $? "8: the mail to the customer is at the server, unanswered"
 run dsar-erase --customer "$cw"
 status 0 "8: the customer is erased meanwhile"

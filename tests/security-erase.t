@@ -92,7 +92,7 @@ db.close()
 PY
 holder=$!
 _pids="$_pids $holder"
-for _ in $(seq 100); do [ -e hold.ready ] && break; sleep 0.05; done
+for _ in $(seq 1200); do [ -e hold.ready ] && break; sleep 0.05; done # up to a minute
 customer 3
 w3=$(grep -caF "ZachariasQx3Zv" "$PRIVACY_DB-wal")
 m3=$(grep -caF "ZachariasQx3Zv" "$PRIVACY_DB")

@@ -21,7 +21,7 @@ mkfifo "$lockfifo"
 sqlite3 "$PRIVACY_DB" <"$lockfifo" >/dev/null 2>&1 &
 exec 7>"$lockfifo"
 echo "SELECT count(*) FROM customers;" >&7
-for i in $(seq 50); do [ -e "$PRIVACY_DB-shm" ] && break; sleep 0.1; done
+for i in $(seq 600); do [ -e "$PRIVACY_DB-shm" ] && break; sleep 0.1; done # up to a minute: a loaded machine
 for f in "$PRIVACY_DB" "$PRIVACY_DB-wal" "$PRIVACY_DB-shm"; do
 	is "$(stat -c %a "$f" 2>&1)" 600 "umask 000: $(basename "$f") is 0600"
 done

@@ -69,17 +69,41 @@ setenv.add-environment = (
 )
 server.max-request-size = 16
 EOF
-/usr/sbin/lighttpd -D -f lighttpd.conf 2>lighttpd.stderr &
-_pids="$_pids $!"
-/usr/bin/python3 - "$WEB_PORT" <<'PY'
-import socket, sys, time
-for _ in range(300):
+# Until it listens, as long as it lives (up to a minute); if another
+# process took the free port first, lighttpd exits: again on another one.
+listening=1
+for try in 1 2 3 4 5; do
+	/usr/sbin/lighttpd -D -f lighttpd.conf 2>lighttpd.stderr &
+	web_pid=$!
+	/usr/bin/python3 - "$WEB_PORT" "$web_pid" <<'PY'
+import os, socket, sys, time
+for _ in range(600):
+    try:
+        os.kill(int(sys.argv[2]), 0)
+    except OSError:
+        sys.exit(1)
     try:
         socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()
-        break
+        sys.exit(0)
     except OSError:
         time.sleep(0.1)
+sys.exit(1)
 PY
+	listening=$?
+	if [ "$listening" -eq 0 ] && kill -0 "$web_pid" 2>/dev/null; then
+		_pids="$_pids $web_pid"
+		break
+	fi
+	listening=1
+	kill "$web_pid" 2>/dev/null
+	wait "$web_pid" 2>/dev/null
+	diag "try $try: lighttpd did not start on port $WEB_PORT: $(tail -n 1 lighttpd.stderr)"
+	new=$(free_port)
+	sed -i "s/127\.0\.0\.1:$WEB_PORT/127.0.0.1:$new/g" config.yaml
+	sed -i "s/^server\.port = $WEB_PORT\$/server.port = $new/" lighttpd.conf
+	WEB_PORT=$new
+done
+[ "$listening" -eq 0 ]
 ok $? "lighttpd listens on 127.0.0.1:$WEB_PORT"
 
 run consent-send --campaign r1 --kind repermission --location mitte
