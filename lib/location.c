@@ -15,6 +15,12 @@ const char *const pv_setting_keys[] = {
 	NULL,
 };
 
+const char *const pv_setting_words[] = {
+	"requests=self-service", "requests=manual", "marketing=on",
+	"marketing=off", "notify-email=", "notify-webhook=", "language=de",
+	"language=en", NULL,
+};
+
 static const char select_cols[] =
 	"SELECT l.id, l.slug, l.name, l.timezone, l.holidays, s.requests, "
 	"s.marketing, s.notify_email, s.notify_webhook, s.language "
@@ -431,7 +437,7 @@ static int marketing_refusal(sqlite3 *db, const struct pv_location *l,
 		 "before 25 May 2018 need re-permission ('privacyctl consent "
 		 "list --needs-repermission --location %s', consent-send "
 		 "--kind repermission), %lld a double opt-in ('privacyctl "
-		 "customer list --marketing invalid --location %s', "
+		 "customer list --marketing unproven --location %s', "
 		 "consent-send --kind double-opt-in)", n, n == 1 ? "" : "s",
 		 l->slug, n == 1 ? "has" : "have", reperm, l->slug, doi,
 		 l->slug);

@@ -327,6 +327,8 @@ shows() { # what LINE prints: FILTER<TAB>EXPECTED<TAB>WHAT; FILTER reads the
 	*"-v settings set mitte marketing=on"*) printf '%s\t%s\t%s\n' \
 		'grep -Eo "[0-9]+ customers of .mitte.|customer ids: [0-9,]+" "$errf"' \
 		"2 customers of 'mitte' customer ids: 1,2" "the refusal says how many and which ids" ;;
+	"privacyctl request new "*"--received 2026-03-31T10:00:00Z") printf '%s\t%s\t%s\n' \
+		'jget due' 2026-04-30 "the deadline counts from the day the letter came" ;;
 	"privacyctl request list --overdue | notify") printf '%s\t%s\t%s\n' \
 		'jget event | grep -v "^null$"' request.overdue "the business is mailed the overdue request" ;;
 	"privacyctl request list --due-within 7d | notify") printf '%s\t%s\t%s\n' \
