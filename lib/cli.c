@@ -17,7 +17,7 @@ const struct pv_opt pv_common_opts[] = {
 	{"format", 'f', "FORMAT:ndjson|json|csv|table",
 	 "output format: ndjson (default; a table on a terminal), json, "
 	 "csv, table"},
-	{"quiet", 'q', NULL, "say less on stderr"},
+	{"quiet", 'q', NULL, "say less: no progress, notices or summaries"},
 	{"verbose", 'v', NULL, "say more; may name people in diagnostics"},
 	{"help", 'h', NULL, "show this help and exit"},
 	{"version", 'V', NULL, "show the version and exit"},

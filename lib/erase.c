@@ -7,6 +7,7 @@
 #include "erase.h"
 #include "outbox.h"
 #include "request.h"
+#include "summary.h"
 #include "tombstone.h"
 
 struct item {
@@ -47,6 +48,7 @@ struct pv_eraser {
 	int nq, capq;
 	long long erased, held;
 	int checkpoint;
+	struct pv_summary *sum; /* counts of the reports written, or NULL */
 	long long run; /* the outbox run of the erasures without a request */
 };
 
@@ -624,6 +626,8 @@ static void write_report(const struct pv_eraser *er, const struct report *r,
 {
 	static const char *const arrays[] = {"deleted", "anonymised",
 					     "retained"};
+	const char *status = r->held ? "held" : er->dry_run ? "planned" :
+			     "erased";
 
 	pv_w_begin(w);
 	pv_w_int(w, "customer_id", r->customer_id);
@@ -632,8 +636,9 @@ static void write_report(const struct pv_eraser *er, const struct report *r,
 		pv_w_int(w, "request_id", r->request_id);
 	else
 		pv_w_null(w, "request_id");
-	pv_w_str(w, "status", r->held ? "held" : er->dry_run ? "planned" :
-		 "erased");
+	pv_w_str(w, "status", status);
+	if (er->sum)
+		pv_summary_add(er->sum, NULL, status, 1);
 	/* notify reads these: `dsar-erase ... | notify` sends them */
 	if (!er->dry_run) {
 		pv_w_arr(w, "events");
@@ -655,6 +660,9 @@ static void write_report(const struct pv_eraser *er, const struct report *r,
 			pv_w_obj(w, NULL);
 			pv_w_str(w, "table", rule->table->name);
 			pv_w_int(w, "count", it->count);
+			if (er->sum)
+				pv_summary_add(er->sum, arrays[a],
+					       rule->table->name, it->count);
 			if (a == PV_RET_RETAIN) {
 				pv_w_str(w, "until", it->until);
 				pv_w_str(w, "basis", rule->basis);
@@ -785,6 +793,11 @@ fail:
 		pv_fail(e, st, "customer %lld: %.960s", s->customer_id, msg);
 	}
 	return st;
+}
+
+void pv_eraser_summary(struct pv_eraser *er, struct pv_summary *sum)
+{
+	er->sum = sum;
 }
 
 int pv_eraser_pending(const struct pv_eraser *er)

@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "notify_int.h"
 #include "outbox.h"
+#include "summary.h"
 #include "words.h"
 
 enum { GIVE_UP_SECS = 5 * 86400, FIRST_DELAY = 300, MAX_DELAY = 6 * 3600 };
@@ -946,6 +947,18 @@ static void emit(struct pv_notify *n, const struct event *ev,
 		 const char *channel, const char *status, const char *reply,
 		 const char *to)
 {
+	if (n->o.sum)
+		pv_summary_add(n->o.sum, NULL, status, 1);
+	if (pv_quiet) {
+		/* -q: nothing on success (a cron line sends no mail); a
+		 * delivery given up for good is said, once, on stderr (a
+		 * deferred one is tried again by the next run) */
+		if (strcmp(status, "failed") == 0)
+			pv_warn("event %lld (%s): not delivered by %s%s%s",
+				ev->id, ev->type, channel, pv_verbose ? ": " :
+				"", pv_verbose && reply ? reply : "");
+		return;
+	}
 	pv_w_begin(n->out);
 	pv_w_int(n->out, "event_id", ev->id);
 	pv_w_str(n->out, "event", ev->type);
