@@ -586,7 +586,7 @@ static const char *const optional_keys[] = {
 	"request_id", "customer_id", "external_id", "email", "name", "phone",
 	"count", "message", "finding", "details", "location", "location_name",
 	"erased", "kept", "first_name", "last_name", "result", "link",
-	NULL,
+	"locations", NULL,
 };
 
 static const char *const date_keys[] = {
@@ -725,6 +725,39 @@ static char *kept_words(struct tctx *c)
 	return pv_buf_detach(&b);
 }
 
+/* The locations an export covers, as people list them ("Salon Nord und
+ * Salon Mitte", J9): the event's own, then those of the document's
+ * other_locations. */
+static char *locations_words(struct tctx *c)
+{
+	json_t *doc = json_object_get(c->payload, PV_EXPORT_EVENT_DOC);
+	json_t *o = json_object_get(doc, "other_locations"), *v;
+	const char *names[16];
+	struct pv_buf b = {0};
+	size_t i, n = 0;
+
+	if (c->loc && c->loc->id)
+		names[n++] = c->loc->name;
+	json_array_foreach(o, i, v) {
+		json_t *nm = json_object_get(json_object_get(v, "subject"),
+					     "location_name");
+		size_t k;
+
+		if (!json_is_string(nm) || n == 16)
+			continue;
+		for (k = 0; k < n; k++)
+			if (strcmp(names[k], json_string_value(nm)) == 0)
+				break;
+		if (k == n)
+			names[n++] = json_string_value(nm);
+	}
+	pv_buf_adds(&b, "");
+	for (i = 0; i < n; i++)
+		pv_buf_addf(&b, "%s%s", i == 0 ? "" : i + 1 < n ? ", " :
+			    is_de(c) ? " und " : " and ", names[i]);
+	return pv_buf_detach(&b);
+}
+
 static const char *tlookup(void *vctx, const char *name)
 {
 	struct tctx *c = vctx;
@@ -745,6 +778,8 @@ static const char *tlookup(void *vctx, const char *name)
 		return keep(c, erased_words(c));
 	if (strcmp(name, "kept") == 0)
 		return keep(c, kept_words(c));
+	if (strcmp(name, "locations") == 0)
+		return keep(c, locations_words(c));
 	v = c->payload ? field_of(c->payload, name) : NULL;
 	if (strcmp(name, "name") == 0 && !json_is_string(v)) {
 		json_t *f = field_of(c->payload, "first_name");
@@ -1022,7 +1057,8 @@ static int record(struct pv_notify *n, const struct event *ev,
 {
 	char next[PV_TIME_LEN], obj[64], detail[160], buf[16];
 	const char *evstatus = "delivered";
-	long long told = 0;
+	long long *told = NULL;
+	size_t ntold = 0;
 	const char *nextp = NULL;
 	int st, i, attempts, final, any_pending = 0, any_deferred = 0,
 		any_failed = 0;
@@ -1095,7 +1131,7 @@ static int record(struct pv_notify *n, const struct event *ev,
 	    (strcmp(ev->type, PV_EXPORT_EVENT) == 0 ||
 	     strcmp(ev->type, PV_EXPORT_LINK_EVENT) == 0)) {
 		if ((st = pv_export_delivered(n->db, ev->id, ev->req, &told,
-					      e)))
+					      &ntold, e)))
 			goto fail;
 	}
 	/* A failed event keeps its payload: notify --retry sends it again
@@ -1125,11 +1161,13 @@ static int record(struct pv_notify *n, const struct event *ev,
 		goto fail;
 	if (!n->list_txn)
 		st = pv_db_commit(n->db, e);
-	/* the business hears of it in this run */
-	if (!st && told)
-		add_id(&n->ids, &n->nids, &n->capids, told);
+	/* the businesses hear of it in this run */
+	for (size_t k = 0; !st && k < ntold; k++)
+		add_id(&n->ids, &n->nids, &n->capids, told[k]);
+	free(told);
 	return st;
 fail:
+	free(told);
 	sqlite3_reset(n->put_deliv);
 	sqlite3_reset(n->set_event);
 	if (!n->list_txn) /* else the caller rolls the whole list back */
