@@ -74,16 +74,33 @@ static void read_pause(struct run *r)
 
 static int audit(struct run *r, struct pv_err *e)
 {
-	long long ids[BATCH];
+	long long *ids = xcalloc(BATCH, sizeof *ids);
+	size_t n = 0, cap = BATCH;
 	int st;
 
 	if (!r->wdb && (st = pv_db_open(r->c->db_path, PV_DB_RW, &r->wdb, e)))
-		return st;
-	for (int i = 0; i < r->n; i++)
-		ids[i] = r->batch[i].customer_id;
+		goto out;
+	/* a request's document holds its customers at the other locations
+	 * too (pv_export_subject): each one exported is audited */
+	for (int i = 0; i < r->n; i++) {
+		struct pv_subject *more = NULL;
+		size_t nmore = 0;
+
+		ids[n++] = r->batch[i].customer_id;
+		if (r->batch[i].request_id &&
+		    (st = pv_request_linked(r->c->db, r->batch[i].request_id,
+					    &more, &nmore, e)))
+			goto out;
+		for (size_t k = 0; k < nmore; k++) {
+			if (n == cap)
+				ids = xrealloc(ids, (cap *= 2) * sizeof *ids);
+			ids[n++] = more[k].customer_id;
+		}
+		free(more);
+	}
 	if ((st = pv_db_begin(r->wdb, e)))
-		return st;
-	st = pv_export_audit(r->wdb, ids, r->n, r->dir ? "file" : "stdout",
+		goto out;
+	st = pv_export_audit(r->wdb, ids, (int)n, r->dir ? "file" : "stdout",
 			     e);
 	/* The export answers its request (lib/request.h): recorded, not
 	 * completed, since the business still sends it to the person. */
@@ -96,11 +113,11 @@ static int audit(struct run *r, struct pv_err *e)
 						      pv_flag(r->c, "unverified-ok")
 						      ? PV_RESULT_UNCHECKED_OK : 0,
 						      e);
-	if (st || (st = pv_db_commit(r->wdb, e))) {
+	if (st || (st = pv_db_commit(r->wdb, e)))
 		pv_db_rollback(r->wdb);
-		return st;
-	}
-	return PV_OK;
+out:
+	free(ids);
+	return st;
 }
 
 /* The document of a subject, or of an erased subject (slug set). */
