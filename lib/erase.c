@@ -103,7 +103,7 @@ static int prepare_rule(struct pv_eraser *er, const struct pv_ret_rule *r,
 		pv_buf_addf(&b, "INSERT INTO retained (location_id, kind, "
 			    "record_key, record_date, data, basis, "
 			    "retain_until, request_id, subject_ref, "
-			    "created_at) SELECT %s, '%s', "
+			    "email_ref, created_at) SELECT %s, '%s', "
 			    "CAST(%s AS TEXT), %s, json_object(",
 			    t->loc_col ? t->loc_col : "location_id", t->name,
 			    t->key_col, t->date_col);
@@ -122,8 +122,10 @@ static int prepare_rule(struct pv_eraser *er, const struct pv_ret_rule *r,
 				    r->fields[i], r->fields[i]);
 		}
 		/* a record whose retention is already over is not kept */
-		/* ?6: the location's time zone, ?7 its today */
-		pv_buf_addf(&b, "), ?2, pv_until(%s, %d, ?6), ?3, ?4, ?5 FROM "
+		/* ?6: the location's time zone, ?7 its today, ?8 the
+		 * keyed e-mail reference */
+		pv_buf_addf(&b, "), ?2, pv_until(%s, %d, ?6), ?3, ?4, ?8, ?5 "
+			    "FROM "
 			    "%s WHERE %s = ?1 AND pv_until(%s, %d, ?6) >= ?7 "
 			    "ORDER BY id", t->date_col, r->years, t->name, who,
 			    t->date_col, r->years);
@@ -482,8 +484,8 @@ static int load_customer(struct pv_eraser *er, long long cid, struct cust *c,
 static int execute(struct pv_eraser *er, const struct pv_subject *s,
 		   const struct cust *c, struct report *r, struct pv_err *e)
 {
-	char at[PV_TIME_LEN], ref[65], obj[64], today[11];
-	int have_ref, st;
+	char at[PV_TIME_LEN], ref[65], eref[65], obj[64], today[11];
+	int have_ref, have_eref, st;
 	struct pv_buf b = {0};
 
 	pv_time_fmt(pv_now(), at);
@@ -499,6 +501,7 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 	}
 	have_ref = pv_tomb_hash(er->tomb, "external_id", c->f[6], c->f[0],
 				ref) == 0;
+	have_eref = pv_tomb_hash(er->tomb, "email", NULL, c->f[3], eref) == 0;
 	sqlite3_bind_text(er->unlink, 1, at, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(er->unlink, 2, s->customer_id);
 	if ((st = step_done(er->db, er->unlink, e, "requests")))
@@ -531,6 +534,7 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 			pv_bind_text(rs->keep, 5, at);
 			pv_bind_text(rs->keep, 6, c->f[7]);
 			pv_bind_text(rs->keep, 7, today);
+			pv_bind_text(rs->keep, 8, have_eref ? eref : NULL);
 			if ((st = step_done(er->db, rs->keep, e, "retained")))
 				return st;
 			if (sqlite3_changes(er->db) != kept)

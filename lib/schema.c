@@ -391,11 +391,15 @@ static const char m1[] =
 	/* keyed hash of the erased customer's external id (tombstone key),
 	 * so that a later access request can find what is still held */
 	"  subject_ref TEXT,\n"
+	/* the same for the e-mail address: a request by address from an
+	 * erased person learns what is still kept (J8) */
+	"  email_ref TEXT,\n"
 	"  hold_reason TEXT,\n"
 	"  created_at TEXT NOT NULL\n"
 	") STRICT;\n"
 	"CREATE INDEX retained_until ON retained(retain_until);\n"
-	"CREATE INDEX retained_subject ON retained(subject_ref);\n";
+	"CREATE INDEX retained_subject ON retained(subject_ref);\n"
+	"CREATE INDEX retained_email ON retained(email_ref);\n";
 
 const char *const pv_migrations[] = {m1};
 const int pv_nmigrations = sizeof pv_migrations / sizeof pv_migrations[0];

@@ -73,7 +73,7 @@ dsar-export --customer "$E" >/dev/null
 is "$(stat -c %s "$PRIVACY_DB-wal" 2>/dev/null || echo 0)" "0" "the -wal is emptied when it exits: it does not grow by each export"
 rm -f copy.db
 is "$(jq_ 'd["format"], d["generated_at"]')" "('privacyctl-export/1', '2026-03-01T10:00:00Z')" "format version and generated_at (PRIVACY_NOW)"
-is "$(jq_ 'd["subject"]')" "{'customer_id': $E, 'location': 'mitte', 'external_id': 'K-1'}" "subject: ids and location"
+is "$(jq_ 'd["subject"]')" "{'customer_id': $E, 'location': 'mitte', 'location_name': 'Salon Mitte', 'external_id': 'K-1'}" "subject: ids, location and its name"
 is "$(jq_ 'list(d)')" "['format', 'generated_at', 'subject', 'controller', 'information', 'data']" "the sections in order"
 is "$(jq_ 'd["controller"]')" "None" "controller: null without a config"
 is "$(jq_ 'list(d["information"])')" "['language', 'purposes', 'categories', 'recipients', 'retention', 'source', 'rights']" "information: the Art. 15(1) items"
@@ -119,7 +119,7 @@ is "$(stdout)" "" "no document leaves"
 unchanged before_req "the refusal changes nothing"
 run dsar-export --request "$R" --unverified-ok
 status 0 "--request with --unverified-ok (staff's word)"
-is "$(jq_ 'd["subject"]')" "{'customer_id': $E, 'location': 'mitte', 'external_id': 'K-1', 'request_id': $R}" "the document names the request"
+is "$(jq_ 'd["subject"]')" "{'customer_id': $E, 'location': 'mitte', 'location_name': 'Salon Mitte', 'external_id': 'K-1', 'request_id': $R}" "the document names the request"
 is "$(sql "SELECT status || ' ' || result FROM requests WHERE id = $R")" 'in-progress {"export":"stdout"}' "--request records the result on the request"
 
 # --- English location ------------------------------------------------------

@@ -20,6 +20,7 @@
 #include "db.h"
 #include "export.h"
 #include "location.h"
+#include "progress.h"
 #include "request.h"
 #include "subject.h"
 #include "summary.h"
@@ -73,16 +74,33 @@ static void read_pause(struct run *r)
 
 static int audit(struct run *r, struct pv_err *e)
 {
-	long long ids[BATCH];
+	long long *ids = xcalloc(BATCH, sizeof *ids);
+	size_t n = 0, cap = BATCH;
 	int st;
 
 	if (!r->wdb && (st = pv_db_open(r->c->db_path, PV_DB_RW, &r->wdb, e)))
-		return st;
-	for (int i = 0; i < r->n; i++)
-		ids[i] = r->batch[i].customer_id;
+		goto out;
+	/* a request's document holds its customers at the other locations
+	 * too (pv_export_subject): each one exported is audited */
+	for (int i = 0; i < r->n; i++) {
+		struct pv_subject *more = NULL;
+		size_t nmore = 0;
+
+		ids[n++] = r->batch[i].customer_id;
+		if (r->batch[i].request_id &&
+		    (st = pv_request_linked(r->c->db, r->batch[i].request_id,
+					    &more, &nmore, e)))
+			goto out;
+		for (size_t k = 0; k < nmore; k++) {
+			if (n == cap)
+				ids = xrealloc(ids, (cap *= 2) * sizeof *ids);
+			ids[n++] = more[k].customer_id;
+		}
+		free(more);
+	}
 	if ((st = pv_db_begin(r->wdb, e)))
-		return st;
-	st = pv_export_audit(r->wdb, ids, r->n, r->dir ? "file" : "stdout",
+		goto out;
+	st = pv_export_audit(r->wdb, ids, (int)n, r->dir ? "file" : "stdout",
 			     e);
 	/* The export answers its request (lib/request.h): recorded, not
 	 * completed, since the business still sends it to the person. */
@@ -95,11 +113,11 @@ static int audit(struct run *r, struct pv_err *e)
 						      pv_flag(r->c, "unverified-ok")
 						      ? PV_RESULT_UNCHECKED_OK : 0,
 						      e);
-	if (st || (st = pv_db_commit(r->wdb, e))) {
+	if (st || (st = pv_db_commit(r->wdb, e)))
 		pv_db_rollback(r->wdb);
-		return st;
-	}
-	return PV_OK;
+out:
+	free(ids);
+	return st;
 }
 
 /* The document of a subject, or of an erased subject (slug set). */
@@ -369,10 +387,13 @@ static int stream(struct run *r, int *status)
 	struct pv_input *in = pv_input_open(c->argc, c->argv, PV_FMT_AUTO);
 	struct pv_rec rec = {0};
 	struct pv_err e = {0};
+	struct pv_progress prog;
 	char *path;
 	int got, st = PV_OK;
 
 	pv_input_need_one(in, pv_subject_keys);
+	/* a progress line when stderr is a terminal (as dsar-erase) */
+	pv_progress_start(&prog, "subjects read", 0);
 
 	while (!pv_stop_sig && (got = pv_input_next(in, &rec, &e)) != 0) {
 		struct pv_subject *s = &r->batch[r->n];
@@ -398,6 +419,7 @@ static int stream(struct run *r, int *status)
 			continue;
 		}
 		pv_summary_add(&r->sum, NULL, "records", 1);
+		pv_progress_add(&prog, 1);
 		read_begin(r);
 		st = pv_subject_from_rec(c->db, &rec, s, &e);
 		if (!st && s->request_id)
@@ -454,6 +476,7 @@ static int stream(struct run *r, int *status)
 	}
 	if (!st)
 		st = flush(r, status);
+	pv_progress_end(&prog);
 	read_end(r);
 	pv_rec_free(&rec);
 	pv_input_close(in);

@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "notify_int.h"
 #include "outbox.h"
+#include "progress.h"
 #include "summary.h"
 #include "words.h"
 
@@ -34,6 +35,7 @@ struct pv_notify {
 	const struct pv_cfg *cfg;
 	struct pv_notify_opts o;
 	struct pv_writer *out;
+	struct pv_progress prog; /* deliveries, on a terminal */
 	long long *ids;
 	size_t nids, capids;
 	int pending, in_txn;
@@ -46,6 +48,10 @@ struct pv_notify {
 	int nfailed, ndeferred, noroute;
 	int setup_status;
 	char *msgid; /* the Message-ID of the e-mail being recorded, or NULL */
+	/* the payload of event parsed_id as compose parsed it (for record:
+	 * one parse per delivery), or NULL */
+	json_t *parsed;
+	long long parsed_id;
 	int list_txn; /* recording the events of a list mail: one transaction */
 	char *list_ids; /* the events a list mail tells of: "12-40 45" */
 	int scrubbed; /* a payload was scrubbed: checkpoint at the end */
@@ -582,7 +588,7 @@ static const char *const optional_keys[] = {
 	"request_id", "customer_id", "external_id", "email", "name", "phone",
 	"count", "message", "finding", "details", "location", "location_name",
 	"erased", "kept", "first_name", "last_name", "result", "link",
-	NULL,
+	"locations", NULL,
 };
 
 static const char *const date_keys[] = {
@@ -721,6 +727,39 @@ static char *kept_words(struct tctx *c)
 	return pv_buf_detach(&b);
 }
 
+/* The locations an export covers, as people list them ("Salon Nord und
+ * Salon Mitte", J9): the event's own, then those of the document's
+ * other_locations. */
+static char *locations_words(struct tctx *c)
+{
+	json_t *doc = json_object_get(c->payload, PV_EXPORT_EVENT_DOC);
+	json_t *o = json_object_get(doc, "other_locations"), *v;
+	const char *names[16];
+	struct pv_buf b = {0};
+	size_t i, n = 0;
+
+	if (c->loc && c->loc->id)
+		names[n++] = c->loc->name;
+	json_array_foreach(o, i, v) {
+		json_t *nm = json_object_get(json_object_get(v, "subject"),
+					     "location_name");
+		size_t k;
+
+		if (!json_is_string(nm) || n == 16)
+			continue;
+		for (k = 0; k < n; k++)
+			if (strcmp(names[k], json_string_value(nm)) == 0)
+				break;
+		if (k == n)
+			names[n++] = json_string_value(nm);
+	}
+	pv_buf_adds(&b, "");
+	for (i = 0; i < n; i++)
+		pv_buf_addf(&b, "%s%s", i == 0 ? "" : i + 1 < n ? ", " :
+			    is_de(c) ? " und " : " and ", names[i]);
+	return pv_buf_detach(&b);
+}
+
 static const char *tlookup(void *vctx, const char *name)
 {
 	struct tctx *c = vctx;
@@ -741,6 +780,8 @@ static const char *tlookup(void *vctx, const char *name)
 		return keep(c, erased_words(c));
 	if (strcmp(name, "kept") == 0)
 		return keep(c, kept_words(c));
+	if (strcmp(name, "locations") == 0)
+		return keep(c, locations_words(c));
 	v = c->payload ? field_of(c->payload, name) : NULL;
 	if (strcmp(name, "name") == 0 && !json_is_string(v)) {
 		json_t *f = field_of(c->payload, "first_name");
@@ -912,6 +953,7 @@ static void emit(struct pv_notify *n, const struct event *ev,
 		 const char *channel, const char *status, const char *reply,
 		 const char *to)
 {
+	pv_progress_add(&n->prog, 1);
 	if (n->o.sum)
 		pv_summary_add(n->o.sum, NULL, status, 1);
 	if (pv_quiet) {
@@ -965,12 +1007,14 @@ static int deliv_attempts(struct pv_notify *n, long long id,
 	return a;
 }
 
-/* Keep only the frame of the event: ids, type, time, location. */
-static char *scrubbed_payload(const char *payload)
+/* Keep only the frame of the event: ids, type, time, location.  parsed:
+ * the payload already parsed (by compose), or NULL. */
+static char *scrubbed_payload(const char *payload, json_t *parsed)
 {
 	static const char *const keep[] = {"id", "event", "at", "location",
 		"customer_id", "request_id", "audience"};
-	json_t *p = json_loads(payload, 0, NULL), *o = json_object();
+	json_t *p = parsed ? json_incref(parsed) : json_loads(payload, 0, NULL);
+	json_t *o = json_object();
 	char *s;
 	size_t i;
 
@@ -1016,7 +1060,8 @@ static int record(struct pv_notify *n, const struct event *ev,
 {
 	char next[PV_TIME_LEN], obj[64], detail[160], buf[16];
 	const char *evstatus = "delivered";
-	long long told = 0;
+	long long *told = NULL;
+	size_t ntold = 0;
 	const char *nextp = NULL;
 	int st, i, attempts, final, any_pending = 0, any_deferred = 0,
 		any_failed = 0;
@@ -1089,13 +1134,14 @@ static int record(struct pv_notify *n, const struct event *ev,
 	    (strcmp(ev->type, PV_EXPORT_EVENT) == 0 ||
 	     strcmp(ev->type, PV_EXPORT_LINK_EVENT) == 0)) {
 		if ((st = pv_export_delivered(n->db, ev->id, ev->req, &told,
-					      e)))
+					      &ntold, e)))
 			goto fail;
 	}
 	/* A failed event keeps its payload: notify --retry sends it again
 	 * once the cause is fixed. */
 	if (final && !any_failed) {
-		char *p = scrubbed_payload(ev->payload);
+		char *p = scrubbed_payload(ev->payload, n->parsed_id == ev->id
+					   ? n->parsed : NULL);
 
 		sqlite3_reset(n->scrub);
 		sqlite3_bind_int64(n->scrub, 1, ev->id);
@@ -1118,11 +1164,13 @@ static int record(struct pv_notify *n, const struct event *ev,
 		goto fail;
 	if (!n->list_txn)
 		st = pv_db_commit(n->db, e);
-	/* the business hears of it in this run */
-	if (!st && told)
-		add_id(&n->ids, &n->nids, &n->capids, told);
+	/* the businesses hear of it in this run */
+	for (size_t k = 0; !st && k < ntold; k++)
+		add_id(&n->ids, &n->nids, &n->capids, told[k]);
+	free(told);
 	return st;
 fail:
+	free(told);
 	sqlite3_reset(n->put_deliv);
 	sqlite3_reset(n->set_event);
 	if (!n->list_txn) /* else the caller rolls the whole list back */
@@ -1412,9 +1460,9 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	}
 	free(subject);
 	free(body);
-	json_decref(payload);
 	pv_buf_free(&csv);
 	if (st && setup_error(n, st)) {
+		json_decref(payload);
 		emit(n, ev, "email", "pending", e->msg, to);
 		free(caddr);
 		free(cname);
@@ -1432,7 +1480,11 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	free(caddr);
 	free(cname);
 	n->msgid = msgid;
+	n->parsed = payload;
+	n->parsed_id = ev->id;
 	st = record(n, ev, "email", status, reply, ch, nch, e);
+	n->parsed = NULL;
+	json_decref(payload);
 	n->msgid = NULL;
 	free(msgid);
 	return st;
@@ -1866,7 +1918,11 @@ static int run_all(struct pv_notify *n, struct pv_err *e);
 
 int pv_notify_run(struct pv_notify *n, struct pv_err *e)
 {
-	int st = run_all(n, e);
+	int st;
+
+	pv_progress_start(&n->prog, "deliveries", 0);
+	st = run_all(n, e);
+	pv_progress_end(&n->prog);
 
 	/* A scrubbed payload (an erasure.completed names the erased
 	 * customer) must leave no copy behind: the old page stays in the

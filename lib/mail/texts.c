@@ -4,7 +4,8 @@
  * Placeholders are the event's fields as people write them (notify.c,
  * lib/words.h): dates ("1. Juli 2026"), the request type, status and
  * channel in words, {{name}}, {{erased}} and {{kept}} (lists of what an
- * erasure removed and kept, until when and why); {{details}} lists the
+ * erasure removed and kept, until when and why), {{locations}} (the
+ * locations an export covers, J9); {{details}} lists the
  * other fields as labelled lines.  No text names a tool or an internal
  * id other than the request number; notify adds the signature (the
  * controller's name and contact, from the config).  Any other event type, such as the findings of
@@ -60,8 +61,8 @@ static const struct pv_notify_text texts[] = {
 	 "Subject: Ihre Daten bei {{location_name}}: Ihre Auskunft\n\n"
 	 "Guten Tag,\n\n"
 	 "Sie haben uns um Auskunft über Ihre Daten gebeten (Anfrage Nr. "
-	 "{{request_id}}). Im Anhang finden Sie alles, was {{location_name}} "
-	 "über Sie gespeichert hat:\n\n"
+	 "{{request_id}}). Im Anhang finden Sie alles, was wir bei "
+	 "{{locations}} über Sie gespeichert haben:\n\n"
 	 "- auskunft.html: zum Lesen und Ausdrucken, mit den Angaben, wozu "
 	 "wir Ihre Daten verwenden, wie lange wir sie aufbewahren und welche "
 	 "Rechte Sie haben (Art. 15 DSGVO);\n"
@@ -72,8 +73,8 @@ static const struct pv_notify_text texts[] = {
 	 "Subject: Your data at {{location_name}}: your copy\n\n"
 	 "Hello,\n\n"
 	 "you asked us what data we hold about you (request no. "
-	 "{{request_id}}). Attached is everything {{location_name}} has "
-	 "stored about you:\n\n"
+	 "{{request_id}}). Attached is everything we have stored about you "
+	 "at {{locations}}:\n\n"
 	 "- your-data.html: to read and print, with what we use your data "
 	 "for, how long we keep it and what your rights are (Art. 15 GDPR);\n"
 	 "- your-data.json: the same data in a machine-readable format that "
@@ -176,6 +177,24 @@ static const struct pv_notify_text texts[] = {
 	 "Hello,\n\nyou asked us to erase your data (Art. 17 GDPR). We hold "
 	 "no data about you under your e-mail address, so there is nothing "
 	 "to erase.\n\n"
+	 "Request no.: {{request_id}}\n"},
+	{"request.retained-only",
+	 "Subject: Ihre Anfrage {{request_id}} bei {{location_name}}\n\n"
+	 "Guten Tag,\n\nSie haben sich mit einer Anfrage an uns gewandt: "
+	 "{{type}}. Ihre Kundendaten haben wir bereits gelöscht. Einige "
+	 "Unterlagen müssen wir nach dem Gesetz aber noch aufbewahren; sie "
+	 "sind gesperrt (Art. 18 DSGVO).\n\n"
+	 "{{kept}}\n"
+	 "Sonst haben wir zu Ihrer E-Mail-Adresse keine Daten über Sie "
+	 "gespeichert.\n\n"
+	 "Anfrage Nr.: {{request_id}}\n",
+	 "Subject: Your request {{request_id}} to {{location_name}}\n\n"
+	 "Hello,\n\nyou sent us a request: {{type}}. We have already erased "
+	 "your customer data. Some records, however, we must keep by law; "
+	 "they are restricted (Art. 18 GDPR).\n\n"
+	 "{{kept}}\n"
+	 "Apart from these we hold no data about you under your e-mail "
+	 "address.\n\n"
 	 "Request no.: {{request_id}}\n"},
 	/* --- to the business ---------------------------------------------- */
 	{"request.received",
