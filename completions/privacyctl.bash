@@ -31,7 +31,7 @@ _privacyctl() {
 	"customer list""|--phone") return ;;
 	"customer list""|--external-id") return ;;
 	"customer list""|--limit") return ;;
-	"customer list""|--marketing") COMPREPLY=($(compgen -W "valid invalid needs-repermission none" -- "$cur")); return ;;
+	"customer list""|--marketing") COMPREPLY=($(compgen -W "valid invalid needs-repermission unproven none" -- "$cur")); return ;;
 	"customer list""|--inactive-since") return ;;
 	"customer show""|--email") return ;;
 	"customer show""|--external-id") return ;;
@@ -172,7 +172,15 @@ _privacyctl() {
 		"location show") [[ $prev == "${cmd##* }" ]] && COMPREPLY=($(compgen -W "$(_privacyctl_slugs)" -- "$cur")) ;;
 		"location remove") [[ $prev == "${cmd##* }" ]] && COMPREPLY=($(compgen -W "$(_privacyctl_slugs)" -- "$cur")) ;;
 		"settings show") [[ $prev == "${cmd##* }" ]] && COMPREPLY=($(compgen -W "$(_privacyctl_slugs)" -- "$cur")) ;;
-		"settings set") [[ $prev == "${cmd##* }" ]] && COMPREPLY=($(compgen -W "$(_privacyctl_slugs)" -- "$cur")) ;;
+		"settings set") if [[ $prev == "${cmd##* }" ]]; then COMPREPLY=($(compgen -W "$(_privacyctl_slugs)" -- "$cur"))
+		elif [[ $cur == = || $prev == = ]]; then
+			local k=$prev kw
+			if [[ $cur == = ]]; then cur=""; else k=${COMP_WORDS[COMP_CWORD-2]}; fi
+			for kw in requests=self-service requests=manual marketing=on marketing=off notify-email= notify-webhook= language=de language=en; do [[ $kw == "$k="?* && ${kw#*=} == "$cur"* ]] && COMPREPLY+=("${kw#*=}"); done
+		else
+			COMPREPLY=($(compgen -W "requests=self-service requests=manual marketing=on marketing=off notify-email= notify-webhook= language=de language=en" -- "$cur"))
+			[[ ${#COMPREPLY[@]} == 1 && $COMPREPLY == *= ]] && compopt -o nospace 2>/dev/null
+		fi ;;
 		"customer import") COMPREPLY=($(compgen -f -- "$cur")) ;;
 		"appointment import") COMPREPLY=($(compgen -f -- "$cur")) ;;
 		"invoice import") COMPREPLY=($(compgen -f -- "$cur")) ;;

@@ -98,6 +98,11 @@ static const char *actor(void)
 	return buf;
 }
 
+const char *pv_audit_actor(void)
+{
+	return actor();
+}
+
 static int read_head(sqlite3 *db, long long *id, char hash[65],
 		     struct pv_err *e)
 {

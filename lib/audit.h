@@ -22,6 +22,8 @@
  */
 int pv_audit(sqlite3 *db, const char *action, const char *object,
 	     const char *detail_json, struct pv_err *e);
+/* That actor: "privacyctl/anna" (static storage). */
+const char *pv_audit_actor(void);
 
 /*
  * Verify the chain.  Returns PV_OK when intact; PV_PARTIAL with *bad_id

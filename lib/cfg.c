@@ -33,6 +33,7 @@ static const char *const known_keys[] = {
 	"secrets",
 	"language",
 	"web",
+	"check",
 };
 
 /* The keys of the sections whose keys are fixed (privacy-config(5)): any
@@ -47,6 +48,7 @@ static const struct {
 	{"smtp", {"url", "tls", "ca_file", "user", "password_file",
 		  "timeout"}},
 	{"mail", {"from", "from_name", "reply_to"}},
+	{"check", {"repeat_days"}},
 	{"webhook", {"secret_file", "timeout", "ca_file"}},
 	{"consent", {"confirm_url", "decline_url", "from",
 		     "unsubscribe_mailto", "token_days", "retry_minutes",

@@ -203,8 +203,11 @@ static int check_location(sqlite3 *db, const struct pv_cfg *cfg,
 	int rc;
 
 	f.location = l->slug;
-	if (fresh)
+	if (fresh) {
 		f.skip = pv_remind_skip;
+		if ((rc = pv_remind_days(cfg, &f.skip_days, e)))
+			return rc;
+	}
 	f.overdue = 1;
 	f.event = "request.overdue";
 	if ((rc = pv_request_list(db, &f, w, &n, e)))
@@ -343,6 +346,13 @@ int pv_check(sqlite3 *db, const struct pv_cfg *cfg, const char *db_path,
 
 	*findings = 0;
 	memset(&g, 0, sizeof g);
+	/* a bad repeat interval is refused before anything is written */
+	if (fresh) {
+		long days;
+
+		if ((rc = pv_remind_days(cfg, &days, e)))
+			return rc;
+	}
 	st = pv_db_prepare(db, "SELECT l.id, l.slug, l.timezone, "
 			   "coalesce(s.requests, 'manual'), "
 			   "coalesce(s.marketing, 'off'), "

@@ -33,7 +33,7 @@
 
 /* slug NULL: every location.  *findings gets the number of records
  * written.  fresh: the findings about a request only when new, changed,
- * last reported PV_REMIND_DAYS ago and not acknowledged (remind.h); what
+ * last reported check.repeat_days ago and not acknowledged (remind.h); what
  * is reported is remembered (db read-write, in a transaction). */
 int pv_check(sqlite3 *db, const struct pv_cfg *cfg, const char *db_path,
 	     const char *slug, int fresh, struct pv_writer *w,

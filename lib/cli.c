@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "db.h"
+#include "location.h"
 
 const struct pv_opt pv_common_opts[] = {
 	{"config", 'c', "FILE", "read this configuration file"},
@@ -16,7 +17,7 @@ const struct pv_opt pv_common_opts[] = {
 	{"format", 'f', "FORMAT:ndjson|json|csv|table",
 	 "output format: ndjson (default; a table on a terminal), json, "
 	 "csv, table"},
-	{"quiet", 'q', NULL, "say less on stderr"},
+	{"quiet", 'q', NULL, "say less: no progress, notices or summaries"},
 	{"verbose", 'v', NULL, "say more; may name people in diagnostics"},
 	{"help", 'h', NULL, "show this help and exit"},
 	{"version", 'V', NULL, "show the version and exit"},
@@ -159,6 +160,15 @@ static void dump_options(const struct pv_prog *p)
 		for (const struct pv_cmd *c = *g; c->name; c++) {
 			printf("command\t%s\t%s\n", c->name,
 			       c->operands ? c->operands : "");
+			/* settings' KEY=VALUE operands: the words to offer */
+			if (c->operands && strstr(c->operands, "KEY=VALUE")) {
+				printf("words\t%s\t", c->name);
+				for (const char *const *w = pv_setting_words;
+				     *w; w++)
+					printf("%s%s", w == pv_setting_words
+					       ? "" : " ", *w);
+				printf("\n");
+			}
 			for (const struct pv_opt *o = c->opts; o && o->name; o++)
 				dump_opt("option", c->name, o);
 		}

@@ -111,7 +111,7 @@ int pv_customer_write(sqlite3 *db, long long id, struct pv_writer *w,
 }
 
 static const char *const marketing_filters[] = {
-	"valid", "invalid", "needs-repermission", "none", NULL,
+	"valid", "invalid", "needs-repermission", "unproven", "none", NULL,
 };
 
 int pv_customer_marketing_filter_valid(const char *s)
@@ -155,6 +155,7 @@ int pv_customer_list(sqlite3 *db, const struct pv_customer_filter *f,
 		"  OR (?3 = 'valid' AND 'valid' IN (se, ss))"
 		"  OR (?3 = 'needs-repermission' AND"
 		"   'needs-repermission' IN (se, ss))"
+		"  OR (?3 = 'unproven' AND 'unproven' IN (se, ss))"
 		"  OR (?3 = 'invalid' AND (se IN ('needs-repermission',"
 		"   'unproven') OR ss IN ('needs-repermission', 'unproven')))"
 		"  OR (?3 = 'none' AND se = 'none' AND ss = 'none'))"

@@ -7,6 +7,7 @@
 #include "erase.h"
 #include "outbox.h"
 #include "request.h"
+#include "summary.h"
 #include "tombstone.h"
 
 struct item {
@@ -47,6 +48,8 @@ struct pv_eraser {
 	int nq, capq;
 	long long erased, held;
 	int checkpoint;
+	struct pv_summary *sum; /* counts of the reports written, or NULL */
+	long long run; /* the outbox run of the erasures without a request */
 };
 
 /*
@@ -100,7 +103,7 @@ static int prepare_rule(struct pv_eraser *er, const struct pv_ret_rule *r,
 		pv_buf_addf(&b, "INSERT INTO retained (location_id, kind, "
 			    "record_key, record_date, data, basis, "
 			    "retain_until, request_id, subject_ref, "
-			    "created_at) SELECT %s, '%s', "
+			    "email_ref, created_at) SELECT %s, '%s', "
 			    "CAST(%s AS TEXT), %s, json_object(",
 			    t->loc_col ? t->loc_col : "location_id", t->name,
 			    t->key_col, t->date_col);
@@ -119,8 +122,10 @@ static int prepare_rule(struct pv_eraser *er, const struct pv_ret_rule *r,
 				    r->fields[i], r->fields[i]);
 		}
 		/* a record whose retention is already over is not kept */
-		/* ?6: the location's time zone, ?7 its today */
-		pv_buf_addf(&b, "), ?2, pv_until(%s, %d, ?6), ?3, ?4, ?5 FROM "
+		/* ?6: the location's time zone, ?7 its today, ?8 the
+		 * keyed e-mail reference */
+		pv_buf_addf(&b, "), ?2, pv_until(%s, %d, ?6), ?3, ?4, ?8, ?5 "
+			    "FROM "
 			    "%s WHERE %s = ?1 AND pv_until(%s, %d, ?6) >= ?7 "
 			    "ORDER BY id", t->date_col, r->years, t->name, who,
 			    t->date_col, r->years);
@@ -419,6 +424,21 @@ static void summary_json(struct pv_buf *b, const struct pv_eraser *er,
 	counts_json(b, er, r, PV_RET_RETAIN);
 }
 
+/* ,"restricted_until":"YYYY-MM-DD": the last day a retained record of
+ * the subject is kept (restricted), when any is. */
+static void restricted_until(struct pv_buf *b, const struct report *r)
+{
+	const char *last = NULL;
+
+	for (int k = 0; k < r->nitems; k++)
+		if (r->items[k].action == PV_RET_RETAIN &&
+		    r->items[k].until[0] &&
+		    (!last || strcmp(r->items[k].until, last) > 0))
+			last = r->items[k].until;
+	if (last)
+		pv_buf_addf(b, ",\"restricted_until\":\"%s\"", last);
+}
+
 struct cust {
 	char *f[8]; /* external_id, first, last, email, phone, hold, slug,
 		       time zone */
@@ -464,8 +484,8 @@ static int load_customer(struct pv_eraser *er, long long cid, struct cust *c,
 static int execute(struct pv_eraser *er, const struct pv_subject *s,
 		   const struct cust *c, struct report *r, struct pv_err *e)
 {
-	char at[PV_TIME_LEN], ref[65], obj[64], today[11];
-	int have_ref, st;
+	char at[PV_TIME_LEN], ref[65], eref[65], obj[64], today[11];
+	int have_ref, have_eref, st;
 	struct pv_buf b = {0};
 
 	pv_time_fmt(pv_now(), at);
@@ -481,6 +501,7 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 	}
 	have_ref = pv_tomb_hash(er->tomb, "external_id", c->f[6], c->f[0],
 				ref) == 0;
+	have_eref = pv_tomb_hash(er->tomb, "email", NULL, c->f[3], eref) == 0;
 	sqlite3_bind_text(er->unlink, 1, at, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(er->unlink, 2, s->customer_id);
 	if ((st = step_done(er->db, er->unlink, e, "requests")))
@@ -513,6 +534,7 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 			pv_bind_text(rs->keep, 5, at);
 			pv_bind_text(rs->keep, 6, c->f[7]);
 			pv_bind_text(rs->keep, 7, today);
+			pv_bind_text(rs->keep, 8, have_eref ? eref : NULL);
 			if ((st = step_done(er->db, rs->keep, e, "retained")))
 				return st;
 			if (sqlite3_changes(er->db) != kept)
@@ -542,10 +564,15 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 	add_str(&b, "phone", c->f[4]);
 	pv_buf_adds(&b, "},");
 	summary_json(&b, er, r);
+	restricted_until(&b, r);
 	pv_buf_addc(&b, '}');
-	st = pv_event_add(er->db, "erasure.completed", c->location_id,
-			  s->customer_id, s->request_id, "business", b.s,
-			  &r->events[0], e);
+	/* Erasures by policy (no request) are one run: the business hears
+	 * of them in one message with the list (lib/outbox.h); an erasure
+	 * someone asked for is told of on its own. */
+	st = pv_event_add_run(er->db, "erasure.completed", c->location_id,
+			      s->customer_id, s->request_id, "business", b.s,
+			      s->request_id ? NULL : &er->run, &r->events[0],
+			      e);
 	pv_wipe(b.s, b.len);
 	pv_buf_reset(&b);
 	if (st)
@@ -599,6 +626,8 @@ static void write_report(const struct pv_eraser *er, const struct report *r,
 {
 	static const char *const arrays[] = {"deleted", "anonymised",
 					     "retained"};
+	const char *status = r->held ? "held" : er->dry_run ? "planned" :
+			     "erased";
 
 	pv_w_begin(w);
 	pv_w_int(w, "customer_id", r->customer_id);
@@ -607,8 +636,9 @@ static void write_report(const struct pv_eraser *er, const struct report *r,
 		pv_w_int(w, "request_id", r->request_id);
 	else
 		pv_w_null(w, "request_id");
-	pv_w_str(w, "status", r->held ? "held" : er->dry_run ? "planned" :
-		 "erased");
+	pv_w_str(w, "status", status);
+	if (er->sum)
+		pv_summary_add(er->sum, NULL, status, 1);
 	/* notify reads these: `dsar-erase ... | notify` sends them */
 	if (!er->dry_run) {
 		pv_w_arr(w, "events");
@@ -630,6 +660,9 @@ static void write_report(const struct pv_eraser *er, const struct report *r,
 			pv_w_obj(w, NULL);
 			pv_w_str(w, "table", rule->table->name);
 			pv_w_int(w, "count", it->count);
+			if (er->sum)
+				pv_summary_add(er->sum, arrays[a],
+					       rule->table->name, it->count);
 			if (a == PV_RET_RETAIN) {
 				pv_w_str(w, "until", it->until);
 				pv_w_str(w, "basis", rule->basis);
@@ -760,6 +793,11 @@ fail:
 		pv_fail(e, st, "customer %lld: %.960s", s->customer_id, msg);
 	}
 	return st;
+}
+
+void pv_eraser_summary(struct pv_eraser *er, struct pv_summary *sum)
+{
+	er->sum = sum;
 }
 
 int pv_eraser_pending(const struct pv_eraser *er)

@@ -9,7 +9,9 @@
  * tombstones of external id, e-mail and phone are written; an
  * `erasure.completed` event for the business goes to the outbox (with
  * external id, name, e-mail and phone, so that the business can find the
- * customer in its other systems; notify scrubs them after delivery); an
+ * customer in its other systems; notify scrubs them after delivery; the
+ * erasures without a request are one run of the outbox, told of in one
+ * mail with their list, lib/outbox.h); an
  * audit entry "customer.erase" with counts only.  A customer under legal
  * hold is not touched.
  *
@@ -52,6 +54,7 @@ struct pv_erase_opts {
 };
 
 struct pv_eraser;
+struct pv_summary;
 
 /* Prepare the statements (reused for every subject) and load (or, unless
  * dry run, create) the tombstone key.  The policy must outlive the
@@ -75,6 +78,12 @@ int pv_eraser_open(sqlite3 *db, const struct pv_policy *pol,
  */
 int pv_erase_subject(struct pv_eraser *er, const struct pv_subject *s,
 		     struct pv_writer *w, struct pv_err *e);
+
+/* Count every report written from now on into sum (lib/summary.h): its
+ * status ("erased", "planned", "held") and, per table, the rows in its
+ * deleted, anonymised and retained arrays.  A report dropped with a
+ * failed batch is not counted.  sum must outlive the eraser. */
+void pv_eraser_summary(struct pv_eraser *er, struct pv_summary *sum);
 
 /* Subjects erased but not committed yet. */
 int pv_eraser_pending(const struct pv_eraser *er);

@@ -27,7 +27,7 @@ static const char *const sql[T_N] = {
 	"c.last_name, c.email, c.phone, c.birth_date, c.street, "
 	"c.postal_code, c.city, c.country, c.notes, c.legal_hold, "
 	"c.restricted_at, c.objected_at, "
-	"c.created_at, c.updated_at, coalesce(s.language, 'de') "
+	"c.created_at, c.updated_at, l.name, coalesce(s.language, 'de') "
 	"FROM customers c JOIN locations l ON l.id = c.location_id "
 	"LEFT JOIN settings s ON s.location_id = c.location_id "
 	"WHERE c.id = ?1",
@@ -634,7 +634,8 @@ static int trade_secrets(struct pv_exporter *x, struct pv_err *e)
 			int ncol = sqlite3_column_count(x->st[t]);
 
 			if (t == T_CUST)
-				ncol--; /* the language is not a field */
+				ncol -= 2; /* nor the location's name and
+					    * language */
 			for (int i = 0; i < ncol; i++) {
 				if (strcmp(sqlite3_column_name(x->st[t], i),
 					   dot + 1) == 0) {
@@ -728,18 +729,56 @@ void pv_exporter_close(struct pv_exporter *x)
 
 /* --- the document ----------------------------------------------------- */
 
+static int subject_doc(struct pv_exporter *x, const struct pv_subject *s,
+		       struct pv_writer *w, const struct pv_subject *more,
+		       size_t nmore, int nested, struct pv_err *e);
+
+/* The same person's documents at the controller's other locations
+ * (more, nmore: pv_request_linked), after the request's own document:
+ * nested in its "other_locations" in JSON, following it in the CSV long
+ * form (whose rows carry each one's customer_id).  The exporter's state
+ * of the outer document is kept. */
+static int others(struct pv_exporter *x, const struct pv_subject *s,
+		  const struct pv_subject *more, size_t nmore,
+		  struct pv_err *e)
+{
+	struct pv_writer *w = x->w;
+	const char *lang = x->lang;
+	long long cid = x->cid;
+	int rc = PV_OK;
+
+	if (!x->csv)
+		pv_w_arr(w, "other_locations");
+	for (size_t i = 0; !rc && i < nmore; i++) {
+		struct pv_subject o = more[i];
+
+		o.request_id = s->request_id;
+		rc = subject_doc(x, &o, w, NULL, 0, !x->csv, e);
+	}
+	if (!x->csv)
+		pv_w_close(w);
+	x->w = w;
+	x->lang = lang;
+	x->cid = cid;
+	return rc;
+}
+
 /* The document; c is the customer statement on its row, or NULL for an
- * erased subject of whom only retained records are left. */
+ * erased subject of whom only retained records are left.  nested: an
+ * object inside the current record (other_locations), not a record. */
 static int document(struct pv_exporter *x, const struct pv_subject *s,
 		    sqlite3_stmt *c, const char *slug, const char *xid,
-		    const char *ref, struct pv_err *e)
+		    const char *ref, const struct pv_subject *more,
+		    size_t nmore, int nested, struct pv_err *e)
 {
 	struct pv_writer *w = x->w;
 	char now[PV_TIME_LEN];
 	int rc, ncol = c ? sqlite3_column_count(c) : 0;
 
 	pv_time_fmt(pv_now(), now);
-	if (!x->csv)
+	if (!x->csv && nested)
+		pv_w_obj(w, NULL);
+	else if (!x->csv)
 		pv_w_begin(w);
 	section(x, "document");
 	e_str(x, "format", PV_EXPORT_FORMAT);
@@ -751,6 +790,10 @@ static int document(struct pv_exporter *x, const struct pv_subject *s,
 	else if (!x->csv)
 		pv_w_null(w, "customer_id");
 	e_str(x, "location", slug);
+	/* the name a person knows the location by (J9: a document may
+	 * cover several) */
+	if (c)
+		e_str(x, "location_name", pv_col_text(c, ncol - 2));
 	e_str(x, "external_id", xid);
 	if (s->request_id)
 		e_int(x, "request_id", s->request_id);
@@ -765,7 +808,7 @@ static int document(struct pv_exporter *x, const struct pv_subject *s,
 	if (c) {
 		snprintf(x->recid, sizeof x->recid, "%lld", s->customer_id);
 		j_open(x, "customer", 0);
-		columns(x, c, T_CUST, 0, ncol - 1);
+		columns(x, c, T_CUST, 0, ncol - 2);
 		if ((rc = attributes(x, T_CUST, s->customer_id, e)))
 			return rc;
 		j_close(x);
@@ -782,13 +825,38 @@ static int document(struct pv_exporter *x, const struct pv_subject *s,
 	    (rc = retained(x, ref, 0, e)))
 		return rc;
 	j_close(x);
-	if (!x->csv)
+	/* the customer statement is no longer read: the others may use it */
+	if (nmore && !x->csv && (rc = others(x, s, more, nmore, e)))
+		return rc;
+	if (!x->csv && nested)
+		pv_w_close(w);
+	else if (!x->csv)
 		pv_w_end(w);
+	if (nmore && x->csv)
+		return others(x, s, more, nmore, e);
 	return PV_OK;
 }
 
 int pv_export_subject(struct pv_exporter *x, const struct pv_subject *s,
 		      struct pv_writer *w, struct pv_err *e)
+{
+	struct pv_subject *more = NULL;
+	size_t nmore = 0;
+	int rc;
+
+	/* a request by e-mail address covers the person at every location
+	 * of the controller (J9) */
+	if (s->request_id &&
+	    (rc = pv_request_linked(x->db, s->request_id, &more, &nmore, e)))
+		return rc;
+	rc = subject_doc(x, s, w, more, nmore, 0, e);
+	free(more);
+	return rc;
+}
+
+static int subject_doc(struct pv_exporter *x, const struct pv_subject *s,
+		       struct pv_writer *w, const struct pv_subject *more,
+		       size_t nmore, int nested, struct pv_err *e)
 {
 	sqlite3_stmt *c = x->st[T_CUST];
 	char lang[4], ref[65];
@@ -815,7 +883,8 @@ int pv_export_subject(struct pv_exporter *x, const struct pv_subject *s,
 	slug = pv_col_text(c, 1);
 	xid = pv_col_text(c, 2);
 	have_ref = pv_tomb_hash(x->tomb, "external_id", slug, xid, ref) == 0;
-	rc = document(x, s, c, slug, xid, have_ref ? ref : NULL, e);
+	rc = document(x, s, c, slug, xid, have_ref ? ref : NULL, more, nmore,
+		      nested, e);
 	sqlite3_reset(c);
 	pv_wipe(ref, sizeof ref);
 	x->w = NULL;
@@ -871,7 +940,7 @@ int pv_export_erased(struct pv_exporter *x, const char *slug,
 	x->w = w;
 	x->cid = 0;
 	x->lang = lang;
-	rc = document(x, &s, NULL, slug, external_id, ref, e);
+	rc = document(x, &s, NULL, slug, external_id, ref, NULL, 0, 0, e);
 	pv_wipe(ref, sizeof ref);
 	x->w = NULL;
 	return rc;
@@ -940,14 +1009,15 @@ int pv_export_queue(sqlite3 *db, long long location_id, long long customer_id,
 }
 
 int pv_export_delivered(sqlite3 *db, long long eid, long long request_id,
-			long long *told, struct pv_err *e)
+			long long **told, size_t *ntold, struct pv_err *e)
 {
 	sqlite3_stmt *st;
 	long long loc = 0, cust = 0;
 	char type[32] = "", status[32] = "", *result, *fields;
 	int rc;
 
-	*told = 0;
+	*told = NULL;
+	*ntold = 0;
 	if (!request_id)
 		return PV_OK;
 	st = pv_db_prepare(db, "SELECT location_id, customer_id, type, status "
@@ -983,8 +1053,38 @@ int pv_export_delivered(sqlite3 *db, long long eid, long long request_id,
 		return rc;
 	fields = pv_jsonf("{s:s,s:s}", "type", type, "result",
 			  "export delivered");
+	*told = xcalloc(1, sizeof **told);
 	rc = pv_event_add(db, "request.completed", loc, cust, request_id,
-			  "business", fields, told, e);
+			  "business", fields, &(*told)[0], e);
+	*ntold = !rc;
+	/* the answer covered the person at the controller's other
+	 * locations too (J9): each one's business hears of it */
+	free(fields);
+	fields = pv_jsonf("{s:s,s:s}", "type", type, "result",
+			  "export delivered, this location's data included");
+	if (!rc) {
+		struct pv_subject *more = NULL;
+		size_t n = 0;
+
+		rc = pv_request_linked(db, request_id, &more, &n, e);
+		for (size_t i = 0; !rc && i < n; i++) {
+			size_t k;
+
+			for (k = 0; k < i; k++)
+				if (more[k].location_id == more[i].location_id)
+					break;
+			if (k < i || more[i].location_id == loc)
+				continue;
+			*told = xrealloc(*told, (*ntold + 1) * sizeof **told);
+			rc = pv_event_add(db, "request.completed",
+					  more[i].location_id,
+					  more[i].customer_id, request_id,
+					  "business", fields,
+					  &(*told)[*ntold], e);
+			*ntold += !rc;
+		}
+		free(more);
+	}
 	free(fields);
 	return rc;
 }

@@ -68,6 +68,14 @@ void pv_exporter_close(struct pv_exporter *x);
  * entry (see pv_export_audit).  PV_NOINPUT when the customer no longer
  * exists; another status on a database error, after which w may hold a
  * partial document.  Messages hold ids only.
+ *
+ * The subject of a request (s->request_id) by e-mail address is the
+ * person at every location of the controller (J9): the documents of the
+ * request's other customers (pv_request_linked) follow in the array
+ * "other_locations" of its document, each a whole document of its own
+ * location (in CSV: their rows follow, each with its customer_id).
+ * Every producer of an answer to a request (dsar-export, request
+ * process) goes through here.
  */
 int pv_export_subject(struct pv_exporter *x, const struct pv_subject *s,
 		      struct pv_writer *w, struct pv_err *e);
@@ -132,11 +140,13 @@ int pv_export_queue(sqlite3 *db, long long location_id, long long customer_id,
  * The mail of export event eid reached the customer (the server accepted
  * it), in the caller's transaction: its request, when it has one that is
  * still open, becomes completed with the result {"export": "delivered",
- * "event_id": eid}, and the business is told (request.completed).  Not
- * before: a mail that is refused leaves the request open.  *told gets
- * the id of the business's event, or 0.
+ * "event_id": eid}, and the business is told (request.completed), and
+ * the business of each other location the answer covered (J9).  Not
+ * before: a mail that is refused leaves the request open.  *told (the
+ * caller's to free, also on error) gets the ids of the businesses'
+ * events, *ntold their number (0 when nothing was completed).
  */
 int pv_export_delivered(sqlite3 *db, long long eid, long long request_id,
-			long long *told, struct pv_err *e);
+			long long **told, size_t *ntold, struct pv_err *e);
 
 #endif

@@ -16,6 +16,7 @@ struct page {
 	struct pv_buf *b;
 	const char *lang, *tz;
 	int de;
+	int level; /* of a section's heading: 3 below a location's */
 };
 
 static void esc(struct pv_buf *b, const char *s)
@@ -207,9 +208,43 @@ static void rows(const struct page *p, json_t *a)
 
 static void heading(const struct page *p, const char *text)
 {
-	pv_buf_adds(p->b, "<h2>");
+	pv_buf_addf(p->b, "<h%d>", p->level);
 	esc(p->b, text);
+	pv_buf_addf(p->b, "</h%d>\n", p->level);
+}
+
+/* The data of one document: a section per table. */
+static void data_of(const struct page *p, json_t *data)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(data, k, v) {
+		if (json_is_null(v))
+			continue;
+		heading(p, pv_words_section(k, p->lang));
+		if (json_is_object(v))
+			record(p, v);
+		else if (json_is_array(v))
+			rows(p, v);
+	}
+}
+
+/* A location's part of a document that covers several (J9): its name as
+ * the heading, its data below. */
+static void location_part(struct page *p, json_t *doc)
+{
+	json_t *sub = json_object_get(doc, "subject");
+	json_t *name = json_object_get(sub, "location_name");
+
+	if (!json_is_string(name))
+		name = json_object_get(sub, "location");
+	pv_buf_adds(p->b, "<h2 class=\"location\">");
+	esc(p->b, json_is_string(name) ? json_string_value(name) : "");
 	pv_buf_adds(p->b, "</h2>\n");
+	p->level = 3;
+	data_of(p, json_object_get(doc, "data"));
+	p->level = 2;
 }
 
 static void list(const struct page *p, json_t *info, const char *key,
@@ -242,8 +277,9 @@ int pv_export_html(const char *doc, size_t len, const char *tz,
 {
 	json_error_t je;
 	json_t *d = json_loadb(doc, len, 0, &je), *info, *data, *ctl, *v;
-	struct page p = {out, "en", tz, 0};
-	const char *k, *name = NULL;
+	json_t *others;
+	struct page p = {out, "en", tz, 0, 2};
+	const char *name = NULL;
 	char buf[96];
 
 	if (!json_is_object(d)) {
@@ -293,14 +329,23 @@ int pv_export_html(const char *doc, size_t len, const char *tz,
 		heading(&p, T(&p, "Verantwortlich", "Controller"));
 		record(&p, ctl);
 	}
-	json_object_foreach(data, k, v) {
-		if (json_is_null(v))
-			continue;
-		heading(&p, pv_words_section(k, p.lang));
-		if (json_is_object(v))
-			record(&p, v);
-		else if (json_is_array(v))
-			rows(&p, v);
+	others = json_object_get(d, "other_locations");
+	if (json_is_array(others) && json_array_size(others)) {
+		size_t i;
+
+		pv_buf_adds(out, "<p>");
+		esc(out, T(&p, "Sie sind an mehreren unserer Standorte Kundin "
+			   "oder Kunde; "
+			   "hier sind Ihre Daten von jedem Standort.",
+			   "You are a customer at several of our locations; "
+			   "here is your data from each of them."));
+		pv_buf_adds(out, "</p>\n");
+		location_part(&p, d);
+		json_array_foreach(others, i, v)
+			if (json_is_object(v))
+				location_part(&p, v);
+	} else {
+		data_of(&p, data);
 	}
 	if (json_is_object(info)) {
 		heading(&p, T(&p, "Was wir mit Ihren Daten tun (Art. 15 Abs. 1 "

@@ -62,5 +62,10 @@ int pv_settings_set(sqlite3 *db, const char *slug, int npairs,
 
 /* Valid values, for messages and completions. */
 extern const char *const pv_setting_keys[];
+/* The KEY=VALUE operands of `settings set` as completions offer them:
+ * each key with each of its values ("requests=manual"), or "key=" for a
+ * free value (an address, a URL).  tests/completion.t checks that each
+ * is accepted. */
+extern const char *const pv_setting_words[];
 
 #endif

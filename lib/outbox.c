@@ -10,6 +10,16 @@ int pv_event_add(sqlite3 *db, const char *type, long long location_id,
 		 const char *audience, const char *fields_json, long long *id,
 		 struct pv_err *e)
 {
+	return pv_event_add_run(db, type, location_id, customer_id,
+				request_id, audience, fields_json, NULL, id,
+				e);
+}
+
+int pv_event_add_run(sqlite3 *db, const char *type, long long location_id,
+		     long long customer_id, long long request_id,
+		     const char *audience, const char *fields_json,
+		     long long *run, long long *id, struct pv_err *e)
+{
 	char at[PV_TIME_LEN];
 	json_t *obj, *fields = NULL;
 	sqlite3_stmt *st;
@@ -75,13 +85,21 @@ int pv_event_add(sqlite3 *db, const char *type, long long location_id,
 	payload = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(obj);
 
-	st = pv_db_stmt(db, "UPDATE events SET payload = ? WHERE id = ?", e);
+	st = pv_db_stmt(db, "UPDATE events SET payload = ?, run = ? WHERE "
+			   "id = ?", e);
 	if (!st) {
 		free(payload);
 		return e->status;
 	}
 	pv_bind_text(st, 1, payload);
-	sqlite3_bind_int64(st, 2, eid);
+	if (run) {
+		if (!*run)
+			*run = eid;
+		sqlite3_bind_int64(st, 2, *run);
+	} else {
+		sqlite3_bind_null(st, 2);
+	}
+	sqlite3_bind_int64(st, 3, eid);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	free(payload);

@@ -23,4 +23,15 @@ int pv_event_add(sqlite3 *db, const char *type, long long location_id,
 		 const char *audience, const char *fields_json, long long *id,
 		 struct pv_err *e);
 
+/*
+ * The same, for one of many events of a bulk run (an erasure by policy of
+ * many customers): *run is the run's key, 0 before its first event, which
+ * then becomes the key (its own id).  notify tells a location's business
+ * of the business events of one run and type in one message (notify.h).
+ */
+int pv_event_add_run(sqlite3 *db, const char *type, long long location_id,
+		     long long customer_id, long long request_id,
+		     const char *audience, const char *fields_json,
+		     long long *run, long long *id, struct pv_err *e);
+
 #endif

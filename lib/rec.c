@@ -17,6 +17,7 @@
 
 #include "dialect.h"
 #include "rec.h"
+#include "summary.h"
 #include "table.h"
 
 #define RBUF_SIZE 65536
@@ -1212,6 +1213,11 @@ int pv_input_next(struct pv_input *in, struct pv_rec *r, struct pv_err *e)
 			rc = array_next(in, r, e);
 		else
 			rc = csv_next(in, r, e);
+		if (rc > 0 && pv_rec_is_summary(r)) {
+			/* the end of another tool's stream: not a subject */
+			pv_rec_clear(r);
+			continue;
+		}
 		if (rc > 0)
 			r->file = in->name;
 		if (rc < 0)
@@ -1928,6 +1934,11 @@ void pv_writer_type(struct pv_writer *w, const char *type)
 		w->table = pv_table_new(t->table, t->vertical ?
 					PV_TABLE_VERTICAL : 0);
 	w->cols = 1;
+}
+
+enum pv_fmt pv_writer_fmt(const struct pv_writer *w)
+{
+	return w ? w->fmt : PV_FMT_AUTO;
 }
 
 long pv_writer_count(const struct pv_writer *w)

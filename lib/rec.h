@@ -145,6 +145,8 @@ const struct pv_rectype *pv_rectype_at(size_t i); /* NULL after the last */
  * header even with no records, and a table shows the type's columns.
  * NULL: no header after all (the command failed before any record). */
 void pv_writer_type(struct pv_writer *w, const char *type);
+/* The format the writer writes (PV_FMT_TABLE for a table). */
+enum pv_fmt pv_writer_fmt(const struct pv_writer *w);
 /* Number of top-level records written so far. */
 long pv_writer_count(const struct pv_writer *w);
 

@@ -44,7 +44,8 @@ static const struct pv_rectype types[] = {
 	{"request",
 	 "request_id,location,customer_id,type,channel,status,received,due,"
 	 "first_due,extended_due,overdue,extension_reason,reject_reason,note,"
-	 "result,error,updated",
+	 "result,error,updated,acknowledged,acknowledged_until,"
+	 "acknowledged_by,acknowledged_reason",
 	 "request_id,location,customer_id,type,status,due,overdue", 0},
 	{"retained",
 	 "id,location,kind,record_key,record_date,retain_until,basis,"

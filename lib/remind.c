@@ -14,8 +14,24 @@ static long today(void)
 	return pv_cal_local_date(pv_now(), "UTC");
 }
 
+int pv_remind_days(const struct pv_cfg *cfg, long *days, struct pv_err *e)
+{
+	long long d;
+	int st;
+
+	*days = PV_REMIND_DAYS;
+	if ((st = pv_cfg_int(cfg, "check.repeat_days", PV_REMIND_DAYS, &d, e)))
+		return st;
+	if (d < 1 || d > 365)
+		return pv_fail(e, PV_CONFIG, "%s: check.repeat_days: must be "
+			       "1 to 365 days", pv_cfg_origin(cfg,
+							      "check.repeat_days"));
+	*days = (long)d;
+	return PV_OK;
+}
+
 int pv_remind_skip(sqlite3 *db, long long id, const char *event,
-		   const char *status, long due, struct pv_err *e)
+		   const char *status, long due, long days, struct pv_err *e)
 {
 	char key[96], state[64];
 	long now = today();
@@ -41,7 +57,7 @@ int pv_remind_skip(sqlite3 *db, long long id, const char *event,
 			skip = 1; /* acknowledged, for this state, until */
 		else if (k && strcmp(k, key) == 0 &&
 			 sqlite3_column_type(st, 1) != SQLITE_NULL &&
-			 now - sqlite3_column_int64(st, 1) < PV_REMIND_DAYS)
+			 now - sqlite3_column_int64(st, 1) < days)
 			skip = 1; /* reported lately, unchanged */
 	}
 	sqlite3_finalize(st);
@@ -69,6 +85,19 @@ int pv_remind_skip(sqlite3 *db, long long id, const char *event,
 	return 0;
 }
 
+int pv_remind_acked(const char *ack_key, long ack_until, const char *status,
+		    long due, int passed)
+{
+	char state[64];
+
+	if (!ack_key)
+		return 0;
+	snprintf(state, sizeof state, "%s|%ld|%s", status, due,
+		 passed ? "passed" : "open");
+	return strcmp(ack_key, state) == 0 &&
+	       (ack_until < 0 || today() < ack_until);
+}
+
 int pv_remind_ack(sqlite3 *db, long long id, long until, const char *reason,
 		  struct pv_err *e)
 {
@@ -89,9 +118,10 @@ int pv_remind_ack(sqlite3 *db, long long id, long until, const char *reason,
 		 pv_cal_due_passed(pv_req_due(&r), pv_now(), r.tz) ? "passed"
 								   : "open");
 	st = pv_db_prepare(db, "INSERT INTO reminders (request_id, ack_key, "
-			   "ack_until, ack_reason) VALUES (?1, ?2, ?3, ?4) ON "
-			   "CONFLICT (request_id) DO UPDATE SET ack_key = ?2, "
-			   "ack_until = ?3, ack_reason = ?4", e);
+			   "ack_until, ack_reason, ack_by) VALUES (?1, ?2, ?3, "
+			   "?4, ?5) ON CONFLICT (request_id) DO UPDATE SET "
+			   "ack_key = ?2, ack_until = ?3, ack_reason = ?4, "
+			   "ack_by = ?5", e);
 	if (!st)
 		return e->status;
 	sqlite3_bind_int64(st, 1, id);
@@ -99,6 +129,7 @@ int pv_remind_ack(sqlite3 *db, long long id, long until, const char *reason,
 	if (until >= 0)
 		sqlite3_bind_int64(st, 3, until);
 	pv_bind_text(st, 4, reason);
+	pv_bind_text(st, 5, pv_audit_actor());
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)

@@ -60,9 +60,11 @@ static void report(struct pv_writer *w, const struct pv_req *r,
 }
 
 /*
- * Reports of several subjects, one JSON object a line, the request's own
- * customer first: that one's object with the others in "other_locations"
- * (J9).  Takes lines; the text returned is the caller's to free.
+ * Erasure reports of several subjects, one JSON object a line, the
+ * request's own customer first: that one's object with the others in
+ * "other_locations" (J9), the shape of the export document
+ * (pv_export_subject).  Takes lines; the text returned is the caller's
+ * to free.
  */
 static char *with_others(char *lines)
 {
@@ -160,12 +162,11 @@ static int export_one(struct run *run, const struct pv_req *r,
 		      char **result, struct pv_err *e)
 {
 	struct pv_subject s = {r->customer_id, r->location_id, r->id};
-	struct pv_subject *more = NULL;
 	struct pv_writer *mw;
 	struct pv_err we = {0};
 	char *doc = NULL;
 	long long eid = 0;
-	size_t len = 0, nmore = 0;
+	size_t len = 0;
 	FILE *mf;
 	int rc, stored = 0;
 
@@ -179,25 +180,14 @@ static int export_one(struct run *run, const struct pv_req *r,
 	if (!(mf = open_memstream(&doc, &len)))
 		return pv_fail(e, PV_SOFTWARE, "out of memory");
 	mw = pv_writer_new(mf, PV_FMT_NDJSON, 0);
+	/* with the same person's records at the controller's other
+	 * locations (J9), as dsar-export --request writes them */
 	rc = pv_export_subject(run->x, &s, mw, e);
-	/* the same person's records at the controller's other locations
-	 * (J9) go in the same document */
-	if (!rc)
-		rc = pv_request_linked(run->db, r->id, &more, &nmore, e);
-	for (size_t i = 0; !rc && i < nmore; i++) {
-		more[i].request_id = r->id;
-		rc = pv_export_subject(run->x, &more[i], mw, e);
-	}
-	free(more);
 	if (pv_writer_finish(mw, &we) && !rc)
 		rc = pv_fail(e, PV_IOERR, "export: %s", we.msg);
 	fclose(mf);
 	while (len && doc[len - 1] == '\n')
 		doc[--len] = 0;
-	if (!rc && nmore && len) {
-		doc = with_others(doc);
-		len = doc ? strlen(doc) : 0;
-	}
 	if (!rc && !len)
 		rc = pv_fail(e, PV_SOFTWARE, "request %lld: empty export",
 			     r->id);

@@ -16,10 +16,12 @@
 #include "json.h"
 #include "location.h"
 #include "outbox.h"
+#include "remind.h"
 #include "request.h"
 #include "request-int.h"
 #include "secret.h"
 #include "subject.h"
+#include "tombstone.h"
 
 const char *const pv_request_types[] = {
 	"access", "portability", "erasure", "rectification", "restriction",
@@ -65,10 +67,12 @@ int pv_req_is_final(const char *status)
 	"r.verify_hash, r.verify_attempts, r.verify_expires_at, "          \
 	"r.extension_reason, r.reject_reason, r.note, r.result, r.error, " \
 	"r.updated_at, r.verify_resends, r.verified_by, r.cancel_reason, "  \
-	"r.requester_email IS NOT NULL AND r.customer_id IS NULL "
+	"r.requester_email IS NOT NULL AND r.customer_id IS NULL, "        \
+	"m.ack_key, m.ack_until, m.ack_by, m.ack_reason "
 #define REQ_FROM                                                           \
 	"FROM requests r JOIN locations l ON l.id = r.location_id "        \
-	"LEFT JOIN settings s ON s.location_id = r.location_id "
+	"LEFT JOIN settings s ON s.location_id = r.location_id "           \
+	"LEFT JOIN reminders m ON m.request_id = r.id "
 
 static long parse_day(const char *s)
 {
@@ -411,6 +415,40 @@ static int intake_location(sqlite3 *db, const char *slug, long long *id,
 	return PV_OK;
 }
 
+/* A request by e-mail address: the first customer with the address at
+ * any location (not one where several have it), into in; 1 when there is
+ * one, 0 when not, -1 on error (e set). */
+static int first_customer(sqlite3 *db, const char *email,
+			  struct pv_request_in *in, struct pv_err *e)
+{
+	sqlite3_stmt *st = pv_db_stmt(db, "SELECT id, location_id "
+				      "FROM customers WHERE email = ?1 "
+				      "AND NOT EXISTS (SELECT 1 FROM "
+				      "customers d WHERE d.email = ?1 "
+				      "GROUP BY d.location_id HAVING "
+				      "count(*) > 1) "
+				      "ORDER BY id LIMIT 1", e);
+	int rc;
+
+	if (!st)
+		return -1;
+	pv_bind_text(st, 1, email);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		in->customer_id = sqlite3_column_int64(st, 0);
+		in->location_id = sqlite3_column_int64(st, 1);
+		in->email = NULL;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE) {
+		pv_db_fail(db, e, "customers");
+		return -1;
+	}
+	return 0;
+}
+
 int pv_request_subject(sqlite3 *db, const struct pv_subject_opts *so,
 		       struct pv_request_in *in, struct pv_err *e)
 {
@@ -419,34 +457,24 @@ int pv_request_subject(sqlite3 *db, const struct pv_subject_opts *so,
 
 	in->by_email = so->email && !so->customer && !so->external_id &&
 		       !so->request;
-	if (in->by_email && !so->location) {
-		/* several locations may know the address: the request goes
-		 * to the first one's customer and covers the others */
-		sqlite3_stmt *st = pv_db_stmt(db, "SELECT id, location_id "
-					      "FROM customers WHERE email = ?1 "
-					      "AND NOT EXISTS (SELECT 1 FROM "
-					      "customers d WHERE d.email = ?1 "
-					      "GROUP BY d.location_id HAVING "
-					      "count(*) > 1) "
-					      "ORDER BY id LIMIT 1", e);
-
-		if (!st)
-			return e->status;
-		pv_bind_text(st, 1, so->email);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			in->customer_id = sqlite3_column_int64(st, 0);
-			in->location_id = sqlite3_column_int64(st, 1);
-		}
-		sqlite3_reset(st);
-		if (rc == SQLITE_ROW) {
-			in->email = NULL;
-			return PV_OK;
-		}
-		if (rc != SQLITE_DONE)
-			return pv_db_fail(db, e, "customers");
-	}
+	/* several locations may know the address: the request goes to the
+	 * first one's customer and covers the others */
+	if (in->by_email && !so->location &&
+	    (rc = first_customer(db, so->email, in, e)) != 0)
+		return rc < 0 ? e->status : PV_OK;
 	rc = pv_subject_from_opts(db, so, &s, e);
+	/* not a customer of the location asked, but of another one of the
+	 * controller: the request is that customer's (and covers the
+	 * others), not "we hold no data about you" */
+	if (rc == PV_NOINPUT && in->by_email && so->location) {
+		struct pv_err fe = {0};
+		int found = first_customer(db, so->email, in, &fe);
+
+		if (found) {
+			*e = fe; /* the lookup's error, or none */
+			return found < 0 ? e->status : PV_OK;
+		}
+	}
 	if (rc == PV_NOINPUT && so->email && !so->customer &&
 	    !so->external_id && !so->request) {
 		/* nobody we know: recorded all the same (request.h) */
@@ -760,7 +788,7 @@ static int mark_verified(sqlite3 *db, const struct pv_req *r,
 			 const char *by, const char *note, const char *detail,
 			 struct pv_err *e)
 {
-	char due_s[PV_TIME_LEN], *fields;
+	char due_s[PV_TIME_LEN], rec[PV_TIME_LEN], *fields;
 	sqlite3_stmt *st;
 	int rc;
 
@@ -776,8 +804,12 @@ static int mark_verified(sqlite3 *db, const struct pv_req *r,
 				detail, e)))
 		return rc;
 	pv_date_fmt(pv_req_due(r), due_s);
-	fields = pv_jsonf("{s:s,s:s,s:s,s:s}", "type", r->type, "channel",
-			  r->channel, "status", "verified", "due", due_s);
+	pv_time_fmt(r->received, rec);
+	/* the same fields as at intake (pv_request_new): the business's
+	 * mail states when the request came in */
+	fields = pv_jsonf("{s:s,s:s,s:s,s:s,s:s}", "type", r->type, "channel",
+			  r->channel, "status", "verified", "received", rec,
+			  "due", due_s);
 	rc = pv_event_add(db, "request.received", r->location_id,
 			  r->customer_id, r->id, "business", fields, NULL, e);
 	free(fields);
@@ -1099,30 +1131,103 @@ fail:
  * anybody but the owner of the address.  *result gets what the request
  * keeps.
  */
+/*
+ * What is still kept under a legal duty (restricted) of an erased person
+ * with the address that asked request id, found by the keyed e-mail
+ * reference of the retained records (lib/erase.c, the tombstone key
+ * beside the database): *kept gets the list erasure.confirmation's text
+ * reads ({"table", "count", "until", "basis"} each), or NULL when nothing
+ * is kept (or no key exists: nobody was erased yet).
+ */
+static int kept_for_address(sqlite3 *db, long long id, json_t **kept,
+			    struct pv_err *e)
+{
+	const char *path = sqlite3_db_filename(db, "main");
+	struct pv_tomb *t = NULL;
+	sqlite3_stmt *st = NULL;
+	char ref[65];
+	int rc = PV_OK, have = 0;
+
+	*kept = NULL;
+	if (!path || !*path || (rc = pv_tomb_open(path, 0, &t, e)))
+		return rc;
+	st = pv_db_prepare(db, "SELECT requester_email FROM requests WHERE "
+			   "id = ?", e);
+	if (!st) {
+		rc = e->status;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		have = pv_tomb_hash(t, "email", NULL, pv_col_text(st, 0),
+				    ref) == 0;
+	sqlite3_finalize(st);
+	if (!have)
+		goto out;
+	st = pv_db_prepare(db, "SELECT kind, count(*), max(retain_until), "
+			   "basis FROM retained WHERE email_ref = ? "
+			   "GROUP BY kind, basis ORDER BY kind, basis", e);
+	if (!st) {
+		rc = e->status;
+		goto out;
+	}
+	pv_bind_text(st, 1, ref);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!*kept)
+			*kept = json_array();
+		json_array_append_new(*kept, json_pack("{s:s,s:I,s:s,s:s}",
+			"table", pv_col_text(st, 0), "count",
+			(json_int_t)sqlite3_column_int64(st, 1), "until",
+			pv_col_text(st, 2), "basis", pv_col_text(st, 3)));
+	}
+	sqlite3_finalize(st);
+	rc = rc == SQLITE_DONE ? PV_OK : pv_db_fail(db, e, "retained");
+out:
+	sodium_memzero(ref, sizeof ref);
+	pv_tomb_close(t);
+	if (rc) {
+		json_decref(*kept);
+		*kept = NULL;
+	}
+	return rc;
+}
+
 int pv_req_answer_unknown(sqlite3 *db, const struct pv_req *r,
 			  char **result, struct pv_err *e)
 {
 	const char *ev = strcmp(r->type, "erasure") == 0
 			 ? "request.nothing-to-erase" : "request.no-data";
+	json_t *kept;
 	char *fields;
 	int rc;
 
 	*result = NULL;
-	fields = pv_jsonf("{s:s}", "type", r->type);
+	if ((rc = kept_for_address(db, r->id, &kept, e)))
+		return rc;
+	if (kept) {
+		/* an erased person of whom records are kept under a legal
+		 * duty: not "no data", but what is kept, until when, why */
+		ev = "request.retained-only";
+		fields = pv_jsonf("{s:s,s:o}", "type", r->type, "kept", kept);
+	} else {
+		fields = pv_jsonf("{s:s}", "type", r->type);
+	}
 	rc = pv_event_add(db, ev, r->location_id, 0, r->id, "customer",
 			  fields, NULL, e);
 	free(fields);
 	if (rc)
 		return rc;
+	/* results are words' keys (lib/words.c): the mail says them in
+	 * its language */
 	fields = pv_jsonf("{s:s,s:s}", "type", r->type, "result",
-			  "no data held about the address that asked: "
-			  "answered so");
+			  kept ? "retained-answered" : "no-data-answered");
 	rc = pv_event_add(db, "request.completed", r->location_id, 0, r->id,
 			  "business", fields, NULL, e);
 	free(fields);
 	if (rc)
 		return rc;
-	*result = pv_jsonf("{s:s,s:s}", "held", "nothing", "answer", ev);
+	*result = pv_jsonf("{s:s,s:s}", "held", kept ? "retained" : "nothing",
+			   "answer", ev);
 	return PV_OK;
 }
 
@@ -1201,23 +1306,21 @@ int pv_req_fulfil_person(sqlite3 *db, const struct pv_req *r,
 			       "at a customer", r->id);
 	if (strcmp(r->type, "objection") == 0) {
 		rc = object_marketing(db, r->customer_id, at, &list, e);
-		what = "marketing consent withdrawn; excluded from all "
-		       "marketing";
+		what = "marketing-withdrawn";
 		if (!rc)
 			*result = xasprintf("{\"withdrawn\":[%s],\"marketing\":"
 					    "\"excluded\"}",
 					    list.s ? list.s : "");
 	} else if (strcmp(r->type, "restriction") == 0) {
 		rc = mark_customer(db, r->customer_id, "restricted_at", at, e);
-		what = "processing restricted (Art. 18); excluded from all "
-		       "marketing";
+		what = "processing-restricted";
 		if (!rc)
 			*result = pv_jsonf("{s:s}", "restricted", at);
 	} else if (strcmp(r->type, "rectification") == 0) {
 		if (!text_given(note))
 			return pv_fail(e, PV_USAGE, "--note is required: say "
 				       "what was corrected (Art. 16 GDPR)");
-		what = "data corrected";
+		what = "data-corrected";
 		*result = pv_jsonf("{s:b}", "corrected", 1);
 	} else {
 		return pv_fail(e, PV_SOFTWARE, "request %lld: %s is not done "
@@ -1428,6 +1531,29 @@ int pv_request_record_error(sqlite3 *db, long long id, const char *msg,
 	return pv_db_commit(db, e);
 }
 
+/* Staff's acknowledgement of the request's findings (request ack), while
+ * it is in force: until which day (null: while the state and deadline
+ * stay as they are), by whom, why. */
+static void write_ack(struct pv_writer *w, sqlite3_stmt *st,
+		      const struct pv_req *r, int open, time_t now)
+{
+	char buf[PV_TIME_LEN];
+	long until = sqlite3_column_type(st, 27) == SQLITE_NULL
+		     ? -1 : (long)sqlite3_column_int64(st, 27);
+	int acked = open && pv_remind_acked(pv_col_text(st, 26), until,
+					    r->status, pv_req_due(r),
+					    pv_cal_due_passed(pv_req_due(r),
+							      now, r->tz));
+
+	pv_w_bool(w, "acknowledged", acked);
+	if (acked && until >= 0)
+		pv_w_str(w, "acknowledged_until", pv_date_fmt(until, buf));
+	else
+		pv_w_null(w, "acknowledged_until");
+	pv_w_str(w, "acknowledged_by", acked ? pv_col_text(st, 28) : NULL);
+	pv_w_str(w, "acknowledged_reason", acked ? pv_col_text(st, 29) : NULL);
+}
+
 /* Fields of one request record (the row as REQ_COLS). */
 static void write_fields(struct pv_writer *w, sqlite3_stmt *st,
 			 const struct pv_req *r, time_t now)
@@ -1462,6 +1588,7 @@ static void write_fields(struct pv_writer *w, sqlite3_stmt *st,
 		pv_w_null(w, "result");
 	pv_w_str(w, "error", pv_col_text(st, 20));
 	pv_w_str(w, "updated", pv_col_text(st, 21));
+	write_ack(w, st, r, open, now);
 }
 
 static int show_one(sqlite3 *db, long long id, int intake, int duplicate,
@@ -1635,7 +1762,7 @@ int pv_request_list(sqlite3 *db, const struct pv_request_filter *f,
 			continue;
 		if (f->skip) {
 			int k = f->skip(db, r.id, f->event, r.status,
-					pv_req_due(&r), e);
+					pv_req_due(&r), f->skip_days, e);
 
 			if (k < 0) {
 				sqlite3_finalize(st);

@@ -89,8 +89,13 @@ struct pv_request_in {
 /*
  * The subject of a new request from a command's options (subject.h): a
  * customer, or, for an --email that matches nobody, the address that
- * asked at the named location (or the first one).  Fills customer_id,
- * location_id and email of in.  PV_USAGE for a customer named with
+ * asked at the named location (or the first one).  An --email names the
+ * person at every location (J9): without --location, or when the named
+ * location has no customer with it but another location has, the request
+ * is the first such customer's (by_email set, so that pv_request_new
+ * links the others).  privacyctl request new and privacy-web's form both
+ * come through here.  Fills customer_id, location_id, email and by_email
+ * of in.  PV_USAGE for a customer named with
  * another location; the errors of pv_subject_from_opts otherwise.
  */
 struct pv_subject_opts;
@@ -210,7 +215,9 @@ struct pv_request_filter {
 	/* not NULL: a request for which skip returns 1 is left out, -1
 	 * stops the list with e set (check --new, remind.h) */
 	int (*skip)(sqlite3 *db, long long id, const char *event,
-		    const char *status, long due, struct pv_err *e);
+		    const char *status, long due, long days,
+		    struct pv_err *e);
+	long skip_days;     /* passed to skip: the repeat interval */
 };
 /* 1 when request id is of this type and completed (a re-run of a
  * finished erasure or export is then no error), else 0. */

@@ -230,7 +230,8 @@ static const char m1[] =
 	"  sent_on INTEGER,\n"
 	"  ack_key TEXT,\n"
 	"  ack_until INTEGER,\n"
-	"  ack_reason TEXT\n"
+	"  ack_reason TEXT,\n"
+	"  ack_by TEXT\n" /* who acknowledged: the audit log's actor */
 	") STRICT;\n"
 
 	/* The outbox. */
@@ -251,7 +252,11 @@ static const char m1[] =
 	"  delivered_at TEXT,\n"
 	"  scrubbed INTEGER NOT NULL DEFAULT 0,\n"
 	/* notify --retry: the give-up time counts from here */
-	"  retried_at TEXT\n"
+	"  retried_at TEXT,\n"
+	/* the bulk run that queued it (the id of the run's first event;
+	 * NULL: an event of its own): notify tells a location's business
+	 * of a run's erasures in one mail with the list attached */
+	"  run INTEGER\n"
 	") STRICT;\n"
 	"CREATE INDEX events_status ON events(status, next_attempt_at);\n"
 	/* an erasure purges the replies kept for its customer (erase.c) */
@@ -386,11 +391,15 @@ static const char m1[] =
 	/* keyed hash of the erased customer's external id (tombstone key),
 	 * so that a later access request can find what is still held */
 	"  subject_ref TEXT,\n"
+	/* the same for the e-mail address: a request by address from an
+	 * erased person learns what is still kept (J8) */
+	"  email_ref TEXT,\n"
 	"  hold_reason TEXT,\n"
 	"  created_at TEXT NOT NULL\n"
 	") STRICT;\n"
 	"CREATE INDEX retained_until ON retained(retain_until);\n"
-	"CREATE INDEX retained_subject ON retained(subject_ref);\n";
+	"CREATE INDEX retained_subject ON retained(subject_ref);\n"
+	"CREATE INDEX retained_email ON retained(email_ref);\n";
 
 const char *const pv_migrations[] = {m1};
 const int pv_nmigrations = sizeof pv_migrations / sizeof pv_migrations[0];

@@ -3,10 +3,13 @@
  *
  * The form takes a location, a kind of request and an e-mail address.  The
  * answer page is the same whether or not the address belongs to a
- * customer, so that the form tells nobody who is a customer.  For a
- * customer the request is created 'unverified' (channel web) and the code
- * goes through the outbox to the address on file (request.h); the code
- * page then verifies it.  Both POSTs count against the client address
+ * customer, so that the form tells nobody who is a customer.  The request
+ * is created 'unverified' (channel web) the way `privacyctl request new
+ * --email` makes it (pv_request_subject): for a customer it covers the
+ * same address at every location of the controller (J9); for an address
+ * we hold nothing about it is recorded all the same and answered "we
+ * hold no data about you" (J8).  The code goes through the outbox to the
+ * address (request.h); the code page then verifies it.  Both POSTs count against the client address
  * (web.requests_per_hour, web.codes_per_hour), and wrong codes count
  * against the request (PV_VERIFY_ATTEMPTS).
  */
@@ -155,12 +158,11 @@ static void form(struct pv_web_app *a, struct loc *l, int n,
 		    WT(a, "Ihre E-Mail-Adresse, wie Sie sie bei uns angegeben "
 		       "haben", "Your e-mail address, as you gave it to us"),
 		    email ? email : "", WT(a, "Anfrage senden", "Send"),
-		    WT(a, "Wir schicken einen Code an diese Adresse, wenn sie "
-		       "bei uns gespeichert ist. Mit dem Code best\xc3\xa4tigen "
-		       "Sie, dass die Anfrage von Ihnen kommt.",
-		       "We send a code to this address if we have it on file. "
-		       "With the code you confirm that the request comes from "
-		       "you."));
+		    WT(a, "Wir schicken einen Code an diese Adresse. Mit dem "
+		       "Code best\xc3\xa4tigen Sie, dass die Anfrage von Ihnen "
+		       "kommt.",
+		       "We send a code to this address. With the code you "
+		       "confirm that the request comes from you."));
 }
 
 static int valid_kind(const char *k)
@@ -204,6 +206,7 @@ int pv_web_request_form(struct pv_web_app *a)
 	const char *email = pv_web_form(r, "email");
 	struct loc *l = NULL, *chosen = NULL;
 	struct pv_request_in in = {0};
+	struct pv_subject_opts so = {0};
 	long long cid, rid;
 	int st, n = 0;
 
@@ -253,22 +256,31 @@ int pv_web_request_form(struct pv_web_app *a)
 		st = st < 0 ? a->e->status : PV_OK;
 		goto out;
 	}
-	if ((st = customer_by_email(a, chosen->id, email, &cid)))
-		goto out;
-	if (cid) {
-		in.type = kind;
-		in.channel = "web";
+	/* as privacyctl request new --email --location does it */
+	so.email = email;
+	so.location = chosen->slug;
+	st = pv_request_subject(a->db, &so, &in, a->e);
+	if (st == PV_DATAERR) {
+		/* several customers of the location have the address: the
+		 * latest one's, which covers the others elsewhere */
+		if ((st = customer_by_email(a, chosen->id, email, &cid)))
+			goto out;
 		in.customer_id = cid;
 		in.location_id = chosen->id;
-		if ((st = pv_request_new(a->db, a->cfg, &in, &rid, a->e)))
-			goto out;
+		in.email = NULL;
+		in.by_email = 1;
 	}
+	if (st)
+		goto out;
+	in.type = kind;
+	in.channel = "web";
+	if ((st = pv_request_new(a->db, a->cfg, &in, &rid, a->e)))
+		goto out;
 	/* the same page whether or not the address is a customer's */
-	pv_web_escf(&a->body, "<p>%s <strong>%s</strong> %s</p>\n<p>%s</p>\n",
-		    WT(a, "Danke! Wenn", "Thank you! If"), email,
-		    WT(a, "bei uns gespeichert ist, haben wir soeben einen Code "
-		       "an diese Adresse geschickt.", "is on file with us, we "
-		       "have just sent a code to that address."),
+	pv_web_escf(&a->body, "<p>%s <strong>%s</strong>%s</p>\n<p>%s</p>\n",
+		    WT(a, "Danke! Wir haben soeben einen Code an",
+		       "Thank you! We have just sent a code to"), email,
+		    WT(a, " geschickt.", "."),
 		    WT(a, "Geben Sie den Code hier ein, um Ihre Anfrage zu "
 		       "best\xc3\xa4tigen.", "Enter the code here to confirm "
 		       "your request."));
@@ -288,9 +300,11 @@ static int pending(struct pv_web_app *a, const char *email, long long ids[4],
 {
 	sqlite3_stmt *st = pv_db_prepare(a->db,
 		"SELECT r.id, l.slug, l.name FROM requests r"
-		" JOIN customers c ON c.id = r.customer_id"
+		" LEFT JOIN customers c ON c.id = r.customer_id"
 		" JOIN locations l ON l.id = r.location_id"
-		" WHERE c.email = ?1 AND r.status = 'unverified'"
+		/* a customer's, or of an address we hold nothing about */
+		" WHERE coalesce(c.email, r.requester_email) = ?1"
+		" AND r.status = 'unverified'"
 		" ORDER BY r.id DESC LIMIT 16", a->e);
 	int rc;
 

@@ -118,6 +118,28 @@ static const struct word statuses[] = {
 	{"re-permission", "erneute Einwilligung", "renewed consent"},
 	{"export delivered", "die Auskunft wurde dem Kunden per E-Mail "
 	 "zugestellt", "the customer has received the export by e-mail"},
+	{"export delivered, this location's data included", "die Auskunft "
+	 "wurde dem Kunden per E-Mail zugestellt; sie enthält auch die Daten, "
+	 "die dieser Standort über ihn gespeichert hat", "the customer has "
+	 "received the export by e-mail; it includes the data this location "
+	 "holds about them"},
+	/* the results of request.completed and request.*-done */
+	{"no-data-answered", "zu der anfragenden E-Mail-Adresse sind keine "
+	 "Daten gespeichert; das haben wir der Person geantwortet",
+	 "no data is held about the address that asked; the person was told "
+	 "so"},
+	{"retained-answered", "die Kundendaten sind gelöscht, nur gesetzlich "
+	 "aufzubewahrende Unterlagen sind noch da (gesperrt); das haben wir der "
+	 "Person geantwortet, mit Frist und Grund", "the customer's data is "
+	 "erased; only records kept under a legal duty remain (restricted); "
+	 "the person was told so, with until when and why"},
+	{"marketing-withdrawn", "alle Einwilligungen in Werbung widerrufen; "
+	 "von aller Werbung ausgeschlossen", "every marketing consent "
+	 "withdrawn; excluded from all marketing"},
+	{"processing-restricted", "Verarbeitung eingeschränkt (Art. 18 "
+	 "DSGVO); von aller Werbung ausgeschlossen", "processing restricted "
+	 "(Art. 18 GDPR); excluded from all marketing"},
+	{"data-corrected", "Daten berichtigt", "data corrected"},
 	{NULL, NULL, NULL},
 };
 

@@ -22,7 +22,7 @@ snapshot before
 run privacyctl settings set mitte marketing=on
 status 1 "marketing=on refused while opt-ins lack proof"
 # issue 17: the two kinds are counted and each points at its list and campaign
-is "$(stderr)" "privacyctl: marketing stays off: 3 customers of 'mitte' have an active opt-in without valid consent: 2 from before 25 May 2018 need re-permission ('privacyctl consent list --needs-repermission --location mitte', consent-send --kind repermission), 1 a double opt-in ('privacyctl customer list --marketing invalid --location mitte', consent-send --kind double-opt-in)" "the message says how many of each kind and where to look"
+is "$(stderr)" "privacyctl: marketing stays off: 3 customers of 'mitte' have an active opt-in without valid consent: 2 from before 25 May 2018 need re-permission ('privacyctl consent list --needs-repermission --location mitte', consent-send --kind repermission), 1 a double opt-in ('privacyctl customer list --marketing unproven --location mitte', consent-send --kind double-opt-in)" "the message says how many of each kind and where to look"
 unlike "$(stderr)" "$K1,|example" "no ids or addresses without -v"
 unchanged before "refused: nothing changed"
 run privacyctl -v settings set mitte marketing=on

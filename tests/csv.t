@@ -52,7 +52,7 @@ done
 
 # an empty result is the header alone
 run privacyctl request list --status rejected -f csv
-is "$(stdout)" "$(printf 'request_id,location,customer_id,type,channel,status,received,due,first_due,extended_due,overdue,extension_reason,reject_reason,note,result,error,updated\r')" \
+is "$(stdout)" "$(printf 'request_id,location,customer_id,type,channel,status,received,due,first_due,extended_due,overdue,extension_reason,reject_reason,note,result,error,updated,acknowledged,acknowledged_until,acknowledged_by,acknowledged_reason\r')" \
 	"an empty request list is a CSV header"
 run privacyctl retention list -f csv
 is "$(head -1 "$out")" "$(printf 'id,location,kind,record_key,record_date,retain_until,basis,request_id,created_at,data\r')" \

@@ -184,8 +184,10 @@ printf '%s\n' '{"customer_id":2}' '{"customer_id":4}' 'not json' \
 	'{"customer_id":999}' '{"customer_id":5}' '{"email":"MAILMRK3Z@example.org","location":"mitte"}' >batch.ndjson
 run dsar-erase batch.ndjson
 status 1 "a batch with failures is exit 1"
-is "$(jget customer_id <"$out" | tr '\n' ' ')" "2 5 3 " "reports for the erased and the held"
-is "$(jget status <"$out" | tr '\n' ' ')" "erased held erased " "their statuses"
+is "$(grep -v '^{"summary"' "$out" | jget customer_id | tr '\n' ' ')" "2 5 3 " "reports for the erased and the held"
+is "$(grep -v '^{"summary"' "$out" | jget status | tr '\n' ' ')" "erased held erased " "their statuses"
+# issue 17: the stream ends with its summary record, the counts of the run
+is "$(tail -1 "$out")" '{"summary":{"program":"dsar-erase","dry_run":false,"records":6,"erased":2,"held":1,"failed":3,"deleted":{"consents":2,"appointments":4,"customers":2},"retained":{"invoices":4}}}' "the summary record ends the stream"
 like "$(stderr)" "customer 4: invoices: issued_on: not a date in 1 record" "the bad invoice date is reported"
 like "$(stderr)" "batch.ndjson:3: " "the bad record is reported with file:line"
 like "$(stderr)" "batch.ndjson:4: no such customer: 999" "the unknown customer is reported with file:line"
@@ -257,14 +259,15 @@ is "$(($(wc -l <"$out") - 1))" "4" "four invoices of 2024 have expired on 2033-0
 snapshot before
 run dsar-erase --purge-expired -n
 status 0 "purge dry run"
-is "$(jget status <"$out" | sort -u)" "expired" "the dry run lists what would go"
+is "$(grep -v '^{"summary"' "$out" | jget status | sort -u)" "expired" "the dry run lists what would go"
+is "$(tail -1 "$out")" '{"summary":{"program":"dsar-erase","dry_run":true,"records":6}}' "the plan ends with its total (issue 17)"
 unchanged before "purge dry run changes nothing"
 run dsar-erase --purge-expired
 status 0 "purge"
 # (issue 15 item 8: the invoices of 2024 of the customers who stay, 5 and
 # 7, end their 8 years too and go with the same purge, on purpose)
-is "$(jget record_key <"$out" | tr '\n' ' ')" "R1-1 R2-1 R3-1 R6-1 R5-1 R7-1 " "the purged records are reported, the retained and the live ones"
-is "$(jget status <"$out" | tr '\n' ' ')" "purged purged purged purged deleted deleted " "the live ones are deleted"
+is "$(grep -v '^{"summary"' "$out" | jget record_key | tr '\n' ' ')" "R1-1 R2-1 R3-1 R6-1 R5-1 R7-1 " "the purged records are reported, the retained and the live ones"
+is "$(grep -v '^{"summary"' "$out" | jget status | tr '\n' ' ')" "purged purged purged purged deleted deleted " "the live ones are deleted"
 is "$(sql "SELECT detail FROM audit WHERE action = 'retention.purge-active'")" '{"invoices":2}' "and audited apart, with counts"
 is "$(sql "SELECT count(*) FROM retained WHERE retain_until < '2033-01-01'")" "0" "expired records are gone"
 is "$(sql "SELECT count(*) FROM retained")" "6" "the others stay"
@@ -272,7 +275,10 @@ is "$(sql "SELECT detail FROM audit WHERE action = 'retention.purge'")" '{"befor
 grep -qa "R2-1" "$PRIVACY_DB"; ok $((! $?)) "a purged record leaves no residue"
 run dsar-erase --purge-expired
 status 0 "a second purge has nothing to do"
-is "$(stdout)" "" "and reports nothing"
+is "$(stdout)" "" "and reports nothing, not even a summary (issue 17)"
+run dsar-erase --purge-expired -q
+status 0 "-q: a second purge"
+is "$(stdout)$(stderr)" "" "-q: says nothing (cron)"
 
 # ---- a record whose retention is already over is deleted, not retained
 customer 8

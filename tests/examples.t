@@ -264,6 +264,80 @@ later() { # a line that runs when its time has come (cron): PRIVACY_NOW
 		[ "$1" = README.md ] && echo 2026-07-02T10:00:00Z ;;
 	esac
 }
+state() { # what the database holds after LINE: QUERY<TAB>EXPECTED<TAB>WHAT
+	local c='select count(*) from'
+	case $1 in
+	"privacyctl request complete 12 "*) printf '%s\t%s\t%s\n' \
+		"select status || ' ' || verified_by from requests where id = 12" \
+		"completed signed letter, address on file" "request 12 is verified by staff and completed" ;;
+	*'"$CODE" | privacyctl request verify 13'*) printf '%s\t%s\t%s\n' \
+		"select status from requests where id = 13" verified "the code from the mail verified request 13" ;;
+	"privacyctl request verify 14 "*) printf '%s\t%s\t%s\n' \
+		"select status || ' ' || verified_by from requests where id = 14" "verified ID card at the counter" "request 14 is verified by staff" ;;
+	"privacyctl request cancel 15 "*) printf '%s\t%s\t%s\n' \
+		"select status from requests where id = 15" cancelled "request 15 is cancelled" ;;
+	"privacyctl appointment import --location mitte --map de-excel "*) printf '%s\t%s\t%s\n' \
+		"$c appointments where external_id in ('T-1501', 'T-1502')" 2 "the de-excel appointments are in" ;;
+	"privacyctl customer import --location mitte --map ./my-salon.yaml "*) printf '%s\t%s\t%s\n' \
+		"select group_concat(c.first_name || ' ' || (select count(*) from consents k where k.customer_id = c.id and k.event = 'granted'), ', ') from customers c where c.external_id in ('20001', '20002')" \
+		"Jürgen 1, Dörte 0" "the customers of the mapped export are in, with Newsletter ja as an opt-in" ;;
+	"consent-send --campaign reperm-2026 --kind repermission --rate "*) printf '%s\t%s\t%s\n' \
+		"$c campaign_messages where status = 'sent'" 2 "the campaign mailed the two who must be asked again" ;;
+	"consent-send --campaign reperm-2026 "*rerun*|"consent-send --campaign reperm-2026 -q "*) printf '%s\t%s\t%s\n' \
+		"$c campaign_messages" 2 "the rerun mails nobody twice" ;;
+	"privacyctl consent confirm "*) printf '%s\t%s\t%s\n' \
+		"$c consents where event = 'confirmed' and at = '2026-06-01T10:00:00Z'" 1 "the answer is recorded as consent proof" ;;
+	"privacyctl settings set mitte marketing=on "*) printf '%s\t%s\t%s\n' \
+		"select marketing from settings where location_id = 1" on "marketing is on at Salon Mitte" ;;
+	"dsar-erase --request 42 | notify"*) printf '%s\t%s\t%s\n' \
+		"$c events where request_id = 42 and type = 'erasure.confirmation' and status = 'delivered'" 1 \
+		"the customer's confirmation of the erasure is delivered"
+		printf '%s\t%s\t%s\n' "$c customers where id = 42" 0 "customer 42 is erased" ;;
+	"dsar-export --request 42 | notify"*) printf '%s\t%s\t%s\n' \
+		"select status from requests where id = 42" completed "request 42 is completed once the export was delivered" ;;
+	"notify --retry 17") printf '%s\t%s\t%s\n' \
+		"select status from events where id = 17" delivered "event 17 is delivered" ;;
+	"notify --retry-failed"*) printf '%s\t%s\t%s\n' \
+		"$c events where status = 'failed'" 0 "nothing failed is left" ;;
+	"notify --pending"*) printf '%s\t%s\t%s\n' \
+		"$c events where status = 'pending'" 0 "the outbox is empty" ;;
+	"dsar-erase --customer "*) printf '%s\t%s\t%s\n' \
+		"$c customers where id = ${1//[!0-9]/}" 0 "the customer is erased" ;;
+	"privacyctl customer list --inactive-since 3y | dsar-erase"*) printf '%s\t%s\t%s\n' \
+		"$c customers where location_id = 1 and external_id in ('K-1001', 'K-1003', 'K-1005', 'G-44')" 0 "the inactive customers are erased" ;;
+	"privacyctl customer notice --inactive-since 3y "*) printf '%s\t%s\t%s\n' \
+		"select inactive_erase_on from customers where external_id = 'G-44'" 2026-07-01 "the newly inactive customer is told the day" ;;
+	esac
+}
+shows() { # what LINE prints: FILTER<TAB>EXPECTED<TAB>WHAT; FILTER reads the
+	# output (records: the field of each, summaries left out), $errf is
+	# the file of its stderr
+	local ids='jget external_id | grep -v "^null$"'
+	case $1 in
+	"privacyctl request list --due-within 7d "*"#"*) printf '%s\t%s\t%s\n' \
+		'jget request_id | grep -v "^null$"' 12 "request 12 is due this week (not the overdue 43)" ;;
+	"privacyctl customer list --inactive-since 3y "*"# feeds"*) printf '%s\t%s\t%s\n' \
+		"$ids" "K-1001 K-1003 K-1005 G-44" "the customers inactive for 3 years" ;;
+	*"--inactive-since 3y --notice-passed"*) printf '%s\t%s\t%s\n' \
+		"$ids" "K-1001 K-1003 K-1005" "those whose notice of April passed (not G-44)" ;;
+	"privacyctl marketing audience"*) printf '%s\t%s\t%s\n' \
+		"$ids" "N-77 K-1001" "Studio Nord's opted-in customers" ;;
+	"privacyctl consent list --needs-repermission"|"privacyctl consent list --needs-repermission "*"#"*) printf '%s\t%s\t%s\n' \
+		"$ids" "K-1001 K-1002" "the opt-ins from before 25 May 2018" ;;
+	*"-v settings set mitte marketing=on"*) printf '%s\t%s\t%s\n' \
+		'grep -Eo "[0-9]+ customers of .mitte.|customer ids: [0-9,]+" "$errf"' \
+		"2 customers of 'mitte' customer ids: 1,2" "the refusal says how many and which ids" ;;
+	"privacyctl request new "*"--received 2026-03-31T10:00:00Z") printf '%s\t%s\t%s\n' \
+		'jget due' 2026-04-30 "the deadline counts from the day the letter came" ;;
+	"privacyctl request list --overdue | notify") printf '%s\t%s\t%s\n' \
+		'jget event | grep -v "^null$"' request.overdue "the business is mailed the overdue request" ;;
+	"privacyctl request list --due-within 7d | notify") printf '%s\t%s\t%s\n' \
+		'jget event | grep -v "^null$"' request.deadline-near "the business is mailed the deadline" ;;
+	*"privacy-web") printf '%s\t%s\t%s\n' 'head -1 | tr -d "\r"' "Status: 200 OK" "the form page" ;;
+	"privacyctl settings show | jq "*) printf '%s\t%s\t%s\n' cat nord "the manual location" ;;
+	"privacyctl audit verify"*) printf '%s\t%s\t%s\n' 'jget intact' true "the chain is intact" ;;
+	esac
+}
 # the code or token in the newest mail this database had sent, else the
 # fixture's code
 code_now() {
@@ -333,6 +407,13 @@ while IFS=$'\t' read -r file line block; do
 	name=${line//#/\\#}
 	is "$rc" "$want" "$file: ${name//$'\036'/ \\n }"
 	[ "$rc" = "$want" ] || sed 's/^/# /' "$SCRATCH/run$i.err" | head -3
+	while IFS=$'\t' read -r q v what; do
+		is "$(sql "$q")" "$v" "$file: $what"
+	done < <(state "$line")
+	errf="$SCRATCH/run$i.err"
+	while IFS=$'\t' read -r filter v what; do
+		is "$(eval "$filter" <"$SCRATCH/run$i.out" | paste -sd' ')" "$v" "$file: $what"
+	done < <(shows "$line")
 done <"$SCRATCH/lines"
 
 # what the curl line sent, as the receiver reads it

@@ -46,7 +46,7 @@ privacyctl location add big --name Big >/dev/null
 privacyctl customer import --location big big.csv >/dev/null
 run privacyctl settings set big marketing=on
 status 1 "marketing on refused"
-like "$(stderr)" ": 320 customers of 'big' have .*: 300 from before 25 May 2018 need re-permission .*consent-send --kind repermission\), 20 a double opt-in \('privacyctl customer list --marketing invalid --location big', consent-send --kind double-opt-in\)$" \
+like "$(stderr)" ": 320 customers of 'big' have .*: 300 from before 25 May 2018 need re-permission .*consent-send --kind repermission\), 20 a double opt-in \('privacyctl customer list --marketing unproven --location big', consent-send --kind double-opt-in\)$" \
 	"it counts both kinds and names the list and campaign of each"
 run privacyctl -v settings set big marketing=on
 ids=$(stderr | sed -n 's/.*(customer ids: \(.*\) and \([0-9]*\) more)$/\1/p')

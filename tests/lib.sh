@@ -166,7 +166,9 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
-# JSON field of a one-line record: jfield KEY < file (uses python3).
+# JSON field of each one-line record: jget KEY < file (uses python3).
+# The summary record that ends a stream (privacy-records(5)) is passed
+# over, as the tools pass over it; read it with jget summary.KEY.
 jget() {
 	/usr/bin/python3 -c 'import json, sys
 key = sys.argv[1]
@@ -175,6 +177,8 @@ for line in sys.stdin:
     if not line:
         continue
     v = json.loads(line)
+    if (list(v) == ["summary"]) != key.startswith("summary."):
+        continue
     for k in key.split("."):
         v = v[int(k)] if isinstance(v, list) else v.get(k)
     print("null" if v is None else (json.dumps(v) if isinstance(v, (dict, list, bool)) else v))' "$1"

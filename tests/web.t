@@ -273,7 +273,10 @@ unchanged s2 "showing the forms changes nothing"
 post /request "location=mitte&kind=access&email=nobody%40example.org"
 is "$(hstatus)" 200 "a request for an address that is no customer's: 200"
 page | sed 's/nobody@example.org/ADDR/g' >nobody.html
-is "$(sql "SELECT count(*) FROM requests")" 0 "no request for a stranger"
+# (J8: a stranger's request is recorded and answered "we hold no data
+# about you", like privacyctl request new --email; tests/journeys/j13)
+is "$(sql "SELECT r.type, r.channel, r.status, r.customer_id IS NULL FROM requests r WHERE r.requester_email = 'nobody@example.org'")" \
+	"access|web|unverified|1" "a stranger's request is recorded, waiting for its code like any other"
 post /request "location=mitte&kind=access&email=lea%40example.org"
 is "$(hstatus)" 200 "the same for a customer's address"
 page | sed 's/lea@example.org/ADDR/g' >lea.html
@@ -321,13 +324,13 @@ is "$(hstatus)" 200 "the code page"
 post /code "email=lea%40example.org&code=WRONGCODE"
 is "$(hstatus)" 400 "a wrong code: 400"
 like "$(page)" "passt zu keiner offenen Anfrage" "says so"
-is "$(sql "SELECT verify_attempts FROM requests")" 1 "the wrong code counts against the request"
+is "$(sql "SELECT verify_attempts FROM requests WHERE customer_id IS NOT NULL")" 1 "the wrong code counts against the request"
 post /code "email=nobody%40example.org&code=$code"
 is "$(hstatus)" 400 "the code with another address: 400"
 post /code "email=lea%40example.org&code=$code"
 is "$(hstatus)" 200 "the right code: 200"
 like "$(page)" "Danke! Ihre Anfrage ist best" "the request is confirmed"
-is "$(sql "SELECT status FROM requests")" "verified" "the request is verified"
+is "$(sql "SELECT status FROM requests WHERE customer_id IS NOT NULL")" "verified" "the request is verified"
 post /code "email=lea%40example.org&code=$code"
 is "$(hstatus)" 400 "the code again: 400 (nothing waits for it)"
 snapshot s4
@@ -347,7 +350,7 @@ ok $((! $?)) "the address is in the database only as consent evidence"
 # ---- the export download (export.delivery: link) ---------------------------
 run privacyctl request process
 status 0 "request process fulfils the verified access request"
-is "$(sql "SELECT type FROM events WHERE request_id = (SELECT id FROM requests) AND type LIKE 'export.%'")" \
+is "$(sql "SELECT type FROM events WHERE request_id = (SELECT id FROM requests WHERE customer_id IS NOT NULL) AND type LIKE 'export.%'")" \
 	"export.link" "the customer's event carries a link, not the document"
 is "$(sql "SELECT document IS NOT NULL, expires_at FROM web_exports")" "1|2026-02-08T09:00:00Z" \
 	"the export is stored until the link expires (7 days)"
@@ -365,7 +368,7 @@ PY
 )
 like "$dl" "^[A-Za-z0-9_~-]{43} 0$" "the access mail carries the link and no attachment"
 t_dl=${dl% *}
-is "$(sql "SELECT status FROM requests")" "completed" "the request is completed once the link is delivered"
+is "$(sql "SELECT status FROM requests WHERE requester_email IS NULL")" "completed" "the request is completed once the link is delivered"
 ADDR=192.0.2.8
 export ADDR
 snapshot s5

@@ -20,6 +20,7 @@
 #include "request.h"
 #include "retention.h"
 #include "subject.h"
+#include "summary.h"
 #include "tombstone.h"
 
 /* Nothing buffered upstream: commit what is pending rather than hold the
@@ -43,7 +44,7 @@ static int one_failed(int st, const struct pv_err *e)
 
 static int purge(struct pv_ctx *c, const struct pv_policy *pol, int dry)
 {
-	long long n = 0;
+	long long n = 0, before = pv_writer_count(c->out);
 	int st;
 
 	if (c->argc)
@@ -51,6 +52,14 @@ static int purge(struct pv_ctx *c, const struct pv_policy *pol, int dry)
 	st = pv_retained_purge(c->db, pol, dry, c->out, &n, &c->err);
 	if (!st && !dry && n)
 		st = pv_db_checkpoint_truncate(c->db, &c->err);
+	if (!st) {
+		struct pv_summary sum;
+
+		pv_summary_init(&sum, dry);
+		pv_summary_add(&sum, NULL, "records",
+			       pv_writer_count(c->out) - before);
+		pv_summary_write(c->out, &sum);
+	}
 	return st;
 }
 
@@ -117,23 +126,32 @@ out:
 	return st;
 }
 
-/* Erase the subject of one record; 1 when the run must stop (st set). */
+/* Erase the subject of one record; 1 when the run must stop (st set).
+ * A record that fails is counted in sum; the eraser counts the others. */
 static int erase_rec(struct pv_ctx *c, struct pv_eraser *er,
-		     const struct pv_rec *r, int *st)
+		     const struct pv_rec *r, struct pv_summary *sum, int *st)
 {
 	struct pv_subject s;
 	struct pv_err e;
 	int rc;
 
+	pv_summary_add(sum, NULL, "records", 1);
 	rc = pv_subject_from_rec(c->db, r, &s, &e);
 	if (!rc && s.request_id)
 		rc = pv_request_identity_checked(c->db, s.request_id,
 						 pv_flag(c, "unverified-ok"),
 						 &e);
-	if (!rc)
+	if (!rc) {
 		rc = pv_erase_subject(er, &s, c->out, &e);
+		if (rc == PV_PARTIAL) {
+			/* held: its report says so, and counts it */
+			*st = pv_status_merge(*st, one_failed(rc, &e));
+			return 0;
+		}
+	}
 	if (!rc)
 		return 0;
+	pv_summary_add(sum, NULL, "failed", 1);
 	rc = one_failed(rc, &e);
 	if (rc != PV_PARTIAL) {
 		/* already reported */
@@ -155,7 +173,8 @@ static int erase_rec(struct pv_ctx *c, struct pv_eraser *er,
  * "y" erases.  Cron and scripts (stderr not a terminal) go on as before.
  */
 static int erase_asked(struct pv_ctx *c, struct pv_eraser *er,
-		       struct pv_input *in, struct pv_progress *prog)
+		       struct pv_input *in, struct pv_progress *prog,
+		       struct pv_summary *sum)
 {
 	struct pv_rec *recs = NULL;
 	size_t n = 0, cap = 0, i;
@@ -182,6 +201,8 @@ static int erase_asked(struct pv_ctx *c, struct pv_eraser *er,
 			st = e.status;
 			goto out;
 		}
+		pv_summary_add(sum, NULL, "records", 1);
+		pv_summary_add(sum, NULL, "failed", 1);
 		st = pv_status_merge(st, one_failed(e.status, &e));
 	}
 	if (pv_stop_sig)
@@ -190,12 +211,14 @@ static int erase_asked(struct pv_ctx *c, struct pv_eraser *er,
 	if (n > ASK_ABOVE && !pv_confirm_tty(q)) {
 		st = pv_fail(&c->err, PV_PARTIAL, "not confirmed: nothing "
 			     "erased (--yes erases without asking)");
+		/* the answer was no: no run to sum up either */
+		pv_summary_init(sum, 0);
 		goto out;
 	}
 	prog->total = (long long)n;
 	for (i = 0; i < n && !pv_stop_sig; i++) {
 		pv_progress_add(prog, 1);
-		if (erase_rec(c, er, &recs[i], &st))
+		if (erase_rec(c, er, &recs[i], sum, &st))
 			break;
 	}
 out:
@@ -227,7 +250,8 @@ static int erase_request(struct pv_ctx *c, struct pv_eraser *er,
 	return pv_erase_subject(er, s, c->out, &c->err);
 }
 
-static int erase_stream(struct pv_ctx *c, struct pv_eraser *er, int dry)
+static int erase_stream(struct pv_ctx *c, struct pv_eraser *er, int dry,
+			struct pv_summary *sum)
 {
 	struct pv_input *in = pv_input_open(c->argc, c->argv, PV_FMT_AUTO);
 	struct pv_progress prog;
@@ -240,7 +264,7 @@ static int erase_stream(struct pv_ctx *c, struct pv_eraser *er, int dry)
 	pv_progress_start(&prog, dry ? "subjects planned" : "subjects done",
 			  0);
 	if (!dry && !pv_flag(c, "yes") && isatty(2)) {
-		st = erase_asked(c, er, in, &prog);
+		st = erase_asked(c, er, in, &prog, sum);
 		pv_progress_end(&prog);
 		pv_input_close(in);
 		return st;
@@ -263,11 +287,13 @@ static int erase_stream(struct pv_ctx *c, struct pv_eraser *er, int dry)
 				st = e.status;
 				break;
 			}
+			pv_summary_add(sum, NULL, "records", 1);
+			pv_summary_add(sum, NULL, "failed", 1);
 			st = pv_status_merge(st, one_failed(e.status, &e));
 			continue;
 		}
 		pv_progress_add(&prog, 1);
-		if (erase_rec(c, er, &r, &st))
+		if (erase_rec(c, er, &r, sum, &st))
 			break;
 	}
 	pv_progress_end(&prog);
@@ -289,8 +315,9 @@ static int run(struct pv_ctx *c)
 	struct pv_policy *pol = NULL;
 	struct pv_eraser *er = NULL;
 	struct pv_subject s;
+	struct pv_summary sum;
 	long long n, rid;
-	int st, st2;
+	int st, st2, stream = 0;
 
 	if (every) {
 		if (pv_parse_ll(every, &n) || n < 1 || n > 100000)
@@ -365,8 +392,17 @@ static int run(struct pv_ctx *c)
 		st = replay(c, er, dry);
 	else if (pv_subject_given(&so))
 		st = erase_request(c, er, &s);
-	else
-		st = erase_stream(c, er, dry);
+	else {
+		/* a stream ends with its summary record */
+		stream = 1;
+		pv_summary_init(&sum, dry);
+		pv_summary_add(&sum, NULL, "records", 0);
+		pv_summary_add(&sum, NULL, dry ? "planned" : "erased", 0);
+		pv_summary_add(&sum, NULL, "held", 0);
+		pv_summary_add(&sum, NULL, "failed", 0);
+		pv_eraser_summary(er, &sum);
+		st = erase_stream(c, er, dry, &sum);
+	}
 	if (st && st != PV_PARTIAL && c->err.msg[0] == '\0') {
 		/* reported already; close without a second message */
 		struct pv_err e;
@@ -378,6 +414,8 @@ static int run(struct pv_ctx *c)
 		st = pv_status_merge(st, st2);
 	}
 	pv_policy_free(pol);
+	if (stream && sum.n && (st == PV_OK || st == PV_PARTIAL))
+		pv_summary_write(c->out, &sum);
 	if (pv_stop_sig && !st) {
 		/* what was committed is reported; the rest of the input is
 		 * left for a rerun */

@@ -20,8 +20,10 @@
 #include "db.h"
 #include "export.h"
 #include "location.h"
+#include "progress.h"
 #include "request.h"
 #include "subject.h"
+#include "summary.h"
 
 /* Subjects per audit entry (and per audit transaction) in a stream;
  * batches per read transaction. */
@@ -38,6 +40,7 @@ struct run {
 	int single;
 	int reading; /* a read transaction is open on the data connection */
 	int span;    /* batches read in it */
+	struct pv_summary sum; /* the counts of a stream */
 };
 
 /* A stream reads its batches in one read transaction: one consistent
@@ -71,16 +74,33 @@ static void read_pause(struct run *r)
 
 static int audit(struct run *r, struct pv_err *e)
 {
-	long long ids[BATCH];
+	long long *ids = xcalloc(BATCH, sizeof *ids);
+	size_t n = 0, cap = BATCH;
 	int st;
 
 	if (!r->wdb && (st = pv_db_open(r->c->db_path, PV_DB_RW, &r->wdb, e)))
-		return st;
-	for (int i = 0; i < r->n; i++)
-		ids[i] = r->batch[i].customer_id;
+		goto out;
+	/* a request's document holds its customers at the other locations
+	 * too (pv_export_subject): each one exported is audited */
+	for (int i = 0; i < r->n; i++) {
+		struct pv_subject *more = NULL;
+		size_t nmore = 0;
+
+		ids[n++] = r->batch[i].customer_id;
+		if (r->batch[i].request_id &&
+		    (st = pv_request_linked(r->c->db, r->batch[i].request_id,
+					    &more, &nmore, e)))
+			goto out;
+		for (size_t k = 0; k < nmore; k++) {
+			if (n == cap)
+				ids = xrealloc(ids, (cap *= 2) * sizeof *ids);
+			ids[n++] = more[k].customer_id;
+		}
+		free(more);
+	}
 	if ((st = pv_db_begin(r->wdb, e)))
-		return st;
-	st = pv_export_audit(r->wdb, ids, r->n, r->dir ? "file" : "stdout",
+		goto out;
+	st = pv_export_audit(r->wdb, ids, (int)n, r->dir ? "file" : "stdout",
 			     e);
 	/* The export answers its request (lib/request.h): recorded, not
 	 * completed, since the business still sends it to the person. */
@@ -93,11 +113,11 @@ static int audit(struct run *r, struct pv_err *e)
 						      pv_flag(r->c, "unverified-ok")
 						      ? PV_RESULT_UNCHECKED_OK : 0,
 						      e);
-	if (st || (st = pv_db_commit(r->wdb, e))) {
+	if (st || (st = pv_db_commit(r->wdb, e)))
 		pv_db_rollback(r->wdb);
-		return st;
-	}
-	return PV_OK;
+out:
+	free(ids);
+	return st;
 }
 
 /* The document of a subject, or of an erased subject (slug set). */
@@ -149,8 +169,63 @@ static int write_html(struct run *r, const struct pv_subject *s, FILE *f,
 	return st;
 }
 
-/* One document into a new file of its own in the output directory,
- * named name.json or name.csv. */
+/* The file of a document in the output directory: name.json, name.csv
+ * or name.html. */
+static char *doc_path(const struct run *r, const struct pv_subject *s,
+		      const char *name)
+{
+	return xasprintf("%s/%s.%s", r->dir, name, r->c->html && s ? "html" :
+			 r->c->fmt == PV_FMT_CSV ? "csv" : "json");
+}
+
+/* The record of a document in a file: "written" now, or "exists" (a
+ * re-run on the same day: the file of that day is kept as it is). */
+static void file_record(struct run *r, const struct pv_subject *s,
+			const char *slug, const char *path, const char *status)
+{
+	enum pv_fmt fmt = r->c->fmt;
+
+	pv_w_begin(r->out);
+	if (slug) {
+		pv_w_null(r->out, "customer_id");
+		pv_w_str(r->out, "location", slug);
+		pv_w_bool(r->out, "erased", 1);
+	} else {
+		pv_w_int(r->out, "customer_id", s->customer_id);
+	}
+	if (s && s->request_id)
+		pv_w_int(r->out, "request_id", s->request_id);
+	pv_w_str(r->out, "path", path);
+	pv_w_str(r->out, "format", r->c->html && s ? "html" : fmt == PV_FMT_CSV ?
+		 "csv" : fmt == PV_FMT_JSON ? "json" : "ndjson");
+	pv_w_str(r->out, "status", status);
+	pv_w_end(r->out);
+	pv_summary_add(&r->sum, NULL, status[0] == 'e' ? "exists" : "exported",
+		       1);
+}
+
+static const char *today(char buf[PV_TIME_LEN]);
+
+/* The path of a customer's document of today when it is in the output
+ * directory already (a re-run: nothing is exported or audited again),
+ * else NULL. */
+static char *existing(const struct run *r, const struct pv_subject *s)
+{
+	char day[PV_TIME_LEN], *name, *path;
+	struct stat sb;
+
+	if (!r->dir)
+		return NULL;
+	name = xasprintf("customer-%lld-%s", s->customer_id, today(day));
+	path = doc_path(r, s, name);
+	free(name);
+	if (lstat(path, &sb) == 0)
+		return path;
+	free(path);
+	return NULL;
+}
+
+/* One document into a new file of its own in the output directory. */
 static int to_file(struct run *r, const struct pv_subject *s,
 		   const char *slug, const char *xid, const char *name,
 		   int *failed, struct pv_err *e)
@@ -162,16 +237,19 @@ static int to_file(struct run *r, const struct pv_subject *s,
 	FILE *f;
 	int fd, st;
 
-	path = xasprintf("%s/%s.%s", r->dir, name, r->c->html && s ? "html" :
-			 fmt == PV_FMT_CSV ? "csv" : "json");
+	path = doc_path(r, s, name);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		/* never overwritten: the day's file stands */
+		file_record(r, s, slug, path, "exists");
+		free(path);
+		return PV_OK;
+	}
 	if (fd < 0) {
 		int err = errno;
 
 		st = pv_fail(e, err == ENOENT ? PV_NOINPUT : PV_IOERR,
-			     "%s: %s%s", path, strerror(err),
-			     err == EEXIST ? ", not overwritten" : "");
-		*failed = err == EEXIST;
+			     "%s: %s", path, strerror(err));
 		free(path);
 		return st;
 	}
@@ -203,20 +281,7 @@ static int to_file(struct run *r, const struct pv_subject *s,
 		free(path);
 		return st;
 	}
-	pv_w_begin(r->out);
-	if (slug) {
-		pv_w_null(r->out, "customer_id");
-		pv_w_str(r->out, "location", slug);
-		pv_w_bool(r->out, "erased", 1);
-	} else {
-		pv_w_int(r->out, "customer_id", s->customer_id);
-	}
-	if (s && s->request_id)
-		pv_w_int(r->out, "request_id", s->request_id);
-	pv_w_str(r->out, "path", path);
-	pv_w_str(r->out, "format", r->c->html && s ? "html" : fmt == PV_FMT_CSV ?
-		 "csv" : fmt == PV_FMT_JSON ? "json" : "ndjson");
-	pv_w_end(r->out);
+	file_record(r, s, slug, path, "written");
 	free(path);
 	return PV_OK;
 }
@@ -250,8 +315,12 @@ static int erased(struct run *r, const char *slug, const char *xid,
 		pv_db_rollback(r->wdb);
 		return st;
 	}
-	if (!r->dir)
-		return write_doc(r, NULL, slug, xid, r->out, e);
+	if (!r->dir) {
+		if ((st = write_doc(r, NULL, slug, xid, r->out, e)))
+			return st;
+		pv_summary_add(&r->sum, NULL, "exported", 1);
+		return PV_OK;
+	}
 	name = xasprintf("erased-%s-%s-%s", slug, tag, today(day));
 	st = to_file(r, NULL, slug, xid, name, failed, e);
 	free(name);
@@ -284,13 +353,19 @@ static int flush(struct run *r, int *status)
 			st = to_file(r, &r->batch[i], NULL, NULL, name, &failed,
 				     &e);
 			free(name);
-		} else if (r->c->html) {
-			st = write_html(r, &r->batch[i], stdout, &e);
-		} else
-			st = pv_export_subject(r->x, &r->batch[i], r->out, &e);
+		} else {
+			if (r->c->html)
+				st = write_html(r, &r->batch[i], stdout, &e);
+			else
+				st = pv_export_subject(r->x, &r->batch[i],
+						       r->out, &e);
+			if (!st)
+				pv_summary_add(&r->sum, NULL, "exported", 1);
+		}
 		if (st && (failed || st == PV_NOINPUT) && !r->single) {
 			/* this subject only: the others go on */
 			pv_report(&e);
+			pv_summary_add(&r->sum, NULL, "failed", 1);
 			*status = pv_status_merge(*status, PV_PARTIAL);
 			continue;
 		}
@@ -312,9 +387,13 @@ static int stream(struct run *r, int *status)
 	struct pv_input *in = pv_input_open(c->argc, c->argv, PV_FMT_AUTO);
 	struct pv_rec rec = {0};
 	struct pv_err e = {0};
+	struct pv_progress prog;
+	char *path;
 	int got, st = PV_OK;
 
 	pv_input_need_one(in, pv_subject_keys);
+	/* a progress line when stderr is a terminal (as dsar-erase) */
+	pv_progress_start(&prog, "subjects read", 0);
 
 	while (!pv_stop_sig && (got = pv_input_next(in, &rec, &e)) != 0) {
 		struct pv_subject *s = &r->batch[r->n];
@@ -323,11 +402,24 @@ static int stream(struct run *r, int *status)
 			break;
 		if (got < 0) {
 			pv_report(&e);
-			*status = pv_status_merge(*status, e.status);
-			if (e.status != PV_DATAERR && e.status != PV_NOINPUT)
+			if (e.status != PV_DATAERR && e.status != PV_NOINPUT) {
+				*status = pv_status_merge(*status, e.status);
 				break;
+			}
+			/* a bad record: the rest goes on, and the run ends
+			 * "done, but some records failed"; a missing file is
+			 * 66 as everywhere */
+			if (e.status == PV_DATAERR) {
+				pv_summary_add(&r->sum, NULL, "records", 1);
+				pv_summary_add(&r->sum, NULL, "failed", 1);
+			}
+			*status = pv_status_merge(*status, e.status ==
+						  PV_DATAERR ? PV_PARTIAL :
+						  e.status);
 			continue;
 		}
+		pv_summary_add(&r->sum, NULL, "records", 1);
+		pv_progress_add(&prog, 1);
 		read_begin(r);
 		st = pv_subject_from_rec(c->db, &rec, s, &e);
 		if (!st && s->request_id)
@@ -359,9 +451,10 @@ static int stream(struct run *r, int *status)
 			st = PV_NOINPUT;
 		}
 		if (st == PV_NOINPUT || st == PV_DATAERR) {
+			/* no subject, or none known: this record only */
 			pv_report(&e);
-			*status = pv_status_merge(*status, st == PV_NOINPUT ?
-						  PV_PARTIAL : st);
+			pv_summary_add(&r->sum, NULL, "failed", 1);
+			*status = pv_status_merge(*status, PV_PARTIAL);
 			st = PV_OK;
 			continue;
 		}
@@ -369,11 +462,21 @@ static int stream(struct run *r, int *status)
 			pv_report(&e);
 			break;
 		}
+		if ((path = existing(r, s))) {
+			/* the batch before it first: the order of the input */
+			if (!(st = flush(r, status)))
+				file_record(r, s, NULL, path, "exists");
+			free(path);
+			if (st)
+				break;
+			continue;
+		}
 		if (++r->n == BATCH && (st = flush(r, status)))
 			break;
 	}
 	if (!st)
 		st = flush(r, status);
+	pv_progress_end(&prog);
 	read_end(r);
 	pv_rec_free(&rec);
 	pv_input_close(in);
@@ -387,7 +490,7 @@ static int run(struct pv_ctx *c)
 		pv_opt(c, "external-id"), pv_opt(c, "location"),
 	};
 	struct run r = {c, NULL, NULL, NULL, pv_opt(c, "output-dir"), {{0}},
-			0, 0, 0, 0};
+			0, 0, 0, 0, {0, 0, {{{0}, {0}, 0}}}};
 	struct pv_err we = {0};
 	struct stat sb;
 	int st, status = PV_OK, wst;
@@ -438,11 +541,28 @@ static int run(struct pv_ctx *c)
 			st = pv_usage(c, "%s", c->err.msg);
 			c->err.msg[0] = '\0';
 		} else if (!gone && !st) {
-			r.n = 1;
-			st = flush(&r, &status);
+			char *path = existing(&r, &r.batch[0]);
+
+			if (path)
+				file_record(&r, &r.batch[0], NULL, path,
+					    "exists");
+			else {
+				r.n = 1;
+				st = flush(&r, &status);
+			}
+			free(path);
 		}
 	} else {
+		pv_summary_init(&r.sum, 0);
+		pv_summary_add(&r.sum, NULL, "records", 0);
+		pv_summary_add(&r.sum, NULL, "exported", 0);
+		if (r.dir)
+			pv_summary_add(&r.sum, NULL, "exists", 0);
+		pv_summary_add(&r.sum, NULL, "failed", 0);
 		st = stream(&r, &status);
+		/* the stream's last record, also after a signal */
+		if (!st)
+			pv_summary_write(r.out, &r.sum);
 	}
 	wst = pv_writer_finish(r.out, &we);
 	if (wst && !st) {

@@ -8,10 +8,12 @@
 #include "cli.h"
 #include "db.h"
 #include "mail/notify.h"
+#include "summary.h"
 
 static int run(struct pv_ctx *c)
 {
 	struct pv_notify_opts o = {0};
+	struct pv_summary sum;
 	struct pv_notify *n = NULL;
 	struct pv_input *in = NULL;
 	const char *tr = pv_opt(c, "transport");
@@ -25,6 +27,14 @@ static int run(struct pv_ctx *c)
 	o.transport = tr;
 	o.digest = pv_flag(c, "digest");
 	o.dry_run = pv_flag(c, "dry-run");
+	/* the run ends with its summary record (privacy-records(5)) */
+	pv_summary_init(&sum, o.dry_run);
+	pv_summary_add(&sum, NULL, o.dry_run ? "dry-run" : "delivered", 0);
+	if (!o.dry_run) {
+		pv_summary_add(&sum, NULL, "deferred", 0);
+		pv_summary_add(&sum, NULL, "failed", 0);
+	}
+	o.sum = &sum;
 	if (tr && strncmp(tr, "dir:", 4) != 0)
 		return pv_usage(c, "--transport: must be dir:PATH: '%s'", tr);
 	if (tr && !tr[4])
@@ -63,8 +73,13 @@ static int run(struct pv_ctx *c)
 	}
 	if (!st && pending)
 		pv_notify_add_pending(n);
-	if (!st)
+	if (!st) {
 		st = pv_notify_run(n, &c->err);
+		/* also when some deliveries failed or wait: then most */
+		if (st == PV_OK || st == PV_PARTIAL || st == PV_UNAVAILABLE ||
+		    st == PV_TEMPFAIL)
+			pv_summary_write(c->out, &sum);
+	}
 	pv_notify_free(n);
 	if (lockfd >= 0)
 		close(lockfd);

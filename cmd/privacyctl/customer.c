@@ -268,9 +268,9 @@ static const struct pv_opt list_opts[] = {
 	{"external-id", 0, "X", "only the customer with this booking-system "
 	 "id"},
 	{"limit", 0, "N", "at most N customers"},
-	{"marketing", 0, "STATE:valid|invalid|needs-repermission|none",
-	 "valid, invalid, needs-repermission or "
-	 "none"},
+	{"marketing", 0, "STATE:valid|invalid|needs-repermission|unproven|"
+	 "none", "valid, invalid, needs-repermission, unproven (a later "
+	 "opt-in without proof: a double opt-in fixes it) or none"},
 	{"inactive-since", 0, "DURATION", "no appointment within DURATION "
 	 "(3y, 18m), and a customer for longer"},
 	{"notice-passed", 0, NULL, "with --inactive-since: only those whose "

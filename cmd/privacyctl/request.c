@@ -383,7 +383,8 @@ static const struct pv_opt ack_opts[] = {
 static const struct pv_opt check_opts[] = {
 	{"location", 'l', "SLUG", "only this location"},
 	{"new", 0, NULL, "request findings only when new, changed or last "
-	 "reported 7 days ago, and not acknowledged (cron)"},
+	 "reported check.repeat_days (default 7) days ago, and not "
+	 "acknowledged (cron)"},
 	{NULL, 0, NULL, NULL},
 };
 

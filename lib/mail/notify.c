@@ -16,12 +16,16 @@
 #include "notify.h"
 #include "notify_int.h"
 #include "outbox.h"
+#include "progress.h"
+#include "summary.h"
 #include "words.h"
 
 enum { GIVE_UP_SECS = 5 * 86400, FIRST_DELAY = 300, MAX_DELAY = 6 * 3600 };
 
-struct bucket { /* --digest: business mails of one location */
-	long long loc;
+/* Business mails sent as one: a location's (--digest: run 0), or a
+ * location's erasures of one bulk run (the list mail). */
+struct bucket {
+	long long loc, run;
 	long long *ids;
 	size_t n, cap;
 };
@@ -31,6 +35,7 @@ struct pv_notify {
 	const struct pv_cfg *cfg;
 	struct pv_notify_opts o;
 	struct pv_writer *out;
+	struct pv_progress prog; /* deliveries, on a terminal */
 	long long *ids;
 	size_t nids, capids;
 	int pending, in_txn;
@@ -43,13 +48,19 @@ struct pv_notify {
 	int nfailed, ndeferred, noroute;
 	int setup_status;
 	char *msgid; /* the Message-ID of the e-mail being recorded, or NULL */
+	/* the payload of event parsed_id as compose parsed it (for record:
+	 * one parse per delivery), or NULL */
+	json_t *parsed;
+	long long parsed_id;
+	int list_txn; /* recording the events of a list mail: one transaction */
+	char *list_ids; /* the events a list mail tells of: "12-40 45" */
 	int scrubbed; /* a payload was scrubbed: checkpoint at the end */
 	time_t now;
 	char nowbuf[PV_TIME_LEN];
 };
 
 struct event {
-	long long id, loc, cust, req;
+	long long id, loc, cust, req, run;
 	char *type, *audience, *payload, *status;
 	time_t at;
 };
@@ -96,7 +107,7 @@ int pv_notify_new(sqlite3 *db, const struct pv_cfg *cfg,
 	}
 	n->get_event = pv_db_prepare(db, "SELECT type, coalesce(retried_at, "
 				     "at), location_id, customer_id, "
-				     "request_id, audience, payload, status "
+				     "request_id, audience, payload, status, run "
 				     "FROM events WHERE id = ?", e);
 	n->get_deliv = pv_db_prepare(db, "SELECT status, attempts, message_id "
 				     "FROM deliveries WHERE event_id = ? AND "
@@ -554,6 +565,7 @@ static int load_event(struct pv_notify *n, long long id, struct event *ev)
 		ev->audience = xstrdup(pv_col_text(s, 5));
 		ev->payload = xstrdup(pv_col_text(s, 6));
 		ev->status = xstrdup(pv_col_text(s, 7));
+		ev->run = sqlite3_column_int64(s, 8);
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW;
@@ -576,7 +588,7 @@ static const char *const optional_keys[] = {
 	"request_id", "customer_id", "external_id", "email", "name", "phone",
 	"count", "message", "finding", "details", "location", "location_name",
 	"erased", "kept", "first_name", "last_name", "result", "link",
-	NULL,
+	"locations", NULL,
 };
 
 static const char *const date_keys[] = {
@@ -715,6 +727,39 @@ static char *kept_words(struct tctx *c)
 	return pv_buf_detach(&b);
 }
 
+/* The locations an export covers, as people list them ("Salon Nord und
+ * Salon Mitte", J9): the event's own, then those of the document's
+ * other_locations. */
+static char *locations_words(struct tctx *c)
+{
+	json_t *doc = json_object_get(c->payload, PV_EXPORT_EVENT_DOC);
+	json_t *o = json_object_get(doc, "other_locations"), *v;
+	const char *names[16];
+	struct pv_buf b = {0};
+	size_t i, n = 0;
+
+	if (c->loc && c->loc->id)
+		names[n++] = c->loc->name;
+	json_array_foreach(o, i, v) {
+		json_t *nm = json_object_get(json_object_get(v, "subject"),
+					     "location_name");
+		size_t k;
+
+		if (!json_is_string(nm) || n == 16)
+			continue;
+		for (k = 0; k < n; k++)
+			if (strcmp(names[k], json_string_value(nm)) == 0)
+				break;
+		if (k == n)
+			names[n++] = json_string_value(nm);
+	}
+	pv_buf_adds(&b, "");
+	for (i = 0; i < n; i++)
+		pv_buf_addf(&b, "%s%s", i == 0 ? "" : i + 1 < n ? ", " :
+			    is_de(c) ? " und " : " and ", names[i]);
+	return pv_buf_detach(&b);
+}
+
 static const char *tlookup(void *vctx, const char *name)
 {
 	struct tctx *c = vctx;
@@ -735,6 +780,8 @@ static const char *tlookup(void *vctx, const char *name)
 		return keep(c, erased_words(c));
 	if (strcmp(name, "kept") == 0)
 		return keep(c, kept_words(c));
+	if (strcmp(name, "locations") == 0)
+		return keep(c, locations_words(c));
 	v = c->payload ? field_of(c->payload, name) : NULL;
 	if (strcmp(name, "name") == 0 && !json_is_string(v)) {
 		json_t *f = field_of(c->payload, "first_name");
@@ -906,6 +953,19 @@ static void emit(struct pv_notify *n, const struct event *ev,
 		 const char *channel, const char *status, const char *reply,
 		 const char *to)
 {
+	pv_progress_add(&n->prog, 1);
+	if (n->o.sum)
+		pv_summary_add(n->o.sum, NULL, status, 1);
+	if (pv_quiet) {
+		/* -q: nothing on success (a cron line sends no mail); a
+		 * delivery given up for good is said, once, on stderr (a
+		 * deferred one is tried again by the next run) */
+		if (strcmp(status, "failed") == 0)
+			pv_warn("event %lld (%s): not delivered by %s%s%s",
+				ev->id, ev->type, channel, pv_verbose ? ": " :
+				"", pv_verbose && reply ? reply : "");
+		return;
+	}
 	pv_w_begin(n->out);
 	pv_w_int(n->out, "event_id", ev->id);
 	pv_w_str(n->out, "event", ev->type);
@@ -947,12 +1007,14 @@ static int deliv_attempts(struct pv_notify *n, long long id,
 	return a;
 }
 
-/* Keep only the frame of the event: ids, type, time, location. */
-static char *scrubbed_payload(const char *payload)
+/* Keep only the frame of the event: ids, type, time, location.  parsed:
+ * the payload already parsed (by compose), or NULL. */
+static char *scrubbed_payload(const char *payload, json_t *parsed)
 {
 	static const char *const keep[] = {"id", "event", "at", "location",
 		"customer_id", "request_id", "audience"};
-	json_t *p = json_loads(payload, 0, NULL), *o = json_object();
+	json_t *p = parsed ? json_incref(parsed) : json_loads(payload, 0, NULL);
+	json_t *o = json_object();
 	char *s;
 	size_t i;
 
@@ -998,7 +1060,8 @@ static int record(struct pv_notify *n, const struct event *ev,
 {
 	char next[PV_TIME_LEN], obj[64], detail[160], buf[16];
 	const char *evstatus = "delivered";
-	long long told = 0;
+	long long *told = NULL;
+	size_t ntold = 0;
 	const char *nextp = NULL;
 	int st, i, attempts, final, any_pending = 0, any_deferred = 0,
 		any_failed = 0;
@@ -1016,7 +1079,7 @@ static int record(struct pv_notify *n, const struct event *ev,
 		pv_time_fmt(n->now + delay, next);
 		nextp = next;
 	}
-	st = pv_db_begin(n->db, e);
+	st = n->list_txn ? PV_OK : pv_db_begin(n->db, e);
 	if (st)
 		return st;
 	if (reply && customer_erased(n, ev))
@@ -1071,13 +1134,14 @@ static int record(struct pv_notify *n, const struct event *ev,
 	    (strcmp(ev->type, PV_EXPORT_EVENT) == 0 ||
 	     strcmp(ev->type, PV_EXPORT_LINK_EVENT) == 0)) {
 		if ((st = pv_export_delivered(n->db, ev->id, ev->req, &told,
-					      e)))
+					      &ntold, e)))
 			goto fail;
 	}
 	/* A failed event keeps its payload: notify --retry sends it again
 	 * once the cause is fixed. */
 	if (final && !any_failed) {
-		char *p = scrubbed_payload(ev->payload);
+		char *p = scrubbed_payload(ev->payload, n->parsed_id == ev->id
+					   ? n->parsed : NULL);
 
 		sqlite3_reset(n->scrub);
 		sqlite3_bind_int64(n->scrub, 1, ev->id);
@@ -1098,15 +1162,19 @@ static int record(struct pv_notify *n, const struct event *ev,
 	st = pv_audit(n->db, "notify.deliver", obj, detail, e);
 	if (st)
 		goto fail;
-	st = pv_db_commit(n->db, e);
-	/* the business hears of it in this run */
-	if (!st && told)
-		add_id(&n->ids, &n->nids, &n->capids, told);
+	if (!n->list_txn)
+		st = pv_db_commit(n->db, e);
+	/* the businesses hear of it in this run */
+	for (size_t k = 0; !st && k < ntold; k++)
+		add_id(&n->ids, &n->nids, &n->capids, told[k]);
+	free(told);
 	return st;
 fail:
+	free(told);
 	sqlite3_reset(n->put_deliv);
 	sqlite3_reset(n->set_event);
-	pv_db_rollback(n->db);
+	if (!n->list_txn) /* else the caller rolls the whole list back */
+		pv_db_rollback(n->db);
 	return st;
 }
 
@@ -1207,14 +1275,16 @@ static char *deliv_msgid(struct pv_notify *n, long long id)
  * (NULL when nothing was rendered), newly allocated. */
 static int send_mail(struct pv_notify *n, const struct pv_location *loc,
 		     long long evid, const char *to, const char *to_name,
-		     const char *subject, const char *body, json_t *attach,
-		     char **msgid, char *reply, size_t replylen,
-		     struct pv_err *e)
+		     const char *subject, const char *body,
+		     const struct pv_mail_attach *more, size_t nmore,
+		     json_t *attach, char **msgid, char *reply,
+		     size_t replylen, struct pv_err *e)
 {
 	/* The event a message carries, for the business's tools and our
 	 * crash tests: in a header, never in the text a person reads. */
 	char idbuf[32];
 	const char *hdrs[] = {"X-Privacy-Event-Id", idbuf, NULL, NULL};
+	const char *lhdrs[] = {"X-Privacy-Event-Ids", n->list_ids, NULL, NULL};
 	struct pv_mail m = {0};
 	struct pv_mail_attach parts[2] = {{0}};
 	struct pv_buf msg = {0}, html = {0};
@@ -1230,10 +1300,14 @@ static int send_mail(struct pv_notify *n, const struct pv_location *loc,
 	snprintf(idbuf, sizeof idbuf, "%lld", evid);
 	if (evid)
 		m.headers = hdrs;
+	else if (n->list_ids)
+		m.headers = lhdrs; /* a list mail: the events it tells of */
 	m.to = to;
 	m.to_name = to_name;
 	m.subject = subject;
 	m.body = body;
+	m.attach = more;
+	m.nattach = nmore;
 	if (attach) {
 		int de = loc && loc->id && strcmp(loc->language, "de") == 0;
 
@@ -1292,17 +1366,45 @@ static int send_mail(struct pv_notify *n, const struct pv_location *loc,
 	return st;
 }
 
-static struct bucket *bucket_of(struct pv_notify *n, long long loc)
+static struct bucket *bucket_of(struct pv_notify *n, long long loc,
+				long long run)
 {
 	size_t i;
 
 	for (i = 0; i < n->nb; i++)
-		if (n->buckets[i].loc == loc)
+		if (n->buckets[i].loc == loc && n->buckets[i].run == run)
 			return &n->buckets[i];
 	n->buckets = xrealloc(n->buckets, (n->nb + 1) * sizeof *n->buckets);
 	memset(&n->buckets[n->nb], 0, sizeof *n->buckets);
 	n->buckets[n->nb].loc = loc;
+	n->buckets[n->nb].run = run;
 	return &n->buckets[n->nb++];
+}
+
+/* retention.purged: its list of records as CSV, for the business's
+ * spreadsheet (no personal data: kinds, numbers, dates, the basis). */
+static void purged_csv(json_t *payload, struct pv_buf *csv)
+{
+	static const char *const cols[] = {"kind", "record_key",
+		"record_date", "retain_until", "basis"};
+	json_t *r;
+	size_t i, k;
+
+	for (k = 0; k < 5; k++)
+		pv_buf_addf(csv, "%s%s", k ? "," : "", cols[k]);
+	pv_buf_adds(csv, "\r\n");
+	json_array_foreach(json_object_get(payload, "records"), i, r) {
+		for (k = 0; k < 5; k++) {
+			json_t *v = json_object_get(r, cols[k]);
+
+			if (k)
+				pv_buf_addc(csv, ',');
+			if (json_is_string(v))
+				pv_csv_cell(csv, json_string_value(v),
+					    json_string_length(v), 1);
+		}
+		pv_buf_adds(csv, "\r\n");
+	}
 }
 
 static int deliver_email(struct pv_notify *n, const struct event *ev,
@@ -1311,6 +1413,8 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 {
 	char reply[512] = "", *subject = NULL, *body = NULL;
 	char *caddr = NULL, *cname = NULL, *msgid = NULL;
+	struct pv_mail_attach part = {0};
+	struct pv_buf csv = {0};
 	const char *to, *status;
 	json_t *payload = NULL;
 	int st;
@@ -1331,12 +1435,22 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	}
 	st = compose(n, ev, loc, &subject, &body, &payload, e);
 	msgid = deliv_msgid(n, ev->id);
+	if (!st && strcmp(ev->type, "retention.purged") == 0) {
+		purged_csv(payload, &csv);
+		part.name = loc && loc->id && strcmp(loc->language, "de") == 0
+			    ? "abgelaufene-unterlagen.csv"
+			    : "expired-records.csv";
+		part.type = "text/csv; charset=utf-8";
+		part.data = csv.s;
+		part.len = csv.len;
+	}
 	if (!st) {
 		char *prev = msgid;
 
 		st = send_mail(n, loc, ev->id, to,
 			       cname && *cname ? cname : NULL,
-			       subject, body,
+			       subject, body, csv.s ? &part : NULL,
+			       csv.s ? 1 : 0,
 			       strcmp(ev->type, PV_EXPORT_EVENT) == 0
 			       ? json_object_get(payload, PV_EXPORT_EVENT_DOC)
 			       : NULL,
@@ -1346,8 +1460,9 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	}
 	free(subject);
 	free(body);
-	json_decref(payload);
+	pv_buf_free(&csv);
 	if (st && setup_error(n, st)) {
+		json_decref(payload);
 		emit(n, ev, "email", "pending", e->msg, to);
 		free(caddr);
 		free(cname);
@@ -1365,7 +1480,11 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	free(caddr);
 	free(cname);
 	n->msgid = msgid;
+	n->parsed = payload;
+	n->parsed_id = ev->id;
 	st = record(n, ev, "email", status, reply, ch, nch, e);
+	n->parsed = NULL;
+	json_decref(payload);
 	n->msgid = NULL;
 	free(msgid);
 	return st;
@@ -1447,8 +1566,16 @@ static int deliver(struct pv_notify *n, long long id, struct pv_err *e)
 
 		if (strcmp(ds, "delivered") == 0 || strcmp(ds, "failed") == 0)
 			continue;
+		/* a bulk run's erasures: one mail with the list */
+		if (strcmp(ch[i], "email") == 0 && business && ev.run &&
+		    strcmp(ev.type, "erasure.completed") == 0) {
+			struct bucket *b = bucket_of(n, ev.loc, ev.run);
+
+			add_id(&b->ids, &b->n, &b->cap, id);
+			continue;
+		}
 		if (strcmp(ch[i], "email") == 0 && business && n->o.digest) {
-			struct bucket *b = bucket_of(n, ev.loc);
+			struct bucket *b = bucket_of(n, ev.loc, 0);
 
 			add_id(&b->ids, &b->n, &b->cap, id);
 			continue;
@@ -1524,7 +1651,7 @@ static int deliver_digest(struct pv_notify *n, struct bucket *b,
 	}
 	if (!st)
 		st = send_mail(n, &loc, 0, n->o.to ? n->o.to : loc.notify_email,
-			       NULL, subject, body, NULL, NULL, reply,
+			       NULL, subject, body, NULL, 0, NULL, NULL, reply,
 			       sizeof reply, e);
 	free(subject);
 	free(body);
@@ -1555,11 +1682,247 @@ out:
 	return st;
 }
 
+/* An event of a list bucket that is alone in its run: its usual mail. */
+static int deliver_alone(struct pv_notify *n, long long id, struct pv_err *e)
+{
+	const char *ch[2] = {"email", "webhook"};
+	struct pv_location loc = {0};
+	struct event ev = {0};
+	int st;
+
+	if (!load_event(n, id, &ev))
+		return PV_OK;
+	st = pv_location_get_id(n->db, ev.loc, &loc, e);
+	if (!st) {
+		st = deliver_email(n, &ev, &loc, ch, loc.notify_webhook &&
+				   !n->o.to ? 2 : 1, e);
+		if (st && !setup_error(n, st))
+			st = PV_OK;
+	}
+	pv_location_free(&loc);
+	event_free(&ev);
+	return st;
+}
+
+/* Add the integer counts of object `from` to those of `to`. */
+static void add_counts(json_t *to, json_t *from)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(from, k, v) {
+		json_int_t had = json_integer_value(json_object_get(to, k));
+
+		if (json_is_integer(v))
+			json_object_set_new(to, k, json_integer(
+				had + json_integer_value(v)));
+	}
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* "12-40 45 47-48": the event ids of a list mail, for its header. */
+static char *id_ranges(const long long *ids, size_t n)
+{
+	long long *v = xcalloc(n ? n : 1, sizeof *v);
+	struct pv_buf b = {0};
+	size_t i, j;
+
+	memcpy(v, ids, n * sizeof *v);
+	qsort(v, n, sizeof *v, cmp_ll);
+	pv_buf_adds(&b, "");
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && v[j] == v[j - 1] + 1; j++)
+			;
+		pv_buf_addf(&b, "%s%lld", i ? " " : "", v[i]);
+		if (j - 1 > i)
+			pv_buf_addf(&b, "-%lld", v[j - 1]);
+	}
+	free(v);
+	return pv_buf_detach(&b);
+}
+
+/* The list's columns: what the business needs to find each customer in
+ * its other systems (booking, till, newsletter), and how long what the
+ * law makes us keep stays restricted; nothing else. */
+static const char *const list_cols[] = {"external_id", "first_name",
+	"last_name", "email", "phone", "restricted_until"};
+
+/*
+ * The erasures of one bulk run at one location: one mail to the business
+ * with the list as a CSV attachment instead of a mail per customer; each
+ * event's delivery is recorded (and its payload scrubbed) as for a mail
+ * of its own.
+ */
+static int deliver_list(struct pv_notify *n, struct bucket *b,
+			struct pv_err *e)
+{
+	const struct pv_notify_text *t = pv_notify_text("erasure.list");
+	struct pv_location loc = {0};
+	struct event *evs, dev = {0};
+	struct pv_buf csv = {0}, bs = {0}, bb = {0};
+	struct pv_mail_attach part = {0};
+	char reply[512] = "", num[32], *ts = NULL, *tb = NULL, *msgid = NULL;
+	json_t *p = json_object(), *sums[3];
+	static const char *const sumk[] = {"deleted", "anonymised",
+					   "retained"};
+	struct tctx c = {0};
+	const char *status;
+	long long restricted = 0;
+	size_t i, k;
+	int st;
+
+	if (b->n == 1) {
+		json_decref(p);
+		return deliver_alone(n, b->ids[0], e);
+	}
+	evs = xcalloc(b->n, sizeof *evs);
+	for (k = 0; k < 3; k++)
+		sums[k] = json_object();
+	st = pv_location_get_id(n->db, b->loc, &loc, e);
+	for (k = 0; k < sizeof list_cols / sizeof list_cols[0]; k++)
+		pv_buf_addf(&csv, "%s%s", k ? "," : "", list_cols[k]);
+	pv_buf_adds(&csv, "\r\n");
+	for (i = 0; !st && i < b->n; i++) {
+		json_t *ep, *cust;
+
+		load_event(n, b->ids[i], &evs[i]);
+		ep = json_loads(evs[i].payload ? evs[i].payload : "{}", 0,
+				NULL);
+		cust = json_object_get(ep, "customer");
+		for (k = 0; k < sizeof list_cols / sizeof list_cols[0]; k++) {
+			json_t *v = json_object_get(k < 5 ? cust : ep,
+						    list_cols[k]);
+
+			if (k)
+				pv_buf_addc(&csv, ',');
+			if (json_is_string(v))
+				pv_csv_cell(&csv, json_string_value(v),
+					    json_string_length(v), 1);
+		}
+		pv_buf_adds(&csv, "\r\n");
+		for (k = 0; k < 3; k++)
+			add_counts(sums[k], json_object_get(ep, sumk[k]));
+		restricted += json_is_string(json_object_get(
+			ep, "restricted_until"));
+		json_decref(ep);
+	}
+	if (st)
+		goto out;
+	snprintf(num, sizeof num, "%zu", b->n);
+	json_object_set_new(p, "count", json_string(num));
+	snprintf(num, sizeof num, "%lld", restricted);
+	json_object_set_new(p, "restricted", json_string(num));
+	for (k = 0; k < 3; k++)
+		json_object_set(p, sumk[k], sums[k]);
+	dev.type = "erasure.list";
+	dev.audience = "business";
+	c.payload = p;
+	c.ev = &dev;
+	c.loc = &loc;
+	c.lang = loc.language;
+	c.tz = loc.timezone;
+	c.details = "";
+	st = pv_tmpl_load(n->cfg, "erasure.list", loc.language,
+			  strcmp(loc.language, "de") == 0 ? t->de : t->en,
+			  &ts, &tb, e);
+	if (!st)
+		st = pv_tmpl_render("erasure.list", ts, tlookup, &c, &bs, e);
+	if (!st)
+		st = pv_tmpl_render("erasure.list", tb, tlookup, &c, &bb, e);
+	for (i = 0; i < (size_t)c.nvals; i++)
+		free(c.vals[i]);
+	free(ts);
+	free(tb);
+	if (!st) {
+		signature(n, &dev, &loc, loc.language, &bb);
+		part.name = strcmp(loc.language, "de") == 0
+			    ? "geloeschte-kunden.csv" : "erased-customers.csv";
+		part.type = "text/csv; charset=utf-8";
+		part.data = csv.s;
+		part.len = csv.len;
+		/* a list sent again after its answer was lost keeps its
+		 * Message-ID, so that the receiver can drop the copy */
+		msgid = deliv_msgid(n, evs[0].id);
+		n->list_ids = id_ranges(b->ids, b->n);
+		{
+			char *prev = msgid;
+
+			st = send_mail(n, &loc, 0, n->o.to ? n->o.to
+					: loc.notify_email, NULL, bs.s, bb.s,
+				       &part, 1, NULL, &msgid, reply,
+				       sizeof reply, e);
+			if (msgid != prev)
+				free(prev);
+		}
+		free(n->list_ids);
+		n->list_ids = NULL;
+	}
+	if (st && setup_error(n, st)) {
+		for (i = 0; i < b->n; i++)
+			if (evs[i].type)
+				emit(n, &evs[i], "email", "pending", e->msg,
+				     NULL);
+		goto out;
+	}
+	if (st == PV_DATAERR) {
+		snprintf(reply, sizeof reply, "%.500s", e->msg);
+		st = PV_UNAVAILABLE;
+	}
+	status = n->o.dry_run ? "dry-run" : outcome(n, &evs[0], st, reply,
+						    sizeof reply);
+	/* One transaction for the list: a crash repeats the one message in
+	 * flight, as for a mail of its own, never a part of it. */
+	st = n->o.dry_run ? PV_OK : pv_db_begin(n->db, e);
+	n->list_txn = 1;
+	n->msgid = msgid;
+	for (i = 0; i < b->n && !st; i++) {
+		const char *ch[2] = {"email", "webhook"};
+		int nch = loc.notify_webhook && !n->o.to ? 2 : 1;
+
+		emit(n, &evs[i], "email", status, reply, NULL);
+		count(n, status);
+		st = record(n, &evs[i], "email", status, reply, ch, nch, e);
+	}
+	n->list_txn = 0;
+	n->msgid = NULL;
+	if (!n->o.dry_run && st)
+		pv_db_rollback(n->db);
+	else if (!n->o.dry_run)
+		st = pv_db_commit(n->db, e);
+out:
+	free(msgid);
+	if (csv.s)
+		pv_wipe(csv.s, csv.len);
+	pv_buf_free(&csv);
+	pv_buf_free(&bs);
+	if (bb.s)
+		pv_wipe(bb.s, bb.len);
+	pv_buf_free(&bb);
+	json_decref(p);
+	for (k = 0; k < 3; k++)
+		json_decref(sums[k]);
+	for (i = 0; i < b->n; i++)
+		event_free(&evs[i]);
+	free(evs);
+	pv_location_free(&loc);
+	return st;
+}
+
 static int run_all(struct pv_notify *n, struct pv_err *e);
 
 int pv_notify_run(struct pv_notify *n, struct pv_err *e)
 {
-	int st = run_all(n, e);
+	int st;
+
+	pv_progress_start(&n->prog, "deliveries", 0);
+	st = run_all(n, e);
+	pv_progress_end(&n->prog);
 
 	/* A scrubbed payload (an erasure.completed names the erased
 	 * customer) must leave no copy behind: the old page stays in the
@@ -1601,7 +1964,8 @@ static int run_all(struct pv_notify *n, struct pv_err *e)
 			return st;
 	}
 	for (i = 0; i < n->nb && !n->setup_status; i++) {
-		st = deliver_digest(n, &n->buckets[i], e);
+		st = n->buckets[i].run ? deliver_list(n, &n->buckets[i], e)
+				       : deliver_digest(n, &n->buckets[i], e);
 		if (st)
 			return st;
 	}

@@ -47,9 +47,11 @@ struct pv_notify_opts {
 	const char *transport; /* --transport dir:PATH, or NULL for SMTP */
 	int digest;            /* one business mail per location */
 	int dry_run;           /* render, send nothing, change nothing */
+	struct pv_summary *sum; /* counts of the records' statuses, or NULL */
 };
 
 struct pv_notify;
+struct pv_summary;
 
 int pv_notify_new(sqlite3 *db, const struct pv_cfg *cfg,
 		  const struct pv_notify_opts *o, struct pv_writer *out,

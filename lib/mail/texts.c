@@ -4,7 +4,8 @@
  * Placeholders are the event's fields as people write them (notify.c,
  * lib/words.h): dates ("1. Juli 2026"), the request type, status and
  * channel in words, {{name}}, {{erased}} and {{kept}} (lists of what an
- * erasure removed and kept, until when and why); {{details}} lists the
+ * erasure removed and kept, until when and why), {{locations}} (the
+ * locations an export covers, J9); {{details}} lists the
  * other fields as labelled lines.  No text names a tool or an internal
  * id other than the request number; notify adds the signature (the
  * controller's name and contact, from the config).  Any other event type, such as the findings of
@@ -60,8 +61,8 @@ static const struct pv_notify_text texts[] = {
 	 "Subject: Ihre Daten bei {{location_name}}: Ihre Auskunft\n\n"
 	 "Guten Tag,\n\n"
 	 "Sie haben uns um Auskunft über Ihre Daten gebeten (Anfrage Nr. "
-	 "{{request_id}}). Im Anhang finden Sie alles, was {{location_name}} "
-	 "über Sie gespeichert hat:\n\n"
+	 "{{request_id}}). Im Anhang finden Sie alles, was wir bei "
+	 "{{locations}} über Sie gespeichert haben:\n\n"
 	 "- auskunft.html: zum Lesen und Ausdrucken, mit den Angaben, wozu "
 	 "wir Ihre Daten verwenden, wie lange wir sie aufbewahren und welche "
 	 "Rechte Sie haben (Art. 15 DSGVO);\n"
@@ -72,8 +73,8 @@ static const struct pv_notify_text texts[] = {
 	 "Subject: Your data at {{location_name}}: your copy\n\n"
 	 "Hello,\n\n"
 	 "you asked us what data we hold about you (request no. "
-	 "{{request_id}}). Attached is everything {{location_name}} has "
-	 "stored about you:\n\n"
+	 "{{request_id}}). Attached is everything we have stored about you "
+	 "at {{locations}}:\n\n"
 	 "- your-data.html: to read and print, with what we use your data "
 	 "for, how long we keep it and what your rights are (Art. 15 GDPR);\n"
 	 "- your-data.json: the same data in a machine-readable format that "
@@ -177,6 +178,24 @@ static const struct pv_notify_text texts[] = {
 	 "no data about you under your e-mail address, so there is nothing "
 	 "to erase.\n\n"
 	 "Request no.: {{request_id}}\n"},
+	{"request.retained-only",
+	 "Subject: Ihre Anfrage {{request_id}} bei {{location_name}}\n\n"
+	 "Guten Tag,\n\nSie haben sich mit einer Anfrage an uns gewandt: "
+	 "{{type}}. Ihre Kundendaten haben wir bereits gelöscht. Einige "
+	 "Unterlagen müssen wir nach dem Gesetz aber noch aufbewahren; sie "
+	 "sind gesperrt (Art. 18 DSGVO).\n\n"
+	 "{{kept}}\n"
+	 "Sonst haben wir zu Ihrer E-Mail-Adresse keine Daten über Sie "
+	 "gespeichert.\n\n"
+	 "Anfrage Nr.: {{request_id}}\n",
+	 "Subject: Your request {{request_id}} to {{location_name}}\n\n"
+	 "Hello,\n\nyou sent us a request: {{type}}. We have already erased "
+	 "your customer data. Some records, however, we must keep by law; "
+	 "they are restricted (Art. 18 GDPR).\n\n"
+	 "{{kept}}\n"
+	 "Apart from these we hold no data about you under your e-mail "
+	 "address.\n\n"
+	 "Request no.: {{request_id}}\n"},
 	/* --- to the business ---------------------------------------------- */
 	{"request.received",
 	 "Subject: Neue Datenschutzanfrage Nr. {{request_id}} ({{location_name}})\n\n"
@@ -267,6 +286,55 @@ static const struct pv_notify_text texts[] = {
 	 "{{kept}}\n"
 	 "These details are removed from the outbox once this message is "
 	 "sent.\n"},
+	{"erasure.list",
+	 "Subject: Bitte auch in anderen Systemen löschen: {{count}} Kunden ({{location_name}})\n\n"
+	 "Die Daten von {{count}} Kunden wurden in einem Durchgang gelöscht "
+	 "(Art. 17 DSGVO), etwa weil sie lange nicht mehr gebucht haben. "
+	 "Bitte löschen Sie sie auch in allen anderen Systemen (Kasse, "
+	 "Newsletter, Kalender, Telefon).\n\n"
+	 "Die Liste im Anhang (geloeschte-kunden.csv, für jede "
+	 "Tabellenkalkulation) nennt für jeden Kunden, womit Sie ihn finden: "
+	 "Kundennummer (external_id), Vorname, Nachname, E-Mail und Telefon, "
+	 "und bis wann Unterlagen gesperrt aufbewahrt werden "
+	 "(restricted_until), wo das Gesetz es verlangt; das betrifft "
+	 "{{restricted}} von {{count}} Kunden.\n\n"
+	 "Gelöscht:\n{{erased}}\n"
+	 "{{kept}}\n"
+	 "Bitte löschen Sie die Liste, wenn Sie fertig sind. Diese Angaben "
+	 "löschen wir nach dem Versand dieser Nachricht auch aus dem "
+	 "Postausgang.\n",
+	 "Subject: Please erase in other systems too: {{count}} customers ({{location_name}})\n\n"
+	 "The data of {{count}} customers has been erased in one run (Art. 17 "
+	 "GDPR), for instance because they have not booked for a long time. "
+	 "Please remove them from every other system too (till, newsletter, "
+	 "calendar, phone).\n\n"
+	 "The attached list (erased-customers.csv, for any spreadsheet) gives "
+	 "for each customer what you need to find them: customer number "
+	 "(external_id), first name, last name, e-mail and phone, and until "
+	 "when records the law makes us keep stay locked away "
+	 "(restricted_until); that is the case for {{restricted}} of "
+	 "{{count}} customers.\n\n"
+	 "Erased:\n{{erased}}\n"
+	 "{{kept}}\n"
+	 "Please delete the list once you are done. These details are "
+	 "removed from the outbox once this message is sent.\n"},
+	{"retention.purged",
+	 "Subject: Aufbewahrungsfrist abgelaufen: {{count}} Unterlagen gelöscht ({{location_name}})\n\n"
+	 "Für {{count}} Unterlagen gelöschter Kunden (etwa Rechnungen) ist "
+	 "die gesetzliche Aufbewahrungsfrist abgelaufen; wir haben sie "
+	 "endgültig gelöscht.\n\n"
+	 "Die Liste im Anhang (abgelaufene-unterlagen.csv) nennt Art, "
+	 "Nummer, Datum, Frist und Rechtsgrundlage jeder Unterlage, damit Sie "
+	 "Kopien in anderen Systemen (Buchhaltung, Ablage) ebenfalls löschen "
+	 "können, soweit dort keine eigene Pflicht gilt.\n",
+	 "Subject: Retention period over: {{count}} records deleted ({{location_name}})\n\n"
+	 "The legal retention period of {{count}} records of erased "
+	 "customers (such as invoices) has ended; we have deleted them for "
+	 "good.\n\n"
+	 "The attached list (expired-records.csv) gives the kind, number, "
+	 "date, end of retention and legal basis of each, so that you can "
+	 "delete copies in your other systems (accounting, files) too, "
+	 "unless a duty of their own applies there.\n"},
 	{"deadline.approaching",
 	 "Subject: Frist läuft ab: Datenschutzanfrage Nr. {{request_id}} bis {{due}}\n\n"
 	 "Die Frist der Anfrage Nr. {{request_id}} endet am {{due}}. Bitte "

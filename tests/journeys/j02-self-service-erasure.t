@@ -47,4 +47,41 @@ is "$(sql "SELECT status FROM requests WHERE id = $req")" completed "the request
 unlike "$(sql "SELECT group_concat(payload) FROM events")" 'aenne|7654321' \
 	"nothing of the person is left in the outbox"
 
+# --- the erased person asks again: their invoice is still kept
+# (restricted), so the answer is not "we hold no data about you" but what
+# is kept, until when and why (J8's answer for an erased person)
+nb=$(nmails)
+run privacyctl request new --type access --email aenne@kunde.example \
+	--location mitte --channel booking-form
+status 0 "an access request from the erased customer's address"
+r2=$(jget request_id <"$out")
+is "$(jget customer_id <"$out")" null "no customer has the address any more"
+notify --pending >/dev/null
+m=$(mail_to aenne@kunde.example)
+code=$(mailf "$m" field body | sed -n 's/^    \([A-Za-z0-9-]\{4,\}\)$/\1/p' | head -1)
+printf '%s\n' "$code" | privacyctl request verify "$r2" >/dev/null
+is "$?" 0 "the code verifies it"
+run privacyctl request process
+status 0 "request process answers it"
+is "$(sql "SELECT status, json_extract(result, '\$.held') FROM requests WHERE id = $r2")" \
+	"completed|retained" "completed; the request records that records are kept"
+run notify --pending
+status 0 "notify --pending"
+a=$(mail_to aenne@kunde.example)
+show_mail "$a"
+body=$(mailf "$a" field body)
+unlike "$body" 'We hold no data about you' "not told that we hold no data"
+like "$body" 'already erased your customer data' "told that the customer data is erased"
+like "$body" 'Invoices \(1\) until 31 December 2033: a legal duty to keep them \(§ 147 Abs\. 3 AO' \
+	"what is kept, until when and why"
+like "$body" 'restricted \(Art\. 18 GDPR\)' "and that it is restricted"
+mail_reads_well "$a" en "the answer"
+b=$(mail_to team@salon-mitte.example)
+like "$(mailf "$b" field body)" 'Result: the customer.s data is erased; only records kept under a legal duty remain' \
+	"the business hears how the request was answered"
+mail_reads_well "$b" en "the business mail" business
+is "$(( $(nmails) - nb ))" 4 "code mail, answer, and the business's two mails: nothing else"
+unlike "$(sql "SELECT group_concat(payload) FROM events WHERE status = 'delivered'")" 'aenne' \
+	"the address is scrubbed from the outbox after delivery"
+
 done_testing

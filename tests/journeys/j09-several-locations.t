@@ -46,6 +46,13 @@ run privacyctl request process
 status 0 "request process"
 notify --pending >/dev/null
 is "$(nmails_to erika@kunde.example)" 2 "the export mail arrives, once"
+for f in $(mails_to team@salon-mitte.example); do
+	case "$(mail "$f" subject)" in "Neue Datenschutzanfrage Nr. $r1 "*) nb=$f ;; esac
+done
+like "$(mail "$nb" body)" 'Eingegangen am: 2\. März 2026' \
+	"the business's mail of the verified request says when it came in"
+is "$(/usr/bin/python3 "$TOP/tests/journeys/mail.py" "$nb" lint de business)" "" \
+	"and reads well"
 m=$(mails_to erika@kunde.example | tail -1)
 /usr/bin/python3 - "$TOP/tests/journeys/mail.py" "$m" <<'PY' >json.check
 import json, subprocess, sys
@@ -129,5 +136,96 @@ is "$(nmails_to hans@kunde.example)" 2 \
 	"the customer gets the receipt and one confirmation, not one per location"
 like "$(mail "$(mails_to hans@kunde.example | tail -1)" subject)" 'gelöscht' \
 	"the last one confirms the erasure"
+
+# --- manual access: a letter to Salon Nord by a customer of both
+# locations; staff answer with the documented pipe, and the one answer
+# holds both locations' data (appointments included)
+printf '%s\n' \
+	'{"external_id":"K-3","first_name":"Greta","last_name":"Garbe","email":"greta@kunde.example"}' |
+	privacyctl customer import --location mitte >/dev/null
+printf '%s\n' \
+	'{"external_id":"N-9","first_name":"Greta","last_name":"Garbe","email":"greta@kunde.example"}' |
+	privacyctl customer import --location nord >/dev/null
+printf '%s\n' 'external_id,customer_external_id,starts_at,service,staff,price_cents' \
+	'T-31,K-3,2025-05-02T10:00:00+02:00,Waschen und Föhnen,Sabine,2500' |
+	privacyctl appointment import --location mitte >/dev/null
+printf '%s\n' 'external_id,customer_external_id,starts_at,service,staff,price_cents' \
+	'T-91,N-9,2025-09-20T15:00:00+02:00,Dauerwelle,Jörg,7900' |
+	privacyctl appointment import --location nord >/dev/null
+run privacyctl request new --type access --email greta@kunde.example \
+	--location nord --channel letter
+status 0 "a letter asking for access, to Salon Nord"
+r4=$(jget request_id <"$out")
+run privacyctl request verify "$r4" --verified-by "Ausweis an der Theke"
+status 0 "staff checked the identity"
+notify --pending >/dev/null
+is "$(nmails_to greta@kunde.example)" 1 "the customer got the receipt"
+
+export_check() { # the document on stdin: each location's customer and appointments
+	/usr/bin/python3 -c '
+import json, sys
+doc = json.load(sys.stdin)
+for d in [doc] + doc.get("other_locations", []):
+    s, c = d["subject"], d["data"]["customer"]
+    print(s["location"], s["location_name"], s.get("request_id"),
+          c["external_id"], *[a["service"] for a in d["data"]["appointments"]])'
+}
+want="nord Salon Nord $r4 N-9 Dauerwelle
+mitte Salon Mitte $r4 K-3 Waschen und Föhnen"
+run dsar-export --request "$r4"
+status 0 "dsar-export --request N"
+is "$(export_check <"$out")" "$want" \
+	"the document holds the person's data at both locations, appointments included"
+is "$(grep -c . "$out")" 1 "one document (NDJSON: one line), not one per location"
+run dsar-export --request "$r4" -f json
+status 0 "dsar-export --request N -f json"
+is "$(export_check <"$out")" "$want" "the same in pretty JSON"
+run dsar-export --request "$r4" -f csv
+status 0 "dsar-export --request N -f csv"
+is "$(/usr/bin/python3 -c 'import csv, sys
+print(*sorted({r["customer_id"] for r in csv.DictReader(sys.stdin)}))' <"$out")" \
+	"$(sql "SELECT group_concat(id, ' ') FROM (SELECT id FROM customers WHERE email = 'greta@kunde.example' ORDER BY id)")" \
+	"the CSV long form has the rows of both customers"
+run dsar-export --request "$r4" -f html
+status 0 "dsar-export --request N -f html"
+html_check() { # the page on stdin: the location headings and the services
+	/usr/bin/python3 -c '
+import re, sys
+h = sys.stdin.read()
+print(*re.findall(r"<h2 class=\"location\">([^<]*)</h2>", h), sep=", ")
+print("Dauerwelle" in h, "Waschen und Föhnen" in h, "<script" in h)'
+}
+is "$(html_check <"$out")" "Salon Nord, Salon Mitte
+True True False" "the page shows every location, each with its appointments"
+is "$(sql "SELECT json_extract(detail, '\$.count') FROM audit WHERE action = 'customer.export' ORDER BY id DESC LIMIT 1")" 2 \
+	"the audit log counts both customers exported"
+
+nn=$(nmails_to team@salon-nord.example)
+nm=$(nmails_to team@salon-mitte.example)
+dsar-export --request "$r4" | notify >pipe.out 2>pipe.err
+is "${PIPESTATUS[*]}" "0 0" "dsar-export --request N | notify: both exit 0"
+is "$(nmails_to greta@kunde.example)" 2 "the customer gets one answer, not one per location"
+m=$(mails_to greta@kunde.example | tail -1)
+is "$(mail "$m" attachments)" "auskunft.json application/json
+auskunft.html text/html" "with the document as JSON and as a page"
+is "$(/usr/bin/python3 "$TOP/tests/journeys/mail.py" "$m" attachment auskunft.json | export_check)" \
+	"$want" "the JSON attachment holds both locations' data"
+is "$(/usr/bin/python3 "$TOP/tests/journeys/mail.py" "$m" attachment auskunft.html | html_check)" \
+	"Salon Nord, Salon Mitte
+True True False" "the HTML attachment shows both locations"
+is "$(/usr/bin/python3 "$TOP/tests/journeys/mail.py" "$m" lint de)" "" \
+	"the answer reads well"
+is "$(sql "SELECT status FROM requests WHERE id = $r4")" completed \
+	"the request is completed once the server accepted the mail"
+is "$(( $(nmails_to team@salon-nord.example) - nn ))" 1 "Salon Nord's business address is told"
+is "$(( $(nmails_to team@salon-mitte.example) - nm ))" 1 "Salon Mitte's business address is told too"
+b=$(mails_to team@salon-mitte.example | tail -1)
+like "$(mail "$b" body)" "Anfrage Nr\\. $r4 ist erledigt" "of the request that covered its customer"
+like "$(mail "$b" body)" 'Ergebnis: die Auskunft wurde dem Kunden per E-Mail zugestellt; sie enthält auch die Daten, die dieser Standort' \
+	"and that the answer, with its own data, reached the customer"
+like "$(mail "$m" body)" 'alles, was wir bei Salon Nord und Salon Mitte über Sie gespeichert haben' \
+	"the customer's mail names every location it answers for"
+is "$(/usr/bin/python3 "$TOP/tests/journeys/mail.py" "$b" lint de business)" "" \
+	"the business's mail reads well"
 
 done_testing
