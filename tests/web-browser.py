@@ -3,7 +3,11 @@
 
     web-browser.py SCRATCH CONFIRM_URL BASE_URL EMAIL
 
-Steps (each waits for elements, never for time):
+Steps (each waits for elements, never for time; a click that loads a page
+waits until the old page is gone and the new one has loaded, with a ceiling
+of a minute: a browser asked about a page while it is replacing it answers
+with an error such as "no such execution context" (a loaded machine makes
+that moment long), which is "not yet", not a failure):
   1. open CONFIRM_URL (the link from the mail), see the page, press Confirm
   2. open BASE_URL/request, file an access request for EMAIL
   3. wait until SCRATCH/code exists (the test reads it from the mail that
@@ -18,12 +22,13 @@ import base64
 import json
 import os
 import sys
+import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import (StaleElementReferenceException,
+                                        TimeoutException, WebDriverException)
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 scratch, confirm_url, base, email = sys.argv[1:5]
 screens = os.path.join(scratch, "screens")
@@ -49,7 +54,58 @@ service = Service("/usr/bin/chromedriver",
 driver = webdriver.Chrome(service=service, options=opts)
 driver.execute_cdp_cmd("Page.setDownloadBehavior",
                        {"behavior": "allow", "downloadPath": downloads})
-wait = WebDriverWait(driver, 60)
+
+
+def until(what, pred, timeout=60):
+    """Poll pred() until it is true (up to timeout seconds); errors of a
+    page being replaced mean not yet.  Returns pred's value."""
+    end = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            v = pred()
+            if v:
+                return v
+        except WebDriverException as e:
+            last = e
+        if time.monotonic() > end:
+            raise TimeoutException("%s: not within %d s%s" % (
+                what, timeout, "" if last is None else
+                " (last: %s)" % str(last.msg or type(last).__name__).splitlines()[0]))
+        time.sleep(0.2)
+
+
+def loaded():
+    return driver.execute_script("return document.readyState") == "complete"
+
+
+def clickable(id_):
+    """Wait until the element with this id is shown and enabled."""
+    def pred():
+        el = driver.find_element(By.ID, id_)
+        return el if el.is_displayed() and el.is_enabled() and loaded() else None
+    return until("#" + id_ + " clickable", pred)
+
+
+def h1_has(text):
+    """Wait until the page is loaded and its h1 contains text."""
+    until("h1 with " + repr(text),
+          lambda: loaded() and text in driver.find_element(By.TAG_NAME, "h1").text)
+
+
+def click_to_page(id_):
+    """Click the element that loads another page; wait until this page
+    is gone (the next wait then sees the new page, never this one)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.ID, id_).click()
+
+    def gone():
+        try:
+            old.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+    until("the page after #" + id_, gone)
 
 
 def page(name, main=True):
@@ -71,61 +127,56 @@ def page(name, main=True):
     })
 
 
-def h1_is(text):
-    return EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), text)
-
-
 try:
     seen["user_agent"] = driver.execute_cdp_cmd("Browser.getVersion", {})["userAgent"]
 
     # 1. the confirm link from the mail
     driver.get(confirm_url)
-    wait.until(EC.element_to_be_clickable((By.ID, "confirm")))
+    clickable("confirm")
     page("consent")
-    driver.find_element(By.ID, "confirm").click()
-    wait.until(h1_is("Danke"))
+    click_to_page("confirm")
+    h1_has("Danke")
     page("consent-confirmed")
 
     # 2. an access request through the form
     driver.get(base + "/request")
-    wait.until(EC.element_to_be_clickable((By.ID, "send")))
+    clickable("send")
     driver.find_element(By.ID, "kind-access").click()
     driver.find_element(By.ID, "email").send_keys(email)
     page("request-form")
-    driver.find_element(By.ID, "send").click()
-    wait.until(EC.element_to_be_clickable((By.ID, "code")))
+    click_to_page("send")
+    clickable("code")
     page("request-sent")
 
     # 3. the code from the mail (the test writes it once notify sent it)
     code_file = os.path.join(scratch, "code")
     open(os.path.join(scratch, "waiting-for-code"), "w").close()
-    WebDriverWait(driver, 120, poll_frequency=0.2).until(
-        lambda d: os.path.exists(code_file) and open(code_file).read().strip())
+    until("the code from the mail", lambda: os.path.exists(code_file)
+          and open(code_file).read().strip(), timeout=120)
     driver.find_element(By.ID, "code").send_keys(open(code_file).read().strip())
-    driver.find_element(By.ID, "send").click()
-    wait.until(h1_is("best\u00e4tigt"))
+    click_to_page("send")
+    h1_has("best\u00e4tigt")
     page("request-verified")
 
     # 4. the download link from the access mail: the code again, then the
     #    JSON file and the readable report
     link_file = os.path.join(scratch, "link")
     open(os.path.join(scratch, "waiting-for-link"), "w").close()
-    WebDriverWait(driver, 120, poll_frequency=0.2).until(
-        lambda d: os.path.exists(link_file) and open(link_file).read().strip())
+    until("the download link from the mail", lambda: os.path.exists(link_file)
+          and open(link_file).read().strip(), timeout=120)
     driver.get(open(link_file).read().strip())
-    wait.until(EC.element_to_be_clickable((By.ID, "open")))
+    clickable("open")
     driver.find_element(By.ID, "code").send_keys(open(code_file).read().strip())
     page("export-code")
-    driver.find_element(By.ID, "open").click()
-    wait.until(EC.element_to_be_clickable((By.ID, "json")))
+    click_to_page("open")
+    clickable("json")
     page("export-ready")
+    # a download: the page stays; the file gets its name when it is whole
     driver.find_element(By.ID, "json").click()
-    WebDriverWait(driver, 60, poll_frequency=0.2).until(
-        lambda d: os.path.exists(os.path.join(downloads, "datenauskunft.json")))
-    button = driver.find_element(By.ID, "html")
-    button.click()
-    wait.until(EC.staleness_of(button))
-    wait.until(EC.presence_of_element_located((By.TAG_NAME, "h1")))
+    until("downloads/datenauskunft.json", lambda: os.path.exists(
+        os.path.join(downloads, "datenauskunft.json")))
+    click_to_page("html")
+    until("the report", lambda: loaded() and driver.find_element(By.TAG_NAME, "h1"))
     page("export-report", main=False)
 
     seen["console"] = [e["message"] for e in driver.get_log("browser")]
