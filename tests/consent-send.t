@@ -88,7 +88,7 @@ controller:
 smtp:
   url: smtp://127.0.0.1:$PORT
   tls: none
-  timeout: 10
+  timeout: 60
 consent:
   confirm_url: https://salon.example/consent/yes?t={token}
   decline_url: https://salon.example/consent/no?t={token}

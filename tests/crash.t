@@ -250,7 +250,7 @@ controller:
 smtp:
   url: smtp://127.0.0.1:$SMTP_PORT
   tls: none
-  timeout: 10
+  timeout: 60
 mail:
   from: datenschutz@salon.example
 consent:

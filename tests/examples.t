@@ -137,7 +137,7 @@ is "$(cat "$SCRATCH/unknown")" "" "every command and option the docs show exists
 mkdir "$SCRATCH/certs"
 make_cert "$SCRATCH/certs"
 start_smtpd "$SCRATCH/smtp" --tls "$SCRATCH/certs/cert.pem" "$SCRATCH/certs/key.pem"
-{ salon_config; printf 'smtp:\n  url: smtp://127.0.0.1:%s\n  ca_file: %s\n  timeout: 5\n' \
+{ salon_config; printf 'smtp:\n  url: smtp://127.0.0.1:%s\n  ca_file: %s\n  timeout: 60\n' \
 	"$SMTP_PORT" "$SCRATCH/certs/cert.pem"; } >"$SCRATCH/config.yaml"
 export PRIVACY_CONFIG="$SCRATCH/config.yaml"
 (

@@ -18,7 +18,7 @@ cat >config.yaml <<EOF
 smtp:
   url: smtp://127.0.0.1:$SMTP_PORT
   ca_file: $SCRATCH/certs/cert.pem
-  timeout: 5
+  timeout: 60
 mail:
   from: datenschutz@salon.example
 EOF

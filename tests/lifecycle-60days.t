@@ -20,7 +20,7 @@ start_smtpd smtp --tls certs/cert.pem certs/key.pem
 smtp:
   url: smtp://127.0.0.1:$SMTP_PORT
   ca_file: $SCRATCH/certs/cert.pem
-  timeout: 5
+  timeout: 60
 EOF
 export PRIVACY_CONFIG=$SCRATCH/config.yaml
 

@@ -19,7 +19,7 @@ start_smtpd smtp --no-starttls
 smtp:
   url: smtp://127.0.0.1:$SMTP_PORT
   tls: none
-  timeout: 5
+  timeout: 60
 YAML
 } >config.yaml
 export PRIVACY_CONFIG=$SCRATCH/config.yaml

@@ -29,7 +29,7 @@ smtp:
   user: mailer
   password_file: $SCRATCH/pw
   ca_file: $SCRATCH/certs/cert.pem
-  timeout: 5
+  timeout: 60
 mail:
   from: datenschutz@salon.example
 EOF

@@ -472,7 +472,8 @@ printf 'external_id,first_name,last_name,email\nW-2,Walter,West,w2@kunde.example
 privacyctl customer import --location west west15.csv >/dev/null
 privacyctl request new --type access --customer "$(sql "SELECT id FROM customers WHERE external_id = 'W-2'")" >/dev/null
 salon_config >config15.yaml
-printf 'smtp:\n  url: smtp://127.0.0.1:9\n  tls: none\nwebhook:\n  secret_file: %s\n' "$SCRATCH/whsecret15" >>config15.yaml
+dead_port
+printf 'smtp:\n  url: smtp://127.0.0.1:%s\n  tls: none\nwebhook:\n  secret_file: %s\n' "$DEAD_PORT" "$SCRATCH/whsecret15" >>config15.yaml
 # (other locations' events wait without a route: 78 for them)
 hook15() { sql "SELECT group_concat(DISTINCT status) FROM deliveries WHERE channel = 'webhook'"; }
 PRIVACY_CONFIG=$SCRATCH/config15.yaml run notify --pending

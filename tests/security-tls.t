@@ -38,7 +38,7 @@ other_port=$SMTP_PORT
 # config [EXTRA-SMTP-LINE...]: smtp.url towards $PORT, nothing about TLS
 config() {
 	{
-		printf 'smtp:\n  url: smtp://127.0.0.1:%s\n  timeout: 5\n' "$PORT"
+		printf 'smtp:\n  url: smtp://127.0.0.1:%s\n  timeout: 60\n' "$PORT"
 		for l in "$@"; do printf '  %s\n' "$l"; done
 		salon_config
 	} >config.yaml

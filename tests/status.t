@@ -17,7 +17,7 @@ SMTP_PORT=$SERVE_PORT
 	echo "smtp:"
 	echo "  url: smtp://127.0.0.1:$SMTP_PORT"
 	echo "  tls: none"
-	echo "  timeout: 5"
+	echo "  timeout: 60"
 } >config.yaml
 export PRIVACY_CONFIG="$SCRATCH/config.yaml"
 

@@ -36,7 +36,7 @@ start_smtpd smtp --no-starttls
 smtp:
   url: smtp://127.0.0.1:$SMTP_PORT
   tls: none
-  timeout: 10
+  timeout: 60
 export:
   delivery: link
   link_url: http://127.0.0.1:$WEB_PORT/privacy/export?t={token}

@@ -35,7 +35,7 @@ start_smtpd smtp --no-starttls
 smtp:
   url: smtp://127.0.0.1:$SMTP_PORT
   tls: none
-  timeout: 10
+  timeout: 60
 web:
   codes_per_hour: 4
 export:
