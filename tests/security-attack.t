@@ -460,7 +460,8 @@ for f in json ndjson csv; do
 	ok $? "9: -f $f: 60,000 more appointments cost less than 4 MB more ($small KB -> $big KB)"
 done
 
-# A webhook receiver with a private CA: webhook.ca_file, as smtp.ca_file.
+# --- 15: a webhook receiver with a private CA --------------------------
+# webhook.ca_file, as smtp.ca_file.
 mkdir certs15
 make_cert certs15
 head -c 32 /dev/urandom | base64 >whsecret15
