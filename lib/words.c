@@ -102,6 +102,7 @@ static const struct word statuses[] = {
 	{"email", "E-Mail", "e-mail"},
 	{"phone", "Telefon", "phone"},
 	{"letter", "Brief", "letter"},
+	{"web", "Formular auf unserer Website", "the form on our website"},
 	{"in-person", "persönlich", "in person"},
 	{"marketing-email", "Werbung per E-Mail", "marketing by e-mail"},
 	{"marketing-sms", "Werbung per SMS", "marketing by text message"},
@@ -146,6 +147,43 @@ static const struct word statuses[] = {
 const char *pv_words_status(const char *status, const char *lang)
 {
 	return lookup(statuses, status, lang);
+}
+
+/* The findings of privacyctl check and the other events that are mailed
+ * with the generic texts ("check", "consent"). */
+static const struct word events[] = {
+	{"marketing.unproven-consent", "Werbung ohne nachweisbare Einwilligung",
+	 "marketing without provable consent"},
+	{"outbox.undelivered", "Benachrichtigungen noch nicht zugestellt",
+	 "notifications not delivered yet"},
+	{"outbox.failed", "Benachrichtigungen endgültig gescheitert",
+	 "notifications failed for good"},
+	{"retention.expired", "Aufbewahrungsfrist abgelaufen",
+	 "retention period over"},
+	{"retention.active-expired", "Aufbewahrungsfrist von Kundendaten "
+	 "abgelaufen", "retention period of customer data over"},
+	{"erasure.restored-customers", "gelöschte Kunden sind wieder da",
+	 "erased customers are back"},
+	{"erasure.tombstones-missing", "Löschvermerke fehlen in der Datenbank",
+	 "erasure records missing from the database"},
+	{"security.insecure-permissions", "unsichere Dateirechte",
+	 "insecure file permissions"},
+	{"security.erasure-cleanup-pending", "Bereinigung nach einer Löschung "
+	 "steht aus", "clean-up after an erasure pending"},
+	{"audit.chain-broken", "Protokollkette beschädigt", "audit chain broken"},
+	{"settings.notify-email-missing", "keine Adresse für Benachrichtigungen "
+	 "eingestellt", "no notification address set"},
+	{"consent.granted", "Einwilligung erteilt", "consent granted"},
+	{"consent.confirmed", "Einwilligung bestätigt", "consent confirmed"},
+	{"consent.declined", "Einwilligung abgelehnt", "consent declined"},
+	{"consent.withdrawn", "Einwilligung widerrufen", "consent withdrawn"},
+	{"consent.expired", "Einwilligung abgelaufen", "consent expired"},
+	{NULL, NULL, NULL},
+};
+
+const char *pv_words_event(const char *type, const char *lang)
+{
+	return lookup(events, type, lang);
 }
 
 static const struct word sections[] = {
@@ -234,6 +272,19 @@ static const struct word fields[] = {
 	{"data", "Inhalt", "Content"},
 	{"withheld", "Nicht herausgegeben", "Withheld"},
 	{"reason", "Grund", "Reason"},
+	/* the fields of check's findings */
+	{"customers", "Kunden", "Customers"},
+	{"events", "Benachrichtigungen", "Notifications"},
+	{"or", "Oder", "Or"},
+	{"oldest", "Älteste seit", "Oldest since"},
+	{"records", "Unterlagen", "Records"},
+	{"fix", "Abhilfe", "Fix"},
+	{"what", "Was", "What"},
+	{"mode", "Dateirechte", "File mode"},
+	{"file", "Datei", "File"},
+	{"tombstones", "Löschvermerke", "Erasure records"},
+	{"bad_entry", "Fehlerhafter Eintrag Nr.", "Bad entry no."},
+	{"count", "Anzahl", "Count"},
 	{NULL, NULL, NULL},
 };
 

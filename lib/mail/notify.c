@@ -761,7 +761,7 @@ static const char *tlookup(void *vctx, const char *name)
 	char buf[128];
 
 	if (strcmp(name, "event") == 0)
-		return c->ev->type;
+		return pv_words_event(c->ev->type, c->lang);
 	if (strcmp(name, "event_id") == 0)
 		return c->idbuf;
 	if (strcmp(name, "details") == 0)
@@ -777,6 +777,11 @@ static const char *tlookup(void *vctx, const char *name)
 	if (strcmp(name, "locations") == 0)
 		return keep(c, locations_words(c));
 	v = c->payload ? field_of(c->payload, name) : NULL;
+	/* a labelled line of an identifier the customer never gave
+	 * ("Telefon: –"), not an empty one that looks like a fault */
+	if ((strcmp(name, "email") == 0 || strcmp(name, "phone") == 0) &&
+	    (!json_is_string(v) || !*json_string_value(v)))
+		return "\xe2\x80\x93";
 	if (strcmp(name, "name") == 0 && !json_is_string(v)) {
 		json_t *f = field_of(c->payload, "first_name");
 		json_t *l = field_of(c->payload, "last_name");
