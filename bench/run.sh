@@ -251,9 +251,16 @@ fi
 sqlite3 "$W/ready.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
 # fresh NAME: the shell command giving a pristine copy of the ready
 # database, without the files an earlier run created beside it
+# (fresh NAME SRC: a copy of SRC, another database of $W, with its key
+# files)
 fresh() {
-	printf "cp '%s' '%s'; rm -f '%s-wal' '%s-shm' '%s.key' '%s.campaign-key' '%s.campaign-lock'" \
-	    "$W/ready.db" "$W/$1" "$W/$1" "$W/$1" "$W/$1" "$W/$1" "$W/$1"
+	src=${2:-ready.db}
+	printf "rm -f '%s-wal' '%s-shm' '%s'.*; cp '%s' '%s'" \
+	    "$W/$1" "$W/$1" "$W/$1" "$W/$src" "$W/$1"
+	for k in "$W/$src".*; do
+		[ ! -f "$k" ] ||
+		printf "; cp -p '%s' '%s'" "$k" "$W/$1${k#"$W/$src"}"
+	done
 }
 # what an erasure leaves: the ids left in each table, the retained
 # records, the requests' links; equal for the tool and the baseline
@@ -270,8 +277,12 @@ NE=$(wc -l <"$W/erase-ids")
 result erase_n "$NE"
 say "erasure of $NE subjects"
 # The baseline: what dsar-erase does to the data under the default policy
-# (the bench has no config), as plain SQL in one transaction: consents,
-# appointments and the customer deleted; invoices copied to restricted
+# (the bench has no config), as plain SQL in one transaction: consents
+# copied to restricted storage (kept 3 years from the end of the year of
+# the customer's last consent event, in the locations' time zone, all
+# Europe/Berlin here: the year of UTC + 1 hour, CET at the turn of the
+# year) and deleted, appointments and the customer deleted; invoices
+# copied to restricted
 # storage (retained until the end of the 8th year after issue, unless that
 # end has passed) and
 # deleted; requests unlinked.  Not done: the tool's tombstones, outbox
@@ -283,6 +294,24 @@ say "erasure of $NE subjects"
 	printf ".import '%s' gone\n" "$W/erase-ids"
 	cat <<EOF
 BEGIN;
+INSERT INTO retained (location_id, kind, record_key, record_date, data,
+    basis, retain_until, request_id, subject_ref, created_at)
+  SELECT c.location_id, 'consents', CAST(k.id AS TEXT), m.last,
+    json_object('purpose', k.purpose, 'event', k.event, 'at', k.at,
+      'source', k.source, 'evidence_ip', k.evidence_ip,
+      'evidence_user_agent', k.evidence_user_agent,
+      'text_version', k.text_version, 'text_id', k.text_id,
+      'document', k.document, 'campaign', k.campaign),
+    '§§ 195, 199 BGB; Nachweis der Einwilligung, Art. 7 Abs. 1 DSGVO',
+    printf('%04d-12-31', substr(datetime(m.last, '+1 hour'), 1, 4) + 3),
+    NULL, NULL, '$PRIVACY_NOW'
+  FROM consents k JOIN customers c ON c.id = k.customer_id
+    JOIN (SELECT customer_id, max(at) AS last FROM consents
+          WHERE customer_id IN (SELECT id FROM gone)
+          GROUP BY customer_id) m ON m.customer_id = k.customer_id
+  WHERE printf('%04d-12-31', substr(datetime(m.last, '+1 hour'), 1, 4) + 3)
+        >= substr('$PRIVACY_NOW', 1, 10)
+  ORDER BY k.id;
 DELETE FROM consents WHERE customer_id IN (SELECT id FROM gone);
 DELETE FROM appointments WHERE customer_id IN (SELECT id FROM gone);
 INSERT INTO retained (location_id, kind, record_key, record_date, data,
@@ -396,12 +425,58 @@ EOF
 	else
 		result send_tool_1 missing; result send_tool_4 missing
 	fi
+	# notify delivering a full outbox: SMTP_MSGS request.received events
+	# (a business mail each), queued by notify itself from piped event
+	# records while the locations have no notify-email (so they wait),
+	# then delivered by notify --pending over its one connection, against
+	# smtp-source with one session.  (Not the erasure's events: a bulk
+	# erasure's are one list mail per location.)
+	if have notify; then
+		cp "$W/ready.db" "$W/outbox.db"
+		sed 's/^consent:/mail:\
+  from: bench@salon.example\
+consent:/' "$W/send.yaml" >"$W/notify.yaml"
+		python3 - "$SMTP_MSGS" $LOCS >"$W/events.ndjson" <<'EOF'
+import json, sys
+n, locs = int(sys.argv[1]), sys.argv[2:]
+for i in range(n):
+    print(json.dumps({"event": "request.received", "location": locs[i % len(locs)],
+                      "type": ("access", "erasure")[i % 2], "channel": "email",
+                      "received": "2026-11-15T09:%02d:00Z" % (i % 60),
+                      "status": "new", "due": "2026-12-15"}))
+EOF
+		PRIVACY_DB="$W/outbox.db" PRIVACY_CONFIG="$W/notify.yaml" notify -q \
+		    <"$W/events.ndjson" >/dev/null 2>&1 || :
+		for slug in $LOCS; do
+			PRIVACY_DB="$W/outbox.db" privacyctl settings set "$slug" \
+			    "notify-email=team@$slug.example" >/dev/null
+		done
+		sqlite3 "$W/outbox.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+		n=$(sqlite3 "$W/outbox.db" "SELECT count(*) FROM events
+		    WHERE status = 'pending'")
+		result notify_n "$n"
+		t=$(hf notify "$(fresh n.db outbox.db)" \
+		    "PRIVACY_DB='$W/n.db' PRIVACY_CONFIG='$W/notify.yaml' notify -q \
+		       --pending </dev/null >/dev/null")
+		done_n=$(sqlite3 "$W/n.db" "SELECT count(*) FROM deliveries
+		    WHERE channel = 'email' AND status = 'delivered'")
+		if [ "$t" != fail ] && { [ "$done_n" != "$n" ] || [ "$n" = 0 ]; }; then
+			say "notify: delivered $done_n events of $n"
+			t="delivered $done_n of $n"
+		fi
+		result notify_tool "$t"
+		result notify_base "$(hf notify_base : "smtp-source -d -s 1 -m $n -l 3000 \
+		    -f bench@salon.example -t kunde@example.com 127.0.0.1:$PORT")"
+	else
+		result notify_tool missing; result notify_base "not measured"
+	fi
 	kill "$SINK_PID" 2>/dev/null || :
 	wait "$SINK_PID" 2>/dev/null || :
 	SINK_PID=
 else
 	result send_base_1 "no smtp-source"; result send_base_4 "no smtp-source"
 	result send_tool_1 missing; result send_tool_4 missing
+	result notify_tool missing; result notify_base "no smtp-source"
 fi
 result send_msgs "$SMTP_MSGS"
 

@@ -35,6 +35,11 @@ long long pv_campaign_id(const struct pv_campaign *c)
 	return c->id;
 }
 
+sqlite3 *pv_campaign_db(const struct pv_campaign *c)
+{
+	return c->db;
+}
+
 const char *pv_campaign_name(const struct pv_campaign *c)
 {
 	return c->name;
@@ -437,12 +442,14 @@ int pv_campaign_next(struct pv_campaign *c, struct pv_cmsg *m,
 	return 1;
 }
 
+/* Step st in a transaction of its own, committed; or in the caller's,
+ * when one is open (campaign.h: the caller commits or rolls back). */
 static int step_commit(struct pv_campaign *c, sqlite3_stmt *st,
 		       struct pv_err *e)
 {
-	int rc, s;
+	int rc, s, own = sqlite3_get_autocommit(c->db);
 
-	if ((s = pv_db_begin(c->db, e)))
+	if (own && (s = pv_db_begin(c->db, e)))
 		return s;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
@@ -450,11 +457,12 @@ static int step_commit(struct pv_campaign *c, sqlite3_stmt *st,
 	if (rc != SQLITE_DONE) {
 		s = pv_db_fail(c->db, e, "campaign_messages");
 		sqlite3_reset(st);
-		pv_db_rollback(c->db);
+		if (own)
+			pv_db_rollback(c->db);
 		return s;
 	}
 	sqlite3_reset(st);
-	if ((s = pv_db_commit(c->db, e))) {
+	if (own && (s = pv_db_commit(c->db, e))) {
 		pv_db_rollback(c->db);
 		return s;
 	}
@@ -478,10 +486,10 @@ int pv_campaign_sending(struct pv_campaign *c, struct pv_cmsg *m,
 {
 	sqlite3_stmt *st = c->st_sending;
 	char exp[PV_TIME_LEN];
-	int rc, s;
+	int rc, s, own = sqlite3_get_autocommit(c->db);
 
 	pv_time_fmt(pv_now() + (time_t)token_days * 86400, exp);
-	if ((s = pv_db_begin(c->db, e)))
+	if (own && (s = pv_db_begin(c->db, e)))
 		return s;
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, m->row);
@@ -507,10 +515,11 @@ int pv_campaign_sending(struct pv_campaign *c, struct pv_cmsg *m,
 	}
 	if (rc != SQLITE_DONE) {
 		s = pv_db_fail(c->db, e, "campaign_messages");
-		pv_db_rollback(c->db);
+		if (own)
+			pv_db_rollback(c->db);
 		return s;
 	}
-	if ((s = pv_db_commit(c->db, e))) {
+	if (own && (s = pv_db_commit(c->db, e))) {
 		pv_db_rollback(c->db);
 		return s;
 	}

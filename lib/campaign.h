@@ -166,6 +166,18 @@ struct pv_cmsg {
 int pv_campaign_next(struct pv_campaign *c, struct pv_cmsg *m,
 		     struct pv_err *e);
 
+/*
+ * The three changes of a message below (cancel, sending, result) each
+ * commit a transaction of their own; when the caller has one open
+ * (pv_db_begin), they join it instead and the caller commits or rolls
+ * back: consent-send records a message's outcome in the transaction that
+ * marks its connection's next message 'sending' (one commit a message;
+ * still at most one message per connection in flight).
+ */
+
+/* The campaign's database connection (for the caller's transaction). */
+sqlite3 *pv_campaign_db(const struct pv_campaign *c);
+
 /* Mark a row 'cancelled' (customer no longer eligible), committed. */
 int pv_campaign_cancel(struct pv_campaign *c, const struct pv_cmsg *m,
 		       const char *reason, struct pv_err *e);

@@ -62,7 +62,9 @@ static int get_by(sqlite3 *db, const char *where, const char *slug,
 	int rc;
 
 	snprintf(sql, sizeof sql, "%s%s", select_cols, where);
-	if (!(st = pv_db_prepare(db, sql, e)))
+	/* cached: notify looks up the location of every event (its
+	 * preparation was a sixth of a delivery) */
+	if (!(st = pv_db_stmt(db, sql, e)))
 		return e->status;
 	if (slug)
 		pv_bind_text(st, 1, slug);
@@ -71,7 +73,8 @@ static int get_by(sqlite3 *db, const char *where, const char *slug,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		fill(st, l);
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	if (rc == SQLITE_ROW)
 		return PV_OK;
 	if (rc != SQLITE_DONE)

@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "csend.h"
+#include "db.h"
 #include "mail.h"
 #include "progress.h"
 
@@ -30,6 +31,7 @@ struct pv_csend {
 	struct pv_writer *w;
 	struct pv_campaign_counts *n;
 	int stop, status;
+	int drained; /* the journal has nothing more to pick */
 	int no_server; /* consecutive sends without any SMTP reply */
 	struct pv_err err;
 	struct tmpl tmpl[4];
@@ -302,28 +304,84 @@ static void write_rec(struct pv_csend *s, const struct pv_cmsg *m,
 	pv_w_end(w);
 }
 
-/* One message ready to go, owned by the worker. */
+/*
+ * One message of a connection, owned by its worker thread.  A worker
+ * picks its next message under the lock (journal and eligibility: the
+ * one SQLite connection), renders it without the lock (the connections
+ * render in parallel), then, under the lock again, records the outcome
+ * of its previous message and marks this one 'sending' in one
+ * transaction, and sends it without the lock.  So every connection has
+ * at most one message whose outcome the journal does not hold: the one
+ * it is sending or has just sent (a kill duplicates at most that one),
+ * and each message costs one commit, not two (bench/RESULTS.md).
+ */
 struct job {
-	struct pv_cmsg m; /* pointers into the strings below */
+	struct pv_cmsg m;  /* its strings point into strs */
+	struct pv_buf strs;
+	struct tmpl *t;
 	char *to, *mid;
 	struct pv_buf msg;
 	int resent;
+	/* the send's outcome, recorded with the connection's next
+	 * message (or alone at the end) */
+	int sent, st;
+	char reply[sizeof ((struct pv_err *)0)->msg];
+	struct pv_err se;
 };
 
-/* Under the lock: the next message, rendered and marked 'sending'.
+/* Copy the strings of m (valid until the journal's next call) into j. */
+static void job_take(struct job *j, const struct pv_cmsg *m)
+{
+	const char *src[9] = {m->status, m->message_id, m->purposes, m->email,
+			      m->first_name, m->last_name, m->location_name,
+			      m->language, m->expires_at};
+	const char **dst[9];
+	size_t off[9];
+	int i;
+
+	j->m = *m;
+	dst[0] = &j->m.status;
+	dst[1] = &j->m.message_id;
+	dst[2] = &j->m.purposes;
+	dst[3] = &j->m.email;
+	dst[4] = &j->m.first_name;
+	dst[5] = &j->m.last_name;
+	dst[6] = &j->m.location_name;
+	dst[7] = &j->m.language;
+	dst[8] = &j->m.expires_at;
+	pv_buf_reset(&j->strs);
+	for (i = 0; i < 9; i++) {
+		off[i] = src[i] ? j->strs.len : (size_t)-1;
+		if (src[i])
+			pv_buf_add(&j->strs, src[i], strlen(src[i]) + 1);
+	}
+	/* pointers only once the buffer stops growing */
+	for (i = 0; i < 9; i++)
+		*dst[i] = off[i] == (size_t)-1 ? NULL : j->strs.s + off[i];
+	j->m.location_slug = NULL;
+}
+
+static void job_clear(struct job *j)
+{
+	free(j->to);
+	free(j->mid);
+	j->to = j->mid = NULL;
+	pv_wipe(j->m.confirm_token, sizeof j->m.confirm_token);
+	pv_wipe(j->m.decline_token, sizeof j->m.decline_token);
+	if (j->strs.s)
+		pv_wipe(j->strs.s, j->strs.len);
+	pv_buf_reset(&j->strs);
+	j->sent = 0;
+}
+
+/* Under the lock: the next eligible message and its template.
  * 1: a job, 0: nothing left, -1: stop (s->status set). */
-static int next_job(struct pv_csend *s, struct job *j)
+static int pick_job(struct pv_csend *s, struct job *j)
 {
 	struct pv_cmsg m;
 	struct pv_elig v;
-	struct vars vars;
-	struct tmpl *t;
-	struct pv_buf subj = {0}, body = {0};
 	struct pv_err *e = &s->err;
-	struct pv_mail mail;
-	char *msgid = NULL, *toname = NULL, *unsub = NULL;
-	const char *hdrs[5] = {NULL};
-	int r, st;
+	int r;
 
 	for (;;) {
 		r = pv_campaign_next(s->c, &m, e);
@@ -345,31 +403,50 @@ static int next_job(struct pv_csend *s, struct job *j)
 		write_rec(s, &m, "skipped", v.reason, NULL, 0);
 		s->n->cancelled++;
 	}
-	j->resent = strcmp(m.status, "sending") == 0;
-	t = get_tmpl(s, pv_campaign_kind(s->c) == PV_CAMP_DOI ?
-		     "consent-double-opt-in" : "consent-repermission",
-		     m.language ? m.language : "de", e);
-	if (!t) {
+	j->t = get_tmpl(s, pv_campaign_kind(s->c) == PV_CAMP_DOI ?
+			"consent-double-opt-in" : "consent-repermission",
+			m.language ? m.language : "de", e);
+	if (!j->t) {
 		s->status = e->status;
 		return -1;
 	}
+	job_take(j, &m);
+	pv_wipe(m.confirm_token, sizeof m.confirm_token);
+	pv_wipe(m.decline_token, sizeof m.decline_token);
+	j->resent = strcmp(j->m.status, "sending") == 0;
+	return 1;
+}
+
+/* Without the lock: the message of j, into j->msg. */
+static int render_job(struct pv_csend *s, struct job *j, struct pv_err *e)
+{
+	const struct pv_cmsg *m = &j->m;
+	struct vars vars;
+	struct tmpl *t = j->t;
+	struct pv_buf subj = {0}, body = {0};
+	struct pv_mail mail;
+	char *msgid = NULL, *toname = NULL, *unsub = NULL;
+	const char *hdrs[5] = {NULL};
+	int st;
+
 	/* The expiry is the one the journal will hold: an earlier attempt's,
 	 * or token_days from now. */
 	{
 		time_t exp = pv_now() + (time_t)s->k->token_days * 86400;
 		char buf[PV_TIME_LEN];
 
-		if (m.expires_at)
-			pv_time_parse(m.expires_at, &exp);
-		vars_init(&vars, s, &m);
+		if (m->expires_at)
+			pv_time_parse(m->expires_at, &exp);
+		vars_init(&vars, s, m);
 		pv_time_fmt(exp, buf);
 		memcpy(vars.expires, buf, 10);
 		vars.expires[10] = '\0';
 	}
-	if (pv_tmpl_render("subject", t->subject, lookup, &vars, &subj, e) ||
-	    pv_tmpl_render("body", t->body, lookup, &vars, &body, e)) {
+	if ((st = pv_tmpl_render("subject", t->subject, lookup, &vars, &subj,
+				 e)) ||
+	    (st = pv_tmpl_render("body", t->body, lookup, &vars, &body, e))) {
 		vars_free(&vars);
-		goto fail;
+		goto out;
 	}
 	/* The mail program's unsubscribe button: the decline link (RFC 2369),
 	 * one click by POST when it is https (RFC 8058), and a mail to the
@@ -377,7 +454,7 @@ static int next_job(struct pv_csend *s, struct job *j)
 	if (s->k->unsubscribe_mailto)
 		unsub = xasprintf("<%s>, <mailto:%s?subject=unsubscribe%%20%s>",
 				  vars.decline, s->k->unsubscribe_mailto,
-				  m.decline_token);
+				  m->decline_token);
 	else
 		unsub = xasprintf("<%s>", vars.decline);
 	hdrs[0] = "List-Unsubscribe";
@@ -388,12 +465,12 @@ static int next_job(struct pv_csend *s, struct job *j)
 	}
 	vars_free(&vars);
 
-	j->to = xstrdup(m.email);
-	if (m.first_name || m.last_name)
-		toname = xasprintf("%s%s%s", m.first_name ? m.first_name : "",
-				   m.first_name && m.last_name ? " " : "",
-				   m.last_name ? m.last_name : "");
-	j->mid = xasprintf("<%s>", m.message_id);
+	j->to = xstrdup(m->email);
+	if (m->first_name || m->last_name)
+		toname = xasprintf("%s%s%s", m->first_name ? m->first_name : "",
+				   m->first_name && m->last_name ? " " : "",
+				   m->last_name ? m->last_name : "");
+	j->mid = xasprintf("<%s>", m->message_id);
 	memset(&mail, 0, sizeof mail);
 	mail.from = s->k->from;
 	mail.from_name = s->k->from_name;
@@ -406,38 +483,17 @@ static int next_job(struct pv_csend *s, struct job *j)
 	pv_buf_reset(&j->msg);
 	st = pv_mail_render(&mail, pv_now(), &j->msg, &msgid, e);
 	free(toname);
-	toname = NULL;
 	pv_wipe(unsub, strlen(unsub));
-	free(unsub);
-	unsub = NULL;
-	if (st)
-		goto fail;
 	free(msgid);
-	if (pv_campaign_sending(s->c, &m, &t->text, (long)s->k->token_days,
-				e))
-		goto fail;
-	pv_buf_free(&subj);
-	pv_buf_free(&body);
-	j->m = m;
-	j->m.message_id = j->mid;
-	j->m.email = NULL;
-	j->m.first_name = j->m.last_name = NULL;
-	j->m.location_slug = j->m.location_name = j->m.language = NULL;
-	j->m.purposes = NULL;
-	j->m.status = NULL;
-	j->m.expires_at = NULL;
-	pv_wipe(j->m.confirm_token, sizeof j->m.confirm_token);
-	pv_wipe(j->m.decline_token, sizeof j->m.decline_token);
-	return 1;
-fail:
+out:
 	free(unsub);
+	if (body.s)
+		pv_wipe(body.s, body.len);
 	pv_buf_free(&subj);
 	pv_buf_free(&body);
-	free(j->to);
-	free(j->mid);
-	j->to = j->mid = NULL;
-	s->status = e->status ? e->status : PV_SOFTWARE;
-	return -1;
+	/* what the journal does not need is not kept */
+	pv_wipe(j->m.confirm_token, sizeof j->m.confirm_token);
+	return st ? (e->status ? e->status : PV_SOFTWARE) : PV_OK;
 }
 
 static double since(const struct timespec *a)
@@ -449,52 +505,66 @@ static double since(const struct timespec *a)
 	       (double)(b.tv_nsec - a->tv_nsec) / 1e9;
 }
 
-/* Under the lock: the outcome of a send. */
-static void finish_job(struct pv_csend *s, struct job *j, int st,
-		       const char *reply, const struct pv_err *se)
+/* The journal's status for a send's outcome; *retry for 'deferred'. */
+static const char *outcome_of(struct pv_csend *s, const struct job *j,
+			      long *retry)
 {
-	const char *status;
-	long retry = 0;
-	struct pv_cmsg m = j->m;
-	char why[sizeof se->msg];
-
-	/* Journal and output show the Message-ID without brackets. */
-	m.message_id = j->mid + 1;
-	j->mid[strlen(j->mid) - 1] = '\0';
-	switch (st) {
+	*retry = 0;
+	switch (j->st) {
 	case PV_OK:
-		status = "sent";
-		break;
+		return "sent";
 	case PV_TEMPFAIL:
-		status = m.attempts >= s->k->max_attempts ? "failed"
-							    : "deferred";
-		retry = (long)s->k->retry_minutes * 60;
-		for (int i = 1; i < m.attempts && retry < 86400; i++)
-			retry *= 2;
-		if (retry > 86400)
-			retry = 86400;
-		break;
+		*retry = (long)s->k->retry_minutes * 60;
+		for (int i = 1; i < j->m.attempts && *retry < 86400; i++)
+			*retry *= 2;
+		if (*retry > 86400)
+			*retry = 86400;
+		return j->m.attempts >= s->k->max_attempts ? "failed"
+							   : "deferred";
 	case PV_UNAVAILABLE:
-		status = "failed";
-		break;
+		return "failed";
 	default:
 		/* Set-up (TLS, AUTH) or local trouble: nothing went out;
 		 * back to the queue, and stop. */
-		status = "queued";
-		break;
+		return "queued";
 	}
-	if (!reply || !*reply) {
-		snprintf(why, sizeof why, "%s", se->msg);
-		reply = why;
-	}
-	if (pv_campaign_result(s->c, &m, status, reply, retry, &s->err)) {
+}
+
+/* Under the lock, in the open transaction: record j's outcome.
+ * 0, or -1 with s->status set (the caller rolls back). */
+static int record_job(struct pv_csend *s, struct job *j)
+{
+	struct pv_cmsg m = j->m;
+	const char *status;
+	long retry;
+
+	/* Journal and output show the Message-ID without brackets. */
+	m.message_id = j->mid + 1;
+	if (j->mid[strlen(j->mid) - 1] == '>')
+		j->mid[strlen(j->mid) - 1] = '\0';
+	if (!j->reply[0])
+		snprintf(j->reply, sizeof j->reply, "%s", j->se.msg);
+	status = outcome_of(s, j, &retry);
+	if (pv_campaign_result(s->c, &m, status, j->reply, retry, &s->err)) {
 		s->status = s->err.status;
 		s->stop = 1;
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+/* Under the lock, after the commit that holds j's outcome: report it. */
+static void report_job(struct pv_csend *s, struct job *j)
+{
+	struct pv_cmsg m = j->m;
+	const char *status, *reply = j->reply;
+	long retry;
+
+	m.message_id = j->mid + 1;
+	status = outcome_of(s, j, &retry);
 	if (strcmp(status, "queued") == 0) {
-		s->err = *se;
-		s->status = st;
+		s->err = j->se;
+		s->status = j->st;
 		s->stop = 1;
 		return;
 	}
@@ -502,7 +572,7 @@ static void finish_job(struct pv_csend *s, struct job *j, int st,
 	/* No SMTP reply at all (connection refused, timeout) several times
 	 * in a row: the server is away; stop instead of burning an attempt
 	 * of every message in the journal.  The rest waits for a rerun. */
-	if (st == PV_TEMPFAIL && !(reply[0] >= '2' && reply[0] <= '5')) {
+	if (j->st == PV_TEMPFAIL && !(reply[0] >= '2' && reply[0] <= '5')) {
 		if (++s->no_server >= 3) {
 			s->stop = 1;
 			s->status = pv_fail(&s->err, PV_TEMPFAIL, "no answer "
@@ -521,6 +591,54 @@ static void finish_job(struct pv_csend *s, struct job *j, int st,
 	pv_progress_add(&s->prog, 1);
 }
 
+/* Will reporting j's outcome stop the run?  A set-up failure (its
+ * status 'queued'), or the third send in a row without any SMTP reply
+ * (report_job).  Then the connection's next message is not marked. */
+static int stops_run(const struct pv_csend *s, const struct job *j)
+{
+	if (j->st != PV_OK && j->st != PV_TEMPFAIL && j->st != PV_UNAVAILABLE)
+		return 1;
+	return j->st == PV_TEMPFAIL &&
+	       !(j->reply[0] >= '2' && j->reply[0] <= '5') &&
+	       s->no_server + 1 >= 3;
+}
+
+/* Under the lock: one transaction with prev's outcome (when prev holds
+ * one) and, unless the run stops, next marked 'sending' (next may be
+ * NULL).  1: next is marked and may go, 0: it may not (stop), -1: the
+ * transaction failed (s->status set; nothing of it happened). */
+static int commit_step(struct pv_csend *s, struct job *prev, struct job *next)
+{
+	struct pv_err *e = &s->err;
+	int go = 0;
+
+	if (!(prev && prev->sent) && !next)
+		return 0;
+	if (pv_db_begin(pv_campaign_db(s->c), e))
+		goto fail;
+	if (prev && prev->sent && record_job(s, prev))
+		goto fail_rb;
+	if (next && !s->stop && !(prev && prev->sent && stops_run(s, prev))) {
+		if (pv_campaign_sending(s->c, &next->m, &next->t->text,
+					(long)s->k->token_days, e))
+			goto fail_rb;
+		go = 1;
+	}
+	if (pv_db_commit(pv_campaign_db(s->c), e))
+		goto fail;
+	if (prev && prev->sent) {
+		report_job(s, prev);
+		prev->sent = 0;
+	}
+	return go;
+fail_rb:
+	pv_db_rollback(pv_campaign_db(s->c));
+fail:
+	s->status = e->status ? e->status : PV_SOFTWARE;
+	s->stop = 1;
+	return -1;
+}
+
 struct worker {
 	struct pv_csend *s;
 	struct pv_transport *t;
@@ -531,26 +649,48 @@ static void *work(void *arg)
 {
 	struct worker *wk = arg;
 	struct pv_csend *s = wk->s;
-	struct job j;
-	char reply[512];
-	struct pv_err se;
+	struct job jobs[2], *cur = &jobs[0], *prev = &jobs[1], *tmp;
 
-	memset(&j, 0, sizeof j);
+	memset(jobs, 0, sizeof jobs);
 	for (;;) {
 		double wait = 0;
 		int r, st;
+		struct pv_err re = {0};
 
 		pthread_mutex_lock(&s->mu);
-		r = s->stop ? 0 : next_job(s, &j);
-		if (r <= 0) {
+		r = s->stop || s->drained ? 0 : pick_job(s, cur);
+		/* nothing left to pick: the others still send what they
+		 * picked; a failure stops them */
+		if (r == 0)
+			s->drained = 1;
+		else if (r < 0)
+			s->stop = 1;
+		pthread_mutex_unlock(&s->mu);
+		if (r <= 0)
+			break;
+		st = render_job(s, cur, &re);
+		pthread_mutex_lock(&s->mu);
+		if (st) {
+			/* a message that cannot be written stops the run
+			 * (it stays as it was in the journal) */
+			if (!s->stop) {
+				s->err = re;
+				s->status = st;
+			}
 			s->stop = 1;
 			pthread_mutex_unlock(&s->mu);
+			job_clear(cur);
 			break;
 		}
-		if (s->o.rate > 0) {
+		r = commit_step(s, prev, s->stop ? NULL : cur);
+		if (r > 0 && s->o.rate > 0)
 			wait = (double)s->slots++ / s->o.rate - since(&s->start);
-		}
 		pthread_mutex_unlock(&s->mu);
+		job_clear(prev);
+		if (r <= 0) {
+			job_clear(cur);
+			break;
+		}
 		if (wait > 0) {
 			struct timespec ts;
 
@@ -559,18 +699,27 @@ static void *work(void *arg)
 			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 				;
 		}
-		reply[0] = '\0';
-		memset(&se, 0, sizeof se);
-		st = pv_transport_send(wk->t, s->k->from, j.to, j.msg.s,
-				       j.msg.len, reply, sizeof reply, &se);
-		pthread_mutex_lock(&s->mu);
-		finish_job(s, &j, st, reply, &se);
-		pthread_mutex_unlock(&s->mu);
-		free(j.to);
-		free(j.mid);
-		j.to = j.mid = NULL;
+		cur->reply[0] = '\0';
+		memset(&cur->se, 0, sizeof cur->se);
+		cur->st = pv_transport_send(wk->t, s->k->from, cur->to,
+					    cur->msg.s, cur->msg.len,
+					    cur->reply, sizeof cur->reply,
+					    &cur->se);
+		cur->sent = 1;
+		tmp = prev;
+		prev = cur;
+		cur = tmp;
 	}
-	pv_buf_free(&j.msg);
+	/* the last message's outcome, alone */
+	pthread_mutex_lock(&s->mu);
+	if (prev->sent)
+		commit_step(s, prev, NULL);
+	pthread_mutex_unlock(&s->mu);
+	job_clear(prev);
+	for (int i = 0; i < 2; i++) {
+		pv_buf_free(&jobs[i].msg);
+		pv_buf_free(&jobs[i].strs);
+	}
 	return NULL;
 }
 
@@ -585,6 +734,7 @@ int pv_csend_run(struct pv_csend *s, struct pv_campaign *c,
 	s->w = w;
 	s->n = n;
 	s->stop = 0;
+	s->drained = 0;
 	s->status = PV_OK;
 	memset(&s->err, 0, sizeof s->err);
 	clock_gettime(CLOCK_MONOTONIC, &s->start);

@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "notify_int.h"
 #include "outbox.h"
+#include "progress.h"
 #include "summary.h"
 #include "words.h"
 
@@ -34,6 +35,7 @@ struct pv_notify {
 	const struct pv_cfg *cfg;
 	struct pv_notify_opts o;
 	struct pv_writer *out;
+	struct pv_progress prog; /* deliveries, on a terminal */
 	long long *ids;
 	size_t nids, capids;
 	int pending, in_txn;
@@ -46,6 +48,10 @@ struct pv_notify {
 	int nfailed, ndeferred, noroute;
 	int setup_status;
 	char *msgid; /* the Message-ID of the e-mail being recorded, or NULL */
+	/* the payload of event parsed_id as compose parsed it (for record:
+	 * one parse per delivery), or NULL */
+	json_t *parsed;
+	long long parsed_id;
 	int list_txn; /* recording the events of a list mail: one transaction */
 	char *list_ids; /* the events a list mail tells of: "12-40 45" */
 	int scrubbed; /* a payload was scrubbed: checkpoint at the end */
@@ -952,6 +958,7 @@ static void emit(struct pv_notify *n, const struct event *ev,
 		 const char *channel, const char *status, const char *reply,
 		 const char *to)
 {
+	pv_progress_add(&n->prog, 1);
 	if (n->o.sum)
 		pv_summary_add(n->o.sum, NULL, status, 1);
 	if (pv_quiet) {
@@ -1005,12 +1012,14 @@ static int deliv_attempts(struct pv_notify *n, long long id,
 	return a;
 }
 
-/* Keep only the frame of the event: ids, type, time, location. */
-static char *scrubbed_payload(const char *payload)
+/* Keep only the frame of the event: ids, type, time, location.  parsed:
+ * the payload already parsed (by compose), or NULL. */
+static char *scrubbed_payload(const char *payload, json_t *parsed)
 {
 	static const char *const keep[] = {"id", "event", "at", "location",
 		"customer_id", "request_id", "audience"};
-	json_t *p = json_loads(payload, 0, NULL), *o = json_object();
+	json_t *p = parsed ? json_incref(parsed) : json_loads(payload, 0, NULL);
+	json_t *o = json_object();
 	char *s;
 	size_t i;
 
@@ -1136,7 +1145,8 @@ static int record(struct pv_notify *n, const struct event *ev,
 	/* A failed event keeps its payload: notify --retry sends it again
 	 * once the cause is fixed. */
 	if (final && !any_failed) {
-		char *p = scrubbed_payload(ev->payload);
+		char *p = scrubbed_payload(ev->payload, n->parsed_id == ev->id
+					   ? n->parsed : NULL);
 
 		sqlite3_reset(n->scrub);
 		sqlite3_bind_int64(n->scrub, 1, ev->id);
@@ -1376,12 +1386,40 @@ static struct bucket *bucket_of(struct pv_notify *n, long long loc,
 	return &n->buckets[n->nb++];
 }
 
+/* retention.purged: its list of records as CSV, for the business's
+ * spreadsheet (no personal data: kinds, numbers, dates, the basis). */
+static void purged_csv(json_t *payload, struct pv_buf *csv)
+{
+	static const char *const cols[] = {"kind", "record_key",
+		"record_date", "retain_until", "basis"};
+	json_t *r;
+	size_t i, k;
+
+	for (k = 0; k < 5; k++)
+		pv_buf_addf(csv, "%s%s", k ? "," : "", cols[k]);
+	pv_buf_adds(csv, "\r\n");
+	json_array_foreach(json_object_get(payload, "records"), i, r) {
+		for (k = 0; k < 5; k++) {
+			json_t *v = json_object_get(r, cols[k]);
+
+			if (k)
+				pv_buf_addc(csv, ',');
+			if (json_is_string(v))
+				pv_csv_cell(csv, json_string_value(v),
+					    json_string_length(v), 1);
+		}
+		pv_buf_adds(csv, "\r\n");
+	}
+}
+
 static int deliver_email(struct pv_notify *n, const struct event *ev,
 			 const struct pv_location *loc,
 			 const char *const *ch, int nch, struct pv_err *e)
 {
 	char reply[512] = "", *subject = NULL, *body = NULL;
 	char *caddr = NULL, *cname = NULL, *msgid = NULL;
+	struct pv_mail_attach part = {0};
+	struct pv_buf csv = {0};
 	const char *to, *status;
 	json_t *payload = NULL;
 	int st;
@@ -1402,12 +1440,22 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	}
 	st = compose(n, ev, loc, &subject, &body, &payload, e);
 	msgid = deliv_msgid(n, ev->id);
+	if (!st && strcmp(ev->type, "retention.purged") == 0) {
+		purged_csv(payload, &csv);
+		part.name = loc && loc->id && strcmp(loc->language, "de") == 0
+			    ? "abgelaufene-unterlagen.csv"
+			    : "expired-records.csv";
+		part.type = "text/csv; charset=utf-8";
+		part.data = csv.s;
+		part.len = csv.len;
+	}
 	if (!st) {
 		char *prev = msgid;
 
 		st = send_mail(n, loc, ev->id, to,
 			       cname && *cname ? cname : NULL,
-			       subject, body, NULL, 0,
+			       subject, body, csv.s ? &part : NULL,
+			       csv.s ? 1 : 0,
 			       strcmp(ev->type, PV_EXPORT_EVENT) == 0
 			       ? json_object_get(payload, PV_EXPORT_EVENT_DOC)
 			       : NULL,
@@ -1417,8 +1465,9 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	}
 	free(subject);
 	free(body);
-	json_decref(payload);
+	pv_buf_free(&csv);
 	if (st && setup_error(n, st)) {
+		json_decref(payload);
 		emit(n, ev, "email", "pending", e->msg, to);
 		free(caddr);
 		free(cname);
@@ -1436,7 +1485,11 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	free(caddr);
 	free(cname);
 	n->msgid = msgid;
+	n->parsed = payload;
+	n->parsed_id = ev->id;
 	st = record(n, ev, "email", status, reply, ch, nch, e);
+	n->parsed = NULL;
+	json_decref(payload);
 	n->msgid = NULL;
 	free(msgid);
 	return st;
@@ -1870,7 +1923,11 @@ static int run_all(struct pv_notify *n, struct pv_err *e);
 
 int pv_notify_run(struct pv_notify *n, struct pv_err *e)
 {
-	int st = run_all(n, e);
+	int st;
+
+	pv_progress_start(&n->prog, "deliveries", 0);
+	st = run_all(n, e);
+	pv_progress_end(&n->prog);
 
 	/* A scrubbed payload (an erasure.completed names the erased
 	 * customer) must leave no copy behind: the old page stays in the

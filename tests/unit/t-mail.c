@@ -1,5 +1,6 @@
 /* t-mail.c - unit tests of lib/mail/mail.c and the dir: transport. */
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -77,6 +78,49 @@ static size_t longest_encoded_word(const char *h, char *worst, size_t wn)
 		p = end + 2;
 	}
 	return max;
+}
+
+/* The body of a rendered single-part message, quoted-printable decoded;
+ * *maxline: its longest encoded line.  NULL when an escape is bad. */
+static char *qp_body(const char *msg, size_t *maxline)
+{
+	const char *p = strstr(msg, "\r\n\r\n"), *q;
+	struct pv_buf b = {0};
+
+	*maxline = 0;
+	if (!p)
+		return NULL;
+	p += 4;
+	for (q = p; *q; q++) {
+		const char *nl = strstr(q, "\r\n");
+
+		if (nl && (size_t)(nl - q) > *maxline)
+			*maxline = (size_t)(nl - q);
+		q = nl ? nl + 1 : q + strlen(q) - 1;
+	}
+	pv_buf_adds(&b, "");
+	while (*p) {
+		if (p[0] == '=' && p[1] == '\r' && p[2] == '\n') {
+			p += 3;
+		} else if (p[0] == '=') {
+			char hx[3] = {p[1], p[1] ? p[2] : 0, 0};
+			char *end;
+			long v = strtol(hx, &end, 16);
+
+			if (!p[1] || !p[2] || *end) {
+				pv_buf_free(&b);
+				return NULL;
+			}
+			pv_buf_addc(&b, (char)v);
+			p += 3;
+		} else {
+			if ((unsigned char)*p >= 0x80 ||
+			    ((*p == ' ' || *p == '\t') && p[1] == '\r'))
+				return pv_buf_free(&b), NULL;
+			pv_buf_addc(&b, *p++);
+		}
+	}
+	return pv_buf_detach(&b);
 }
 
 int main(void)
@@ -165,6 +209,62 @@ int main(void)
 		   "every RFC 2047 encoded word is at most 75 characters");
 		if (worst_n > 75)
 			printf("# %zu characters: %s\n", worst_n, worst);
+	}
+
+	/* The body survives quoted-printable exactly (CRLF line ends, lines
+	 * of at most 76 characters, spaces before a line end and '='
+	 * encoded), whatever its lines, for bodies of many shapes. */
+	{
+		static const char *const pieces[] = {
+			"a", " ", "\t", "=", "ä", "€", "\n", "\r\n", "\r",
+			"Grüße ", "x=y ", "  \n", "https://x.example/?t=abc",
+		};
+		struct pv_mail qm = {0};
+		unsigned seed = 7;
+		int bad = 0, k;
+		size_t worst = 0;
+
+		qm.from = "datenschutz@salon.example";
+		qm.to = "kunde@example.com";
+		qm.subject = "QP";
+		for (k = 0; k < 300 && !bad; k++) {
+			struct pv_buf in = {0}, want = {0};
+			size_t len = (size_t)(k % 60) * 7, ml = 0;
+			char *got;
+
+			pv_buf_adds(&in, "");
+			while (in.len < len) {
+				seed = seed * 1103515245u + 12345u;
+				pv_buf_adds(&in, pieces[(seed >> 16) % 13]);
+			}
+			/* what the reader must get: CRLF line ends, one at
+			 * the end */
+			for (const char *c = in.s; *c; c++) {
+				if (*c == '\r' || *c == '\n') {
+					pv_buf_adds(&want, "\r\n");
+					if (*c == '\r' && c[1] == '\n')
+						c++;
+				} else {
+					pv_buf_addc(&want, *c);
+				}
+			}
+			if (!want.len || want.s[want.len - 1] != '\n')
+				pv_buf_adds(&want, "\r\n");
+			qm.body = in.s;
+			st = pv_mail_render(&qm, 0, &out, NULL, &e);
+			got = st ? NULL : qp_body(out.s, &ml);
+			if (!got || strcmp(got, want.s) != 0 || ml > 76) {
+				bad = 1;
+				printf("# body %d: %s\n", k, got ? got : "(bad)");
+			}
+			if (ml > worst)
+				worst = ml;
+			free(got);
+			pv_buf_free(&in);
+			pv_buf_free(&want);
+		}
+		ok(!bad, "quoted-printable bodies decode to the text, CRLF "
+		   "line ends (300 bodies; longest line %zu)", worst);
 	}
 
 	m.to = "not an address";
