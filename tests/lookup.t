@@ -86,19 +86,30 @@ run privacyctl audit list --since yesterday
 status 64 "a bad --since is a usage error"
 
 # nothing matched: one rule for every listing
+snapshot listed
 for cmd in "customer list --name nobody" "request list --status cancelled" \
-	"consent list" "audit list --since 2030-01-01" "retention list"; do
+	"consent list" "audit list --since 2030-01-01" "retention list" \
+	"marketing audience"; do
 	run privacyctl $cmd
 	status 1 "$cmd: nothing matched is exit 1"
 	is "$(stdout)" "" "$cmd: no records"
 	like "$(stderr)" '^privacyctl: no .* matched$|^privacyctl: nobody' "$cmd: says so"
 	run privacyctl $cmd -q
 	status 1 "$cmd -q: still exit 1"
-	is "$(stderr)" "" "$cmd -q: silent"
+	is "$(stdout)$(stderr)" "" "$cmd -q: silent"
+	run privacyctl $cmd -f csv
+	status 1 "$cmd -f csv: exit 1 too"
+	is "$(wc -l <"$out" | tr -d ' ')" 1 "$cmd -f csv: the header alone"
 done
+unchanged listed "listings that matched nothing change nothing"
 rm -f "$PRIVACY_DB"*
 privacyctl init >/dev/null
 run privacyctl location list
 status 1 "location list with no location: exit 1"
+is "$(stdout)" "" "location list: no records"
+is "$(stderr)" "privacyctl: no location matched" "location list: says so"
+run privacyctl location list -q
+status 1 "location list -q: exit 1"
+is "$(stdout)$(stderr)" "" "location list -q: silent"
 
 done_testing
