@@ -159,7 +159,7 @@ static int write_html(struct run *r, const struct pv_subject *s, FILE *f,
 		st = pv_export_html(doc, len, loc.id ? loc.timezone : NULL,
 				    &page, e);
 	if (!st && fwrite(page.s, 1, page.len, f) != page.len)
-		st = pv_fail(e, PV_IOERR, "write: %s", strerror(errno));
+		st = pv_fail(e, PV_IOERR, "write error: %s", strerror(errno));
 	pv_location_free(&loc);
 	pv_wipe(doc, len);
 	free(doc);
