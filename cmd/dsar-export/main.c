@@ -537,10 +537,7 @@ static int run(struct pv_ctx *c)
 				gone = 1;
 			}
 		}
-		if (!gone && st == PV_USAGE) {
-			st = pv_usage(c, "%s", c->err.msg);
-			c->err.msg[0] = '\0';
-		} else if (!gone && !st) {
+		if (!gone && !st) {
 			char *path = existing(&r, &r.batch[0]);
 
 			if (path)
