@@ -235,6 +235,8 @@ static int cmd_marketing_audience(struct pv_ctx *c)
 		return st;
 	if ((st = pv_marketing_audience(c->db, loc, c->out, &n, &c->err)))
 		return st;
+	if (n == 0 && pv_quiet) /* nothing matched: privacy(7) */
+		return PV_PARTIAL;
 	if (n == 0)
 		return pv_fail(&c->err, PV_PARTIAL, "nobody may receive "
 			       "marketing now (marketing off, or no valid "
