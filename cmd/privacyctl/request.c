@@ -44,7 +44,7 @@ static int cmd_new(struct pv_ctx *c)
 		return pv_usage(c, "--received: not an RFC 3339 time or date: "
 				"'%s'", rec);
 	if ((st = pv_request_in_check(&in, &c->err)))
-		return done(c, st);
+		return st;
 	if ((st = pv_request_subject(c->db, &so, &in, &c->err)))
 		return st;
 	if (rec && strlen(rec) == 10 && in.location_id) {
