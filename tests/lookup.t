@@ -85,7 +85,13 @@ is "$(jget id <"$out" | tail -1)" "$(sql 'SELECT max(id) FROM audit')" "ending w
 run privacyctl audit list --since yesterday
 status 64 "a bad --since is a usage error"
 
-# nothing matched: one rule for every listing
+# nothing matched: one rule for every listing, written in privacy(7)
+rule=$(awk '/^Nothing matched: a listing/ { on = 1 } on && /^\.Pp/ { exit } on' "$TOP/man/privacy.7")
+for l in "location list" "customer list" "consent list" "marketing audience" \
+	"request list" "audit list" "retention list"; do
+	like "$rule" "^\.Cm $l" "privacy(7): the rule names $l"
+done
+like "$(echo "$rule" | tr '\n' ' ')" "exits 1" "privacy(7): nothing matched is exit 1"
 snapshot listed
 for cmd in "customer list --name nobody" "request list --status cancelled" \
 	"consent list" "audit list --since 2030-01-01" "retention list" \
