@@ -491,7 +491,7 @@ static int run(struct pv_ctx *c)
 		pv_opt(c, "external-id"), pv_opt(c, "location"),
 	};
 	struct run r = {c, NULL, NULL, NULL, pv_opt(c, "output-dir"), {{0}},
-			0, 0, 0, 0, {0, 0, {{{0}, {0}, 0}}}};
+			0, 0, 0, 0, {0, 0, {{{0}, {0}, 0}}}, 0};
 	struct pv_err we = {0};
 	struct stat sb;
 	int st, status = PV_OK, wst;
