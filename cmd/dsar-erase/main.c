@@ -378,8 +378,6 @@ static int run(struct pv_ctx *c)
 		}
 		if (st) {
 			pv_policy_free(pol);
-			if (st == PV_USAGE)
-				return pv_usage(c, "%s", c->err.msg);
 			return st;
 		}
 	}

@@ -159,7 +159,7 @@ static int write_html(struct run *r, const struct pv_subject *s, FILE *f,
 		st = pv_export_html(doc, len, loc.id ? loc.timezone : NULL,
 				    &page, e);
 	if (!st && fwrite(page.s, 1, page.len, f) != page.len)
-		st = pv_fail(e, PV_IOERR, "write: %s", strerror(errno));
+		st = pv_fail(e, PV_IOERR, "write error: %s", strerror(errno));
 	pv_location_free(&loc);
 	pv_wipe(doc, len);
 	free(doc);
@@ -537,10 +537,7 @@ static int run(struct pv_ctx *c)
 				gone = 1;
 			}
 		}
-		if (!gone && st == PV_USAGE) {
-			st = pv_usage(c, "%s", c->err.msg);
-			c->err.msg[0] = '\0';
-		} else if (!gone && !st) {
+		if (!gone && !st) {
 			char *path = existing(&r, &r.batch[0]);
 
 			if (path)

@@ -56,10 +56,6 @@ static int run(struct pv_ctx *c)
 					       "notify", &lockfd, &c->err)))
 		return st;
 	st = pv_notify_new(c->db, c->cfg, &o, c->out, &n, &c->err);
-	if (st == PV_USAGE) {
-		close(lockfd);
-		return pv_usage(c, "%s", c->err.msg);
-	}
 	if (st) {
 		close(lockfd);
 		return st;

@@ -16,8 +16,6 @@ static int customer_arg(struct pv_ctx *c, long long *id)
 
 	so.customer = c->argv[0];
 	st = pv_subject_from_opts(c->db, &so, &s, &c->err);
-	if (st == PV_USAGE)
-		return pv_usage(c, "%s", c->err.msg);
 	*id = s.customer_id;
 	return st;
 }
@@ -64,8 +62,6 @@ static int record(struct pv_ctx *c, const char *event)
 					"one");
 		st = pv_consent_text_get(c->db, pv_opt(c, "text"), &t,
 					 &c->err);
-		if (st == PV_USAGE)
-			return pv_usage(c, "%s", c->err.msg);
 		if (st)
 			return st;
 		ev.text_id = t.ref.id;
@@ -85,8 +81,6 @@ static int record(struct pv_ctx *c, const char *event)
 		st = pv_db_commit(c->db, &c->err);
 	} else {
 		pv_db_rollback(c->db);
-		if (st == PV_USAGE)
-			return pv_usage(c, "%s", c->err.msg);
 		return st;
 	}
 	if (st)
@@ -182,7 +176,7 @@ static int cmd_consent_text_add(struct pv_ctx *c)
 		st = pv_db_commit(c->db, &c->err);
 	if (st) {
 		pv_db_rollback(c->db);
-		return st == PV_USAGE ? pv_usage(c, "%s", c->err.msg) : st;
+		return st;
 	}
 	pv_w_begin(c->out);
 	pv_w_int(c->out, "text_id", ref.id);
@@ -211,8 +205,6 @@ static int cmd_consent_text_show(struct pv_ctx *c)
 	struct pv_consent_text t;
 	int st = pv_consent_text_get(c->db, c->argv[0], &t, &c->err);
 
-	if (st == PV_USAGE)
-		return pv_usage(c, "%s", c->err.msg);
 	if (st)
 		return st;
 	pv_consent_text_write(c->out, &t, 1);
