@@ -75,14 +75,10 @@ static int record(struct pv_ctx *c, const char *event)
 	if (!st)
 		st = pv_consent_state(c->db, id, ev.purpose, &state, NULL, NULL,
 				      &c->err);
-	if (!st && pv_flag(c, "dry-run")) {
+	if (st || pv_flag(c, "dry-run"))
 		pv_db_rollback(c->db);
-	} else if (!st) {
+	else
 		st = pv_db_commit(c->db, &c->err);
-	} else {
-		pv_db_rollback(c->db);
-		return st;
-	}
 	if (st)
 		return st;
 	pv_w_begin(c->out);
@@ -116,6 +112,7 @@ static int cmd_consent_show(struct pv_ctx *c)
 	long long id;
 	int st;
 
+	pv_writer_type(c->out, "consent-event");
 	if ((st = customer_arg(c, &id)))
 		return st;
 	return pv_consent_write_history(c->db, id, c->out, &c->err);
@@ -156,27 +153,24 @@ static int cmd_consent_text_add(struct pv_ctx *c)
 	st = pv_read_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path, 0,
 			  &body, &len, &c->err);
 	if (st)
-		return st;
+		goto out;
 	if (!body || len == 0 || memchr(body, 0, len)) {
-		free(body);
-		return pv_fail(&c->err, PV_DATAERR, "%s: the text is empty or "
-			       "binary", path);
+		st = pv_fail(&c->err, PV_DATAERR, "%s: the text is empty or "
+			     "binary", path);
+		goto out;
 	}
-	if ((st = pv_db_begin(c->db, &c->err))) {
-		free(body);
-		return st;
-	}
+	if ((st = pv_db_begin(c->db, &c->err)))
+		goto out;
 	st = pv_consent_text_archive(c->db, pv_opt(c, "name"),
 				     pv_opt(c, "language"), NULL, body, &ref,
 				     &c->err);
-	free(body);
 	if (!st && pv_flag(c, "dry-run"))
 		pv_db_rollback(c->db);
 	else if (!st)
 		st = pv_db_commit(c->db, &c->err);
 	if (st) {
 		pv_db_rollback(c->db);
-		return st;
+		goto out;
 	}
 	pv_w_begin(c->out);
 	pv_w_int(c->out, "text_id", ref.id);
@@ -187,7 +181,9 @@ static int cmd_consent_text_add(struct pv_ctx *c)
 	pv_w_bool(c->out, "new", ref.created);
 	pv_w_bool(c->out, "dry_run", pv_flag(c, "dry-run"));
 	pv_w_end(c->out);
-	return PV_OK;
+out:
+	free(body);
+	return st;
 }
 
 static int cmd_consent_text_list(struct pv_ctx *c)
