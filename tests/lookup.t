@@ -67,6 +67,18 @@ run privacyctl request list --type access --type erasure
 is "$(rids)" "1 2 3 " "so does a second --type"
 run privacyctl request list --open --limit 1
 is "$(rids)" "1 " "--limit: the earliest due first"
+snapshot twice
+for t in "request list --location mitte --location nord" \
+	"customer list --name erika --name max" "audit list --since 1d --since 2d" \
+	"request list --open --limit 1 --limit 2"; do
+	run privacyctl $t
+	status 64 "$t: a second value is a usage error, not a replacement"
+	like "$(stderr)" "^privacyctl: option '--[a-z]+' given twice: it takes one value$" "$t: says so"
+	is "$(stdout)" "" "$t: no records"
+done
+run privacyctl request list --location mitte --location mitte
+status 0 "the same value twice is harmless"
+unchanged twice "refused options change nothing"
 run privacyctl request list --status done
 status 64 "an unknown status is a usage error"
 

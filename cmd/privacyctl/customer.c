@@ -219,8 +219,6 @@ static int cmd_customer_show(struct pv_ctx *c)
 		return pv_usage(c, "give one of a customer id, --email and "
 				"--external-id");
 	st = pv_subject_from_opts(c->db, &so, &s, &c->err);
-	if (st == PV_USAGE)
-		return pv_usage(c, "%s", c->err.msg);
 	if (st)
 		return st;
 	return pv_customer_write(c->db, s.customer_id, c->out, &c->err);
