@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <fcntl.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -778,11 +779,20 @@ static int set_up(struct pv_ctx *c)
  * or a closed pipe is an error (74), not a silent success. */
 static int close_stdout(int st, struct pv_err *e)
 {
-	int bad = fflush(stdout) != 0 || ferror(stdout);
+	int bad = ferror(stdout), why = 0;
 
-	bad |= fclose(stdout) != 0;
+	if (fflush(stdout) != 0)
+		bad = 1, why = errno;
+	if (fclose(stdout) != 0)
+		bad = 1, why = why ? why : errno;
 	if (bad && (st == PV_OK || st == PV_PARTIAL)) {
-		pv_fail(e, PV_IOERR, "write error on standard output");
+		/* the reason when this flush or close met it (git's "write
+		 * failure on 'stdout'"); an earlier failed write has none */
+		if (why)
+			pv_fail(e, PV_IOERR, "write error on standard output: "
+				"%s", strerror(why));
+		else
+			pv_fail(e, PV_IOERR, "write error on standard output");
 		pv_report(e);
 		st = PV_IOERR;
 	}
