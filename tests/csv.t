@@ -56,11 +56,11 @@ done
 awk '/^\.Ss Column sets/ { on = 1; next } on && /^\.El/ { exit } on' \
 	"$TOP/man/privacy-records.5" >sets.man
 for cmd in "location list" "settings show" "audit list" "customer list" \
-	"marketing audience" "consent list" "request list" "retention list" \
-	"status" "check"; do
+	"marketing audience" "consent list" "consent show 1" "request list" \
+	"retention list" "status" "check"; do
 	privacyctl $cmd -f csv >c.out 2>/dev/null
 	privacyctl $cmd -f table >t.out 2>/dev/null
-	/usr/bin/python3 - sets.man "$cmd" c.out t.out <<'PY'
+	/usr/bin/python3 - sets.man "${cmd% 1}" c.out t.out <<'PY'
 import csv, re, sys
 text = open(sys.argv[1]).read()
 m = re.search(r"^\.It Cm " + re.escape(sys.argv[2]) + r"\n(.*?)(?=^\.It |\Z)",

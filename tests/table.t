@@ -59,6 +59,12 @@ run $PTY privacyctl consent list
 like "$(stdout | head -2 | tail -1)" '^1 +mitte +marketing-email +needs-repermission +2016-04-02 00:00$' \
 	"consent list is a table; a time reads as date and minute"
 
+run $PTY privacyctl consent show 1
+status 0 "consent show on a terminal"
+is "$(stdout)" "LEDGER_ID  PURPOSE          EVENT    AT                SOURCE
+1          marketing-email  granted  2016-04-02 00:00  import" \
+	"consent show: a customer's consent history as a table (was 13 columns of 6 characters)"
+
 run $PTY privacyctl settings show mitte
 like "$(stdout | head -1)" '^LOCATION +REQUESTS +MARKETING +LANGUAGE$' "settings show is a table"
 

@@ -112,6 +112,7 @@ static int cmd_consent_show(struct pv_ctx *c)
 	long long id;
 	int st;
 
+	pv_writer_type(c->out, "consent-event");
 	if ((st = customer_arg(c, &id)))
 		return st;
 	return pv_consent_write_history(c->db, id, c->out, &c->err);
