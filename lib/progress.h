@@ -1,6 +1,8 @@
 /*
  * progress.h - a progress line on stderr for long work, only when stderr
- * is a terminal and -q was not given; at most five updates a second.
+ * is a terminal and -q was not given: first after 0.2 s, then at most
+ * five updates a second.  dsar-erase, dsar-export, notify, consent-send
+ * and the imports use it (privacy(7)).
  */
 #ifndef PV_PROGRESS_H
 #define PV_PROGRESS_H

@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "db.h"
 #include "calendar.h"
+#include "outbox.h"
 #include "retention.h"
 
 #define A(x) (1u << (x))
@@ -534,9 +535,55 @@ fail:
 	return e->status;
 }
 
+/* The purge's events: one per location ("retention.purged", for the
+ * business) with the list of its records whose period ended, so that
+ * copies in its other systems can go too; only where the business has an
+ * address (notify-email or -webhook): the list stays in the outbox until
+ * it is delivered, and then it is scrubbed. */
+struct purge_ev {
+	long long *loc, *id;
+	size_t n;
+};
+
+static int purge_events(sqlite3 *db, struct purge_ev *ev, struct pv_err *e)
+{
+	sqlite3_stmt *st = pv_db_prepare(db, "SELECT r.location_id, "
+		"json_object('count', CAST(count(*) AS TEXT), 'records', "
+		"json_group_array(json_object('kind', r.kind, 'record_key', "
+		"r.record_key, 'record_date', r.record_date, 'retain_until', "
+		"r.retain_until, 'basis', r.basis))) FROM retained r JOIN "
+		"locations l ON l.id = r.location_id JOIN settings s ON "
+		"s.location_id = r.location_id WHERE r.retain_until < "
+		"pv_today(l.timezone) AND r.hold_reason IS NULL AND "
+		"(s.notify_email IS NOT NULL OR s.notify_webhook IS NOT NULL) "
+		"GROUP BY r.location_id ORDER BY r.location_id", e);
+	int rc, st2 = PV_OK;
+
+	if (!st)
+		return e->status;
+	while (!st2 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long id;
+
+		st2 = pv_event_add(db, "retention.purged",
+				   sqlite3_column_int64(st, 0), 0, 0,
+				   "business", pv_col_text(st, 1), &id, e);
+		if (st2)
+			break;
+		ev->loc = xrealloc(ev->loc, (ev->n + 1) * sizeof *ev->loc);
+		ev->id = xrealloc(ev->id, (ev->n + 1) * sizeof *ev->id);
+		ev->loc[ev->n] = sqlite3_column_int64(st, 0);
+		ev->id[ev->n++] = id;
+	}
+	sqlite3_finalize(st);
+	if (!st2 && rc != SQLITE_DONE)
+		st2 = pv_db_fail(db, e, "retained");
+	return st2;
+}
+
 int pv_retained_purge(sqlite3 *db, const struct pv_policy *p, int dry_run,
 		      struct pv_writer *w, long long *count, struct pv_err *e)
 {
+	struct purge_ev ev = {0};
 	sqlite3_stmt *sel = NULL, *del = NULL, *sum = NULL;
 	long long n = 0;
 	char *detail = NULL, now[11];
@@ -551,8 +598,11 @@ int pv_retained_purge(sqlite3 *db, const struct pv_policy *p, int dry_run,
 		return st;
 	if (!dry_run && (st = pv_db_begin(db, e)))
 		return st;
+	if (!dry_run && (st = purge_events(db, &ev, e)))
+		goto fail;
 	sel = pv_db_prepare(db, "SELECT r.id, l.slug, r.kind, r.record_key, "
-			    "r.retain_until FROM retained r JOIN locations l "
+			    "r.retain_until, r.location_id FROM retained r "
+			    "JOIN locations l "
 			    "ON l.id = r.location_id WHERE r.retain_until < "
 			    "pv_today(l.timezone) AND r.hold_reason IS NULL "
 			    "ORDER BY r.retain_until, r.id", e);
@@ -568,6 +618,13 @@ int pv_retained_purge(sqlite3 *db, const struct pv_policy *p, int dry_run,
 		pv_w_str(w, "record_key", pv_col_text(sel, 3));
 		pv_w_str(w, "retain_until", pv_col_text(sel, 4));
 		pv_w_str(w, "status", dry_run ? "expired" : "purged");
+		/* notify reads it: `dsar-erase --purge-expired | notify` */
+		for (size_t k = 0; k < ev.n; k++)
+			if (ev.loc[k] == sqlite3_column_int64(sel, 5)) {
+				pv_w_arr(w, "events");
+				pv_w_int(w, NULL, ev.id[k]);
+				pv_w_close(w);
+			}
 		pv_w_end(w);
 		n++;
 	}
@@ -634,6 +691,8 @@ int pv_retained_purge(sqlite3 *db, const struct pv_policy *p, int dry_run,
 	sqlite3_finalize(del);
 	free(detail);
 	pv_buf_free(&act);
+	free(ev.loc);
+	free(ev.id);
 	if (dry_run)
 		return PV_OK;
 	if (!*count) {
@@ -647,6 +706,8 @@ fail:
 	sqlite3_finalize(del);
 	free(detail);
 	pv_buf_free(&act);
+	free(ev.loc);
+	free(ev.id);
 	if (!dry_run)
 		pv_db_rollback(db);
 	return st;

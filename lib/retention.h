@@ -114,7 +114,11 @@ int pv_retained_write(sqlite3 *db, int expired_only, struct pv_writer *w,
  * cleared; status "deleted" or "cleared"), held records excepted, in one
  * transaction with one audit entry ("retention.purge", counts by kind),
  * writing {id, location, kind, record_key, retain_until, status} for each
- * ("purged", or "expired" with dry_run, which changes nothing).  *count
+ * ("purged", or "expired" with dry_run, which changes nothing); a purged
+ * restricted record also has "events": the "retention.purged" event that
+ * tells its location's business of the run's purge, one per location
+ * that has a notify-email or notify-webhook, with the list of records (kind, record_key, record_date, retain_until,
+ * basis), queued in the same transaction.  *count
  * receives the number of records.  The caller checkpoints the WAL.
  */
 int pv_retained_purge(sqlite3 *db, const struct pv_policy *p, int dry_run,

@@ -52,7 +52,7 @@ static size_t first_of(const struct pv_summary *s, size_t i)
 	return j;
 }
 
-/* "dsar-erase: 7 records, 6 erased, 1 failed; deleted: customers 6" */
+/* "dsar-erase: records 7, erased 6, failed 1; deleted: customers 6" */
 static void line(const struct pv_summary *s)
 {
 	const char *sep = ": ";
@@ -61,7 +61,7 @@ static void line(const struct pv_summary *s)
 	for (size_t i = 0; i < s->n; i++) {
 		if (s->c[i].group[0])
 			continue;
-		fprintf(stderr, "%s%lld %s", sep, s->c[i].v, s->c[i].key);
+		fprintf(stderr, "%s%s %lld", sep, s->c[i].key, s->c[i].v);
 		sep = ", ";
 	}
 	for (size_t i = 0; i < s->n; i++) {

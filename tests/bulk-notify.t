@@ -164,7 +164,7 @@ done
 for r in $(sql "SELECT id FROM requests WHERE type = 'erasure'"); do
 	privacyctl request verify "$r" --verified-by "Ausweis am Tresen" >/dev/null
 done
-notify --pending -q
+notify --pending -q >/dev/null
 rm -f smtp/msg/*.eml
 privacyctl request list --type erasure --open | dsar-erase | notify >/dev/null
 ok $? "request list --type erasure --open | dsar-erase | notify"
@@ -182,5 +182,54 @@ status 0 "notify -n"
 unchanged before "the dry run changes nothing"
 is "$(ls smtp/msg/*.eml 2>/dev/null | wc -l | tr -d ' ')" "0" "and sends nothing"
 is "$(jget reply <"$out" | sort -u | sed 's/^[0-9]* //')" "bytes not sent (dry run)" "both events: one message, not sent"
+
+# ---- dsar-erase --purge-expired: once per location, the records listed
+notify --pending -q >/dev/null # K-50, K-51 of the dry run
+printf 'external_id,first_name,email,customer_since\nK-60,F,f60@kunde.example,2019-01-01\nN-60,G,g60@customer.example,2019-01-01\n' >p.csv
+privacyctl customer import --location mitte p.csv >/dev/null
+printf 'external_id,first_name,email,customer_since\nN-60,G,g60@customer.example,2019-01-01\n' >pn.csv
+privacyctl customer import --location nord pn.csv >/dev/null
+printf 'number,customer_external_id,issued_on,total_cents,currency,billing_name\nRE-2020-60,K-60,2020-05-04,100,EUR,F\nRE-2020-61,K-60,2020-06-04,200,EUR,F\n' >pi.csv
+privacyctl invoice import --location mitte pi.csv >/dev/null
+printf 'number,customer_external_id,issued_on,total_cents,currency,billing_name\nIN-2020-1,N-60,2020-07-01,300,EUR,G\n' >pin.csv
+privacyctl invoice import --location nord pin.csv >/dev/null
+privacyctl customer list --inactive-since 3y | dsar-erase >/dev/null
+notify --pending -q >/dev/null
+rm -f smtp/msg/*.eml
+is "$(sql "SELECT group_concat(record_key || ':' || retain_until, ' ') FROM (SELECT record_key, retain_until FROM retained ORDER BY record_key)")" \
+	"IN-2020-1:2028-12-31 RE-2020-60:2028-12-31 RE-2020-61:2028-12-31 RE-2020-7:2028-12-31" "four invoices kept until the end of 2028"
+PRIVACY_NOW=2029-01-02T08:00:00Z dsar-erase --purge-expired >purge.out
+ok $? "dsar-erase --purge-expired"
+is "$(jget status <purge.out | sort -u)" "purged" "four records purged"
+is "$(jget events <purge.out | sort -u | wc -l | tr -d ' ')" "2" "each record names its location's event: two events"
+PRIVACY_NOW=2029-01-02T08:00:00Z notify <purge.out >notify.out
+ok $? "dsar-erase --purge-expired | notify (the report piped)"
+is "$(mails smtp/msg | sort)" "info@studio-nord.example|Retention period over: 1 records deleted (Studio Nord)|expired-records.csv
+team@salon-mitte.example|Aufbewahrungsfrist abgelaufen: 3 Unterlagen gelöscht (Salon Mitte)|abgelaufene-unterlagen.csv" \
+	"one mail per location, the list attached"
+m=$(mail_to smtp/msg team@salon-mitte.example)
+is "$(/usr/bin/python3 - "$m" <<'PY'
+import csv, email, io, sys
+from email import policy
+m = email.message_from_bytes(open(sys.argv[1], "rb").read(), policy=policy.default)
+a = list(m.iter_attachments())[0]
+for r in csv.reader(io.StringIO(a.get_content())):
+    print(",".join(r))
+PY
+)" "kind,record_key,record_date,retain_until,basis
+invoices,RE-2020-7,2020-03-02,2028-12-31,§ 147 Abs. 3 AO, § 14b UStG
+invoices,RE-2020-60,2020-05-04,2028-12-31,§ 147 Abs. 3 AO, § 14b UStG
+invoices,RE-2020-61,2020-06-04,2028-12-31,§ 147 Abs. 3 AO, § 14b UStG" \
+	"mitte's list: kind, number, date, end and basis of each record"
+like "$(body "$m")" "Für 3 Unterlagen gelöschter Kunden" "the German text"
+cat "$PRIVACY_DB" "$PRIVACY_DB-wal" 2>/dev/null | grep -qa "RE-2020-60"; ok $((! $?)) "once delivered, no byte of the database holds a purged record's number"
+PRIVACY_NOW=2029-01-02T08:00:00Z run notify --pending
+status 0 "the outbox has nothing more"
+is "$(ls smtp/msg/*.eml | wc -l | tr -d ' ')" "2" "no mail twice"
+PRIVACY_NOW=2029-01-03T08:00:00Z run dsar-erase --purge-expired
+status 0 "a second purge"
+is "$(sql "SELECT count(*) FROM events WHERE type = 'retention.purged'")" "2" "with nothing expired: no event"
+PRIVACY_NOW=2029-01-03T08:00:00Z run dsar-erase --purge-expired -n
+is "$(sql "SELECT count(*) FROM events WHERE type = 'retention.purged'")" "2" "a dry run queues nothing"
 
 done_testing

@@ -4,7 +4,7 @@
 # "erase N subjects? [y/N]" is asked on /dev/tty; only "y" erases; --yes
 # skips the question; -n, a handful, and pipes without a terminal (cron,
 # scripts) never ask.  Progress goes to the terminal only (item 3: its
-# line is drawn every 1024 subjects at most five times a second, so only
+# line is drawn first after 0.2 s, at most five times a second, so only
 # its clearing at the end is certain in a short test).
 . "$(dirname "$0")/lib.sh"
 export PRIVACY_NOW=2026-06-01T10:00:00Z

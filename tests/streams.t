@@ -44,7 +44,7 @@ print(len(a), a[-1]["summary"]["planned"], a[-1]["summary"]["dry_run"])' "$out")
 	"-f json: the summary is the array's last element"
 run dsar-erase -n -f csv four.ndjson
 unlike "$(stdout)" "summary" "-f csv: no summary row among the records"
-like "$(stderr)" "^dsar-erase \(dry run\): 5 records, 3 planned, 1 held, 1 failed; deleted: customers 3$" \
+like "$(stderr)" "^dsar-erase \(dry run\): records 5, planned 3, held 1, failed 1; deleted: customers 3$" \
 	"-f csv: the totals are a line on stderr"
 run dsar-erase -n -q four.ndjson
 unlike "$(stdout)" "summary" "-q: no summary"
@@ -99,6 +99,23 @@ status 0 "one subject named again: 0 too"
 is "$(jget status <"$out")" "exists" "its record says exists"
 PRIVACY_NOW=2026-06-02T10:00:00Z run dsar-export -o out --customer 6
 is "$(jget status <"$out")" "written" "the next day is a new file"
+
+# ---- progress on a terminal, the same in every long stream --------------
+# (drawn at most five times a second after the first 0.2 s, so only its
+# clearing at the end is certain in a short test)
+PTY="/usr/bin/python3 $TOP/tests/pty.py"
+mkdir out3
+run $PTY --ctty $'\n' dsar-export -o out3 <all.ndjson
+status 0 "dsar-export with stderr a terminal"
+grep -q $'\r\033\[K' "$err"; ok $? "dsar-export: the progress line is cleared at the end"
+run $PTY --ctty $'\n' dsar-export -q -o out3 <all.ndjson
+grep -q $'\033\[K' "$err"; ok $((! $?)) "dsar-export -q: no progress"
+run dsar-export -o out3 all.ndjson
+grep -q $'\033' "$err"; ok $((! $?)) "no terminal (cron): no progress"
+privacyctl request new --customer 6 --type access >/dev/null
+run $PTY --ctty $'\n' notify --pending --transport dir:md
+status 0 "notify with stderr a terminal"
+grep -q $'\r\033\[K' "$err"; ok $? "notify: the progress line is cleared at the end"
 
 # ---- 4: one exit status for a record that fails -------------------------
 printf '{"customer_id":6}\n{"note":"no subject"}\n' >bad.ndjson

@@ -14,6 +14,7 @@
 #include "campaign.h"
 #include "cli.h"
 #include "mail/csend.h"
+#include "summary.h"
 #include <jansson.h>
 
 #include "json.h"
@@ -48,7 +49,7 @@ static int run(struct pv_ctx *c)
 	struct pv_input *in = NULL;
 	struct pv_csend_cfg k;
 	long long v;
-	int kind = 0, st;
+	int kind = 0, st, ran = 0;
 	char *counts;
 
 	if (!name)
@@ -92,6 +93,7 @@ static int run(struct pv_ctx *c)
 	if ((st = pv_campaign_enqueue(camp, in, pv_csend_domain(&k), dry,
 				      c->out, &n, &c->err)))
 		goto out;
+	ran = 1;
 	if (dry)
 		goto out;
 	st = pv_csend_run(snd, camp, c->out, &n, &c->err);
@@ -122,6 +124,21 @@ static int run(struct pv_ctx *c)
 		st = pv_fail(&c->err, PV_TEMPFAIL, "%lld message(s) deferred: "
 			     "run again later", v);
 out:
+	if (ran && (st == PV_OK || st == PV_PARTIAL || st == PV_UNAVAILABLE ||
+		    st == PV_TEMPFAIL)) {
+		/* the run's last record (privacy-records(5)) */
+		struct pv_summary sum;
+
+		pv_summary_init(&sum, dry);
+		pv_summary_add(&sum, NULL, "queued", n.queued);
+		pv_summary_add(&sum, NULL, "skipped", n.skipped + n.cancelled);
+		if (!dry) {
+			pv_summary_add(&sum, NULL, "sent", n.sent);
+			pv_summary_add(&sum, NULL, "deferred", n.deferred);
+			pv_summary_add(&sum, NULL, "failed", n.failed);
+		}
+		pv_summary_write(c->out, &sum);
+	}
 	if (in)
 		pv_input_close(in);
 	pv_csend_close(snd);

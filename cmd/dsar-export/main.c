@@ -20,6 +20,7 @@
 #include "db.h"
 #include "export.h"
 #include "location.h"
+#include "progress.h"
 #include "request.h"
 #include "subject.h"
 #include "summary.h"
@@ -386,10 +387,13 @@ static int stream(struct run *r, int *status)
 	struct pv_input *in = pv_input_open(c->argc, c->argv, PV_FMT_AUTO);
 	struct pv_rec rec = {0};
 	struct pv_err e = {0};
+	struct pv_progress prog;
 	char *path;
 	int got, st = PV_OK;
 
 	pv_input_need_one(in, pv_subject_keys);
+	/* a progress line when stderr is a terminal (as dsar-erase) */
+	pv_progress_start(&prog, "subjects read", 0);
 
 	while (!pv_stop_sig && (got = pv_input_next(in, &rec, &e)) != 0) {
 		struct pv_subject *s = &r->batch[r->n];
@@ -415,6 +419,7 @@ static int stream(struct run *r, int *status)
 			continue;
 		}
 		pv_summary_add(&r->sum, NULL, "records", 1);
+		pv_progress_add(&prog, 1);
 		read_begin(r);
 		st = pv_subject_from_rec(c->db, &rec, s, &e);
 		if (!st && s->request_id)
@@ -471,6 +476,7 @@ static int stream(struct run *r, int *status)
 	}
 	if (!st)
 		st = flush(r, status);
+	pv_progress_end(&prog);
 	read_end(r);
 	pv_rec_free(&rec);
 	pv_input_close(in);

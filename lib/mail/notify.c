@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "notify_int.h"
 #include "outbox.h"
+#include "progress.h"
 #include "summary.h"
 #include "words.h"
 
@@ -34,6 +35,7 @@ struct pv_notify {
 	const struct pv_cfg *cfg;
 	struct pv_notify_opts o;
 	struct pv_writer *out;
+	struct pv_progress prog; /* deliveries, on a terminal */
 	long long *ids;
 	size_t nids, capids;
 	int pending, in_txn;
@@ -951,6 +953,7 @@ static void emit(struct pv_notify *n, const struct event *ev,
 		 const char *channel, const char *status, const char *reply,
 		 const char *to)
 {
+	pv_progress_add(&n->prog, 1);
 	if (n->o.sum)
 		pv_summary_add(n->o.sum, NULL, status, 1);
 	if (pv_quiet) {
@@ -1378,12 +1381,40 @@ static struct bucket *bucket_of(struct pv_notify *n, long long loc,
 	return &n->buckets[n->nb++];
 }
 
+/* retention.purged: its list of records as CSV, for the business's
+ * spreadsheet (no personal data: kinds, numbers, dates, the basis). */
+static void purged_csv(json_t *payload, struct pv_buf *csv)
+{
+	static const char *const cols[] = {"kind", "record_key",
+		"record_date", "retain_until", "basis"};
+	json_t *r;
+	size_t i, k;
+
+	for (k = 0; k < 5; k++)
+		pv_buf_addf(csv, "%s%s", k ? "," : "", cols[k]);
+	pv_buf_adds(csv, "\r\n");
+	json_array_foreach(json_object_get(payload, "records"), i, r) {
+		for (k = 0; k < 5; k++) {
+			json_t *v = json_object_get(r, cols[k]);
+
+			if (k)
+				pv_buf_addc(csv, ',');
+			if (json_is_string(v))
+				pv_csv_cell(csv, json_string_value(v),
+					    json_string_length(v), 1);
+		}
+		pv_buf_adds(csv, "\r\n");
+	}
+}
+
 static int deliver_email(struct pv_notify *n, const struct event *ev,
 			 const struct pv_location *loc,
 			 const char *const *ch, int nch, struct pv_err *e)
 {
 	char reply[512] = "", *subject = NULL, *body = NULL;
 	char *caddr = NULL, *cname = NULL, *msgid = NULL;
+	struct pv_mail_attach part = {0};
+	struct pv_buf csv = {0};
 	const char *to, *status;
 	json_t *payload = NULL;
 	int st;
@@ -1404,12 +1435,22 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	}
 	st = compose(n, ev, loc, &subject, &body, &payload, e);
 	msgid = deliv_msgid(n, ev->id);
+	if (!st && strcmp(ev->type, "retention.purged") == 0) {
+		purged_csv(payload, &csv);
+		part.name = loc && loc->id && strcmp(loc->language, "de") == 0
+			    ? "abgelaufene-unterlagen.csv"
+			    : "expired-records.csv";
+		part.type = "text/csv; charset=utf-8";
+		part.data = csv.s;
+		part.len = csv.len;
+	}
 	if (!st) {
 		char *prev = msgid;
 
 		st = send_mail(n, loc, ev->id, to,
 			       cname && *cname ? cname : NULL,
-			       subject, body, NULL, 0,
+			       subject, body, csv.s ? &part : NULL,
+			       csv.s ? 1 : 0,
 			       strcmp(ev->type, PV_EXPORT_EVENT) == 0
 			       ? json_object_get(payload, PV_EXPORT_EVENT_DOC)
 			       : NULL,
@@ -1419,6 +1460,7 @@ static int deliver_email(struct pv_notify *n, const struct event *ev,
 	}
 	free(subject);
 	free(body);
+	pv_buf_free(&csv);
 	if (st && setup_error(n, st)) {
 		json_decref(payload);
 		emit(n, ev, "email", "pending", e->msg, to);
@@ -1876,7 +1918,11 @@ static int run_all(struct pv_notify *n, struct pv_err *e);
 
 int pv_notify_run(struct pv_notify *n, struct pv_err *e)
 {
-	int st = run_all(n, e);
+	int st;
+
+	pv_progress_start(&n->prog, "deliveries", 0);
+	st = run_all(n, e);
+	pv_progress_end(&n->prog);
 
 	/* A scrubbed payload (an erasure.completed names the erased
 	 * customer) must leave no copy behind: the old page stays in the

@@ -318,6 +318,23 @@ static const struct pv_notify_text texts[] = {
 	 "{{kept}}\n"
 	 "Please delete the list once you are done. These details are "
 	 "removed from the outbox once this message is sent.\n"},
+	{"retention.purged",
+	 "Subject: Aufbewahrungsfrist abgelaufen: {{count}} Unterlagen gelöscht ({{location_name}})\n\n"
+	 "Für {{count}} Unterlagen gelöschter Kunden (etwa Rechnungen) ist "
+	 "die gesetzliche Aufbewahrungsfrist abgelaufen; wir haben sie "
+	 "endgültig gelöscht.\n\n"
+	 "Die Liste im Anhang (abgelaufene-unterlagen.csv) nennt Art, "
+	 "Nummer, Datum, Frist und Rechtsgrundlage jeder Unterlage, damit Sie "
+	 "Kopien in anderen Systemen (Buchhaltung, Ablage) ebenfalls löschen "
+	 "können, soweit dort keine eigene Pflicht gilt.\n",
+	 "Subject: Retention period over: {{count}} records deleted ({{location_name}})\n\n"
+	 "The legal retention period of {{count}} records of erased "
+	 "customers (such as invoices) has ended; we have deleted them for "
+	 "good.\n\n"
+	 "The attached list (expired-records.csv) gives the kind, number, "
+	 "date, end of retention and legal basis of each, so that you can "
+	 "delete copies in your other systems (accounting, files) too, "
+	 "unless a duty of their own applies there.\n"},
 	{"deadline.approaching",
 	 "Subject: Frist läuft ab: Datenschutzanfrage Nr. {{request_id}} bis {{due}}\n\n"
 	 "Die Frist der Anfrage Nr. {{request_id}} endet am {{due}}. Bitte "
