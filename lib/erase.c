@@ -596,7 +596,7 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 	/* Erasures by policy (no request) are one run: the business hears
 	 * of them in one message with the list (lib/outbox.h); an erasure
 	 * someone asked for is told of on its own. */
-	st = pv_event_add_run(er->db, "erasure.completed", c->location_id,
+	st = pv_event_add_own(er->db, "erasure.completed", c->location_id,
 			      s->customer_id, s->request_id, "business", b.s,
 			      s->request_id ? NULL : &er->run, &r->events[0],
 			      e);
@@ -616,10 +616,10 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 		add_str(&b, "last_name", c->f[2]);
 		confirmation_json(&b, er, r);
 		pv_buf_addc(&b, '}');
-		st = pv_event_add(er->db, PV_ERASURE_CONFIRMATION,
-				  c->location_id, s->customer_id,
-				  s->request_id, "customer", b.s,
-				  &r->events[1], e);
+		st = pv_event_add_own(er->db, PV_ERASURE_CONFIRMATION,
+				      c->location_id, s->customer_id,
+				      s->request_id, "customer", b.s, NULL,
+				      &r->events[1], e);
 		pv_wipe(b.s, b.len);
 		pv_buf_reset(&b);
 		if (st)
