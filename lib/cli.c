@@ -409,6 +409,27 @@ static int unknown_option(struct pv_ctx *c, const char *name, size_t n)
 }
 
 /* GNU-style parse of everything but the command words. */
+/* An option that takes one value, given twice with different values: the
+ * second must not silently replace the first (issue 17: a second --status
+ * did).  Options whose help says "(repeat ...)" collect every value. */
+static int once_only(struct pv_ctx *c)
+{
+	for (int i = 0; i < c->nopt; i++) {
+		const struct pv_opt *o = c->optdef[i];
+
+		if (!o->arg || c->optcount[i] < 2 ||
+		    (o->help && strstr(o->help, "(repeat")))
+			continue;
+		for (int m = 0; m < nmulti; m++)
+			if (multi[m].o == o &&
+			    strcmp(multi[m].v, c->optval[i]) != 0)
+				return pv_usage(c, "option '--%s' given twice:"
+						" it takes one value",
+						o->name);
+	}
+	return PV_OK;
+}
+
 static int parse_args(struct pv_ctx *c, int argc, char **argv, char *used)
 {
 	int nonopt = 0;
@@ -469,7 +490,7 @@ static int parse_args(struct pv_ctx *c, int argc, char **argv, char *used)
 			}
 		}
 	}
-	return PV_OK;
+	return once_only(c);
 }
 
 /* Returned by the steps of pv_main when the run is over and went well

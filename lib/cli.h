@@ -99,7 +99,9 @@ int pv_opt_limit(struct pv_ctx *c, long *n);
  * PV_OK when n is not 0. */
 int pv_nothing_matched(struct pv_ctx *c, long long n, const char *what);
 
-/* Print a usage error for the current command and return PV_USAGE. */
+/* Print a usage error for the current command and return PV_USAGE.
+ * A library's refusal (PV_USAGE with its message in c->err) needs no
+ * call: returned from run(), pv_main says it as a usage message, once. */
 int pv_usage(struct pv_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -41,6 +41,12 @@ static const struct pv_rectype types[] = {
 	 "customer_id,location,external_id,purpose,state,latest_event,"
 	 "latest_at",
 	 "customer_id,location,purpose,state,latest_at", 0},
+	{"consent-event",
+	 "customer_id,ledger_id,purpose,event,at,source,evidence_ip,"
+	 "evidence_user_agent,text_version,campaign,recorded_at,text_id,"
+	 "document",
+	 "ledger_id,purpose,event,at,source,campaign,text_version,document",
+	 0},
 	{"request",
 	 "request_id,location,customer_id,type,channel,status,received,due,"
 	 "first_due,extended_due,overdue,extension_reason,reject_reason,note,"

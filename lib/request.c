@@ -612,11 +612,28 @@ int pv_request_linked(sqlite3 *db, long long id, struct pv_subject **out,
 	return PV_OK;
 }
 
+int pv_request_in_check(const struct pv_request_in *in, struct pv_err *e)
+{
+	const char *channel = in->channel ? in->channel : "email";
+	char list[160];
+
+	if (!in->type || !pv_req_in_list(pv_request_types, in->type)) {
+		join_list(pv_request_types, list, sizeof list);
+		return pv_fail(e, PV_USAGE, "--type: must be one of %s", list);
+	}
+	if (!pv_req_in_list(pv_request_channels, channel)) {
+		join_list(pv_request_channels, list, sizeof list);
+		return pv_fail(e, PV_USAGE, "--channel: must be one of %s",
+			       list);
+	}
+	return PV_OK;
+}
+
 int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 		   const struct pv_request_in *in, long long *id,
 		   struct pv_err *e)
 {
-	char list[160], at[PV_TIME_LEN], rec[PV_TIME_LEN], due_s[PV_TIME_LEN];
+	char at[PV_TIME_LEN], rec[PV_TIME_LEN], due_s[PV_TIME_LEN];
 	char obj[64];
 	unsigned char key[PV_KEY_LEN];
 	const char *channel = in->channel ? in->channel : "email";
@@ -628,15 +645,8 @@ int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 	long due;
 	int rc, need_code, has_email = 0;
 
-	if (!in->type || !pv_req_in_list(pv_request_types, in->type)) {
-		join_list(pv_request_types, list, sizeof list);
-		return pv_fail(e, PV_USAGE, "--type: must be one of %s", list);
-	}
-	if (!pv_req_in_list(pv_request_channels, channel)) {
-		join_list(pv_request_channels, list, sizeof list);
-		return pv_fail(e, PV_USAGE, "--channel: must be one of %s",
-			       list);
-	}
+	if ((rc = pv_request_in_check(in, e)))
+		return rc;
 	if (received > now)
 		return pv_fail(e, PV_USAGE, "--received: lies in the future");
 	if ((rc = pv_location_get_id(db, in->location_id, &loc, e)))

@@ -111,6 +111,10 @@ int pv_request_subject(sqlite3 *db, const struct pv_subject_opts *so,
 int pv_request_linked(sqlite3 *db, long long id, struct pv_subject **out,
 		      size_t *n, struct pv_err *e);
 
+/* The request's type and channel are known ones (PV_USAGE if not): checked
+ * before the subject is looked up, so that a typo is a usage error. */
+int pv_request_in_check(const struct pv_request_in *in, struct pv_err *e);
+
 int pv_request_new(sqlite3 *db, const struct pv_cfg *cfg,
 		   const struct pv_request_in *in, long long *id,
 		   struct pv_err *e);

@@ -102,7 +102,17 @@ static const struct word statuses[] = {
 	{"email", "E-Mail", "e-mail"},
 	{"phone", "Telefon", "phone"},
 	{"letter", "Brief", "letter"},
+	{"web", "Formular auf unserer Website", "the form on our website"},
 	{"in-person", "persönlich", "in person"},
+	/* the files that check finds readable by others */
+	{"database", "Datenbank", "database"},
+	{"database WAL", "Datenbank (Schreibprotokoll)", "database (write-ahead log)"},
+	{"database shared memory", "Datenbank (gemeinsamer Speicher)",
+	 "database (shared memory)"},
+	{"tombstone key", "Schlüssel der Löschvermerke", "key of the erasure records"},
+	{"tombstone log", "Löschvermerke", "erasure records"},
+	{"SMTP password file", "Passwortdatei des Mailservers",
+	 "password file of the mail server"},
 	{"marketing-email", "Werbung per E-Mail", "marketing by e-mail"},
 	{"marketing-sms", "Werbung per SMS", "marketing by text message"},
 	{"granted", "erteilt", "granted"},
@@ -146,6 +156,106 @@ static const struct word statuses[] = {
 const char *pv_words_status(const char *status, const char *lang)
 {
 	return lookup(statuses, status, lang);
+}
+
+/* The findings of privacyctl check and the other events that are mailed
+ * with the generic texts ("check", "consent"). */
+static const struct word events[] = {
+	{"marketing.unproven-consent", "Werbung ohne nachweisbare Einwilligung",
+	 "Marketing without provable consent"},
+	{"outbox.undelivered", "Benachrichtigungen noch nicht zugestellt",
+	 "Notifications not delivered yet"},
+	{"outbox.failed", "Benachrichtigungen endgültig gescheitert",
+	 "Notifications failed for good"},
+	{"retention.expired", "Aufbewahrungsfrist abgelaufen",
+	 "Retention period over"},
+	{"retention.active-expired", "Aufbewahrungsfrist von Kundendaten "
+	 "abgelaufen", "Retention period of customer data over"},
+	{"erasure.restored-customers", "Gelöschte Kunden sind wieder da",
+	 "Erased customers are back"},
+	{"erasure.tombstones-missing", "Löschvermerke fehlen in der Datenbank",
+	 "Erasure records missing from the database"},
+	{"security.insecure-permissions", "Unsichere Dateirechte",
+	 "Insecure file permissions"},
+	{"security.erasure-cleanup-pending", "Bereinigung nach einer Löschung "
+	 "steht aus", "Clean-up after an erasure pending"},
+	{"audit.chain-broken", "Protokollkette beschädigt", "Audit log chain broken"},
+	{"settings.notify-email-missing", "Keine Adresse für Benachrichtigungen "
+	 "eingestellt", "No notification address set"},
+	{"consent.granted", "Einwilligung erteilt", "Consent granted"},
+	{"consent.confirmed", "Einwilligung bestätigt", "Consent confirmed"},
+	{"consent.declined", "Einwilligung abgelehnt", "Consent declined"},
+	{"consent.withdrawn", "Einwilligung widerrufen", "Consent withdrawn"},
+	{"consent.expired", "Einwilligung abgelaufen", "Consent expired"},
+	{NULL, NULL, NULL},
+};
+
+const char *pv_words_event(const char *type, const char *lang)
+{
+	return lookup(events, type, lang);
+}
+
+/* What to do about a finding, in words for the person who runs the
+ * salon: the commands that check prints are for the terminal, not for a
+ * mail. */
+static const struct word remedies[] = {
+	{"marketing.unproven-consent", "Bitten Sie diese Kunden erneut um "
+	 "ihre Einwilligung, oder schalten Sie die Werbung für diesen "
+	 "Standort ab; bis dahin erhalten sie keine Werbung.",
+	 "Ask these customers for their consent again, or switch marketing "
+	 "off for this location; until then they receive no marketing."},
+	{"outbox.undelivered", "Der Versand wird bei jedem Lauf erneut "
+	 "versucht. Bleibt es dabei, prüfen Sie die Einstellungen des "
+	 "Mailservers.",
+	 "Sending is tried again on every run. If this stays, check the "
+	 "settings of the mail server."},
+	{"outbox.failed", "Beheben Sie die Ursache (Anschrift, Mailserver) und "
+	 "lassen Sie die gescheiterten Benachrichtigungen erneut senden.",
+	 "Fix the cause (an address, the mail server) and have the failed "
+	 "notifications sent again."},
+	{"retention.expired", "Lassen Sie die Unterlagen löschen, deren "
+	 "Aufbewahrungsfrist abgelaufen ist.",
+	 "Have the records whose retention period is over deleted."},
+	{"retention.active-expired", "Lassen Sie die Kundendaten löschen, "
+	 "deren Aufbewahrungsfrist abgelaufen ist.",
+	 "Have the customer data whose retention period is over deleted."},
+	{"erasure.restored-customers", "Vermutlich wurde eine ältere "
+	 "Sicherung eingespielt. Lassen Sie die früheren Löschungen erneut "
+	 "ausführen.",
+	 "An older backup was probably restored. Have the earlier erasures "
+	 "carried out again."},
+	{"erasure.tombstones-missing", "Lassen Sie die früheren Löschungen "
+	 "erneut ausführen.", "Have the earlier erasures carried out again."},
+	{"security.insecure-permissions", "Die Datei darf nur für das "
+	 "Benutzerkonto der Datenschutz-Werkzeuge lesbar sein.",
+	 "The file must be readable only by the account that runs the "
+	 "privacy tools."},
+	{"security.erasure-cleanup-pending", "Nach einer Löschung konnten alte "
+	 "Kopien gelöschter Angaben noch nicht aus der Datenbankdatei entfernt "
+	 "werden, weil ein anderes Programm sie offen hält. Das wird bei jedem "
+	 "Lauf erneut versucht; schließen Sie lange laufende Programme.",
+	 "After an erasure, old copies of erased details could not yet be "
+	 "removed from the database file because another program keeps it "
+	 "open. This is tried again on every run; close long-running "
+	 "programs."},
+	{"audit.chain-broken", "Das Protokoll wurde verändert oder ist "
+	 "beschädigt. Bewahren Sie eine Kopie auf und ziehen Sie Ihre "
+	 "technische Betreuung hinzu.",
+	 "The log was changed or is damaged. Keep a copy and call in your "
+	 "technical support."},
+	{"settings.notify-email-missing", "Tragen Sie in den Einstellungen "
+	 "des Standorts eine Adresse für Benachrichtigungen ein; sonst "
+	 "erfahren Sie nicht von neuen Anfragen.",
+	 "Enter an address for notifications in the location's settings; "
+	 "otherwise you are not told about new requests."},
+	{NULL, NULL, NULL},
+};
+
+const char *pv_words_remedy(const char *type, const char *lang)
+{
+	const char *s = type ? lookup(remedies, type, lang) : NULL;
+
+	return s == type ? NULL : s;
 }
 
 static const struct word sections[] = {
@@ -234,6 +344,17 @@ static const struct word fields[] = {
 	{"data", "Inhalt", "Content"},
 	{"withheld", "Nicht herausgegeben", "Withheld"},
 	{"reason", "Grund", "Reason"},
+	/* the fields of check's findings */
+	{"customers", "Kunden", "Customers"},
+	{"events", "Benachrichtigungen", "Notifications"},
+	{"oldest", "Älteste seit", "Oldest since"},
+	{"records", "Unterlagen", "Records"},
+	{"what", "Was", "What"},
+	{"mode", "Dateirechte", "File mode"},
+	{"file", "Datei", "File"},
+	{"tombstones", "Löschvermerke", "Erasure records"},
+	{"bad_entry", "Fehlerhafter Eintrag Nr.", "Bad entry no."},
+	{"count", "Anzahl", "Count"},
 	{NULL, NULL, NULL},
 };
 

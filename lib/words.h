@@ -27,6 +27,11 @@ char *pv_words_date(const char *s, const char *tz, const char *lang,
 const char *pv_words_request_type(const char *type, const char *lang);
 /* "in-progress" -> "in Bearbeitung" / "in progress", also channels. */
 const char *pv_words_status(const char *status, const char *lang);
+/* A finding or event type in a mail's words: "outbox.failed" ->
+ * "Benachrichtigungen endgültig gescheitert"; unknown ones are copied. */
+const char *pv_words_event(const char *type, const char *lang);
+/* What to do about a finding of check, as a sentence; NULL for others. */
+const char *pv_words_remedy(const char *type, const char *lang);
 /* A table or section of the data: "appointments" -> "Termine". */
 const char *pv_words_section(const char *name, const char *lang);
 /* A field name: "first_name" -> "Vorname"; unknown ones are copied. */

@@ -39,6 +39,28 @@ is "$(grep -c "unknown option" "$err")" 1 "the option error is said once"
 run privacyctl location list --zzzzzzzzzz
 unlike "$(stderr)" "did you mean" "nothing similar: no suggestion"
 
+# every tool: one message for an unknown option, with the near one
+for t in "dsar-erase --dry-rn:--dry-run" "dsar-export --custmer:--customer" \
+	"notify --pendign:--pending" "consent-send --campagn:--campaign" \
+	"privacyctl customer list --limt:--limit" \
+	"privacyctl --verbos request list:--verbose"; do
+	cmd=${t%%:*} want=${t##*:}
+	run $cmd </dev/null
+	status 64 "$cmd: a usage error"
+	is "$(stderr)" "${cmd%% *}: unknown option '$(echo "$cmd" | grep -o -- '--[a-z-]*' | head -1)'
+did you mean '$want'?
+see '$(echo "$cmd" | sed 's/ --[a-z-]*//') --help'" "$cmd: said once, with '$want' and where the help is"
+	is "$(stdout)" "" "$cmd: nothing on stdout"
+done
+run privacyctl request new --type acces --customer 1
+status 64 "a bad --type is a usage error, before the customer is looked up (was 66)"
+is "$(stderr)" "privacyctl: --type: must be one of access, portability, erasure, rectification, restriction, objection
+see 'privacyctl request new --help'" "one message and the pointer to the help"
+run privacyctl request new --type access --channel fax --customer 1
+status 64 "so is a bad --channel"
+like "$(stderr)" "^privacyctl: --channel: must be one of " "which says so"
+unchanged before "no usage error changes anything"
+
 run privacyctl help request list
 status 0 "help CMD exits 0"
 like "$(stdout)" '^usage: privacyctl request list' "help CMD prints the command's usage"

@@ -50,6 +50,40 @@ PY
 	ok $? "$cmd -f csv: every field of the records has a column"
 done
 
+# the column sets are those of privacy-records(5): the CSV header starts
+# with the documented fields in their order (check adds the other fields
+# of a request), and a table's columns are the documented ones, in order
+awk '/^\.Ss Column sets/ { on = 1; next } on && /^\.El/ { exit } on' \
+	"$TOP/man/privacy-records.5" >sets.man
+for cmd in "location list" "settings show" "audit list" "customer list" \
+	"marketing audience" "consent list" "consent show 1" "request list" \
+	"retention list" "status" "check"; do
+	privacyctl $cmd -f csv >c.out 2>/dev/null
+	privacyctl $cmd -f table >t.out 2>/dev/null
+	/usr/bin/python3 - sets.man "${cmd% 1}" c.out t.out <<'PY'
+import csv, re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"^\.It Cm " + re.escape(sys.argv[2]) + r"\n(.*?)(?=^\.It |\Z)",
+              text, re.S | re.M)
+body = " ".join(m.group(1).split())
+fields, _, table = body.partition(";")
+table = table.replace("table:", "", 1)
+fields = [f.strip() for f in re.sub(r"\(.*?\)", "", fields).split(",")]
+header = next(csv.reader(open(sys.argv[3], newline="")))
+if header[:len(fields)] != fields:
+    sys.exit("csv: %s\n doc: %s" % (header, fields))
+if sys.argv[2] == "check" or sys.argv[2] == "status":
+    sys.exit(0)
+table = [t.strip().rstrip(".") for t in table.split(",")]
+if table == ["the same"]:
+    table = fields
+cols = [c.lower() for c in open(sys.argv[4]).readline().split()]
+if not cols or [c for c in table if c in cols] != cols:
+    sys.exit("table: %s\n doc: %s" % (cols, table))
+PY
+	ok $? "$cmd: the CSV header and the table columns are those of privacy-records(5)"
+done
+
 # an empty result is the header alone
 run privacyctl request list --status rejected -f csv
 is "$(stdout)" "$(printf 'request_id,location,customer_id,type,channel,status,received,due,first_due,extended_due,overdue,extension_reason,reject_reason,note,result,error,updated,acknowledged,acknowledged_until,acknowledged_by,acknowledged_reason\r')" \

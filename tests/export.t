@@ -313,6 +313,16 @@ run dsar-export -o out two.ndjson
 status 0 "the same stream again: exit 0"
 is "$(stderr)" "" "quiet"
 is "$(summary)" '{"summary":{"program":"dsar-export","dry_run":false,"records":2,"exported":0,"exists":2,"failed":0}}' "nothing exported twice"
+# a directory given with trailing slashes ("exports/", as the shell
+# completes it): the paths have one slash, not "exports//x.json"
+mkdir slashed
+run dsar-export -o slashed// -f csv --customer "$E"
+status 0 "--output-dir with trailing slashes"
+is "$(stdout | tr -d '\r')" "customer_id,path,format,status
+$E,slashed/customer-$E-2026-03-01.csv,csv,written" "the path has one slash"
+is "$(ls slashed)" "customer-$E-2026-03-01.csv" "the file is in the directory"
+run dsar-export -o "$SCRATCH/slashed/" --customer "$E"
+is "$(jq_ 'd["path"]')" "$SCRATCH/slashed/customer-$E-2026-03-01.json" "an absolute directory with a trailing slash"
 
 # --- a subject with nothing but a consent record ------------------------------
 run dsar-export --customer "$O"

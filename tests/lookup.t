@@ -67,6 +67,18 @@ run privacyctl request list --type access --type erasure
 is "$(rids)" "1 2 3 " "so does a second --type"
 run privacyctl request list --open --limit 1
 is "$(rids)" "1 " "--limit: the earliest due first"
+snapshot twice
+for t in "request list --location mitte --location nord" \
+	"customer list --name erika --name max" "audit list --since 1d --since 2d" \
+	"request list --open --limit 1 --limit 2"; do
+	run privacyctl $t
+	status 64 "$t: a second value is a usage error, not a replacement"
+	like "$(stderr)" "^privacyctl: option '--[a-z]+' given twice: it takes one value$" "$t: says so"
+	is "$(stdout)" "" "$t: no records"
+done
+run privacyctl request list --location mitte --location mitte
+status 0 "the same value twice is harmless"
+unchanged twice "refused options change nothing"
 run privacyctl request list --status done
 status 64 "an unknown status is a usage error"
 
@@ -85,20 +97,37 @@ is "$(jget id <"$out" | tail -1)" "$(sql 'SELECT max(id) FROM audit')" "ending w
 run privacyctl audit list --since yesterday
 status 64 "a bad --since is a usage error"
 
-# nothing matched: one rule for every listing
+# nothing matched: one rule for every listing, written in privacy(7)
+rule=$(awk '/^Nothing matched: a listing/ { on = 1 } on && /^\.Pp/ { exit } on' "$TOP/man/privacy.7")
+for l in "location list" "customer list" "consent list" "marketing audience" \
+	"request list" "audit list" "retention list"; do
+	like "$rule" "^\.Cm $l" "privacy(7): the rule names $l"
+done
+like "$(echo "$rule" | tr '\n' ' ')" "exits 1" "privacy(7): nothing matched is exit 1"
+snapshot listed
 for cmd in "customer list --name nobody" "request list --status cancelled" \
-	"consent list" "audit list --since 2030-01-01" "retention list"; do
+	"consent list" "audit list --since 2030-01-01" "retention list" \
+	"marketing audience"; do
 	run privacyctl $cmd
 	status 1 "$cmd: nothing matched is exit 1"
 	is "$(stdout)" "" "$cmd: no records"
 	like "$(stderr)" '^privacyctl: no .* matched$|^privacyctl: nobody' "$cmd: says so"
 	run privacyctl $cmd -q
 	status 1 "$cmd -q: still exit 1"
-	is "$(stderr)" "" "$cmd -q: silent"
+	is "$(stdout)$(stderr)" "" "$cmd -q: silent"
+	run privacyctl $cmd -f csv
+	status 1 "$cmd -f csv: exit 1 too"
+	is "$(wc -l <"$out" | tr -d ' ')" 1 "$cmd -f csv: the header alone"
 done
+unchanged listed "listings that matched nothing change nothing"
 rm -f "$PRIVACY_DB"*
 privacyctl init >/dev/null
 run privacyctl location list
 status 1 "location list with no location: exit 1"
+is "$(stdout)" "" "location list: no records"
+is "$(stderr)" "privacyctl: no location matched" "location list: says so"
+run privacyctl location list -q
+status 1 "location list -q: exit 1"
+is "$(stdout)$(stderr)" "" "location list -q: silent"
 
 done_testing

@@ -63,7 +63,7 @@ unchanged before "the second run changes nothing"
 
 # an error leaves the request retryable: legal hold
 r2=$(newreq erasure "$c2" --verified)
-sql "UPDATE customers SET legal_hold = 'lawsuit pending' WHERE id = $c2"
+privacyctl customer hold "$c2" --reason "lawsuit pending" >/dev/null
 run privacyctl request process
 status 1 "a request that cannot be fulfilled: exit 1"
 is "$(jget status <"$out") $(jget request_id <"$out")" "in-progress $r2" "reported as in progress"
@@ -79,7 +79,7 @@ unchanged before "the same error again adds nothing"
 run privacyctl request process -q
 status 1 "cron (-q): still exit 1"
 is "$(stdout)$(stderr)" "" "cron (-q): the same legal-hold error as the last run is not said again (issue 17)"
-sql "UPDATE customers SET legal_hold = NULL WHERE id = $c2"
+privacyctl customer unhold "$c2" >/dev/null
 run privacyctl request process --location mitte --limit 5
 status 0 "after the hold ends the retry succeeds"
 is "$(sql "SELECT status || ' ' || coalesce(error, 'NULL') FROM requests WHERE id = $r2")" "completed NULL" "completed, error cleared"

@@ -161,7 +161,7 @@ def session(c, mode):
                 hang(c)
                 return
             if mode == "hold-550-quote":
-                for _ in range(600):
+                for _ in range(1200):  # up to a minute
                     if os.path.exists(os.path.join(c.dir, "release")):
                         break
                     time.sleep(0.05)

@@ -59,6 +59,12 @@ run $PTY privacyctl consent list
 like "$(stdout | head -2 | tail -1)" '^1 +mitte +marketing-email +needs-repermission +2016-04-02 00:00$' \
 	"consent list is a table; a time reads as date and minute"
 
+run $PTY privacyctl consent show 1
+status 0 "consent show on a terminal"
+is "$(stdout)" "LEDGER_ID  PURPOSE          EVENT    AT                SOURCE
+1          marketing-email  granted  2016-04-02 00:00  import" \
+	"consent show: a customer's consent history as a table (was 13 columns of 6 characters)"
+
 run $PTY privacyctl settings show mitte
 like "$(stdout | head -1)" '^LOCATION +REQUESTS +MARKETING +LANGUAGE$' "settings show is a table"
 
@@ -92,6 +98,36 @@ privacyctl customer list >out.ndjson
 is "$(head -c 16 out.ndjson)" '{"customer_id":1' "a file gets NDJSON records"
 run privacyctl request show 1
 is "$(wc -l <"$out")" 1 "show on a pipe is one NDJSON line"
+
+# the other listings of the issue: what is retained, what check found
+printf 'number,customer_external_id,issued_on,total_cents\nRE-1,K-3,2019-02-01,3500\n' >i.csv
+privacyctl invoice import --location mitte i.csv >/dev/null
+dsar-erase -q --customer 3 >/dev/null
+run $PTY privacyctl retention list
+status 0 "retention list on a terminal"
+is "$(stdout)" "ID  LOCATION  KIND      RECORD_KEY  RETAIN_UNTIL  BASIS
+1   mitte     invoices  RE-1        2027-12-31    § 147 Abs. 3 AO, § 14b UStG" \
+	"retention list: what is kept, until when and why"
+PRIVACY_NOW=2026-04-10T09:00:00Z run $PTY --cols 120 privacyctl check
+status 1 "check on a terminal: findings are exit 1"
+is "$(stdout)" "EVENT               LOCATION  REQUEST_ID  TYPE     DUE         EVENTS  OLDEST            FIX
+request.overdue     mitte     1           erasure  2026-04-02
+request.overdue     mitte     2           access   2026-04-02
+outbox.undelivered  mitte                                      5       2026-03-02 09:00  notify --pending" \
+	"check: one finding a line, the command that fixes it last"
+run $PTY privacyctl marketing audience
+status 1 "marketing audience on a terminal, nobody: exit 1"
+unlike "$(stdout)" '[{]' "no records on the terminal"
+like "$(stderr)" '^privacyctl: nobody may receive marketing now' "and says so"
+
+# every listing still gives records on a pipe
+for cmd in "location list" "customer list" "request list" "consent list" \
+	"audit list" "retention list" "settings show mitte" "check"; do
+	PRIVACY_NOW=2026-04-10T09:00:00Z run privacyctl -q $cmd
+	like "$(stdout | head -1)" '^\{"[a-z_]+":' "$cmd on a pipe: NDJSON records"
+	is "$(stdout | /usr/bin/python3 -c 'import json, sys
+print(all(isinstance(json.loads(l), dict) for l in sys.stdin))')" True "$cmd on a pipe: every line is a JSON object"
+done
 
 run privacyctl location list -f tabel
 status 64 "an unknown format is a usage error"

@@ -77,11 +77,6 @@ static int run(struct pv_ctx *c)
 		return st;
 	st = pv_campaign_open(c->db, c->db_path, name, kind,
 			      pv_opt(c, "location"), dry, !dry, &camp, &c->err);
-	if (st == PV_USAGE) {
-		pv_usage(c, "%s", c->err.msg);
-		c->err.msg[0] = '\0';
-		return st;
-	}
 	if (st)
 		return st;
 	if (!dry && (st = pv_csend_open(c->cfg, &k, &o, &snd, &c->err)))

@@ -302,6 +302,28 @@ static int erase_stream(struct pv_ctx *c, struct pv_eraser *er, int dry,
 	return st;
 }
 
+/* The subject options that go together; PV_USAGE (said) or PV_OK. */
+static int check_subject(struct pv_ctx *c, const struct pv_subject_opts *so)
+{
+	int named = pv_subject_given(so);
+
+	if (pv_flag(c, "replay-tombstones") && named)
+		return pv_usage(c, "--replay-tombstones erases no named "
+				"subject");
+	if (so->location && !so->email && !so->external_id)
+		return pv_usage(c, "--location goes with --email or "
+				"--external-id");
+	if (named && c->argc)
+		return pv_usage(c, "name a subject by option or by records, "
+				"not both");
+	if (!named && c->argc == 0 && isatty(0) &&
+	    !pv_flag(c, "replay-tombstones"))
+		return pv_usage(c, "name a subject (--customer, --email, "
+				"--external-id, --request) or give records on "
+				"stdin");
+	return PV_OK;
+}
+
 static int run(struct pv_ctx *c)
 {
 	struct pv_subject_opts so = {
@@ -326,38 +348,15 @@ static int run(struct pv_ctx *c)
 		eo.batch = (int)n;
 	}
 	if ((st = pv_policy_load(c->cfg, &pol, &c->err)))
-		return st;
+		goto out;
 	if (pv_flag(c, "purge-expired")) {
-		if (pv_subject_given(&so)) {
-			pv_policy_free(pol);
-			return pv_usage(c, "--purge-expired erases no subject");
-		}
-		st = purge(c, pol, dry);
-		pv_policy_free(pol);
-		return st;
+		st = pv_subject_given(&so) ?
+		     pv_usage(c, "--purge-expired erases no subject") :
+		     purge(c, pol, dry);
+		goto out;
 	}
-	if (pv_flag(c, "replay-tombstones") && pv_subject_given(&so)) {
-		pv_policy_free(pol);
-		return pv_usage(c, "--replay-tombstones erases no named "
-				"subject");
-	}
-	if (so.location && !so.email && !so.external_id) {
-		pv_policy_free(pol);
-		return pv_usage(c, "--location goes with --email or "
-				"--external-id");
-	}
-	if (pv_subject_given(&so) && c->argc) {
-		pv_policy_free(pol);
-		return pv_usage(c, "name a subject by option or by records, "
-				"not both");
-	}
-	if (!pv_subject_given(&so) && c->argc == 0 && isatty(0) &&
-	    !pv_flag(c, "replay-tombstones")) {
-		pv_policy_free(pol);
-		return pv_usage(c, "name a subject (--customer, --email, "
-				"--external-id, --request) or give records on "
-				"stdin");
-	}
+	if ((st = check_subject(c, &so)))
+		goto out;
 	if (pv_subject_given(&so)) {
 		st = pv_subject_from_opts(c->db, &so, &s, &c->err);
 		if (!st && s.request_id)
@@ -368,25 +367,19 @@ static int run(struct pv_ctx *c)
 		    pv_parse_ll(so.request, &rid) == 0 &&
 		    pv_request_completed(c->db, rid, "erasure")) {
 			/* a re-run of a finished erasure: done already */
-			pv_policy_free(pol);
 			pv_err_clear(&c->err);
 			pv_w_begin(c->out);
 			pv_w_int(c->out, "request_id", rid);
 			pv_w_str(c->out, "status", "already-erased");
 			pv_w_end(c->out);
-			return PV_OK;
+			st = PV_OK;
+			goto out;
 		}
-		if (st) {
-			pv_policy_free(pol);
-			if (st == PV_USAGE)
-				return pv_usage(c, "%s", c->err.msg);
-			return st;
-		}
+		if (st)
+			goto out;
 	}
-	if ((st = pv_eraser_open(c->db, pol, &eo, &er, &c->err))) {
-		pv_policy_free(pol);
-		return st;
-	}
+	if ((st = pv_eraser_open(c->db, pol, &eo, &er, &c->err)))
+		goto out;
 	pv_stop_install();
 	if (pv_flag(c, "replay-tombstones"))
 		st = replay(c, er, dry);
@@ -413,7 +406,6 @@ static int run(struct pv_ctx *c)
 					  &c->err))) {
 		st = pv_status_merge(st, st2);
 	}
-	pv_policy_free(pol);
 	if (stream && sum.n && (st == PV_OK || st == PV_PARTIAL))
 		pv_summary_write(c->out, &sum);
 	if (pv_stop_sig && !st) {
@@ -422,8 +414,10 @@ static int run(struct pv_ctx *c)
 		pv_warn("stopped by signal %d: the subjects reported above "
 			"are erased, the rest of the input is not",
 			(int)pv_stop_sig);
-		return pv_stop_status();
+		st = pv_stop_status();
 	}
+out:
+	pv_policy_free(pol);
 	return st;
 }
 

@@ -41,6 +41,7 @@ struct run {
 	int reading; /* a read transaction is open on the data connection */
 	int span;    /* batches read in it */
 	struct pv_summary sum; /* the counts of a stream */
+	int dirlen; /* dir without its trailing slashes ("exports/") */
 };
 
 /* A stream reads its batches in one read transaction: one consistent
@@ -159,7 +160,7 @@ static int write_html(struct run *r, const struct pv_subject *s, FILE *f,
 		st = pv_export_html(doc, len, loc.id ? loc.timezone : NULL,
 				    &page, e);
 	if (!st && fwrite(page.s, 1, page.len, f) != page.len)
-		st = pv_fail(e, PV_IOERR, "write: %s", strerror(errno));
+		st = pv_fail(e, PV_IOERR, "write error: %s", strerror(errno));
 	pv_location_free(&loc);
 	pv_wipe(doc, len);
 	free(doc);
@@ -174,7 +175,7 @@ static int write_html(struct run *r, const struct pv_subject *s, FILE *f,
 static char *doc_path(const struct run *r, const struct pv_subject *s,
 		      const char *name)
 {
-	return xasprintf("%s/%s.%s", r->dir, name, r->c->html && s ? "html" :
+	return xasprintf("%.*s/%s.%s", r->dirlen, r->dir, name, r->c->html && s ? "html" :
 			 r->c->fmt == PV_FMT_CSV ? "csv" : "json");
 }
 
@@ -490,7 +491,7 @@ static int run(struct pv_ctx *c)
 		pv_opt(c, "external-id"), pv_opt(c, "location"),
 	};
 	struct run r = {c, NULL, NULL, NULL, pv_opt(c, "output-dir"), {{0}},
-			0, 0, 0, 0, {0, 0, {{{0}, {0}, 0}}}};
+			0, 0, 0, 0, {0, 0, {{{0}, {0}, 0}}}, 0};
 	struct pv_err we = {0};
 	struct stat sb;
 	int st, status = PV_OK, wst;
@@ -512,6 +513,13 @@ static int run(struct pv_ctx *c)
 	if (r.dir && (stat(r.dir, &sb) != 0 || !S_ISDIR(sb.st_mode)))
 		return pv_fail(&c->err, PV_NOINPUT, "--output-dir: no such "
 			       "directory: '%s'", r.dir);
+	if (r.dir) {
+		size_t dl = strlen(r.dir);
+
+		while (dl > 0 && r.dir[dl - 1] == '/')
+			dl--;
+		r.dirlen = (int)dl;
+	}
 	if ((st = pv_exporter_open(c->db, c->cfg, c->db_path, c->fmt, &r.x,
 				   &c->err)))
 		return st;
@@ -537,10 +545,7 @@ static int run(struct pv_ctx *c)
 				gone = 1;
 			}
 		}
-		if (!gone && st == PV_USAGE) {
-			st = pv_usage(c, "%s", c->err.msg);
-			c->err.msg[0] = '\0';
-		} else if (!gone && !st) {
+		if (!gone && !st) {
 			char *path = existing(&r, &r.batch[0]);
 
 			if (path)

@@ -54,16 +54,9 @@ static int run(struct pv_ctx *c)
 	/* One run at a time: two runs would both send what waits. */
 	if (!o.dry_run && (st = pv_db_run_lock(c->db_path, ".notify-lock",
 					       "notify", &lockfd, &c->err)))
-		return st;
-	st = pv_notify_new(c->db, c->cfg, &o, c->out, &n, &c->err);
-	if (st == PV_USAGE) {
-		close(lockfd);
-		return pv_usage(c, "%s", c->err.msg);
-	}
-	if (st) {
-		close(lockfd);
-		return st;
-	}
+		goto out;
+	if ((st = pv_notify_new(c->db, c->cfg, &o, c->out, &n, &c->err)))
+		goto out;
 	if (retry || retry_failed) {
 		st = pv_notify_retry(n, rid, &nretry, &c->err);
 	} else if (!pending || c->argc > 0) {
@@ -80,6 +73,7 @@ static int run(struct pv_ctx *c)
 		    st == PV_TEMPFAIL)
 			pv_summary_write(c->out, &sum);
 	}
+out:
 	pv_notify_free(n);
 	if (lockfd >= 0)
 		close(lockfd);

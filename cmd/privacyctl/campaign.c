@@ -39,15 +39,13 @@ static int answer(struct pv_ctx *c, int action)
 			 c->argv[0]);
 	else if ((st = pv_secret_input("PRIVACY_TOKEN", "token", token,
 				       sizeof token, &c->err)))
-		return st == PV_USAGE ? pv_usage(c, "%s", c->err.msg) : st;
+		return st;
 	if (!ip)
 		ip = pv_env_first(ip_env);
 	if (!ua)
 		ua = pv_env_first(ua_env);
 	st = pv_consent_token_use(c->db, token, action, ip, ua, &a, &c->err);
 	pv_wipe(token, sizeof token);
-	if (st == PV_USAGE)
-		return pv_usage(c, "%s", c->err.msg);
 	if (st)
 		return st;
 	write_answer(c->out, &a);

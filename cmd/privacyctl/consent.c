@@ -16,8 +16,6 @@ static int customer_arg(struct pv_ctx *c, long long *id)
 
 	so.customer = c->argv[0];
 	st = pv_subject_from_opts(c->db, &so, &s, &c->err);
-	if (st == PV_USAGE)
-		return pv_usage(c, "%s", c->err.msg);
 	*id = s.customer_id;
 	return st;
 }
@@ -64,8 +62,6 @@ static int record(struct pv_ctx *c, const char *event)
 					"one");
 		st = pv_consent_text_get(c->db, pv_opt(c, "text"), &t,
 					 &c->err);
-		if (st == PV_USAGE)
-			return pv_usage(c, "%s", c->err.msg);
 		if (st)
 			return st;
 		ev.text_id = t.ref.id;
@@ -79,16 +75,10 @@ static int record(struct pv_ctx *c, const char *event)
 	if (!st)
 		st = pv_consent_state(c->db, id, ev.purpose, &state, NULL, NULL,
 				      &c->err);
-	if (!st && pv_flag(c, "dry-run")) {
+	if (st || pv_flag(c, "dry-run"))
 		pv_db_rollback(c->db);
-	} else if (!st) {
+	else
 		st = pv_db_commit(c->db, &c->err);
-	} else {
-		pv_db_rollback(c->db);
-		if (st == PV_USAGE)
-			return pv_usage(c, "%s", c->err.msg);
-		return st;
-	}
 	if (st)
 		return st;
 	pv_w_begin(c->out);
@@ -122,6 +112,7 @@ static int cmd_consent_show(struct pv_ctx *c)
 	long long id;
 	int st;
 
+	pv_writer_type(c->out, "consent-event");
 	if ((st = customer_arg(c, &id)))
 		return st;
 	return pv_consent_write_history(c->db, id, c->out, &c->err);
@@ -162,27 +153,24 @@ static int cmd_consent_text_add(struct pv_ctx *c)
 	st = pv_read_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path, 0,
 			  &body, &len, &c->err);
 	if (st)
-		return st;
+		goto out;
 	if (!body || len == 0 || memchr(body, 0, len)) {
-		free(body);
-		return pv_fail(&c->err, PV_DATAERR, "%s: the text is empty or "
-			       "binary", path);
+		st = pv_fail(&c->err, PV_DATAERR, "%s: the text is empty or "
+			     "binary", path);
+		goto out;
 	}
-	if ((st = pv_db_begin(c->db, &c->err))) {
-		free(body);
-		return st;
-	}
+	if ((st = pv_db_begin(c->db, &c->err)))
+		goto out;
 	st = pv_consent_text_archive(c->db, pv_opt(c, "name"),
 				     pv_opt(c, "language"), NULL, body, &ref,
 				     &c->err);
-	free(body);
 	if (!st && pv_flag(c, "dry-run"))
 		pv_db_rollback(c->db);
 	else if (!st)
 		st = pv_db_commit(c->db, &c->err);
 	if (st) {
 		pv_db_rollback(c->db);
-		return st == PV_USAGE ? pv_usage(c, "%s", c->err.msg) : st;
+		goto out;
 	}
 	pv_w_begin(c->out);
 	pv_w_int(c->out, "text_id", ref.id);
@@ -193,7 +181,9 @@ static int cmd_consent_text_add(struct pv_ctx *c)
 	pv_w_bool(c->out, "new", ref.created);
 	pv_w_bool(c->out, "dry_run", pv_flag(c, "dry-run"));
 	pv_w_end(c->out);
-	return PV_OK;
+out:
+	free(body);
+	return st;
 }
 
 static int cmd_consent_text_list(struct pv_ctx *c)
@@ -211,8 +201,6 @@ static int cmd_consent_text_show(struct pv_ctx *c)
 	struct pv_consent_text t;
 	int st = pv_consent_text_get(c->db, c->argv[0], &t, &c->err);
 
-	if (st == PV_USAGE)
-		return pv_usage(c, "%s", c->err.msg);
 	if (st)
 		return st;
 	pv_consent_text_write(c->out, &t, 1);

@@ -44,8 +44,6 @@ static int cmd_location_add(struct pv_ctx *c)
 	}
 	st = pv_location_add(c->db, c->argv[0], name, pv_opt(c, "timezone"),
 			     pv_opt(c, "holidays"), &c->err);
-	if (st == PV_USAGE)
-		return pv_usage(c, "%s", c->err.msg);
 	if (st)
 		return st;
 	return pv_location_write(c->db, c->argv[0], c->out, 0, &c->err);
@@ -92,8 +90,6 @@ static int cmd_settings_set(struct pv_ctx *c)
 	int st = pv_settings_set(c->db, c->argv[0], c->argc - 1, c->argv + 1,
 				 dry, &c->err);
 
-	if (st == PV_USAGE)
-		return pv_usage(c, "%s", c->err.msg);
 	if (st)
 		return st;
 	return pv_location_write(c->db, c->argv[0], c->out, 1, &c->err);

@@ -219,8 +219,6 @@ static int cmd_customer_show(struct pv_ctx *c)
 		return pv_usage(c, "give one of a customer id, --email and "
 				"--external-id");
 	st = pv_subject_from_opts(c->db, &so, &s, &c->err);
-	if (st == PV_USAGE)
-		return pv_usage(c, "%s", c->err.msg);
 	if (st)
 		return st;
 	return pv_customer_write(c->db, s.customer_id, c->out, &c->err);
@@ -237,6 +235,8 @@ static int cmd_marketing_audience(struct pv_ctx *c)
 		return st;
 	if ((st = pv_marketing_audience(c->db, loc, c->out, &n, &c->err)))
 		return st;
+	if (n == 0 && pv_quiet) /* nothing matched: privacy(7) */
+		return PV_PARTIAL;
 	if (n == 0)
 		return pv_fail(&c->err, PV_PARTIAL, "nobody may receive "
 			       "marketing now (marketing off, or no valid "

@@ -19,14 +19,6 @@ static int request_id(struct pv_ctx *c, long long *id)
 	return PV_OK;
 }
 
-/* A library refusal that is a usage error gets the command's usage. */
-static int done(struct pv_ctx *c, int st)
-{
-	if (st == PV_USAGE)
-		return pv_usage(c, "%s", c->err.msg);
-	return st;
-}
-
 static int show(struct pv_ctx *c, long long id)
 {
 	return pv_request_show(c->db, id, c->out, &c->err);
@@ -51,8 +43,10 @@ static int cmd_new(struct pv_ctx *c)
 	if (rec && pv_time_or_date_parse(rec, &in.received) != 0)
 		return pv_usage(c, "--received: not an RFC 3339 time or date: "
 				"'%s'", rec);
+	if ((st = pv_request_in_check(&in, &c->err)))
+		return st;
 	if ((st = pv_request_subject(c->db, &so, &in, &c->err)))
-		return done(c, st);
+		return st;
 	if (rec && strlen(rec) == 10 && in.location_id) {
 		/* a bare date is a day of the location's calendar */
 		struct pv_location loc;
@@ -65,7 +59,7 @@ static int cmd_new(struct pv_ctx *c)
 	}
 	in.duplicate = &dup;
 	if ((st = pv_request_new(c->db, c->cfg, &in, &id, &c->err)))
-		return done(c, st);
+		return st;
 	if (dup && !pv_quiet)
 		pv_warn("request %lld of this type is open for this subject "
 			"already: linked to it, no second deadline", id);
@@ -91,7 +85,7 @@ static int cmd_verify(struct pv_ctx *c)
 			return pv_usage(c, "a code and --verified-by exclude "
 					"each other");
 		if ((st = pv_request_verify_by(c->db, id, by, &c->err)))
-			return done(c, st);
+			return st;
 		return show(c, id);
 	}
 	if (c->argc > 1) {
@@ -114,7 +108,7 @@ static int cmd_verify(struct pv_ctx *c)
 	st = pv_request_verify(c->db, id, code, &c->err);
 	pv_wipe(code, sizeof code);
 	if (st)
-		return done(c, st);
+		return st;
 	return show(c, id);
 }
 
@@ -126,7 +120,7 @@ static int cmd_resend(struct pv_ctx *c)
 	if ((st = request_id(c, &id)))
 		return st;
 	if ((st = pv_request_resend_code(c->db, id, &c->err)))
-		return done(c, st);
+		return st;
 	return show(c, id);
 }
 
@@ -138,7 +132,7 @@ static int cmd_cancel(struct pv_ctx *c)
 	if ((st = request_id(c, &id)))
 		return st;
 	if ((st = pv_request_cancel(c->db, id, pv_opt(c, "reason"), &c->err)))
-		return done(c, st);
+		return st;
 	return show(c, id);
 }
 
@@ -156,7 +150,7 @@ static int cmd_extend(struct pv_ctx *c)
 		return pv_usage(c, "--by: must be 1 or 2 (months)");
 	if ((st = pv_request_extend(c->db, c->cfg, id, (int)n,
 				    pv_opt(c, "reason"), &c->err)))
-		return done(c, st);
+		return st;
 	return show(c, id);
 }
 
@@ -168,7 +162,7 @@ static int cmd_reject(struct pv_ctx *c)
 	if ((st = request_id(c, &id)))
 		return st;
 	if ((st = pv_request_reject(c->db, id, pv_opt(c, "reason"), &c->err)))
-		return done(c, st);
+		return st;
 	return show(c, id);
 }
 
@@ -181,7 +175,7 @@ static int cmd_complete(struct pv_ctx *c)
 		return st;
 	if ((st = pv_request_complete(c->db, id, pv_opt(c, "note"),
 				      pv_flag(c, "unverified-ok"), &c->err)))
-		return done(c, st);
+		return st;
 	return show(c, id);
 }
 
@@ -231,7 +225,7 @@ static int cmd_list(struct pv_ctx *c)
 		f.event = "request.deadline-near";
 	}
 	if ((st = pv_request_list(c->db, &f, c->out, &n, &c->err)))
-		return done(c, st);
+		return st;
 	return pv_nothing_matched(c, n, "request");
 }
 
@@ -243,10 +237,9 @@ static int cmd_process(struct pv_ctx *c)
 	if (lim && (pv_parse_ll(lim, &limit) != 0 || limit <= 0))
 		return pv_usage(c, "--limit: not a positive whole number: "
 				"'%s'", lim);
-	return done(c, pv_request_process(c->db, c->cfg, c->db_path,
-					  pv_opt(c, "location"), (long)limit,
-					  pv_flag(c, "dry-run"), c->out,
-					  &c->err));
+	return pv_request_process(c->db, c->cfg, c->db_path,
+				  pv_opt(c, "location"), (long)limit,
+				  pv_flag(c, "dry-run"), c->out, &c->err);
 }
 
 static int cmd_check(struct pv_ctx *c)
@@ -280,7 +273,7 @@ static int cmd_check(struct pv_ctx *c)
 
 	if (st == PV_PARTIAL && !pv_quiet)
 		pv_warn("%ld finding%s", n, n == 1 ? "" : "s");
-	return done(c, st);
+	return st;
 }
 
 static int cmd_ack(struct pv_ctx *c)
@@ -303,7 +296,7 @@ static int cmd_ack(struct pv_ctx *c)
 	if ((st = pv_remind_ack(c->db, id, day, pv_opt(c, "reason"),
 				&c->err))) {
 		pv_db_rollback(c->db);
-		return done(c, st);
+		return st;
 	}
 	if ((st = pv_db_commit(c->db, &c->err)))
 		return st;

@@ -21,8 +21,6 @@ static int hold(struct pv_ctx *c, const char *reason)
 	if ((st = customer_id(c, &id)))
 		return st;
 	st = pv_customer_hold(c->db, id, reason, dry, &changed, &c->err);
-	if (st == PV_USAGE)
-		return pv_usage(c, "%s", c->err.msg);
 	if (st)
 		return st;
 	pv_w_begin(c->out);
@@ -111,10 +109,6 @@ static int record_hold(struct pv_ctx *c, const char *reason)
 		goto out;
 	st = pv_retention_hold(c->db, c->argv[0], l.id, c->argv[1], reason,
 			       pv_flag(c, "dry-run"), &changed, &c->err);
-	if (st == PV_USAGE) {
-		st = pv_usage(c, "%s", c->err.msg);
-		goto out;
-	}
 	if (st)
 		goto out;
 	pv_w_begin(c->out);

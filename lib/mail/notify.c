@@ -766,8 +766,17 @@ static const char *tlookup(void *vctx, const char *name)
 	json_t *v;
 	char buf[128];
 
-	if (strcmp(name, "event") == 0)
-		return c->ev->type;
+	if (strcmp(name, "event") == 0) {
+		const char *w = pv_words_event(c->ev->type, c->lang);
+
+		/* a type without words: what kind of message, not the
+		 * machine's name for it */
+		if (w == c->ev->type)
+			w = strncmp(w, "consent.", 8) == 0 ? is_de(c) ?
+			    "Änderung einer Einwilligung" : "Change of consent"
+			    : is_de(c) ? "Befund" : "Finding";
+		return w;
+	}
 	if (strcmp(name, "event_id") == 0)
 		return c->idbuf;
 	if (strcmp(name, "details") == 0)
@@ -783,6 +792,11 @@ static const char *tlookup(void *vctx, const char *name)
 	if (strcmp(name, "locations") == 0)
 		return keep(c, locations_words(c));
 	v = c->payload ? field_of(c->payload, name) : NULL;
+	/* a labelled line of an identifier the customer never gave
+	 * ("Telefon: –"), not an empty one that looks like a fault */
+	if ((strcmp(name, "email") == 0 || strcmp(name, "phone") == 0) &&
+	    (!json_is_string(v) || !*json_string_value(v)))
+		return "\xe2\x80\x93";
 	if (strcmp(name, "name") == 0 && !json_is_string(v)) {
 		json_t *f = field_of(c->payload, "first_name");
 		json_t *l = field_of(c->payload, "last_name");
@@ -799,6 +813,7 @@ static const char *tlookup(void *vctx, const char *name)
 		if (strcmp(name, "type") == 0)
 			return pv_words_request_type(sv, c->lang);
 		if (strcmp(name, "status") == 0 || strcmp(name, "channel") == 0 ||
+		    strcmp(name, "what") == 0 ||
 		    strcmp(name, "result") == 0 ||
 		    strcmp(name, "purpose") == 0 || strcmp(name, "source") == 0)
 			return pv_words_status(sv, c->lang);
@@ -822,15 +837,21 @@ static const char *tlookup(void *vctx, const char *name)
  * nested objects one level deep, for the findings of check. */
 static char *details_of(struct tctx *c)
 {
+	/* "fix" and "or" are check's commands for the terminal: the mail
+	 * says what to do in words (pv_words_remedy), which also explains
+	 * the English "reason" of the findings that have one */
 	static const char *const skip[] = {"id", "event", "at", "audience",
-		"export", "code", "to", "location", "customer_id", NULL};
+		"export", "code", "to", "location", "customer_id", "fix", "or",
+		NULL};
+	const char *remedy = pv_words_remedy(c->ev->type, c->lang);
 	struct pv_buf b = {0};
 	const char *k;
 	json_t *v;
 
 	pv_buf_adds(&b, "");
 	json_object_foreach(c->payload, k, v) {
-		if (in_list(skip, k) || json_is_null(v))
+		if (in_list(skip, k) || json_is_null(v) ||
+		    (remedy && strcmp(k, "reason") == 0))
 			continue;
 		if (json_is_object(v)) {
 			const char *k2;
@@ -862,6 +883,10 @@ static char *details_of(struct tctx *c)
 		pv_buf_addf(&b, "%s: %s\n", pv_words_field(k, c->lang),
 			    tlookup(c, k) ? tlookup(c, k) : "");
 	}
+	if (remedy)
+		pv_buf_addf(&b, "%s%s\n%s\n", b.len ? "\n" : "",
+			    is_de(c) ? "Was zu tun ist:" : "What to do:",
+			    remedy);
 	return pv_buf_detach(&b);
 }
 

@@ -10,7 +10,10 @@
  * id other than the request number; notify adds the signature (the
  * controller's name and contact, from the config).  Any other event type, such as the findings of
  * `privacyctl check` (request.deadline-near, marketing.unproven-consent,
- * outbox.undelivered, ...), is a compliance finding with the "check" text.
+ * outbox.undelivered, ...), is a compliance finding with the "check" text:
+ * {{event}} is its name in words (lib/words.c pv_words_event) and
+ * {{details}} ends with what to do in words (pv_words_remedy), never
+ * check's command.
  */
 #include <string.h>
 
@@ -386,9 +389,10 @@ static const struct pv_notify_text texts[] = {
 	 "Subject: Compliance check: {{event}} ({{location_name}})\n\n"
 	 "The compliance check found:\n\n{{details}}\n"},
 	{"consent",
-	 "Subject: Einwilligung: {{event}} ({{location_name}})\n\n"
-	 "{{details}}\n",
-	 "Subject: Consent: {{event}} ({{location_name}})\n\n"
+	 "Subject: {{event}} ({{location_name}})\n\n"
+	 "Bei {{location_name}}: {{event}}.\n\n{{details}}\n",
+	 "Subject: {{event}} ({{location_name}})\n\n"
+	 "At {{location_name}}: {{event}}.\n\n"
 	 "{{details}}\n"},
 	{"digest",
 	 "Subject: Datenschutz: {{count}} Ereignisse ({{location_name}})\n\n"
