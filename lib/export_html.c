@@ -17,6 +17,7 @@ struct page {
 	const char *lang, *tz;
 	int de;
 	int level; /* of a section's heading: 3 below a location's */
+	json_t *doc; /* the whole document: the locations' names */
 };
 
 static void esc(struct pv_buf *b, const char *s)
@@ -43,6 +44,28 @@ static int ends_with(const char *s, const char *suffix)
 	size_t n = strlen(s), m = strlen(suffix);
 
 	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The name a person knows a location by, for its slug in a record
+ * ("nord" -> "Salon Nord"): from the subjects of the document and of its
+ * other locations (J9); NULL if none has it. */
+static const char *location_name(const struct page *p, const char *slug)
+{
+	json_t *others = json_object_get(p->doc, "other_locations"), *d;
+	size_t i, n = json_is_array(others) ? json_array_size(others) : 0;
+
+	for (i = 0; i <= n; i++) {
+		json_t *sub, *l, *nm;
+
+		d = i == 0 ? p->doc : json_array_get(others, i - 1);
+		sub = json_object_get(d, "subject");
+		l = json_object_get(sub, "location");
+		nm = json_object_get(sub, "location_name");
+		if (json_is_string(l) && json_is_string(nm) &&
+		    strcmp(json_string_value(l), slug) == 0)
+			return json_string_value(nm);
+	}
+	return NULL;
 }
 
 /* One value, in words.  obj: the record it belongs to (for a currency). */
@@ -79,6 +102,9 @@ static void value(const struct page *p, const char *key, json_t *v,
 			esc(p->b, pv_words_status(s, p->lang));
 		else if (strcmp(key, "kind") == 0)
 			esc(p->b, pv_words_section(s, p->lang));
+		else if (strcmp(key, "location") == 0 &&
+			 location_name(p, s))
+			esc(p->b, location_name(p, s));
 		else if (ends_with(key, "_at") || ends_with(key, "_on") ||
 			 strcmp(key, "at") == 0 || strcmp(key, "until") == 0 ||
 			 strcmp(key, "birth_date") == 0 ||
@@ -278,7 +304,7 @@ int pv_export_html(const char *doc, size_t len, const char *tz,
 	json_error_t je;
 	json_t *d = json_loadb(doc, len, 0, &je), *info, *data, *ctl, *v;
 	json_t *others;
-	struct page p = {out, "en", tz, 0, 2};
+	struct page p = {out, "en", tz, 0, 2, d};
 	const char *name = NULL;
 	char buf[96];
 

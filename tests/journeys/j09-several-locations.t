@@ -144,8 +144,11 @@ printf '%s\n' \
 	'{"external_id":"K-3","first_name":"Greta","last_name":"Garbe","email":"greta@kunde.example"}' |
 	privacyctl customer import --location mitte >/dev/null
 printf '%s\n' \
-	'{"external_id":"N-9","first_name":"Greta","last_name":"Garbe","email":"greta@kunde.example"}' |
+	'{"external_id":"N-9","first_name":"Greta","last_name":"Garbe-Nord","email":"greta@kunde.example","phone":"+49 40 123456"}' |
 	privacyctl customer import --location nord >/dev/null
+printf '%s\n' 'number,customer_external_id,issued_on,total_cents,currency,billing_name,billing_address' \
+	'RE-N-1,N-9,2025-09-20,7900,EUR,Greta Garbe,"Nordweg 1, 20095 Hamburg"' |
+	privacyctl invoice import --location nord >/dev/null
 printf '%s\n' 'external_id,customer_external_id,starts_at,service,staff,price_cents' \
 	'T-31,K-3,2025-05-02T10:00:00+02:00,Waschen und Föhnen,Sabine,2500' |
 	privacyctl appointment import --location mitte >/dev/null
@@ -197,6 +200,26 @@ print("Dauerwelle" in h, "Waschen und Föhnen" in h, "<script" in h)'
 }
 is "$(html_check <"$out")" "Salon Nord, Salon Mitte
 True True False" "the page shows every location, each with its appointments"
+# each location's part of the page has that location's data, all of it:
+# the customer's details as that location has them, the appointments,
+# the invoices, the requests, the location by its name (not "nord")
+/usr/bin/python3 -c '
+import html, re, sys
+h = sys.stdin.read()
+parts = re.split(r"<h2 class=\"location\">", h)[1:]
+for part in parts:
+    name, body = part.split("</h2>", 1)
+    body = body.split("<h2>")[0]  # up to the information of Art. 15(1)
+    t = html.unescape(re.sub(r"<[^>]+>", " ", body))
+    t = re.sub(r"\s+", " ", t)
+    print(name + ":", *[w for w in ("N-9", "Garbe-Nord", "+49 40 123456",
+        "Dauerwelle", "RE-N-1", "K-3", "Waschen und Föhnen", "Brief")
+        if w in t], "| by slug:", len(re.findall(r"(?<![-.@\w])(nord|mitte)(?![-.\w])", t)),
+          "by name:", t.count(name))
+' <"$out" >html.parts
+is "$(cat html.parts)" "Salon Nord: N-9 Garbe-Nord +49 40 123456 Dauerwelle RE-N-1 Brief | by slug: 0 by name: 2
+Salon Mitte: K-3 Waschen und Föhnen | by slug: 0 by name: 1" \
+	"each location's part shows its customer, appointments, invoices and requests, the location by its name"
 is "$(sql "SELECT json_extract(detail, '\$.count') FROM audit WHERE action = 'customer.export' ORDER BY id DESC LIMIT 1")" 2 \
 	"the audit log counts both customers exported"
 
