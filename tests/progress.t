@@ -70,4 +70,19 @@ cleared; ok $? "notify: the progress line is cleared at the end"
 like "$(tail -1 "$out")" '^\{"summary":\{"program":"notify",.*"delivered":[1-9]' "notify: ends with its summary record"
 is "$(sql "SELECT count(*) FROM events WHERE status IN ('pending', 'deferred')")" 0 "everything delivered"
 
+# events that wait for a location's notification address: 78, and still
+# the summary, counting them as pending (privacy-records(5))
+privacyctl location add nord --name "Studio Nord" >/dev/null
+printf 'external_id,first_name,email\nN-1,Nora,nora@example.org\n' >n.csv
+privacyctl customer import --location nord n.csv >/dev/null
+privacyctl request new --type access --external-id N-1 --location nord >/dev/null
+run notify --pending --transport dir:md
+status 78 "notify: an event for a location without notify-email is 78"
+like "$(stderr)" "^notify: 1 events wait: their location has no notify-email or notify-webhook$" "and says so"
+like "$(tail -1 "$out")" '^\{"summary":\{"program":"notify",.*"pending":1\}\}$' \
+	"the run still ends with its summary record, the waiting event as pending (there was none)"
+run notify -q --pending --transport dir:md
+status 78 "-q: still 78"
+is "$(stdout)" "" "-q: no summary"
+
 done_testing

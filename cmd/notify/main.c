@@ -68,9 +68,10 @@ static int run(struct pv_ctx *c)
 		pv_notify_add_pending(n);
 	if (!st) {
 		st = pv_notify_run(n, &c->err);
-		/* also when some deliveries failed or wait: then most */
+		/* also when some deliveries failed or wait (for a retry,
+		 * or for a location's notification address): then most */
 		if (st == PV_OK || st == PV_PARTIAL || st == PV_UNAVAILABLE ||
-		    st == PV_TEMPFAIL)
+		    st == PV_TEMPFAIL || st == PV_CONFIG)
 			pv_summary_write(c->out, &sum);
 	}
 out:
