@@ -26,6 +26,7 @@ struct pv_campaign {
 	sqlite3_stmt *st_next, *st_sending, *st_expires, *st_result, *st_cancel;
 	int created_now;    /* created in the open transaction */
 	int pass;           /* pv_campaign_next: 0 sending, 1 the rest */
+	int defer_tokens;   /* pv_campaign_next leaves the tokens out */
 	long long last_row;
 	char now[PV_TIME_LEN];
 	/* pv_campaign_next's strings */

@@ -433,13 +433,24 @@ int pv_campaign_next(struct pv_campaign *c, struct pv_cmsg *m,
 	m->attempts = sqlite3_column_int(st, 5);
 	sqlite3_reset(st);
 	c->last_row = m->row;
+	if (!c->defer_tokens)
+		pv_campaign_tokens(c, m);
+	return 1;
+}
+
+void pv_campaign_defer_tokens(struct pv_campaign *c)
+{
+	c->defer_tokens = 1;
+}
+
+void pv_campaign_tokens(const struct pv_campaign *c, struct pv_cmsg *m)
+{
 	if (c->have_key) {
 		pv_token_derive(&c->key, PV_TOKEN_CONFIRM, m->message_id,
 				m->confirm_token);
 		pv_token_derive(&c->key, PV_TOKEN_DECLINE, m->message_id,
 				m->decline_token);
 	}
-	return 1;
 }
 
 /* Step st in a transaction of its own, committed; or in the caller's,

@@ -175,6 +175,13 @@ int pv_campaign_next(struct pv_campaign *c, struct pv_cmsg *m,
  * still at most one message per connection in flight).
  */
 
+/* The tokens of m (from its Message-ID and the campaign key): after
+ * pv_campaign_defer_tokens, pv_campaign_next leaves them out, and the
+ * caller derives them with pv_campaign_tokens where it likes (consent-send:
+ * outside its lock; it reads only the key). */
+void pv_campaign_defer_tokens(struct pv_campaign *c);
+void pv_campaign_tokens(const struct pv_campaign *c, struct pv_cmsg *m);
+
 /* The campaign's database connection (for the caller's transaction). */
 sqlite3 *pv_campaign_db(const struct pv_campaign *c);
 

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <fcntl.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -408,7 +409,6 @@ static int unknown_option(struct pv_ctx *c, const char *name, size_t n)
 	return PV_USAGE;
 }
 
-/* GNU-style parse of everything but the command words. */
 /* An option that takes one value, given twice with different values: the
  * second must not silently replace the first (issue 17: a second --status
  * did).  Options whose help says "(repeat ...)" collect every value. */
@@ -430,6 +430,7 @@ static int once_only(struct pv_ctx *c)
 	return PV_OK;
 }
 
+/* GNU-style parse of everything but the command words. */
 static int parse_args(struct pv_ctx *c, int argc, char **argv, char *used)
 {
 	int nonopt = 0;
@@ -778,11 +779,20 @@ static int set_up(struct pv_ctx *c)
  * or a closed pipe is an error (74), not a silent success. */
 static int close_stdout(int st, struct pv_err *e)
 {
-	int bad = fflush(stdout) != 0 || ferror(stdout);
+	int bad = ferror(stdout), why = 0;
 
-	bad |= fclose(stdout) != 0;
+	if (fflush(stdout) != 0)
+		bad = 1, why = errno;
+	if (fclose(stdout) != 0)
+		bad = 1, why = why ? why : errno;
 	if (bad && (st == PV_OK || st == PV_PARTIAL)) {
-		pv_fail(e, PV_IOERR, "write error on standard output");
+		/* the reason when this flush or close met it (git's "write
+		 * failure on 'stdout'"); an earlier failed write has none */
+		if (why)
+			pv_fail(e, PV_IOERR, "write error on standard output: "
+				"%s", strerror(why));
+		else
+			pv_fail(e, PV_IOERR, "write error on standard output");
 		pv_report(e);
 		st = PV_IOERR;
 	}
@@ -819,11 +829,9 @@ static int tear_down(struct pv_ctx *c, int st)
 	return close_stdout(st, &c->err);
 }
 
-int pv_main(const struct pv_prog *p, int argc, char **argv)
+/* Step 0: the process, before anything is read: fds 0-2, malloc, name. */
+static void start(const struct pv_prog *p)
 {
-	struct pv_ctx ctx = {0};
-	int st;
-
 	sanitise_fds();
 #if defined(__GLIBC__) && defined(M_TRIM_THRESHOLD)
 	/* SQLite (a statement's temporary tables and journals) and libcurl
@@ -833,8 +841,15 @@ int pv_main(const struct pv_prog *p, int argc, char **argv)
 	mallopt(M_TRIM_THRESHOLD, 8 << 20);
 #endif
 	pv_set_progname(p->name);
-	ctx.prog = p;
+}
 
+int pv_main(const struct pv_prog *p, int argc, char **argv)
+{
+	struct pv_ctx ctx = {0};
+	int st;
+
+	start(p);
+	ctx.prog = p;
 	st = find_command(&ctx, argc, argv);
 	if (st == PV_OK)
 		st = set_up(&ctx);

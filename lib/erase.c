@@ -41,7 +41,7 @@ struct pv_eraser {
 	char *db_path;
 	struct pv_tomb *tomb;
 	int keyed; /* the key file exists (created at the first erasure) */
-	sqlite3_stmt *cust, *unlink, *sp, *release, *rollback_to;
+	sqlite3_stmt *cust, *unlink, *sp, *release, *rollback_to, *probe;
 	sqlite3_stmt *purge[4]; /* purge_sql */
 	struct rule_stmts rs[8];
 	struct report *queue;
@@ -59,11 +59,22 @@ struct pv_eraser {
  * mails the erased address; and every server reply kept for the customer
  * goes, since a relay may quote the address in it ("550 5.1.1 <a@b>:
  * Recipient address rejected").  ?1 is the customer id.
+ *
+ * Most subjects have no request, message or event: the probe below looks
+ * first (three index probes), and the UPDATEs of a table run only when it
+ * has rows of the customer.  Each UPDATE costs more than its probe even
+ * when it changes nothing: it opens an ephemeral table (a two-pass
+ * update of an indexed column, or the subquery of deliveries).
  */
+static const char probe_sql[] =
+	"SELECT EXISTS (SELECT 1 FROM requests WHERE customer_id = ?1),"
+	" EXISTS (SELECT 1 FROM campaign_messages WHERE customer_id = ?1),"
+	" EXISTS (SELECT 1 FROM events WHERE customer_id = ?1)";
+
 static const char *const purge_sql[] = {
 	"UPDATE campaign_messages SET status = 'cancelled', last_reply ="
-	" 'erased', next_attempt_at = NULL WHERE customer_id = ?1 AND status"
-	" IN ('queued', 'deferred', 'sending')",
+	" 'erased', next_attempt_at = NULL WHERE customer_id = ?1 AND (status"
+	" = 'queued' OR status = 'deferred' OR status = 'sending')",
 	"UPDATE campaign_messages SET last_reply = NULL WHERE customer_id = ?1"
 	" AND last_reply IS NOT NULL AND last_reply <> 'erased'",
 	"UPDATE events SET last_reply = NULL WHERE customer_id = ?1 AND"
@@ -162,6 +173,7 @@ static void eraser_free(struct pv_eraser *er)
 	sqlite3_finalize(er->sp);
 	sqlite3_finalize(er->release);
 	sqlite3_finalize(er->rollback_to);
+	sqlite3_finalize(er->probe);
 	for (int i = 0; i < 4; i++)
 		sqlite3_finalize(er->purge[i]);
 	for (int i = 0; i < 8; i++) {
@@ -234,7 +246,9 @@ int pv_eraser_open(sqlite3 *db, const struct pv_policy *pol,
 		er->rollback_to = er->release ? pv_db_prepare(db, "ROLLBACK "
 							      "TO pv_erase",
 							      e) : NULL;
-		if (!er->rollback_to) {
+		er->probe = er->rollback_to ? pv_db_prepare(db, probe_sql,
+							    e) : NULL;
+		if (!er->probe) {
 			st = e->status;
 			goto fail;
 		}
@@ -485,7 +499,7 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 		   const struct cust *c, struct report *r, struct pv_err *e)
 {
 	char at[PV_TIME_LEN], ref[65], eref[65], obj[64], today[11];
-	int have_ref, have_eref, st;
+	int have_ref, have_eref, st, has[3];
 	struct pv_buf b = {0};
 
 	pv_time_fmt(pv_now(), at);
@@ -502,11 +516,24 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 	have_ref = pv_tomb_hash(er->tomb, "external_id", c->f[6], c->f[0],
 				ref) == 0;
 	have_eref = pv_tomb_hash(er->tomb, "email", NULL, c->f[3], eref) == 0;
-	sqlite3_bind_text(er->unlink, 1, at, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(er->unlink, 2, s->customer_id);
-	if ((st = step_done(er->db, er->unlink, e, "requests")))
+	sqlite3_bind_int64(er->probe, 1, s->customer_id);
+	if (sqlite3_step(er->probe) != SQLITE_ROW) {
+		st = pv_db_fail(er->db, e, "requests");
+		sqlite3_reset(er->probe);
 		return st;
+	}
+	for (int i = 0; i < 3; i++)
+		has[i] = sqlite3_column_int(er->probe, i);
+	sqlite3_reset(er->probe);
+	if (has[0]) {
+		sqlite3_bind_text(er->unlink, 1, at, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(er->unlink, 2, s->customer_id);
+		if ((st = step_done(er->db, er->unlink, e, "requests")))
+			return st;
+	}
 	for (int i = 0; i < 4; i++) {
+		if (!has[1 + i / 2])
+			continue;
 		sqlite3_bind_int64(er->purge[i], 1, s->customer_id);
 		if ((st = step_done(er->db, er->purge[i], e, i < 2 ?
 				    "campaign_messages" : "events")))
@@ -569,7 +596,7 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 	/* Erasures by policy (no request) are one run: the business hears
 	 * of them in one message with the list (lib/outbox.h); an erasure
 	 * someone asked for is told of on its own. */
-	st = pv_event_add_run(er->db, "erasure.completed", c->location_id,
+	st = pv_event_add_own(er->db, "erasure.completed", c->location_id,
 			      s->customer_id, s->request_id, "business", b.s,
 			      s->request_id ? NULL : &er->run, &r->events[0],
 			      e);
@@ -589,10 +616,10 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 		add_str(&b, "last_name", c->f[2]);
 		confirmation_json(&b, er, r);
 		pv_buf_addc(&b, '}');
-		st = pv_event_add(er->db, PV_ERASURE_CONFIRMATION,
-				  c->location_id, s->customer_id,
-				  s->request_id, "customer", b.s,
-				  &r->events[1], e);
+		st = pv_event_add_own(er->db, PV_ERASURE_CONFIRMATION,
+				      c->location_id, s->customer_id,
+				      s->request_id, "customer", b.s, NULL,
+				      &r->events[1], e);
 		pv_wipe(b.s, b.len);
 		pv_buf_reset(&b);
 		if (st)

@@ -34,4 +34,17 @@ int pv_event_add_run(sqlite3 *db, const char *type, long long location_id,
 		     const char *audience, const char *fields_json,
 		     long long *run, long long *id, struct pv_err *e);
 
+/*
+ * pv_event_add_run for a caller that writes its fields itself: fields_json
+ * is a compact JSON object text (pv_json_quote'd strings) none of whose
+ * keys is one of those added ("id", "event", "at", "location",
+ * "customer_id", "request_id", "audience").  The payload is the same
+ * object as pv_event_add_run's, made without parsing and re-writing the
+ * fields (a batch erasure writes one per subject).
+ */
+int pv_event_add_own(sqlite3 *db, const char *type, long long location_id,
+		     long long customer_id, long long request_id,
+		     const char *audience, const char *fields_json,
+		     long long *run, long long *id, struct pv_err *e);
+
 #endif

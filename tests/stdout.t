@@ -139,6 +139,36 @@ while IFS= read -r line; do
 	fi
 done <cases
 
+# A closed pipe (the reader gone before the first write).  With SIGPIPE
+# ignored, as a parent may leave it, the failed write is exit 74 and said
+# once; with SIGPIPE as usual, the signal ends the run quietly (141), as
+# it ends git, cat and jq.
+cat >closed.py <<'EOF_PY'
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(["sh", "-c", sys.argv[2]], stdout=w,
+                   restore_signals=(sys.argv[1] == "default"))
+sys.exit(128 - p.returncode if p.returncode < 0 else p.returncode)
+EOF_PY
+while IFS= read -r line; do
+	cp base.db "$PRIVACY_DB"
+	run /usr/bin/python3 closed.py ignore "$line"
+	status 74 "$line: a closed pipe, SIGPIPE ignored: exit 74"
+	is "$(grep -c 'write error.*Broken pipe\|write error on standard output$' "$err")" 1 \
+		"$line: the write error is said once"
+	cp base.db "$PRIVACY_DB"
+	run /usr/bin/python3 closed.py default "$line"
+	is "$rc" 141 "$line: a closed pipe: SIGPIPE ends the run (128 + 13)"
+	is "$(stderr)" "" "$line: quietly"
+done <<'EOF_PIPE'
+privacyctl --help
+privacyctl location list
+privacyctl status -f html
+dsar-export --request 1
+dsar-erase -n subjects.ndjson
+EOF_PIPE
+
 # A library's usage refusal (PV_USAGE and its message, returned by run()
 # without a word of the command's own) is said by pv_main: one usage
 # message and where the help is, nothing on stdout, nothing changed.

@@ -429,6 +429,7 @@ static int render_job(struct pv_csend *s, struct job *j, struct pv_err *e)
 	const char *hdrs[5] = {NULL};
 	int st;
 
+	pv_campaign_tokens(s->c, &j->m);
 	/* The expiry is the one the journal will hold: an earlier attempt's,
 	 * or token_days from now. */
 	{
@@ -731,6 +732,9 @@ int pv_csend_run(struct pv_csend *s, struct pv_campaign *c,
 	int i, started = 0;
 
 	s->c = c;
+	/* the tokens of a message are derived by its worker, outside the
+	 * lock (render_job) */
+	pv_campaign_defer_tokens(c);
 	s->w = w;
 	s->n = n;
 	s->stop = 0;
