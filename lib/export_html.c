@@ -98,7 +98,8 @@ static void value(const struct page *p, const char *key, json_t *v,
 		else if (strcmp(key, "status") == 0 ||
 			 strcmp(key, "channel") == 0 ||
 			 strcmp(key, "purpose") == 0 ||
-			 strcmp(key, "event") == 0 || strcmp(key, "source") == 0)
+			 strcmp(key, "event") == 0 || strcmp(key, "source") == 0 ||
+			 strcmp(key, "export") == 0)
 			esc(p->b, pv_words_status(s, p->lang));
 		else if (strcmp(key, "kind") == 0)
 			esc(p->b, pv_words_section(s, p->lang));
@@ -122,6 +123,8 @@ static void value(const struct page *p, const char *key, json_t *v,
 				int first = 1;
 
 				json_object_foreach(o, k, x) {
+					if (strcmp(k, "event_id") == 0)
+						continue;
 					if (!first)
 						pv_buf_adds(p->b, "; ");
 					first = 0;
@@ -154,6 +157,8 @@ static void value(const struct page *p, const char *key, json_t *v,
 		int first = 1;
 
 		json_object_foreach(v, k, x) {
+			if (strcmp(k, "event_id") == 0)
+				continue;
 			if (!first)
 				pv_buf_adds(p->b, "; ");
 			first = 0;

@@ -133,6 +133,13 @@ static const struct word statuses[] = {
 	 "die dieser Standort über ihn gespeichert hat", "the customer has "
 	 "received the export by e-mail; it includes the data this location "
 	 "holds about them"},
+	/* how far the export of a request went (its result in the
+	 * export's own list of requests) */
+	{"stdout", "erstellt", "prepared"},
+	{"file", "erstellt", "prepared"},
+	{"queued", "erstellt, wird per E-Mail versandt",
+	 "prepared, being sent by e-mail"},
+	{"delivered", "per E-Mail zugestellt", "delivered by e-mail"},
 	/* the results of request.completed and request.*-done */
 	{"no-data-answered", "zu der anfragenden E-Mail-Adresse sind keine "
 	 "Daten gespeichert; das haben wir der Person geantwortet",
@@ -336,6 +343,7 @@ static const struct word fields[] = {
 	{"reject_reason", "Grund der Ablehnung", "Reason for rejection"},
 	{"note", "Vermerk", "Note"},
 	{"result", "Ergebnis", "Result"},
+	{"export", "Auskunft", "Copy of your data"},
 	{"kind", "Art", "Kind"},
 	{"record_key", "Kennzeichen", "Reference"},
 	{"basis", "Rechtsgrundlage", "Legal basis"},

@@ -220,6 +220,10 @@ for part in parts:
 is "$(cat html.parts)" "Salon Nord: N-9 Garbe-Nord +49 40 123456 Dauerwelle RE-N-1 Brief | by slug: 0 by name: 2
 Salon Mitte: K-3 Waschen und Föhnen | by slug: 0 by name: 1" \
 	"each location's part shows its customer, appointments, invoices and requests, the location by its name"
+page_text=$(/usr/bin/python3 -c 'import html, re, sys
+print(html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", sys.stdin.read(), flags=re.S))))' <"$out")
+like "$page_text" 'Auskunft: erstellt' "the request's result in words"
+unlike "$page_text" 'export:|stdout|event_id|\bnord\b' "no machine words in the page"
 is "$(sql "SELECT json_extract(detail, '\$.count') FROM audit WHERE action = 'customer.export' ORDER BY id DESC LIMIT 1")" 2 \
 	"the audit log counts both customers exported"
 
