@@ -188,7 +188,7 @@ run privacyctl -c config12c.yaml config show
 status 78 "12: ... in every section with fixed keys"
 is "$(stderr)" "privacyctl: config12c.yaml:5: token_dayz: unknown key" "12: ... naming it"
 mkfifo fifo12
-run timeout 10 privacyctl -c fifo12 config show
+run timeout 60 privacyctl -c fifo12 config show
 status 78 "12: a config that is a FIFO is refused at once, not hung on"
 like "$(stderr)" "config 'fifo12' is not a regular file" "12: ... saying why"
 chmod 644 "$PRIVACY_DB"
