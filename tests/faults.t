@@ -46,15 +46,19 @@ mkfifo "$lockfifo"
 sqlite3 "$PRIVACY_DB" <"$lockfifo" >"$SCRATCH/lock.out" 2>&1 &
 _pids="$_pids $!"
 exec 7>"$lockfifo"
-echo "BEGIN IMMEDIATE;" >&7
-# Locked once another writer gives up at once (wait up to a minute for the
-# sqlite3 shell to start: on a loaded machine 5 s were not always enough).
-locked=1
+# The shell waits for the lock if something else holds it for a moment (its
+# default is to fail at once), and says when it has it: a file written by
+# .system after BEGIN IMMEDIATE succeeded (its stdout to a file is buffered).
+printf '%s\n' '.timeout 60000' '.bail on' 'BEGIN IMMEDIATE;' \
+	".system touch $SCRATCH/lock.held" >&7
 for i in $(seq 1200); do
-	sqlite3 -cmd '.timeout 0' "$PRIVACY_DB" 'BEGIN IMMEDIATE; ROLLBACK;' \
-		>/dev/null 2>&1 || { locked=0; break; }
+	[ -e "$SCRATCH/lock.held" ] && break
 	sleep 0.05
 done
+# Locked: another writer gives up at once.
+locked=1
+sqlite3 -cmd '.timeout 0' "$PRIVACY_DB" 'BEGIN IMMEDIATE; ROLLBACK;' \
+	>/dev/null 2>&1 || locked=0
 is "$locked" 0 "lock: another process holds the write lock"
 snapshot s1
 start=$(date +%s%N)
