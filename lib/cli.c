@@ -610,6 +610,60 @@ static int help_command(const struct pv_prog *p, int argc, char **argv)
 	return unknown_command(p, NULL, argv[2], argc > 3 ? argv[3] : NULL);
 }
 
+/* "privacyctl --bogus" or "privacyctl --db" with no command: one message
+ * about the option (did you mean), not the whole usage without a word of
+ * what was wrong.  PV_OK when every option is known and has its value. */
+static int common_opts_check(const struct pv_prog *p, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq;
+		const struct pv_opt *o;
+		char typed[WORD_MAX + 1];
+		struct suggest s = {{0}, 0, 0};
+		size_t n;
+
+		if (strcmp(a, "--") == 0)
+			break;
+		if (a[0] != '-' || !a[1])
+			continue;
+		if (a[1] != '-') {
+			o = lookup(pv_common_opts, NULL, 0, (unsigned char)a[1]);
+			if (!o) {
+				fprintf(stderr, "%s: unknown option '-%c'\n"
+					"see '%s --help'\n", pv_progname,
+					a[1], p->name);
+				return PV_USAGE;
+			}
+			if (o->arg && !a[2] && i + 1 >= argc)
+				goto needs_value;
+			i += o->arg && !a[2];
+			continue;
+		}
+		eq = strchr(a + 2, '=');
+		n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+		o = lookup(pv_common_opts, a + 2, n, 0);
+		if (!o) {
+			snprintf(typed, sizeof typed, "%.*s", (int)n, a + 2);
+			for (o = pv_common_opts; o->name; o++)
+				consider(&s, typed, o->name);
+			fprintf(stderr, "%s: unknown option '--%.*s'\n",
+				pv_progname, (int)n, a + 2);
+			print_suggestions(&s, "--");
+			fprintf(stderr, "see '%s --help'\n", p->name);
+			return PV_USAGE;
+		}
+		if (o->arg && !eq && i + 1 >= argc)
+			goto needs_value;
+		i += o->arg && !eq;
+		continue;
+needs_value:
+		fprintf(stderr, "%s: option '%s' needs a value\n"
+			"see '%s --help'\n", pv_progname, a, p->name);
+		return PV_USAGE;
+	}
+	return PV_OK;
+}
+
 /* Step 1: which command, and its options.  PV_DONE when --help,
  * --version or help answered already. */
 static int find_command(struct pv_ctx *c, int argc, char **argv)
@@ -648,6 +702,9 @@ static int find_command(struct pv_ctx *c, int argc, char **argv)
 		const char *noun = words ? argv[w[0]] : NULL;
 		int known = noun && is_noun(p, noun);
 
+		if (words == 0 && !help &&
+		    (st = common_opts_check(p, argc, argv)) != PV_OK)
+			goto out;
 		if (words == 0 || (known && words == 1)) {
 			/* "privacyctl [noun]": the commands there are */
 			prog_help(help ? stdout : stderr, p,

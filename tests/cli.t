@@ -31,6 +31,24 @@ like "$(stderr)" "did you mean 'audit list'\\?" "a missing letter is a near matc
 run privacyctl rqeuest list
 like "$(stderr)" "did you mean 'request list'\\?" "swapped letters are a near match"
 
+# An option before the command, with no command: the option is named, not
+# the whole usage printed without a word of what was wrong.
+run privacyctl --verison
+status 64 "an unknown option without a command is a usage error"
+like "$(stderr)" "unknown option '--verison'" "the option is named"
+like "$(stderr)" "did you mean '--version'\\?" "with a suggestion among the global options"
+is "$(wc -l <"$err")" 3 "three lines, not the usage"
+run privacyctl --db
+status 64 "a global option without its value is a usage error"
+is "$(stderr)" "privacyctl: option '--db' needs a value
+see 'privacyctl --help'" "it says which option needs a value"
+run privacyctl -Z
+status 64 "an unknown short option without a command is a usage error"
+like "$(stderr)" "unknown option '-Z'" "the short option is named"
+run privacyctl --db x.db
+status 64 "known options and no command: the usage"
+like "$(stderr)" "^usage: privacyctl" "the usage says what the commands are"
+
 run privacyctl request list --stauts verified
 status 64 "an unknown option is a usage error"
 like "$(stderr)" "unknown option '--stauts'" "the option is named"
