@@ -99,7 +99,7 @@ int pv_event_add_own(sqlite3 *db, const char *type, long long location_id,
 {
 	char at[PV_TIME_LEN];
 	struct pv_buf b = {0};
-	long long eid;
+	long long eid = 0;
 	int rc;
 
 	pv_time_fmt(pv_now(), at);
@@ -146,23 +146,23 @@ int pv_event_add_own(sqlite3 *db, const char *type, long long location_id,
 	return rc;
 }
 
+/* The keys every payload has, added by pv_event_add_own. */
+static const char *const added_keys[] = {
+	"id", "event", "at", "location", "customer_id", "request_id",
+	"audience", NULL,
+};
+
 int pv_event_add_run(sqlite3 *db, const char *type, long long location_id,
 		     long long customer_id, long long request_id,
 		     const char *audience, const char *fields_json,
 		     long long *run, long long *id, struct pv_err *e)
 {
-	char at[PV_TIME_LEN];
-	json_t *obj, *fields = NULL;
-	sqlite3_stmt *st;
-	long long eid;
-	char *payload;
+	json_t *fields;
+	char *own = NULL;
 	int rc;
 
-	pv_time_fmt(pv_now(), at);
-	if ((rc = insert_event(db, type, at, location_id, customer_id,
-			       request_id, audience, &eid, e)))
-		return rc;
-
+	/* the caller's fields as pv_event_add_own takes them: an object
+	 * whose keys are not the added ones (those win, as they did) */
 	if (fields_json) {
 		fields = json_loads(fields_json, 0, NULL);
 		if (!json_is_object(fields)) {
@@ -170,39 +170,19 @@ int pv_event_add_run(sqlite3 *db, const char *type, long long location_id,
 			return pv_fail(e, PV_SOFTWARE,
 				       "outbox: event fields are not a JSON object");
 		}
+		for (const char *const *k = added_keys; *k; k++)
+			json_object_del(fields, *k);
+		own = json_dumps(fields, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(fields);
+		if (!own)
+			return pv_fail(e, PV_SOFTWARE, "outbox: out of memory");
 	}
-	obj = json_object();
-	json_object_set_new(obj, "id", json_integer(eid));
-	json_object_set_new(obj, "event", json_string(type));
-	json_object_set_new(obj, "at", json_string(at));
-	if (location_id) {
-		st = pv_db_stmt(db, "SELECT slug FROM locations WHERE id = ?",
-				e);
-		if (!st) {
-			json_decref(obj);
-			json_decref(fields);
-			return e->status;
-		}
-		sqlite3_bind_int64(st, 1, location_id);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			json_object_set_new(obj, "location",
-					    json_string(pv_col_text(st, 0)));
-		sqlite3_reset(st);
+	rc = pv_event_add_own(db, type, location_id, customer_id, request_id,
+			      audience, own, run, id, e);
+	if (own) {
+		/* the fields may hold personal data */
+		pv_wipe(own, strlen(own));
+		free(own);
 	}
-	if (customer_id)
-		json_object_set_new(obj, "customer_id", json_integer(customer_id));
-	if (request_id)
-		json_object_set_new(obj, "request_id", json_integer(request_id));
-	json_object_set_new(obj, "audience", json_string(audience));
-	if (fields)
-		json_object_update_missing(obj, fields);
-	json_decref(fields);
-	payload = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(obj);
-
-	rc = set_payload(db, eid, payload, run, e);
-	free(payload);
-	if (!rc && id)
-		*id = eid;
 	return rc;
 }
