@@ -47,38 +47,30 @@ reads_as_words() { # FILE LANG WHAT
 		'\b(outbox|retention|security|erasure|audit|settings|marketing|consent|request)\.[a-z-]+|chmod|--[a-z]|"[a-z_]+":|\b[a-z]+_[a-z_]+\b' \
 		"$3: no enum values, JSON, field names or commands"
 }
-# the newest mail whose subject says TEXT
-by_subject() {
-	local f last=
-	for f in $(mails); do
-		case "$(mailf "$f" field Subject)" in *"$1"*) last=$f ;; esac
-	done
-	printf '%s' "$last"
-}
 for m in $(mails | tail -n +$((n0 + 1))); do
 	show_mail "$m"
 done
 
 # German (mitte) and English (nord), each finding by its subject
-m=$(by_subject 'Benachrichtigungen noch nicht zugestellt')
+m=$(mail_by Subject 'Benachrichtigungen noch nicht zugestellt')
 is "$(mailf "$m" field Subject)" "Datenschutz-Prüfung: Benachrichtigungen noch nicht zugestellt (Salon Mitte)" "outbox.undelivered: a German subject in words"
 like "$(mailf "$m" field body)" 'Benachrichtigungen: [0-9]+' "the count, labelled"
 like "$(mailf "$m" field body)" 'Älteste seit: 2\. März 2026' "the date as people write it"
 like "$(mailf "$m" field body)" $'Was zu tun ist:\nDer Versand wird bei jedem Lauf erneut versucht' "what to do, in words"
 reads_as_words "$m" de "outbox.undelivered (de)"
 
-m=$(by_subject 'Notifications failed for good')
+m=$(mail_by Subject 'Notifications failed for good')
 is "$(mailf "$m" field Subject)" "Compliance check: Notifications failed for good (Studio Nord)" "outbox.failed: an English subject in words"
 like "$(mailf "$m" field body)" $'Notifications: 1\nOldest since: 2 March 2026' "count and date in English"
 like "$(mailf "$m" field body)" 'have the failed notifications sent again' "what to do, in words"
 reads_as_words "$m" en "outbox.failed (en)"
 
-m=$(by_subject 'No notification address set')
+m=$(mail_by Subject 'No notification address set')
 is "$(mailf "$m" field Subject)" "Compliance check: No notification address set (Studio Nord)" "settings.notify-email-missing in words"
 like "$(mailf "$m" field body)" "Enter an address for notifications in the location's settings" "what to do, in words, not the command"
 reads_as_words "$m" en "settings.notify-email-missing (en)"
 
-m=$(by_subject 'Unsichere Dateirechte')
+m=$(mail_by Subject 'Unsichere Dateirechte')
 like "$(mailf "$m" field body)" $'Datei: .*\nWas: Datenbank\nDateirechte: 0644' "insecure permissions: the file, what it is, its mode"
 reads_as_words "$m" de "security.insecure-permissions (de)"
 

@@ -56,13 +56,15 @@ YAML
 mails() { ls smtp/msg/*.eml 2>/dev/null; }
 nmails() { mails | wc -l; }
 mailf() { /usr/bin/python3 "$JDIR/mail.py" "$@"; }
-mail_to() {
+# the newest mail whose header FIELD contains TEXT: mail_by FIELD TEXT
+mail_by() {
 	local f last=
 	for f in $(mails); do
-		case "$(mailf "$f" field To)" in *"$1"*) last=$f ;; esac
+		case "$(mailf "$f" field "$1")" in *"$2"*) last=$f ;; esac
 	done
 	printf '%s' "$last"
 }
+mail_to() { mail_by To "$1"; }
 show_mail() {
 	diag "---- mail $(basename "$1") ----"
 	mailf "$1" show | sed 's/^/#   /'
