@@ -50,6 +50,15 @@ struct pv_eraser {
 	int checkpoint;
 	struct pv_summary *sum; /* counts of the reports written, or NULL */
 	long long run; /* the outbox run of the erasures without a request */
+	/* a group: subjects planned, their rows not yet touched */
+	struct pend *pend;
+	int npend, cappend;
+	int grouped; /* the set statements below are prepared */
+	sqlite3_stmt *g_clear, *g_fill, *g_unlink;
+	sqlite3_stmt *g_purge[4];
+	struct rule_stmts grs[8];
+	int (*on_fail)(void *arg, int status, const struct pv_err *e);
+	void *fail_arg;
 };
 
 /*
@@ -86,13 +95,15 @@ static const char *const purge_sql[] = {
 /* Table and column names below come from the fixed tables of
  * retention.c (the config can only pick among them), never from input. */
 static int prepare_rule(struct pv_eraser *er, const struct pv_ret_rule *r,
-			struct rule_stmts *rs, struct pv_err *e)
+			struct rule_stmts *rs, int group, struct pv_err *e)
 {
 	const struct pv_ret_table *t = r->table;
 	const char *who = strcmp(t->name, "customers") == 0 ? "id" :
 			  "customer_id";
 	struct pv_buf b = {0};
 
+	if (group)
+		goto write;
 	if (r->action == PV_RET_RETAIN) {
 		pv_buf_addf(&b, "SELECT pv_until(%s, %d, ?2) AS u, count(*) "
 			    "FROM %s WHERE %s = ?1 GROUP BY u ORDER BY u",
@@ -109,6 +120,7 @@ static int prepare_rule(struct pv_eraser *er, const struct pv_ret_rule *r,
 		pv_buf_free(&b);
 		return PV_OK;
 	}
+write:
 	switch (r->action) {
 	case PV_RET_RETAIN:
 		pv_buf_addf(&b, "INSERT INTO retained (location_id, kind, "
@@ -135,11 +147,21 @@ static int prepare_rule(struct pv_eraser *er, const struct pv_ret_rule *r,
 		/* a record whose retention is already over is not kept */
 		/* ?6: the location's time zone, ?7 its today, ?8 the
 		 * keyed e-mail reference */
-		pv_buf_addf(&b, "), ?2, pv_until(%s, %d, ?6), ?3, ?4, ?8, ?5 "
-			    "FROM "
-			    "%s WHERE %s = ?1 AND pv_until(%s, %d, ?6) >= ?7 "
-			    "ORDER BY id", t->date_col, r->years, t->name, who,
-			    t->date_col, r->years);
+		if (group) /* each subject's values from its row of
+			    * pv_group, the subjects in their order */
+			pv_buf_addf(&b, "), ?2, pv_until(%s, %d, g_tz), "
+				    "g_rid, g_ref, g_eref, ?5 FROM "
+				    "temp.pv_group CROSS JOIN %s ON %s = g_cid "
+				    "WHERE pv_until(%s, %d, g_tz) >= g_today "
+				    "ORDER BY g_seq, %s.id", t->date_col,
+				    r->years, t->name, who, t->date_col,
+				    r->years, t->name);
+		else
+			pv_buf_addf(&b, "), ?2, pv_until(%s, %d, ?6), ?3, ?4, "
+				    "?8, ?5 FROM %s WHERE %s = ?1 AND "
+				    "pv_until(%s, %d, ?6) >= ?7 ORDER BY id",
+				    t->date_col, r->years, t->name, who,
+				    t->date_col, r->years);
 		rs->keep = pv_db_prepare(er->db, b.s, e);
 		pv_buf_reset(&b);
 		if (!rs->keep)
@@ -147,21 +169,74 @@ static int prepare_rule(struct pv_eraser *er, const struct pv_ret_rule *r,
 		/* the originals go: */
 		/* FALLTHROUGH */
 	case PV_RET_DELETE:
-		pv_buf_addf(&b, "DELETE FROM %s WHERE %s = ?1", t->name, who);
+		pv_buf_addf(&b, "DELETE FROM %s WHERE %s", t->name, who);
 		break;
 	case PV_RET_ANONYMISE:
 		pv_buf_addf(&b, "UPDATE %s SET customer_id = NULL", t->name);
 		for (int i = 0; t->personal && t->personal[i]; i++)
 			pv_buf_addf(&b, ", %s = NULL", t->personal[i]);
-		pv_buf_addf(&b, " WHERE customer_id = ?1");
+		pv_buf_addf(&b, " WHERE customer_id");
 		break;
 	}
+	pv_buf_adds(&b, group ? " IN (SELECT g_cid FROM temp.pv_group)" :
+		    " = ?1");
 	rs->act = pv_db_prepare(er->db, b.s, e);
 	pv_buf_free(&b);
 	return rs->act ? PV_OK : e->status;
 fail:
 	pv_buf_free(&b);
 	return e->status;
+}
+
+static void pend_drop(struct pv_eraser *er, int from);
+
+/* The statements of a group (group_run): each subject's row in the
+ * temporary table pv_group, and the set statements of the purge, the
+ * requests and the policy's rules over all of them at once. */
+static const char group_in[] = " IN (SELECT g_cid FROM temp.pv_group)";
+
+static int prepare_group(struct pv_eraser *er, struct pv_err *e)
+{
+	struct pv_buf b = {0};
+	int st;
+
+	if ((st = pv_db_exec(er->db, "CREATE TEMP TABLE IF NOT EXISTS "
+			     "pv_group (g_seq INTEGER PRIMARY KEY, g_cid "
+			     "INTEGER NOT NULL UNIQUE, g_rid INTEGER, g_ref "
+			     "TEXT, g_eref TEXT, g_tz TEXT, g_today TEXT)",
+			     e)))
+		return st;
+	er->g_clear = pv_db_prepare(er->db, "DELETE FROM temp.pv_group", e);
+	er->g_fill = er->g_clear ? pv_db_prepare(er->db, "INSERT INTO "
+						 "temp.pv_group VALUES (?, ?, "
+						 "?, ?, ?, ?, ?)", e) : NULL;
+	pv_buf_addf(&b, "UPDATE requests SET customer_id = NULL, updated_at "
+		    "= ?1 WHERE customer_id%s", group_in);
+	er->g_unlink = er->g_fill ? pv_db_prepare(er->db, b.s, e) : NULL;
+	if (!er->g_unlink) {
+		pv_buf_free(&b);
+		return e->status;
+	}
+	for (int i = 0; i < 4; i++) {
+		/* purge_sql with the group for its one "customer_id = ?1" */
+		const char *at = strstr(purge_sql[i], " = ?1");
+
+		pv_buf_reset(&b);
+		pv_buf_add(&b, purge_sql[i], (size_t)(at - purge_sql[i]));
+		pv_buf_adds(&b, group_in);
+		pv_buf_adds(&b, at + 5);
+		if (!(er->g_purge[i] = pv_db_prepare(er->db, b.s, e))) {
+			pv_buf_free(&b);
+			return e->status;
+		}
+	}
+	pv_buf_free(&b);
+	for (int i = 0; i < er->pol->n; i++)
+		if ((st = prepare_rule(er, &er->pol->rule[i], &er->grs[i], 1,
+				       e)))
+			return st;
+	er->grouped = 1;
+	return PV_OK;
 }
 
 static void eraser_free(struct pv_eraser *er)
@@ -181,6 +256,17 @@ static void eraser_free(struct pv_eraser *er)
 		sqlite3_finalize(er->rs[i].keep);
 		sqlite3_finalize(er->rs[i].act);
 	}
+	sqlite3_finalize(er->g_clear);
+	sqlite3_finalize(er->g_fill);
+	sqlite3_finalize(er->g_unlink);
+	for (int i = 0; i < 4; i++)
+		sqlite3_finalize(er->g_purge[i]);
+	for (int i = 0; i < 8; i++) {
+		sqlite3_finalize(er->grs[i].keep);
+		sqlite3_finalize(er->grs[i].act);
+	}
+	pend_drop(er, 0);
+	free(er->pend);
 	for (int i = 0; i < er->nq; i++) {
 		free(er->queue[i].reason);
 		free(er->queue[i].items);
@@ -207,16 +293,15 @@ int pv_eraser_open(sqlite3 *db, const struct pv_policy *pol,
 	if ((st = pv_ret_sql_functions(db, e)))
 		goto fail;
 	/* A stream touches the same index pages again and again: a larger
-	 * cache saves reads, and checkpointing every ~40 MB of WAL rather
-	 * than every 4 MB writes each page back once instead of many times
-	 * (the run ends with a full checkpoint and truncation anyway).
-	 * Each subject's savepoint keeps the old content of every page it
-	 * changes in a sub-journal, which SQLite spills to a temporary file
-	 * past 64 KB: two writes per page, most of a run's system time.  In
-	 * memory it costs a few hundred KB per subject, freed at release.
-	 * These stay set on the caller's connection. */
+	 * cache saves reads.  A subject's savepoint (a single subject, or a
+	 * group that failed) keeps the old content of every page it changes
+	 * in a sub-journal, which SQLite spills to a temporary file past
+	 * 64 KB: two writes per page.  In memory it costs a few hundred KB
+	 * per subject, freed at release.  The WAL is checkpointed at
+	 * SQLite's default of 4 MB: with a group's set statements, a
+	 * larger one made the M bench slower (bench/RESULTS.md).  These stay
+	 * set on the caller's connection. */
 	if (!o->dry_run && (st = pv_db_exec(db, "PRAGMA cache_size = -65536;"
-					    "PRAGMA wal_autocheckpoint = 10000;"
 					    "PRAGMA temp_store = MEMORY",
 					    e)))
 		goto fail;
@@ -260,8 +345,10 @@ int pv_eraser_open(sqlite3 *db, const struct pv_policy *pol,
 			}
 	}
 	for (int i = 0; i < pol->n; i++)
-		if ((st = prepare_rule(er, &pol->rule[i], &er->rs[i], e)))
+		if ((st = prepare_rule(er, &pol->rule[i], &er->rs[i], 0, e)))
 			goto fail;
+	if (!o->dry_run && er->batch > 1 && (st = prepare_group(er, e)))
+		goto fail;
 	*out = er;
 	return PV_OK;
 fail:
@@ -495,15 +582,20 @@ static int load_customer(struct pv_eraser *er, long long cid, struct cust *c,
 	return PV_OK;
 }
 
-static int execute(struct pv_eraser *er, const struct pv_subject *s,
-		   const struct cust *c, struct report *r, struct pv_err *e)
-{
-	char at[PV_TIME_LEN], ref[65], eref[65], obj[64], today[11];
-	int have_ref, have_eref, st, has[3];
-	struct pv_buf b = {0};
+/* What a subject's rows are written with: the time, the location's
+ * today, and the keyed references of its external id and e-mail. */
+struct keys {
+	char at[PV_TIME_LEN], today[11], ref[65], eref[65];
+	int have_ref, have_eref;
+};
 
-	pv_time_fmt(pv_now(), at);
-	pv_ret_today(c->f[7], today);
+static int keys_make(struct pv_eraser *er, const struct cust *c,
+		     struct keys *k, struct pv_err *e)
+{
+	int st;
+
+	pv_time_fmt(pv_now(), k->at);
+	pv_ret_today(c->f[7], k->today);
 	if (!er->keyed) {
 		struct pv_tomb *t;
 
@@ -513,9 +605,33 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 		er->tomb = t;
 		er->keyed = 1;
 	}
-	have_ref = pv_tomb_hash(er->tomb, "external_id", c->f[6], c->f[0],
-				ref) == 0;
-	have_eref = pv_tomb_hash(er->tomb, "email", NULL, c->f[3], eref) == 0;
+	k->have_ref = pv_tomb_hash(er->tomb, "external_id", c->f[6], c->f[0],
+				   k->ref) == 0;
+	k->have_eref = pv_tomb_hash(er->tomb, "email", NULL, c->f[3],
+				    k->eref) == 0;
+	return PV_OK;
+}
+
+/* The rows the policy planned for rule i of report r: all, and kept. */
+static void planned(const struct report *r, int i, long long *all,
+		    long long *kept)
+{
+	for (int k = 0; k < r->nitems; k++)
+		if (r->items[k].rule == i) {
+			*all += r->items[k].count;
+			if (r->items[k].action == PV_RET_RETAIN)
+				*kept += r->items[k].count;
+		}
+}
+
+/* The subject's rows, a statement each: a single subject, and each
+ * subject of a group whose set statements failed (group_run). */
+static int exec_data(struct pv_eraser *er, const struct pv_subject *s,
+		     const struct cust *c, const struct report *r,
+		     const struct keys *k, struct pv_err *e)
+{
+	int st, has[3];
+
 	sqlite3_bind_int64(er->probe, 1, s->customer_id);
 	if (sqlite3_step(er->probe) != SQLITE_ROW) {
 		st = pv_db_fail(er->db, e, "requests");
@@ -526,7 +642,7 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 		has[i] = sqlite3_column_int(er->probe, i);
 	sqlite3_reset(er->probe);
 	if (has[0]) {
-		sqlite3_bind_text(er->unlink, 1, at, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(er->unlink, 1, k->at, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(er->unlink, 2, s->customer_id);
 		if ((st = step_done(er->db, er->unlink, e, "requests")))
 			return st;
@@ -542,14 +658,9 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 	for (int i = 0; i < er->pol->n; i++) {
 		const struct pv_ret_rule *rule = &er->pol->rule[i];
 		struct rule_stmts *rs = &er->rs[i];
-		long long planned = 0, kept = 0;
+		long long all = 0, kept = 0;
 
-		for (int k = 0; k < r->nitems; k++)
-			if (r->items[k].rule == i) {
-				planned += r->items[k].count;
-				if (r->items[k].action == PV_RET_RETAIN)
-					kept += r->items[k].count;
-			}
+		planned(r, i, &all, &kept);
 		if (rs->keep) {
 			sqlite3_bind_int64(rs->keep, 1, s->customer_id);
 			pv_bind_text(rs->keep, 2, rule->basis);
@@ -557,11 +668,11 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 				sqlite3_bind_int64(rs->keep, 3, s->request_id);
 			else
 				sqlite3_bind_null(rs->keep, 3);
-			pv_bind_text(rs->keep, 4, have_ref ? ref : NULL);
-			pv_bind_text(rs->keep, 5, at);
+			pv_bind_text(rs->keep, 4, k->have_ref ? k->ref : NULL);
+			pv_bind_text(rs->keep, 5, k->at);
 			pv_bind_text(rs->keep, 6, c->f[7]);
-			pv_bind_text(rs->keep, 7, today);
-			pv_bind_text(rs->keep, 8, have_eref ? eref : NULL);
+			pv_bind_text(rs->keep, 7, k->today);
+			pv_bind_text(rs->keep, 8, k->have_eref ? k->eref : NULL);
 			if ((st = step_done(er->db, rs->keep, e, "retained")))
 				return st;
 			if (sqlite3_changes(er->db) != kept)
@@ -573,11 +684,23 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 		sqlite3_bind_int64(rs->act, 1, s->customer_id);
 		if ((st = step_done(er->db, rs->act, e, rule->table->name)))
 			return st;
-		if (sqlite3_changes(er->db) != planned)
+		if (sqlite3_changes(er->db) != all)
 			return pv_fail(e, PV_TEMPFAIL, "customer %lld: %s "
 				       "changed while erasing, try again",
 				       s->customer_id, rule->table->name);
 	}
+	return PV_OK;
+}
+
+/* After its rows: the subject's tombstones, its events, its audit entry
+ * and its request's result. */
+static int exec_tail(struct pv_eraser *er, const struct pv_subject *s,
+		     const struct cust *c, struct report *r, struct pv_err *e)
+{
+	char obj[64];
+	int st;
+	struct pv_buf b = {0};
+
 	if ((st = pv_tomb_add(er->tomb, er->db, c->f[6], c->f[0], c->f[3],
 			      c->f[4], e)))
 		return st;
@@ -646,6 +769,18 @@ static int execute(struct pv_eraser *er, const struct pv_subject *s,
 out:
 	pv_buf_free(&b);
 	return st;
+}
+
+static int execute(struct pv_eraser *er, const struct pv_subject *s,
+		   const struct cust *c, struct report *r, struct pv_err *e)
+{
+	struct keys k;
+	int st;
+
+	if ((st = keys_make(er, c, &k, e)) ||
+	    (st = exec_data(er, s, c, r, &k, e)))
+		return st;
+	return exec_tail(er, s, c, r, e);
 }
 
 static void write_report(const struct pv_eraser *er, const struct report *r,
@@ -725,6 +860,292 @@ static void emit(struct pv_eraser *er, struct report *r, struct pv_writer *w)
 	memset(r, 0, sizeof *r);
 }
 
+/* A subject of the group in hand: planned, its rows not yet touched
+ * (held: only its report). */
+struct pend {
+	struct pv_subject s;
+	struct cust c;
+	struct report r;
+	struct keys k;
+	int held;
+};
+
+static void pend_drop(struct pv_eraser *er, int from)
+{
+	for (int i = from; i < er->npend; i++) {
+		cust_free(&er->pend[i].c);
+		report_free(&er->pend[i].r);
+	}
+	if (from < er->npend)
+		er->npend = from;
+}
+
+/* "customer N: " before a message that does not name its subject yet. */
+static int subject_fail(const struct pv_subject *s, int st, struct pv_err *e)
+{
+	if (!strstr(e->msg, "customer ")) {
+		char msg[sizeof e->msg];
+
+		memcpy(msg, e->msg, sizeof msg);
+		pv_fail(e, st, "customer %lld: %.960s", s->customer_id, msg);
+	}
+	return st;
+}
+
+/* A customer under legal hold: its report says so, with the reason. */
+static int held(struct pv_eraser *er, const struct pv_subject *s,
+		const struct cust *c, struct report *r, struct pv_err *e)
+{
+	r->held = 1;
+	r->reason = xstrdup(c->f[5]);
+	er->held++;
+	if (pv_verbose)
+		return pv_fail(e, PV_PARTIAL, "customer %lld: under legal hold, "
+			       "not erased: %s", s->customer_id, c->f[5]);
+	return pv_fail(e, PV_PARTIAL, "customer %lld: under legal hold, not "
+		       "erased", s->customer_id);
+}
+
+static int step_all(sqlite3 *db, sqlite3_stmt *st, struct pv_err *e,
+		    const char *what, long long want)
+{
+	int rc = step_done(db, st, e, what);
+
+	if (!rc && want >= 0 && sqlite3_changes(db) != want)
+		return pv_fail(e, PV_TEMPFAIL, "%s changed while erasing, "
+			       "try again", what);
+	return rc;
+}
+
+/* The rows of every subject of the group, a set statement each, then
+ * each subject's tombstones, events, audit entry and request result,
+ * and the tombstone log of them all. */
+static int group_sets(struct pv_eraser *er, const char *at, struct pv_err *e)
+{
+	int st, seq = 0;
+
+	if ((st = step_done(er->db, er->g_clear, e, "pv_group")))
+		return st;
+	for (int i = 0; i < er->npend; i++) {
+		struct pend *p = &er->pend[i];
+
+		if (p->held)
+			continue;
+		sqlite3_bind_int(er->g_fill, 1, ++seq);
+		sqlite3_bind_int64(er->g_fill, 2, p->s.customer_id);
+		if (p->s.request_id)
+			sqlite3_bind_int64(er->g_fill, 3, p->s.request_id);
+		else
+			sqlite3_bind_null(er->g_fill, 3);
+		pv_bind_text(er->g_fill, 4, p->k.have_ref ? p->k.ref : NULL);
+		pv_bind_text(er->g_fill, 5, p->k.have_eref ? p->k.eref : NULL);
+		pv_bind_text(er->g_fill, 6, p->c.f[7]);
+		pv_bind_text(er->g_fill, 7, p->k.today);
+		if ((st = step_done(er->db, er->g_fill, e, "pv_group")))
+			return st;
+	}
+	pv_bind_text(er->g_unlink, 1, at);
+	if ((st = step_done(er->db, er->g_unlink, e, "requests")))
+		return st;
+	for (int i = 0; i < 4; i++)
+		if ((st = step_done(er->db, er->g_purge[i], e, i < 2 ?
+				    "campaign_messages" : "events")))
+			return st;
+	for (int i = 0; i < er->pol->n; i++) {
+		const struct pv_ret_rule *rule = &er->pol->rule[i];
+		struct rule_stmts *rs = &er->grs[i];
+		long long all = 0, kept = 0;
+
+		for (int k = 0; k < er->npend; k++)
+			if (!er->pend[k].held)
+				planned(&er->pend[k].r, i, &all, &kept);
+		if (rs->keep) {
+			pv_bind_text(rs->keep, 2, rule->basis);
+			pv_bind_text(rs->keep, 5, at);
+			if ((st = step_all(er->db, rs->keep, e, "retained",
+					   kept)))
+				return st;
+		}
+		if ((st = step_all(er->db, rs->act, e, rule->table->name,
+				   all)))
+			return st;
+	}
+	for (int i = 0; i < er->npend; i++) {
+		struct pend *p = &er->pend[i];
+
+		if (!p->held && (st = exec_tail(er, &p->s, &p->c, &p->r, e)))
+			return subject_fail(&p->s, st, e);
+	}
+	return pv_tomb_log_write(er->tomb, e);
+}
+
+/* One subject of a group whose set statements failed, on its own in a
+ * savepoint: the path of pv_erase_subject for a single subject. */
+static int group_one(struct pv_eraser *er, struct pend *p, struct pv_err *e)
+{
+	int st;
+
+	if ((st = step_done(er->db, er->sp, e, "savepoint")))
+		return st;
+	if (!(st = exec_data(er, &p->s, &p->c, &p->r, &p->k, e)) &&
+	    !(st = exec_tail(er, &p->s, &p->c, &p->r, e)))
+		st = pv_tomb_log_write(er->tomb, e);
+	if (st) {
+		pv_tomb_log_drop(er->tomb);
+		sqlite3_step(er->rollback_to);
+		sqlite3_reset(er->rollback_to);
+		p->r.nevents = 0;
+	}
+	sqlite3_step(er->release);
+	sqlite3_reset(er->release);
+	return st ? subject_fail(&p->s, st, e) : PV_OK;
+}
+
+/*
+ * Erase the subjects of the group in hand and queue their reports, in
+ * their order, for the commit that follows.  The transaction holds no
+ * other write (group_add commits a group before it plans the next).  The
+ * set statements do the rows of all of them at once: a statement each
+ * per table instead of one per subject and table, and no savepoint, whose
+ * copy of every page the group changes would cost more than the
+ * statements.  When they fail, the transaction is rolled back and each
+ * subject is done on its own in its savepoint: the one that fails is
+ * told of through on_fail (or on stderr) and has no report, the others
+ * are erased.  A failure that is not the subject's (the database, the
+ * disk) ends the group: returned, with the subjects after it not done.
+ */
+static int group_run(struct pv_eraser *er, struct pv_err *e)
+{
+	char at[PV_TIME_LEN];
+	int st = PV_OK, n = 0;
+
+	for (int i = 0; i < er->npend; i++)
+		n += !er->pend[i].held;
+	struct pv_err ge;
+
+	pv_err_clear(&ge);
+	if (n)
+		pv_time_fmt(pv_now(), at);
+	/* a failure of the set statements is not reported: each subject's
+	 * own failure is, below */
+	if (n && !group_sets(er, at, &ge)) {
+		er->erased += n;
+		er->checkpoint = 1;
+	} else if (n) {
+
+		pv_tomb_log_drop(er->tomb);
+		pv_db_rollback(er->db);
+		for (int i = 0; i < er->npend; i++)
+			er->pend[i].r.nevents = 0;
+		if ((st = pv_db_begin(er->db, e))) {
+			er->own_tx = 0;
+			pend_drop(er, 0);
+			return st;
+		}
+		pv_err_clear(&ge);
+		for (int i = 0; i < er->npend && !st; i++) {
+			struct pend *p = &er->pend[i];
+			int rc;
+
+			if (p->held)
+				continue;
+			if (!(rc = group_one(er, p, &ge))) {
+				er->erased++;
+				er->checkpoint = 1;
+				continue;
+			}
+			p->held = -1; /* failed: no report */
+			if (rc != PV_DATAERR && rc != PV_NOINPUT &&
+			    rc != PV_PARTIAL) {
+				*e = ge;
+				st = rc;
+				pend_drop(er, i + 1);
+			} else if (er->on_fail) {
+				er->on_fail(er->fail_arg, rc, &ge);
+			} else {
+				pv_report(&ge);
+			}
+		}
+	}
+	for (int i = 0; i < er->npend; i++) {
+		struct pend *p = &er->pend[i];
+
+		if (p->held >= 0)
+			emit(er, &p->r, NULL);
+		cust_free(&p->c);
+		report_free(&p->r);
+	}
+	er->npend = 0;
+	return st;
+}
+
+/* The subject planned into the group in hand (a stream in transactions
+ * of its own): nothing written yet. */
+static int group_add(struct pv_eraser *er, const struct pv_subject *s,
+		     struct pv_writer *w, struct pv_err *e)
+{
+	struct pend *p;
+	int st, began = 0;
+
+	/* twice in one group: the group with the first is committed
+	 * first */
+	for (int i = 0; i < er->npend; i++)
+		if (er->pend[i].s.customer_id == s->customer_id) {
+			if ((st = pv_eraser_flush(er, w, e)))
+				return st;
+			break;
+		}
+	if (sqlite3_get_autocommit(er->db)) {
+		if ((st = pv_db_begin(er->db, e)))
+			return st;
+		er->own_tx = 1;
+		began = 1;
+	}
+	if (er->npend == er->cappend) {
+		er->cappend = er->cappend ? 2 * er->cappend : 64;
+		er->pend = xrealloc(er->pend, (size_t)er->cappend *
+				    sizeof *er->pend);
+	}
+	p = &er->pend[er->npend];
+	memset(p, 0, sizeof *p);
+	p->s = *s;
+	p->r.customer_id = s->customer_id;
+	p->r.request_id = s->request_id;
+	if ((st = load_customer(er, s->customer_id, &p->c, e)))
+		goto fail;
+	snprintf(p->r.slug, sizeof p->r.slug, "%s", p->c.f[6] ? p->c.f[6] :
+		 "");
+	if (p->c.f[5]) {
+		p->held = 1;
+		st = held(er, s, &p->c, &p->r, e);
+		cust_free(&p->c);
+		er->npend++;
+	} else {
+		if ((st = plan(er, s->customer_id, p->c.f[7], &p->r, e)) ||
+		    (st = keys_make(er, &p->c, &p->k, e)))
+			goto fail;
+		er->npend++;
+	}
+	if (er->nq + er->npend >= er->batch) {
+		struct pv_err fe;
+		int rc = pv_eraser_flush(er, w, &fe);
+
+		if (rc) {
+			*e = fe;
+			return rc;
+		}
+	}
+	return st;
+fail:
+	cust_free(&p->c);
+	report_free(&p->r);
+	if (began && er->nq == 0 && er->npend == 0) {
+		pv_db_rollback(er->db);
+		er->own_tx = 0;
+	}
+	return subject_fail(s, st, e);
+}
+
 int pv_erase_subject(struct pv_eraser *er, const struct pv_subject *s,
 		     struct pv_writer *w, struct pv_err *e)
 {
@@ -732,6 +1153,8 @@ int pv_erase_subject(struct pv_eraser *er, const struct pv_subject *s,
 	struct cust c;
 	int st, began = 0;
 
+	if (er->grouped && (er->own_tx || sqlite3_get_autocommit(er->db)))
+		return group_add(er, s, w, e);
 	r.customer_id = s->customer_id;
 	r.request_id = s->request_id;
 	if (!er->dry_run) {
@@ -751,16 +1174,7 @@ int pv_erase_subject(struct pv_eraser *er, const struct pv_subject *s,
 		goto fail;
 	snprintf(r.slug, sizeof r.slug, "%s", c.f[6] ? c.f[6] : "");
 	if (c.f[5]) {
-		r.held = 1;
-		r.reason = xstrdup(c.f[5]);
-		if (pv_verbose)
-			st = pv_fail(e, PV_PARTIAL, "customer %lld: under legal "
-				     "hold, not erased: %s", s->customer_id,
-				     c.f[5]);
-		else
-			st = pv_fail(e, PV_PARTIAL, "customer %lld: under legal "
-				     "hold, not erased", s->customer_id);
-		er->held++;
+		st = held(er, s, &c, &r, e);
 		cust_free(&c);
 		goto held;
 	}
@@ -813,13 +1227,7 @@ fail:
 		if (began && er->nq == 0)
 			pv_db_rollback(er->db);
 	}
-	if (!strstr(e->msg, "customer ")) {
-		char msg[sizeof e->msg];
-
-		memcpy(msg, e->msg, sizeof msg);
-		pv_fail(e, st, "customer %lld: %.960s", s->customer_id, msg);
-	}
-	return st;
+	return subject_fail(s, st, e);
 }
 
 void pv_eraser_summary(struct pv_eraser *er, struct pv_summary *sum)
@@ -829,7 +1237,16 @@ void pv_eraser_summary(struct pv_eraser *er, struct pv_summary *sum)
 
 int pv_eraser_pending(const struct pv_eraser *er)
 {
-	return er->nq;
+	return er->nq + er->npend;
+}
+
+void pv_eraser_on_fail(struct pv_eraser *er,
+		       int (*fn)(void *arg, int status,
+				 const struct pv_err *e),
+		       void *arg)
+{
+	er->on_fail = fn;
+	er->fail_arg = arg;
 }
 
 int pv_eraser_flush(struct pv_eraser *er, struct pv_writer *w,
@@ -839,6 +1256,13 @@ int pv_eraser_flush(struct pv_eraser *er, struct pv_writer *w,
 
 	if (er->dry_run)
 		return PV_OK;
+	if (er->npend && (st = group_run(er, e))) {
+		/* what was erased before the failure is committed */
+		struct pv_err fe;
+
+		(void)pv_eraser_flush(er, w, &fe);
+		return st;
+	}
 	/* the log holds an erasure before the database does: a crash in
 	 * between leaves one that `dsar-erase --replay-tombstones` ends */
 	if ((st = pv_tomb_log_sync(er->tomb, e)))

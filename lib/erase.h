@@ -15,12 +15,19 @@
  * audit entry "customer.erase" with counts only.  A customer under legal
  * hold is not touched.
  *
- * Transactions.  Every subject runs in a SAVEPOINT of its own, so that a
- * failing subject leaves no trace and the others go on.  When the
- * connection is not in a transaction already, the eraser opens one and
- * commits after `batch` subjects (group commit: one fsync per batch
- * instead of one per subject, which is what makes a stream fast under
- * synchronous=FULL) and whenever pv_eraser_flush is called; the report
+ * Transactions.  A failing subject leaves no trace and the others go on.
+ * When the connection is not in a transaction already, the eraser opens
+ * one and commits after `batch` subjects (group commit: one fsync per
+ * batch instead of one per subject, which is what makes a stream fast
+ * under synchronous=FULL) and whenever pv_eraser_flush is called.  The
+ * subjects of such a batch are planned one by one (their reads, so a
+ * subject that cannot be planned fails at once) and their rows are
+ * written together before the commit, a set statement per table; when
+ * that fails, the transaction (which holds that batch only) is rolled
+ * back and each subject is done on its own in a SAVEPOINT of its own
+ * (pv_eraser_on_fail).  Inside the
+ * caller's transaction, and with a batch of 1, every subject runs in its
+ * own savepoint at once.  The report
  * records of a batch are written only after its commit, so a report never
  * claims an erasure that a crash undid.  A crash (kill -9) loses at most
  * the uncommitted batch: every subject is fully erased or untouched.
@@ -85,8 +92,19 @@ int pv_erase_subject(struct pv_eraser *er, const struct pv_subject *s,
  * failed batch is not counted.  sum must outlive the eraser. */
 void pv_eraser_summary(struct pv_eraser *er, struct pv_summary *sum);
 
-/* Subjects erased but not committed yet. */
+/* Subjects erased (or planned into the group in hand) but not committed
+ * yet. */
 int pv_eraser_pending(const struct pv_eraser *er);
+/* In a stream, a subject's rows are written with those of its group at
+ * the group's commit, and a subject can fail only then (a failure the
+ * group's set statements run into, repeated when that subject is done on
+ * its own; it is left untouched and has no report).  fn is told of each
+ * such failure, with the status and message pv_erase_subject would have
+ * returned; without fn the message goes to stderr. */
+void pv_eraser_on_fail(struct pv_eraser *er,
+		       int (*fn)(void *arg, int status,
+				 const struct pv_err *e),
+		       void *arg);
 
 /* Commit the open batch and write its reports.  On a failed commit the
  * whole batch is rolled back and its reports are dropped. */

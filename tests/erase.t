@@ -346,6 +346,60 @@ privacyctl customer import --location nord new.csv >/dev/null
 new=$(sql "SELECT id FROM customers WHERE external_id = 'NEW-1'")
 [ "$new" -gt "$top" ]; ok $? "a new customer gets a new id ($new > $top)"
 
+# ---- a group: the rows of a stream's subjects go by set statements, one
+# per table for the whole group (issue 19); they leave what the same
+# stream leaves done one subject at a time (--commit-every 1)
+for i in 101 102 103 104; do customer $i; done
+customer 105 2
+sql "INSERT INTO appointment_attributes (appointment_id, name, value)
+	SELECT id, 'formula', 'F' || customer_id FROM appointments
+	WHERE customer_id IN (101, 105)"
+printf '%s\n' '{"customer_id":103}' '{"customer_id":101}' '{"customer_id":105}' \
+	'{"customer_id":102}' >group.ndjson
+for k in "$PRIVACY_DB".*; do cp -p "$k" "one.db${k#"$PRIVACY_DB"}"; done
+cp "$PRIVACY_DB" one.db
+run dsar-erase group.ndjson
+status 0 "a group of four subjects"
+cp "$out" group.out
+PRIVACY_DB=one.db run dsar-erase --commit-every 1 group.ndjson
+status 0 "the same, one subject per commit"
+is "$(cat group.out)" "$(cat "$out")" "the same reports, in the order of the input"
+state() { # DB: what an erasure leaves, the retained rows without their ids
+	sqlite3 -batch "$1" "SELECT id, customer_id FROM appointments ORDER BY id;
+SELECT id FROM customers ORDER BY id; SELECT id FROM invoices ORDER BY id;
+SELECT id FROM consents ORDER BY id;
+SELECT location_id, kind, record_key, record_date, data, basis, retain_until,
+	request_id, subject_ref, email_ref FROM retained ORDER BY kind, record_key;
+SELECT id, customer_id, updated_at FROM requests ORDER BY id;
+SELECT hash, kind FROM tombstones ORDER BY hash;
+SELECT id, type, location_id, customer_id, request_id, audience, payload, run
+	FROM events ORDER BY id;
+SELECT id, action, object, detail FROM audit ORDER BY id;"
+}
+is "$(state "$PRIVACY_DB")" "$(state one.db)" "the same rows deleted, retained, unlinked; the same tombstones, events and audit entries"
+is "$(sql "SELECT count(*) FROM retained WHERE record_key IN ('R101-1', 'R105-2')")" "2" "fixture: the group retained invoices"
+cmp -s "$PRIVACY_DB.tombstones" one.db.tombstones
+ok $? "the same tombstone log"
+
+# ---- a group whose set statements fail: it is rolled back and each
+# subject done on its own; the one that fails is reported and untouched,
+# the others are erased
+for i in 106 107 108; do customer $i; done
+sql "CREATE TRIGGER keep107 BEFORE DELETE ON appointments
+	WHEN old.customer_id = 107 BEGIN SELECT RAISE(ABORT, 'locked'); END"
+printf '%s\n' '{"customer_id":106}' '{"customer_id":107}' '{"customer_id":108}' >fail.ndjson
+audits=$(sql "SELECT count(*) FROM audit WHERE action = 'customer.erase'")
+run dsar-erase fail.ndjson
+status 1 "a group with a failing subject is exit 1"
+is "$(grep -v '^{"summary"' "$out" | jget customer_id | tr '\n' ' ')" "106 108 " "reports for the two erased"
+is "$(tail -1 "$out")" '{"summary":{"program":"dsar-erase","dry_run":false,"records":3,"erased":2,"held":0,"failed":1,"deleted":{"consents":2,"appointments":4,"customers":2},"retained":{"invoices":4}}}' "the summary counts the failed subject"
+is "$(stderr)" "dsar-erase: customer 107: appointments: locked" "the failing subject is named, once"
+is "$(sql "SELECT count(*) FROM customers WHERE id IN (106, 107, 108)")" "1" "106 and 108 erased"
+is "$(sql "SELECT count(*) FROM appointments WHERE customer_id = 107") $(sql "SELECT count(*) FROM invoices WHERE customer_id = 107") $(sql "SELECT count(*) FROM consents WHERE customer_id = 107") $(sql "SELECT count(*) FROM retained WHERE record_key LIKE 'R107-%'")" "2 2 1 0" "107 is untouched, nothing of it retained"
+is "$(sql "SELECT count(*) FROM audit WHERE action = 'customer.erase'")" "$((audits + 2))" "an audit entry for each erased subject, none for 107"
+is "$(sql "SELECT group_concat(customer_id) FROM (SELECT customer_id FROM events WHERE customer_id IN (106, 107, 108) ORDER BY id)")" "106,108" "events for the erased only"
+sql "DROP TRIGGER keep107"
+
 # ---- the EXAMPLES of dsar-erase(1) run as written
 customer 1
 awk '/^\.Sh EXAMPLES/ { on = 1 } /^\.Sh SEE/ { on = 0 } on && /^\.Bd/ { lit = 1; next } /^\.Ed/ { lit = 0 } on && lit' \

@@ -42,6 +42,22 @@ static int one_failed(int st, const struct pv_err *e)
 	return st;
 }
 
+/* A subject that failed when its group was written (pv_eraser_on_fail). */
+struct late {
+	struct pv_summary *sum; /* a stream's, or NULL */
+	int st;
+};
+
+static int late_fail(void *arg, int st, const struct pv_err *e)
+{
+	struct late *l = arg;
+
+	if (l->sum)
+		pv_summary_add(l->sum, NULL, "failed", 1);
+	l->st = pv_status_merge(l->st, one_failed(st, e));
+	return PV_OK;
+}
+
 static int purge(struct pv_ctx *c, const struct pv_policy *pol, int dry)
 {
 	long long n = 0, before = pv_writer_count(c->out);
@@ -338,6 +354,7 @@ static int run(struct pv_ctx *c)
 	struct pv_eraser *er = NULL;
 	struct pv_subject s;
 	struct pv_summary sum;
+	struct late late = {NULL, PV_OK};
 	long long n, rid;
 	int st, st2, stream = 0;
 
@@ -380,6 +397,7 @@ static int run(struct pv_ctx *c)
 	}
 	if ((st = pv_eraser_open(c->db, pol, &eo, &er, &c->err)))
 		goto out;
+	pv_eraser_on_fail(er, late_fail, &late);
 	pv_stop_install();
 	if (pv_flag(c, "replay-tombstones"))
 		st = replay(c, er, dry);
@@ -394,6 +412,7 @@ static int run(struct pv_ctx *c)
 		pv_summary_add(&sum, NULL, "held", 0);
 		pv_summary_add(&sum, NULL, "failed", 0);
 		pv_eraser_summary(er, &sum);
+		late.sum = &sum;
 		st = erase_stream(c, er, dry, &sum);
 	}
 	if (st && st != PV_PARTIAL && c->err.msg[0] == '\0') {
@@ -406,6 +425,7 @@ static int run(struct pv_ctx *c)
 					  &c->err))) {
 		st = pv_status_merge(st, st2);
 	}
+	st = pv_status_merge(st, late.st);
 	if (stream && sum.n && (st == PV_OK || st == PV_PARTIAL))
 		pv_summary_write(c->out, &sum);
 	if (pv_stop_sig && !st) {
