@@ -118,6 +118,10 @@ def main():
         tgt = "≤ 1.2× baseline"
         row("single-subject export, %s (%s subjects)" % (p, "1,000"),
             t, b, "ms", tgt, ok, q)
+    for p in ("p50", "p99"):
+        t, b = r.get("one_floor_" + p), r.get("one_base_" + p)
+        row("  (reference: the same lookup plus one durable audit INSERT, "
+            "by sqlite3, %s)" % p, t, b, "ms", "-", None, ratio(t, b))
     # whole location
     t, b = r.get("all_tool"), r.get("all_base")
     q = ratio(t, b)
@@ -137,6 +141,14 @@ def main():
     ok = None if q is None else q >= 0.8
     row("batch erasure of %d subjects" % n, ts, bs, "/s",
         "≥ 0.8× baseline", ok, q)
+    for key, what in (("erase_tool_one", "`dsar-erase --commit-every %d`, "
+                       "one transaction as the baseline" % n),
+                      ("erase_groups", "plain SQL plus the tool's "
+                       "per-subject rows, in its groups of 1,000")):
+        t = num(r.get(key))
+        tr = n / t if t else r.get(key)
+        row("  (reference: %s)" % what, tr, bs, "/s", "-", None,
+            ratio(tr, bs))
     # sending
     m = num(r.get("send_msgs")) or 0
     rate1 = None

@@ -223,6 +223,22 @@ if have dsar-export; then
 else
 	result one_tool_p50 missing; result one_tool_p99 missing
 fi
+# A reference, not a target: what no export that logs can go below.  The
+# same lookup by sqlite3, plus the one write every export makes, its
+# audit entry, durable before the answer is out (synchronous=FULL, as the
+# tools), on a copy of the database.  The shell, the last connection to
+# close, checkpoints the write into the file and removes the -wal, as the
+# tool's writing connection does.
+cp "$W/ready.db" "$W/floor.db"
+AUDIT="BEGIN IMMEDIATE; INSERT INTO audit (at, actor, action, object, detail,
+    prev_hash, hash) VALUES ('$PRIVACY_NOW', 'bench', 'customer.export',
+    'customer:' || :id, '{\"to\":\"stdout\"}', hex(randomblob(32)),
+    hex(randomblob(32))); COMMIT;"
+set -- $(lat_passes one_floor sqlite3 -json -cmd "PRAGMA synchronous = FULL" \
+    -cmd ".param set :id {}" "$W/floor.db" "$ONE
+$AUDIT")
+result one_floor_p50 "$1"; result one_floor_p99 "$2"
+rm -f "$W/floor.db" "$W/floor.db-wal" "$W/floor.db-shm"
 
 # --- export of a whole location ----------------------------------------
 say "export of all subjects of $BIG"
@@ -346,9 +362,18 @@ if have dsar-erase; then
 		t="differs from baseline"
 	fi
 	result erase_tool "$t"
+	# a reference, not a target: the tool in one transaction, as the
+	# baseline commits
+	result erase_tool_one "$(hf erase_tool_one "$(fresh e.db)" \
+	    "PRIVACY_DB='$W/e.db' dsar-erase --commit-every $NE <'$W/erase.ndjson' >/dev/null")"
 else
 	result erase_tool missing
 fi
+# ... and the floor of the tool's default groups (bench/erase-groups.py)
+python3 bench/erase-groups.py "$W/erase.sql" "$W/erase-ids" \
+    "$W/erase-groups.sql" "$PRIVACY_NOW"
+result erase_groups "$(hf erase_groups "$(fresh e.db)" \
+    "sqlite3 -batch '$W/e.db' <'$W/erase-groups.sql' >/dev/null")"
 
 # --- sending -----------------------------------------------------------
 say "sending"
