@@ -122,6 +122,15 @@ def main():
         t, b = r.get("one_floor_" + p), r.get("one_base_" + p)
         row("  (reference: the same lookup plus one durable audit INSERT, "
             "by sqlite3, %s)" % p, t, b, "ms", "-", None, ratio(t, b))
+    # memory by one customer's appointments
+    t, b = r.get("mem_json_3"), r.get("mem_json_2")
+    q = ratio(t, b)
+    row("single-subject export, peak memory: a customer with 1,000,000 "
+        "appointments (baseline: 100,000, the same tool)", t, b, "MB",
+        "≤ 1.2× (constant)", None if q is None else q <= 1.2, q)
+    t, b = r.get("mem_html_2"), r.get("mem_html_1")
+    row("  (reference: `-f html`, the page a person reads: 100,000 "
+        "appointments against 10,000)", t, b, "MB", "-", None, ratio(t, b))
     # whole location
     t, b = r.get("all_tool"), r.get("all_base")
     q = ratio(t, b)

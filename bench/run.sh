@@ -240,6 +240,35 @@ $AUDIT")
 result one_floor_p50 "$1"; result one_floor_p99 "$2"
 rm -f "$W/floor.db" "$W/floor.db-wal" "$W/floor.db-shm"
 
+# --- memory of one customer's export, by its number of appointments ---
+# Issue 19: memory constant in the number of appointments of one customer.
+# Three customers in a database of their own, with 10,000, 100,000 and
+# 1,000,000 appointments: the peak RSS of exporting the two larger (the
+# exporter's page cache, 8 MB, fills by about 100,000), and of the HTML
+# page of the two smaller.
+say "memory of one export by the customer's appointments"
+cp "$W/empty.db" "$W/mem.db"
+sqlite3 "$W/mem.db" "INSERT INTO customers (id, location_id, external_id,
+    first_name, last_name, email, created_at, updated_at)
+  SELECT i, 1, 'MEM-' || i, 'Eva', 'Muster', 'eva' || i || '@example.org',
+    '$PRIVACY_NOW', '$PRIVACY_NOW' FROM (SELECT 1 AS i UNION ALL SELECT 2
+    UNION ALL SELECT 3);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1110000)
+INSERT INTO appointments (location_id, customer_id, external_id, starts_at,
+    service, staff, price_cents, notes)
+  SELECT 1, CASE WHEN i <= 10000 THEN 1 WHEN i <= 110000 THEN 2 ELSE 3 END,
+    'MEM-A' || i,
+    strftime('%Y-%m-%dT%H:%M:00Z', '2000-01-01', '+' || (i * 7) || ' minutes'),
+    'Schnitt und Farbe', 'Eva', 4500, 'Notiz zum Termin ' || i FROM n;"
+for fc in json_2 json_3 html_1 html_2; do
+	if have dsar-export; then
+		result mem_$fc "$(peak "PRIVACY_DB='$W/mem.db' dsar-export -f ${fc%_*} --customer ${fc#*_}")"
+	else
+		result mem_$fc missing
+	fi
+done
+rm -f "$W/mem.db" "$W/mem.db-wal" "$W/mem.db-shm"
+
 # --- export of a whole location ----------------------------------------
 say "export of all subjects of $BIG"
 ALL="SELECT c.* FROM customers c WHERE c.location_id = $LOCID ORDER BY c.id;
