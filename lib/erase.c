@@ -1017,12 +1017,11 @@ static int group_one(struct pv_eraser *er, struct pend *p, struct pv_err *e)
 static int group_run(struct pv_eraser *er, struct pv_err *e)
 {
 	char at[PV_TIME_LEN];
+	struct pv_err ge;
 	int st = PV_OK, n = 0;
 
 	for (int i = 0; i < er->npend; i++)
 		n += !er->pend[i].held;
-	struct pv_err ge;
-
 	pv_err_clear(&ge);
 	if (n)
 		pv_time_fmt(pv_now(), at);
@@ -1032,7 +1031,6 @@ static int group_run(struct pv_eraser *er, struct pv_err *e)
 		er->erased += n;
 		er->checkpoint = 1;
 	} else if (n) {
-
 		pv_tomb_log_drop(er->tomb);
 		pv_db_rollback(er->db);
 		for (int i = 0; i < er->npend; i++)
