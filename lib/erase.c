@@ -57,7 +57,7 @@ struct pv_eraser {
 	sqlite3_stmt *g_clear, *g_fill, *g_unlink;
 	sqlite3_stmt *g_purge[4];
 	struct rule_stmts grs[8];
-	int (*on_fail)(void *arg, int status, const struct pv_err *e);
+	void (*on_fail)(void *arg, int status, const struct pv_err *e);
 	void *fail_arg;
 };
 
@@ -239,6 +239,13 @@ static int prepare_group(struct pv_eraser *er, struct pv_err *e)
 	return PV_OK;
 }
 
+static void rule_stmts_free(struct rule_stmts *rs)
+{
+	sqlite3_finalize(rs->plan);
+	sqlite3_finalize(rs->keep);
+	sqlite3_finalize(rs->act);
+}
+
 static void eraser_free(struct pv_eraser *er)
 {
 	if (!er)
@@ -251,19 +258,14 @@ static void eraser_free(struct pv_eraser *er)
 	sqlite3_finalize(er->probe);
 	for (int i = 0; i < 4; i++)
 		sqlite3_finalize(er->purge[i]);
-	for (int i = 0; i < 8; i++) {
-		sqlite3_finalize(er->rs[i].plan);
-		sqlite3_finalize(er->rs[i].keep);
-		sqlite3_finalize(er->rs[i].act);
-	}
 	sqlite3_finalize(er->g_clear);
 	sqlite3_finalize(er->g_fill);
 	sqlite3_finalize(er->g_unlink);
 	for (int i = 0; i < 4; i++)
 		sqlite3_finalize(er->g_purge[i]);
 	for (int i = 0; i < 8; i++) {
-		sqlite3_finalize(er->grs[i].keep);
-		sqlite3_finalize(er->grs[i].act);
+		rule_stmts_free(&er->rs[i]);
+		rule_stmts_free(&er->grs[i]);
 	}
 	pend_drop(er, 0);
 	free(er->pend);
@@ -1239,8 +1241,8 @@ int pv_eraser_pending(const struct pv_eraser *er)
 }
 
 void pv_eraser_on_fail(struct pv_eraser *er,
-		       int (*fn)(void *arg, int status,
-				 const struct pv_err *e),
+		       void (*fn)(void *arg, int status,
+				  const struct pv_err *e),
 		       void *arg)
 {
 	er->on_fail = fn;

@@ -102,8 +102,8 @@ int pv_eraser_pending(const struct pv_eraser *er);
  * such failure, with the status and message pv_erase_subject would have
  * returned; without fn the message goes to stderr. */
 void pv_eraser_on_fail(struct pv_eraser *er,
-		       int (*fn)(void *arg, int status,
-				 const struct pv_err *e),
+		       void (*fn)(void *arg, int status,
+				  const struct pv_err *e),
 		       void *arg);
 
 /* Commit the open batch and write its reports.  On a failed commit the

@@ -48,14 +48,13 @@ struct late {
 	int st;
 };
 
-static int late_fail(void *arg, int st, const struct pv_err *e)
+static void late_fail(void *arg, int st, const struct pv_err *e)
 {
 	struct late *l = arg;
 
 	if (l->sum)
 		pv_summary_add(l->sum, NULL, "failed", 1);
 	l->st = pv_status_merge(l->st, one_failed(st, e));
-	return PV_OK;
 }
 
 static int purge(struct pv_ctx *c, const struct pv_policy *pol, int dry)
