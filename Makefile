@@ -195,7 +195,12 @@ deps:
 bench/gen bench/lat: bench/%: bench/%.c
 	$(CC) -std=c11 $(WARN) -O2 -o $@ $<
 
-bench: all bench/gen bench/lat
+# libcurl alone, the floor of consent-send's and notify's sending
+bench/smtp-curl: bench/smtp-curl.c
+	$(CC) -std=c11 $(WARN) -O2 $(shell $(PKG_CONFIG) --cflags libcurl) \
+		-o $@ $< $(shell $(PKG_CONFIG) --libs libcurl)
+
+bench: all bench/gen bench/lat bench/smtp-curl
 	@sh bench/run.sh
 
 completions: all
@@ -230,7 +235,7 @@ uninstall:
 
 clean:
 	rm -rf bin tests/tmp
-	rm -f bench/gen bench/lat
+	rm -f bench/gen bench/lat bench/smtp-curl
 	rm -f lib/*.o lib/*.d lib/*.a lib/mail/*.o lib/mail/*.d lib/mail/*.a \
 	      cmd/*/*.o cmd/*/*.d tests/unit/*.o tests/unit/*.d $(UNIT_BINS) \
 	      tests/fuzz/*.o tests/fuzz/*.d $(FUZZ_REPLAY) \

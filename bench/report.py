@@ -181,6 +181,12 @@ def main():
                 ("-" if own is None else "%.2f×" % own)
         row("consent-send, %s connection%s (vs smtp-source)" %
             (s, "" if s == "1" else "s"), ts, bs, "/s", tgt, ok, q)
+        if s == "1":
+            t = num(r.get("send_curl_1"))
+            tr = m / t if t else r.get("send_curl_1")
+            row("  (reference: libcurl alone, the same number of messages "
+                "of the same size over one connection, bench/smtp-curl)",
+                tr, bs, "/s", "-", None, ratio(tr, bs))
     # notify
     n = num(r.get("notify_n")) or 0
     t = num(r.get("notify_tool"))

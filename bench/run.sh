@@ -439,6 +439,15 @@ if command -v smtp-sink >/dev/null 2>&1; then
 		    -f bench@salon.example -t kunde@example.com 127.0.0.1:$PORT")
 		result "send_base_$s" "$t"
 	done
+	# the floor of the tools' sending: libcurl alone, the same session
+	# (one curl_easy_perform a message, the connection kept), no database
+	# and no rendering (bench/smtp-curl.c)
+	if [ -x bench/smtp-curl ]; then
+		result send_curl_1 "$(hf curl1 : "bench/smtp-curl \
+		    smtp://127.0.0.1:$PORT $SMTP_MSGS 3000")"
+	else
+		result send_curl_1 missing
+	fi
 	if have consent-send; then
 		# privacy-config(5): smtp.url, smtp.tls (none only to loopback),
 		# consent.from and the two links (with {token})

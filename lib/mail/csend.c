@@ -380,19 +380,30 @@ static int pick_job(struct pv_csend *s, struct job *j)
 {
 	struct pv_cmsg m;
 	struct pv_elig v;
-	struct pv_err *e = &s->err;
+	struct pv_err *e = &s->err, re;
+	sqlite3 *db = pv_campaign_db(s->c);
 	int r;
 
 	for (;;) {
+		/* The reads of a message in one read transaction: one lock
+		 * of the database for them all, not one each (bench/RESULTS.md:
+		 * 16 fcntl calls a message, now 8). */
+		if (pv_db_exec(db, "BEGIN", e)) {
+			s->status = e->status;
+			return -1;
+		}
 		r = pv_campaign_next(s->c, &m, e);
+		if (r > 0 && pv_campaign_check(s->c, m.customer_id, &v, e))
+			r = -1;
+		if (pv_db_exec(db, "COMMIT", r < 0 ? &re : e)) {
+			pv_db_rollback(db);
+			if (r >= 0)
+				r = -1;
+		}
 		if (r <= 0) {
 			if (r < 0)
 				s->status = e->status;
 			return r < 0 ? -1 : 0;
-		}
-		if (pv_campaign_check(s->c, m.customer_id, &v, e)) {
-			s->status = e->status;
-			return -1;
 		}
 		if (!v.reason)
 			break;

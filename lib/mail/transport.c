@@ -20,7 +20,6 @@
 struct pv_transport {
 	/* dir: */
 	char *dir;
-	unsigned long seq;
 	/* smtp: */
 	CURL *curl;
 	char *password;
@@ -256,6 +255,16 @@ int pv_transport_open(const struct pv_cfg *cfg, const char *spec,
 	return PV_OK;
 }
 
+/* The Q number of a file name: unique in the process, not per connection,
+ * so that two connections writing in the same microsecond never pick the
+ * same name (the O_EXCL open would fail, and stop the run). */
+static unsigned long next_seq(void)
+{
+	static unsigned long seq;
+
+	return __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
+}
+
 static int send_dir(struct pv_transport *t, const char *msg, size_t len,
 		    char *reply, size_t replylen, struct pv_err *e)
 {
@@ -273,7 +282,7 @@ static int send_dir(struct pv_transport *t, const char *msg, size_t len,
 	clock_gettime(CLOCK_REALTIME, &ts);
 	snprintf(name, sizeof name, "%lld.M%ldP%ldQ%lu.%s",
 		 (long long)ts.tv_sec, ts.tv_nsec / 1000, (long)getpid(),
-		 ++t->seq, host);
+		 next_seq(), host);
 	tmp = xasprintf("%s/tmp/%s", t->dir, name);
 	dst = xasprintf("%s/new/%s", t->dir, name);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
