@@ -20,12 +20,24 @@ const char *pv_token_action_name(int action)
 	return action == PV_TOKEN_DECLINE ? "decline" : "confirm";
 }
 
+static void key_context(const struct pv_token_key *key,
+			crypto_auth_hmacsha256_state *s, const char *ctx)
+{
+	crypto_auth_hmacsha256_init(s, key->k, sizeof key->k);
+	crypto_auth_hmacsha256_update(s, (const unsigned char *)ctx,
+				      strlen(ctx) + 1);
+}
+
 int pv_token_key_open(const char *db_path, int create,
 		      struct pv_token_key *key, struct pv_err *e)
 {
 	char *path = pv_db_sidecar(db_path, ".campaign-key");
 	int st = pv_key_file(path, "campaign key", create, key->k, NULL, e);
 
+	if (!st) {
+		key_context(key, &key->confirm, confirm_ctx);
+		key_context(key, &key->decline, decline_ctx);
+	}
 	if (st == PV_NOINPUT && !create)
 		pv_fail(e, PV_NOINPUT, "no campaign key '%s': no campaign was "
 			"sent from this database", path);
@@ -35,7 +47,7 @@ int pv_token_key_open(const char *db_path, int create,
 
 void pv_token_key_wipe(struct pv_token_key *key)
 {
-	pv_wipe(key->k, sizeof key->k);
+	pv_wipe(key, sizeof *key);
 }
 
 void pv_message_id_new(const char *domain, char *out, size_t n)
@@ -51,14 +63,10 @@ void pv_message_id_new(const char *domain, char *out, size_t n)
 void pv_token_derive(const struct pv_token_key *key, int action,
 		     const char *message_id, char out[PV_TOKEN_LEN + 1])
 {
-	crypto_auth_hmacsha256_state s;
+	crypto_auth_hmacsha256_state s = action == PV_TOKEN_DECLINE ?
+					 key->decline : key->confirm;
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	const char *ctx = action == PV_TOKEN_DECLINE ? decline_ctx
-						     : confirm_ctx;
 
-	crypto_auth_hmacsha256_init(&s, key->k, sizeof key->k);
-	crypto_auth_hmacsha256_update(&s, (const unsigned char *)ctx,
-				      strlen(ctx) + 1);
 	crypto_auth_hmacsha256_update(&s, (const unsigned char *)message_id,
 				      strlen(message_id));
 	crypto_auth_hmacsha256_final(&s, mac);

@@ -26,6 +26,8 @@
 
 #include <stddef.h>
 
+#include <sodium.h>
+
 #include "secret.h"
 #include "util.h"
 
@@ -33,6 +35,9 @@ enum { PV_TOKEN_LEN = 43, PV_TOKEN_KEYLEN = PV_KEY_LEN };
 
 struct pv_token_key {
 	unsigned char k[PV_TOKEN_KEYLEN];
+	/* HMAC-SHA256 under k, already fed each action's context: a token
+	 * costs one update and the final (bench/RESULTS.md) */
+	crypto_auth_hmacsha256_state confirm, decline;
 };
 
 /* Load the key beside db_path; create it when missing and create is set.
