@@ -5,6 +5,10 @@
 
 #include "table.h"
 
+/* A column too wide for the terminal keeps at least this many
+ * characters (a date), or all of them when it has fewer. */
+enum { FLOOR = 10 };
+
 /* A row is a run of cells in the cells array. */
 struct tcell {
 	char *key, *val;
@@ -172,6 +176,40 @@ static void render_vertical(struct pv_table *t, struct pv_buf *out,
 	}
 }
 
+/* The columns show[0..nshow) of each row as "key  value" lines, the
+ * empty ones left out, a blank line between rows: a table too wide for
+ * the terminal (pv_table_render). */
+static void render_blocks(struct pv_table *t, struct pv_buf *out, int width,
+			  int bold, const size_t *show, size_t nshow)
+{
+	int kw = 0, vw;
+
+	for (size_t c = 0; c < nshow; c++)
+		if (width_of(t->col[show[c]]) > kw)
+			kw = width_of(t->col[show[c]]);
+	vw = width - kw - 2 > 8 ? width - kw - 2 : 8;
+	for (size_t r = 0; r < t->nrow; r++) {
+		if (r)
+			pv_buf_addc(out, '\n');
+		for (size_t c = 0; c < nshow; c++) {
+			const char *k = t->col[show[c]];
+			const char *v = cell_of(t, r, k);
+
+			if (!v || !*v)
+				continue;
+			if (bold)
+				pv_buf_adds(out, "\033[1m");
+			pv_buf_adds(out, k);
+			if (bold)
+				pv_buf_adds(out, "\033[0m");
+			for (int i = width_of(k); i < kw + 2; i++)
+				pv_buf_addc(out, ' ');
+			put_cut(out, v, vw, 0);
+			pv_buf_addc(out, '\n');
+		}
+	}
+}
+
 void pv_table_render(struct pv_table *t, struct pv_buf *out, int width,
 		     int bold)
 {
@@ -202,25 +240,40 @@ void pv_table_render(struct pv_table *t, struct pv_buf *out, int width,
 	}
 	for (size_t c = 0; c < nshow; c++)
 		total += w[c] + (c ? 2 : 0);
-	/* too wide: take from the widest column, first down to its
-	 * header's width (the values give way), then down to 6 */
-	for (int pass = 0; pass < 2 && width && total > width; pass++) {
+	/* Too wide: take from the widest column, down to its floor: its
+	 * header's width, and at least FLOOR characters of its values (a
+	 * date stays whole, a name or an e-mail address keeps its start).
+	 * When even the floors do not fit, each row becomes a block of
+	 * "key  value" lines (as psql's expanded display does): a table
+	 * of stumps is read by nobody. */
+	if (width && total > width) {
+		int *fl = xcalloc(nshow + 1, sizeof *fl), sum = 0;
+
+		for (size_t c = 0; c < nshow; c++) {
+			int hw = width_of(t->col[show[c]]);
+
+			fl[c] = w[c] < FLOOR ? w[c] : FLOOR;
+			if (fl[c] < hw)
+				fl[c] = hw;
+			sum += fl[c] + (c ? 2 : 0);
+		}
+		if (sum > width) {
+			free(fl);
+			render_blocks(t, out, width, bold, show, nshow);
+			free(w);
+			free(show);
+			return;
+		}
 		while (total > width) {
 			size_t big = nshow;
-			int room = 0;
 
-			for (size_t c = 0; c < nshow; c++) {
-				int hw = width_of(t->col[show[c]]);
-				int floor = pass == 0 && hw > 6 ? hw : 6;
-
-				if (w[c] - floor > 0 &&
+			for (size_t c = 0; c < nshow; c++)
+				if (w[c] > fl[c] &&
 				    (big == nshow || w[c] > w[big]))
-					big = c, room = w[c] - floor;
-			}
-			if (big == nshow || room <= 0)
-				break;
+					big = c;
 			w[big]--, total--;
 		}
+		free(fl);
 	}
 	if (bold)
 		pv_buf_adds(out, "\033[1m");

@@ -35,9 +35,25 @@ like "$(stdout | sed -n 4p)" '^3 +mitte +K-3 +Eve +Esc \[31mRed +eve@example.org
 	"a control character in a value is shown as a blank"
 unlike "$(stdout)" 'marketing_email|MARKETING_EMAIL' "less useful columns are left out"
 
-run $PTY --cols 60 privacyctl customer list
+run $PTY --cols 70 privacyctl customer list
 like "$(stdout | sed -n 3p)" '^2 +mitte +K-2 +Jürgen +Müller-.*…' \
-	"a terminal 60 columns wide: long values are shortened with an ellipsis"
+	"a terminal 70 columns wide: long values are shortened with an ellipsis"
+like "$(stdout | sed -n 3p)" ' Müller-L[^ ]*… ' "a shortened value keeps 10 characters or more"
+long=$(stdout | /usr/bin/python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')
+[ "$long" -le 70 ]; ok $? "no line is wider than the terminal ($long)"
+# Narrower than every column's first 10 characters (or its header): no
+# table of stumps, but a block of key and value lines for each record.
+run $PTY --cols 60 privacyctl customer list
+status 0 "customer list on a terminal 60 columns wide"
+is "$(stdout | sed -n '1,7p')" "customer_id  1
+location     mitte
+external_id  K-1
+first_name   Erika
+last_name    Mustermann
+email        erika.mustermann@example.org" "too narrow for the table: a block of key and value lines a customer"
+is "$(stdout | sed -n 7p)|$(stdout | sed -n 8p)" "|customer_id  2" "a blank line between the blocks"
+like "$(stdout)" 'last_name    Müller-Lüdenscheidt' "the values whole"
+unlike "$(stdout)" 'marketing_email' "the block has the table's columns, not every field"
 long=$(stdout | /usr/bin/python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')
 [ "$long" -le 60 ]; ok $? "no line is wider than the terminal ($long)"
 COLUMNS=50 run $PTY --cols 200 privacyctl customer list
@@ -115,6 +131,18 @@ request.overdue     mitte     1           erasure  2026-04-02
 request.overdue     mitte     2           access   2026-04-02
 outbox.undelivered  mitte                                      5       2026-03-02 09:00  notify --pending" \
 	"check: one finding a line, the command that fixes it last"
+PRIVACY_NOW=2026-04-10T09:00:00Z run $PTY privacyctl check
+status 1 "check on a terminal of 80 columns"
+is "$(stdout | sed -n '1,6p')" "event       request.overdue
+location    mitte
+request_id  1
+type        erasure
+due         2026-04-02" "80 columns are too narrow for check's table: a block a finding, the dates whole"
+is "$(stdout | sed -n '/outbox/,$p')" "event       outbox.undelivered
+location    mitte
+events      5
+oldest      2026-03-02 09:00
+fix         notify --pending" "the outbox's finding names the command that fixes it, whole"
 run $PTY privacyctl marketing audience
 status 1 "marketing audience on a terminal, nobody: exit 1"
 unlike "$(stdout)" '[{]' "no records on the terminal"
