@@ -149,6 +149,30 @@ static const char *cell_of(const struct pv_table *t, size_t r,
 	return NULL;
 }
 
+/* One "key  value" line: the key bold on a terminal and padded to kw,
+ * the value cut to vw columns. */
+static void put_kv(struct pv_buf *out, const char *k, const char *v, int kw,
+		   int vw, int bold)
+{
+	if (bold)
+		pv_buf_adds(out, "\033[1m");
+	pv_buf_adds(out, k);
+	if (bold)
+		pv_buf_adds(out, "\033[0m");
+	for (int i = width_of(k); i < kw + 2; i++)
+		pv_buf_addc(out, ' ');
+	put_cut(out, v, vw, 0);
+	pv_buf_addc(out, '\n');
+}
+
+/* The room for a value beside keys of width kw, or all of it (0). */
+static int value_width(int width, int kw, const char *v)
+{
+	if (!width)
+		return width_of(v);
+	return width - kw - 2 > 8 ? width - kw - 2 : 8;
+}
+
 static void render_vertical(struct pv_table *t, struct pv_buf *out,
 			    int width, int bold)
 {
@@ -162,17 +186,8 @@ static void render_vertical(struct pv_table *t, struct pv_buf *out,
 			pv_buf_addc(out, '\n'); /* a blank line between */
 			r++;
 		}
-		if (bold)
-			pv_buf_adds(out, "\033[1m");
-		put_cut(out, t->cell[i].key, kw, 0);
-		if (bold)
-			pv_buf_adds(out, "\033[0m");
-		for (int k = width_of(t->cell[i].key); k < kw + 2; k++)
-			pv_buf_addc(out, ' ');
-		put_cut(out, t->cell[i].val,
-			width ? (width - kw - 2 > 8 ? width - kw - 2 : 8) :
-			width_of(t->cell[i].val), 0);
-		pv_buf_addc(out, '\n');
+		put_kv(out, t->cell[i].key, t->cell[i].val, kw,
+		       value_width(width, kw, t->cell[i].val), bold);
 	}
 }
 
@@ -182,12 +197,11 @@ static void render_vertical(struct pv_table *t, struct pv_buf *out,
 static void render_blocks(struct pv_table *t, struct pv_buf *out, int width,
 			  int bold, const size_t *show, size_t nshow)
 {
-	int kw = 0, vw;
+	int kw = 0;
 
 	for (size_t c = 0; c < nshow; c++)
 		if (width_of(t->col[show[c]]) > kw)
 			kw = width_of(t->col[show[c]]);
-	vw = width - kw - 2 > 8 ? width - kw - 2 : 8;
 	for (size_t r = 0; r < t->nrow; r++) {
 		if (r)
 			pv_buf_addc(out, '\n');
@@ -195,17 +209,9 @@ static void render_blocks(struct pv_table *t, struct pv_buf *out, int width,
 			const char *k = t->col[show[c]];
 			const char *v = cell_of(t, r, k);
 
-			if (!v || !*v)
-				continue;
-			if (bold)
-				pv_buf_adds(out, "\033[1m");
-			pv_buf_adds(out, k);
-			if (bold)
-				pv_buf_adds(out, "\033[0m");
-			for (int i = width_of(k); i < kw + 2; i++)
-				pv_buf_addc(out, ' ');
-			put_cut(out, v, vw, 0);
-			pv_buf_addc(out, '\n');
+			if (v && *v)
+				put_kv(out, k, v, kw, value_width(width, kw, v),
+				       bold);
 		}
 	}
 }
