@@ -1,9 +1,18 @@
 /*
- * transport.c - sending rendered messages: SMTP through libcurl, or files
- * in a Maildir-style directory.
+ * transport.c - sending rendered messages: SMTP, or files in a
+ * Maildir-style directory.
+ *
+ * libcurl opens the SMTP session (connection, greeting, EHLO, STARTTLS
+ * with the certificate checked, AUTH: CURLOPT_CONNECT_ONLY) and closes it
+ * (QUIT); the messages go over that session with our own commands
+ * (curl_easy_send and curl_easy_recv), because libcurl's SMTP waits for
+ * the reply to every command: MAIL, RCPT, DATA, the final dot, four round
+ * trips a message.  When the server offers PIPELINING (RFC 2920), MAIL,
+ * RCPT and DATA go in one write and the message in the next: two.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,13 +32,23 @@ struct pv_transport {
 	/* smtp: */
 	CURL *curl;
 	char *password;
-	/* What the server said, from curl's debug stream (see debug_cb). */
+	long timeout;        /* smtp.timeout, seconds */
+	curl_socket_t fd;    /* the open session's socket, or CURL_SOCKET_BAD */
+	/* What the server offers, from its reply to the last EHLO. */
+	int in_ehlo;         /* the reply being read answers EHLO */
+	int pipelining;      /* PIPELINING (RFC 2920) */
+	int size;            /* SIZE (RFC 1870) */
+	/* What the server said (see take_line). */
 	char lastreply[512]; /* the last reply before QUIT (all its lines) */
 	char failreply[512]; /* the first 4xx/5xx reply of this message */
 	char lastcmd[16];    /* the verb of the last command sent */
 	int inreply;         /* lastreply is a multi-line reply not ended */
 	int quitting;        /* QUIT was sent: later replies are not ours */
 	char errbuf[CURL_ERROR_SIZE];
+	/* Received and not yet read as reply lines. */
+	char in[2048];
+	size_t inoff, inlen;
+	struct pv_buf out;   /* the commands or the message being sent */
 };
 
 static curl_socket_t loopback_socket(void *ctx, curlsocktype purpose,
@@ -67,38 +86,34 @@ static int host_is_loopback(const char *url)
 }
 
 /*
- * Server replies arrive as CURLINFO_HEADER_IN, one line at a time, and our
- * commands as CURLINFO_HEADER_OUT.  Keep the reply that decided the fate
- * of the message: the first 4xx/5xx (to MAIL, RCPT or the final dot), or
- * else the last reply; never what comes after QUIT, which curl sends when
- * it closes a connection after a failure (a "221 Bye" is no answer about
- * the message).  Only the verb of a command is kept: RCPT TO carries an
- * address.
+ * One line of a reply (without its line end).  Keep the reply that decided
+ * the fate of the message: the first 4xx/5xx (to MAIL, RCPT, DATA or the
+ * final dot), or else the last reply; never what comes after QUIT, which
+ * curl sends when it closes a session (a "221 Bye" is no answer about the
+ * message).  Returns 1 when the line ends its reply.
  */
-static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
-		    void *ctx)
+static int take_line(struct pv_transport *t, const char *data, size_t n)
 {
-	struct pv_transport *t = ctx;
-	size_t n = size, l, i;
+	size_t l, i;
 	int final;
 
-	(void)h;
 	while (n && (data[n - 1] == '\n' || data[n - 1] == '\r'))
 		n--;
-	if (type == CURLINFO_HEADER_OUT) {
-		for (i = 0; i < n && i < sizeof t->lastcmd - 1 &&
-			    data[i] != ' ' && data[i] != ':' && data[i] != '\r';
-		     i++)
-			t->lastcmd[i] = data[i];
-		t->lastcmd[i] = '\0';
-		if (strcasecmp(t->lastcmd, "QUIT") == 0)
-			t->quitting = 1;
-		return 0;
-	}
-	if (type != CURLINFO_HEADER_IN || t->quitting)
-		return 0;
 	/* "250-..." continues a reply, "250 ..." (or a bare code) ends it. */
 	final = !(n > 3 && data[3] == '-');
+	if (t->quitting)
+		return final;
+	if (t->in_ehlo && n > 4) {
+		const char *kw = data + 4;
+		size_t k = n - 4;
+
+		if (k >= 10 && strncasecmp(kw, "PIPELINING", 10) == 0 &&
+		    (k == 10 || kw[10] == ' '))
+			t->pipelining = 1;
+		if (k >= 4 && strncasecmp(kw, "SIZE", 4) == 0 &&
+		    (k == 4 || kw[4] == ' '))
+			t->size = 1;
+	}
 	if (!t->inreply)
 		t->lastreply[0] = '\0';
 	l = strlen(t->lastreply);
@@ -115,6 +130,41 @@ static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
 	    (t->lastreply[0] == '4' || t->lastreply[0] == '5'))
 		snprintf(t->failreply, sizeof t->failreply, "%s",
 			 t->lastreply);
+	return final;
+}
+
+/* The verb of a command sent (RCPT TO carries an address: only the verb
+ * is kept). */
+static void took_command(struct pv_transport *t, const char *data, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < sizeof t->lastcmd - 1 && data[i] != ' ' &&
+		    data[i] != ':' && data[i] != '\r' && data[i] != '\n';
+	     i++)
+		t->lastcmd[i] = data[i];
+	t->lastcmd[i] = '\0';
+	if (strcasecmp(t->lastcmd, "QUIT") == 0)
+		t->quitting = 1;
+	/* A new EHLO (after STARTTLS) says anew what the server offers. */
+	t->in_ehlo = strcasecmp(t->lastcmd, "EHLO") == 0;
+	if (t->in_ehlo || strcasecmp(t->lastcmd, "HELO") == 0)
+		t->pipelining = t->size = 0;
+}
+
+/* While curl opens and closes the session, the server's replies arrive
+ * as CURLINFO_HEADER_IN, one line at a time, and curl's commands as
+ * CURLINFO_HEADER_OUT. */
+static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size,
+		    void *ctx)
+{
+	struct pv_transport *t = ctx;
+
+	(void)h;
+	if (type == CURLINFO_HEADER_OUT)
+		took_command(t, data, size);
+	else if (type == CURLINFO_HEADER_IN)
+		take_line(t, data, size);
 	return 0;
 }
 
@@ -220,13 +270,15 @@ static int open_smtp(const struct pv_cfg *cfg, struct pv_transport *t,
 		curl_easy_setopt(t->curl, CURLOPT_USERNAME, user);
 		curl_easy_setopt(t->curl, CURLOPT_PASSWORD, t->password);
 	}
+	t->timeout = (long)timeout;
 	curl_easy_setopt(t->curl, CURLOPT_CONNECTTIMEOUT, (long)timeout);
 	curl_easy_setopt(t->curl, CURLOPT_TIMEOUT, (long)timeout);
 	/* Also for the QUIT when a connection is closed (default 120 s). */
 	curl_easy_setopt(t->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT,
 			 (long)timeout);
 	curl_easy_setopt(t->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(t->curl, CURLOPT_UPLOAD, 1L);
+	/* curl opens the session up to AUTH; the messages are ours. */
+	curl_easy_setopt(t->curl, CURLOPT_CONNECT_ONLY, 1L);
 	curl_easy_setopt(t->curl, CURLOPT_ERRORBUFFER, t->errbuf);
 	curl_easy_setopt(t->curl, CURLOPT_DEBUGFUNCTION, debug_cb);
 	curl_easy_setopt(t->curl, CURLOPT_DEBUGDATA, t);
@@ -239,6 +291,8 @@ int pv_transport_open(const struct pv_cfg *cfg, const char *spec,
 {
 	struct pv_transport *t = xcalloc(1, sizeof *t);
 	int st;
+
+	t->fd = CURL_SOCKET_BAD;
 
 	if (spec && strncmp(spec, "dir:", 4) == 0)
 		st = open_dir(spec + 4, t, e);
@@ -322,92 +376,230 @@ out:
 	return st;
 }
 
-struct upload {
-	const char *p;
-	size_t left;
-	int kill; /* the crash tests' kill point: half the body, then die */
-};
+/* ---- the SMTP session ---------------------------------------------------- */
 
-static size_t read_cb(char *buf, size_t size, size_t nmemb, void *ctx)
+static long ms_left(const struct timespec *deadline)
 {
-	struct upload *u = ctx;
-	size_t n = size * nmemb;
+	struct timespec now;
+	long long ms;
 
-	if (u->kill == 2)
-		pv_test_kill();
-	if (u->kill == 1) {
-		/* the first half of the body goes to the server, and the
-		 * process dies when curl asks for the rest */
-		u->kill = 2;
-		if (n > u->left / 2)
-			n = u->left / 2;
-	}
-	if (n > u->left)
-		n = u->left;
-	memcpy(buf, u->p, n);
-	u->p += n;
-	u->left -= n;
-	return n;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	     (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms > 3600000 ? 3600000 : (long)ms;
 }
 
-static int send_smtp(struct pv_transport *t, const char *from, const char *to,
-		     const char *msg, size_t len, char *reply,
-		     size_t replylen, struct pv_err *e)
+/* Wait until the socket can be read or written: 1, or 0 at the deadline,
+ * or -1 (the socket failed). */
+static int wait_fd(struct pv_transport *t, short ev,
+		   const struct timespec *deadline)
 {
-	struct curl_slist *rcpt = NULL;
-	static long kill_nth = -1;
-	struct upload u = {msg, len,
-		pv_test_point("PRIVACY_TEST_KILL_IN_SEND", &kill_nth)};
-	char *fromarg;
-	long code = 0;
-	int setup = 0;
+	struct pollfd p = {t->fd, ev, 0};
+	int r;
+
+	do
+		r = poll(&p, 1, (int)ms_left(deadline));
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+/* Why an exchange went wrong, for "no reply after VERB: why". */
+static const char *timeout_why(struct pv_transport *t, char *buf, size_t n)
+{
+	snprintf(buf, n, "timeout after %ld s", t->timeout);
+	return buf;
+}
+
+static int send_all(struct pv_transport *t, const char *p, size_t n,
+		    const struct timespec *deadline, char *why, size_t whylen)
+{
+	while (n) {
+		size_t sent = 0;
+		CURLcode rc = curl_easy_send(t->curl, p, n, &sent);
+
+		if (rc == CURLE_AGAIN) {
+			int r = wait_fd(t, POLLOUT, deadline);
+
+			if (r == 0) {
+				timeout_why(t, why, whylen);
+				return -1;
+			}
+			if (r < 0) {
+				snprintf(why, whylen, "%s", strerror(errno));
+				return -1;
+			}
+			continue;
+		}
+		if (rc != CURLE_OK) {
+			snprintf(why, whylen, "%s", curl_easy_strerror(rc));
+			return -1;
+		}
+		p += sent;
+		n -= sent;
+	}
+	return 0;
+}
+
+/* More bytes from the server into t->in: 1, or 0 when the server closed
+ * the connection, or -1 (why says). */
+static int fill(struct pv_transport *t, const struct timespec *deadline,
+		char *why, size_t whylen)
+{
+	for (;;) {
+		size_t got = 0;
+		CURLcode rc = curl_easy_recv(t->curl, t->in, sizeof t->in,
+					     &got);
+
+		if (rc == CURLE_AGAIN) {
+			int r = wait_fd(t, POLLIN, deadline);
+
+			if (r == 0) {
+				timeout_why(t, why, whylen);
+				return -1;
+			}
+			if (r < 0) {
+				snprintf(why, whylen, "%s", strerror(errno));
+				return -1;
+			}
+			continue;
+		}
+		if (rc != CURLE_OK) {
+			snprintf(why, whylen, "%s", curl_easy_strerror(rc));
+			return -1;
+		}
+		if (!got) {
+			snprintf(why, whylen, "the server closed the "
+				 "connection");
+			return 0;
+		}
+		t->inoff = 0;
+		t->inlen = got;
+		return 1;
+	}
+}
+
+/* Read one reply, all its lines (into t->lastreply, see take_line): its
+ * code, or -1 when none came (why says). */
+static int read_reply(struct pv_transport *t, const struct timespec *deadline,
+		      char *why, size_t whylen)
+{
+	char line[512];
+	size_t n = 0;
+
+	for (;;) {
+		char c;
+
+		if (t->inoff == t->inlen && fill(t, deadline, why, whylen) <= 0)
+			return -1;
+		c = t->in[t->inoff++];
+		if (c != '\n') {
+			if (n < sizeof line) /* the rest of a long line goes */
+				line[n++] = c;
+			continue;
+		}
+		if (take_line(t, line, n)) {
+			const char *r = t->lastreply;
+
+			if (r[0] < '1' || r[0] > '5' || r[1] < '0' ||
+			    r[1] > '9' || r[2] < '0' || r[2] > '9') {
+				snprintf(why, whylen, "not an SMTP reply");
+				return -1;
+			}
+			return (r[0] - '0') * 100 + (r[1] - '0') * 10 +
+			       (r[2] - '0');
+		}
+		n = 0;
+	}
+}
+
+/* The message as SMTP carries it: a dot that begins a line doubled
+ * (RFC 5321 4.5.2), a line end after the last line, the final dot. */
+static void put_message(struct pv_buf *b, const char *msg, size_t len)
+{
+	size_t i, from = 0;
+
+	for (i = 0; i < len; i++)
+		if (msg[i] == '.' && (i == 0 || (i >= 2 && msg[i - 1] == '\n' &&
+						  msg[i - 2] == '\r'))) {
+			pv_buf_add(b, msg + from, i + 1 - from);
+			from = i; /* the dot again */
+		}
+	pv_buf_add(b, msg + from, len - from);
+	if (len < 2 || msg[len - 2] != '\r' || msg[len - 1] != '\n')
+		pv_buf_adds(b, "\r\n");
+	pv_buf_adds(b, ".\r\n");
+}
+
+/* End the session: curl sends QUIT and waits for the answer, unless the
+ * session is out of step (a reply may still come for what was sent, and
+ * would be taken for the answer to the next command) or the server is
+ * gone: then the socket is shut first, so that the QUIT fails at once.
+ * The handle is made anew: curl keeps a connection for reuse, and a new
+ * handle has none. */
+static void smtp_close(struct pv_transport *t, int in_step)
+{
+	CURL *fresh;
+
+	if (!in_step) {
+		curl_socket_t fd = t->fd;
+
+		if (fd == CURL_SOCKET_BAD)
+			curl_easy_getinfo(t->curl, CURLINFO_ACTIVESOCKET, &fd);
+		if (fd != CURL_SOCKET_BAD)
+			shutdown(fd, SHUT_RDWR);
+	}
+	fresh = curl_easy_duphandle(t->curl);
+	if (fresh) {
+		curl_easy_cleanup(t->curl);
+		t->curl = fresh;
+	}
+	t->fd = CURL_SOCKET_BAD;
+	t->inoff = t->inlen = 0;
+}
+
+/* Is the open session still there?  A server that timed out an idle
+ * session has closed it, or said 421 and closed it: nothing may arrive
+ * before the next command. */
+static int smtp_alive(struct pv_transport *t)
+{
+	size_t got = 0;
 	CURLcode rc;
 
-	if (!pv_email_valid(from) || !pv_email_valid(to))
-		return pv_fail(e, PV_DATAERR, "smtp: not a valid address");
-	fromarg = xasprintf("<%s>", from);
-	rcpt = curl_slist_append(rcpt, to);
-	t->lastreply[0] = t->failreply[0] = t->lastcmd[0] = '\0';
-	t->inreply = t->quitting = 0;
-	t->errbuf[0] = '\0';
-	curl_easy_setopt(t->curl, CURLOPT_MAIL_FROM, fromarg);
-	curl_easy_setopt(t->curl, CURLOPT_MAIL_RCPT, rcpt);
-	curl_easy_setopt(t->curl, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(t->curl, CURLOPT_READDATA, &u);
-	curl_easy_setopt(t->curl, CURLOPT_INFILESIZE_LARGE,
-			 (curl_off_t)len);
-	rc = curl_easy_perform(t->curl);
-	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_setopt(t->curl, CURLOPT_MAIL_RCPT, NULL);
-	curl_slist_free_all(rcpt);
-	free(fromarg);
-	if (rc != CURLE_OK && !t->failreply[0]) {
-		/* No answer (a timeout, a lost connection): the session is
-		 * out of step, and a late reply to this message would be taken
-		 * for the answer to the next one's MAIL.  curl may keep such a
-		 * connection for reuse; a new handle has none. */
-		CURL *fresh = curl_easy_duphandle(t->curl);
-		curl_socket_t fd = CURL_SOCKET_BAD;
+	if (t->inoff < t->inlen)
+		return 0;
+	rc = curl_easy_recv(t->curl, t->in, sizeof t->in, &got);
+	return rc == CURLE_AGAIN;
+}
 
-		/* Closing it would send QUIT and wait for the stalled server:
-		 * shut the socket first, so that the QUIT fails at once. */
-		if (curl_easy_getinfo(t->curl, CURLINFO_ACTIVESOCKET, &fd) ==
-		    CURLE_OK && fd != CURL_SOCKET_BAD)
-			shutdown(fd, SHUT_RDWR);
-		if (fresh) {
-			curl_easy_cleanup(t->curl);
-			t->curl = fresh;
-		}
-	}
-	if (rc != CURLE_OK && t->failreply[0])
+/* curl opens the session: connection, greeting, EHLO, STARTTLS, AUTH. */
+static CURLcode smtp_open(struct pv_transport *t)
+{
+	CURLcode rc;
+
+	t->pipelining = t->size = t->in_ehlo = 0;
+	rc = curl_easy_perform(t->curl);
+	if (rc == CURLE_OK &&
+	    (curl_easy_getinfo(t->curl, CURLINFO_ACTIVESOCKET, &t->fd) !=
+	     CURLE_OK || t->fd == CURL_SOCKET_BAD))
+		rc = CURLE_COULDNT_CONNECT;
+	return rc;
+}
+
+/* Opening the session failed: what the message's reply and status are. */
+static int open_failed(struct pv_transport *t, CURLcode rc, char *reply,
+		       size_t replylen, struct pv_err *e)
+{
+	long code = 0;
+	int setup = 0;
+
+	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
+	smtp_close(t, 0);
+	if (t->failreply[0])
 		snprintf(reply, replylen, "%s", t->failreply);
 	else
 		snprintf(reply, replylen, "%s", t->lastreply[0] ? t->lastreply
 			 : curl_easy_strerror(rc));
-
 	switch (rc) {
-	case CURLE_OK:
-		return PV_OK;
 	case CURLE_USE_SSL_FAILED:
 		setup = PV_CONFIG;
 		snprintf(reply, replylen, "smtp: the server does not offer "
@@ -445,14 +637,160 @@ static int send_smtp(struct pv_transport *t, const char *from, const char *to,
 	if (t->failreply[0] == '4' || (!t->failreply[0] && code >= 400 &&
 					code < 500))
 		return pv_fail(e, PV_TEMPFAIL, "smtp: deferred: %s", reply);
-	/* No answer to the message: a timeout or a lost connection.  Say
-	 * after which command (a message lost after DATA may have arrived). */
+	/* No answer: a timeout, a lost connection.  Say after which
+	 * command. */
 	if (t->lastcmd[0])
 		snprintf(reply, replylen, "no reply after %s: %s", t->lastcmd,
 			 t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc));
 	else
 		snprintf(reply, replylen, "%s", t->errbuf[0] ? t->errbuf
 			 : curl_easy_strerror(rc));
+	return pv_fail(e, PV_TEMPFAIL, "smtp: %s", reply);
+}
+
+/* Send the commands in t->out, whose verbs are cmds[0..n-1], and read
+ * their replies: all at once when the server offers PIPELINING, else one
+ * after the other, stopping at the first refusal.  codes[] gets the
+ * replies (0: not sent).  -1: no reply (why says). */
+static int exchange(struct pv_transport *t, const char *const *cmds,
+		    const size_t *ends, int n, int *codes,
+		    const struct timespec *deadline, char *why, size_t whylen)
+{
+	size_t from = 0;
+	int i, j;
+
+	for (i = 0; i < n; i++)
+		codes[i] = 0;
+	for (i = 0; i < n; i = j) {
+		j = t->pipelining ? n : i + 1;
+		snprintf(t->lastcmd, sizeof t->lastcmd, "%s", cmds[i]);
+		if (send_all(t, t->out.s + from, ends[j - 1] - from, deadline,
+			     why, whylen) < 0)
+			return -1;
+		from = ends[j - 1];
+		for (int k = i; k < j; k++) {
+			snprintf(t->lastcmd, sizeof t->lastcmd, "%s", cmds[k]);
+			codes[k] = read_reply(t, deadline, why, whylen);
+			if (codes[k] < 0)
+				return -1;
+		}
+		if (codes[j - 1] >= 400)
+			break;
+	}
+	return 0;
+}
+
+static int send_smtp(struct pv_transport *t, const char *from, const char *to,
+		     const char *msg, size_t len, char *reply,
+		     size_t replylen, struct pv_err *e)
+{
+	static const char *const cmds[] = {"MAIL", "RCPT", "DATA"};
+	static long kill_nth = -1;
+	int kill = pv_test_point("PRIVACY_TEST_KILL_IN_SEND", &kill_nth);
+	struct timespec deadline;
+	size_t ends[3];
+	int codes[3], code, in_step = 1;
+	char why[160] = "";
+
+	if (!pv_email_valid(from) || !pv_email_valid(to))
+		return pv_fail(e, PV_DATAERR, "smtp: not a valid address");
+	t->lastreply[0] = t->failreply[0] = t->lastcmd[0] = '\0';
+	t->inreply = t->quitting = 0;
+	t->errbuf[0] = '\0';
+	if (t->fd != CURL_SOCKET_BAD && !smtp_alive(t))
+		smtp_close(t, 0);
+	if (t->fd == CURL_SOCKET_BAD) {
+		CURLcode rc = smtp_open(t);
+
+		if (rc != CURLE_OK)
+			return open_failed(t, rc, reply, replylen, e);
+		t->lastreply[0] = t->failreply[0] = t->lastcmd[0] = '\0';
+		t->inreply = 0;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += t->timeout;
+
+	/* MAIL, RCPT, DATA */
+	t->out.len = 0;
+	pv_buf_addf(&t->out, "MAIL FROM:<%s>", from);
+	if (t->size)
+		pv_buf_addf(&t->out, " SIZE=%zu", len);
+	pv_buf_adds(&t->out, "\r\n");
+	ends[0] = t->out.len;
+	pv_buf_addf(&t->out, "RCPT TO:<%s>\r\n", to);
+	ends[1] = t->out.len;
+	pv_buf_adds(&t->out, "DATA\r\n");
+	ends[2] = t->out.len;
+	if (exchange(t, cmds, ends, 3, codes, &deadline, why, sizeof why) < 0)
+		goto lost;
+	if (codes[0] / 100 == 2 && codes[1] / 100 == 2 && codes[2] == 354) {
+		/* the message */
+		t->out.len = 0;
+		put_message(&t->out, msg, len);
+		snprintf(t->lastcmd, sizeof t->lastcmd, "DATA");
+		if (kill) { /* the crash tests: half the message, then die */
+			send_all(t, t->out.s, t->out.len / 2, &deadline, why,
+				 sizeof why);
+			pv_test_kill();
+		}
+		if (send_all(t, t->out.s, t->out.len, &deadline, why,
+			     sizeof why) < 0)
+			goto lost;
+		code = read_reply(t, &deadline, why, sizeof why);
+		if (code < 0)
+			goto lost;
+		if (code / 100 != 2 && code < 400)
+			goto unexpected;
+	} else {
+		/* Refused before the message.  A server that said 354 all
+		 * the same gets an empty message (which it must refuse: no
+		 * recipient); then RSET ends the transaction. */
+		if (codes[2] == 354) {
+			if (send_all(t, ".\r\n", 3, &deadline, why,
+				     sizeof why) < 0 ||
+			    read_reply(t, &deadline, why, sizeof why) < 0)
+				in_step = 0;
+		}
+		if (!t->failreply[0]) /* 2xx or 3xx where they make no sense */
+			goto unexpected;
+		if (in_step) {
+			snprintf(t->lastcmd, sizeof t->lastcmd, "RSET");
+			if (send_all(t, "RSET\r\n", 6, &deadline, why,
+				     sizeof why) < 0 ||
+			    read_reply(t, &deadline, why, sizeof why) / 100 != 2)
+				in_step = 0;
+		}
+		if (!in_step)
+			smtp_close(t, 0);
+	}
+	if (t->failreply[0]) {
+		snprintf(reply, replylen, "%s", t->failreply);
+		if (t->failreply[0] == '5')
+			return pv_fail(e, PV_UNAVAILABLE, "smtp: refused: %s",
+				       reply);
+		return pv_fail(e, PV_TEMPFAIL, "smtp: deferred: %s", reply);
+	}
+	snprintf(reply, replylen, "%s", t->lastreply);
+	return PV_OK;
+
+unexpected:
+	snprintf(reply, replylen, "unexpected reply to %s: %s", t->lastcmd,
+		 t->lastreply);
+	smtp_close(t, 0);
+	return pv_fail(e, PV_TEMPFAIL, "smtp: %s", reply);
+lost:
+	/* No answer (a timeout, a lost connection): the session is out of
+	 * step.  Say after which command: a message lost after DATA may
+	 * have arrived. */
+	smtp_close(t, 0);
+	if (t->failreply[0]) {
+		snprintf(reply, replylen, "%s", t->failreply);
+		if (t->failreply[0] == '5')
+			return pv_fail(e, PV_UNAVAILABLE, "smtp: refused: %s",
+				       reply);
+		return pv_fail(e, PV_TEMPFAIL, "smtp: deferred: %s", reply);
+	}
+	snprintf(reply, replylen, "no reply after %s: %s", t->lastcmd, why);
 	return pv_fail(e, PV_TEMPFAIL, "smtp: %s", reply);
 }
 
@@ -470,7 +808,8 @@ void pv_transport_close(struct pv_transport *t)
 	if (!t)
 		return;
 	if (t->curl)
-		curl_easy_cleanup(t->curl);
+		curl_easy_cleanup(t->curl); /* QUIT, when a session is open */
+	pv_buf_free(&t->out);
 	if (t->password) {
 		pv_wipe(t->password, strlen(t->password));
 		free(t->password);
