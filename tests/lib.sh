@@ -256,6 +256,7 @@ _ndead=0
 
 # Start tests/smtpd.py on a free port, recording into DIR:
 #   start_smtpd DIR [--tls CERT KEY] [--no-starttls] [--auth USER:PW]
+#       [--no-pipelining]
 # Sets SMTP_PORT and SMTPD_PID; waits until it accepts connections.
 start_smtpd() {
 	serve "$1" /usr/bin/python3 "$TOP/tests/smtpd.py" --dir "$1" "${@:2}" ||

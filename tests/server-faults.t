@@ -43,12 +43,16 @@ head -c 32 /dev/urandom | base64 >whsecret
 chmod 600 whsecret
 
 # ---- the servers ------------------------------------------------------------
-SMTPD="$SCRATCH/smtpd"
-mkdir -p "$SMTPD"
-serve "$SMTPD" /usr/bin/python3 "$TOP/tests/smtp-faultd.py" --dir "$SMTPD" \
-	--tls certs/cert.pem certs/key.pem
-SMTP_PORT=$SERVE_PORT
-[ -f "$SMTPD/ready" ]; ok $? "the fault SMTP server is up"
+# two fault SMTP servers: one without PIPELINING (the tools wait for the
+# reply to every command), one with it (MAIL, RCPT and DATA in one write)
+for p in lockstep pipelining; do
+	mkdir -p "$SCRATCH/smtpd-$p"
+	serve "$SCRATCH/smtpd-$p" /usr/bin/python3 "$TOP/tests/smtp-faultd.py" \
+		--dir "$SCRATCH/smtpd-$p" --tls certs/cert.pem certs/key.pem \
+		$([ $p = pipelining ] && echo --pipelining)
+	[ -f "$SCRATCH/smtpd-$p/ready" ]; ok $? "the fault SMTP server is up ($p)"
+	eval "PORT_$p=\$SERVE_PORT"
+done
 # a receiver over HTTPS with the untrusted test certificate, then the
 # plain one the matrix uses (start_httpd sets HTTP_PORT)
 start_httpd hooktls whsecret --tls certs/cert.pem certs/key.pem
@@ -150,10 +154,16 @@ EOF
 
 tools="notify consent-send"
 [ "${SERVER_FAULTS:-}" = http ] && tools=""
+for pass in lockstep pipelining; do
+SMTPD="$SCRATCH/smtpd-$pass"
+eval "SMTP_PORT=\$PORT_$pass"
 for tool in $tools; do
 	while read -r mode want st ere got cfg heal <&3; do
+		# a stalled greeting is the same with or without PIPELINING
+		[ $pass = pipelining ] && [ $mode = stall ] && continue
 		n="$tool $mode"
-		export PRIVACY_DB="$SCRATCH/$tool-$mode.db"
+		[ $pass = pipelining ] && n="$tool $mode (pipelining)"
+		export PRIVACY_DB="$SCRATCH/$tool-$mode-$pass.db"
 		cp "$SCRATCH/template.db" "$PRIVACY_DB"
 		TIMEOUT=60
 		[ "${mode#stall}" != "$mode" ] && TIMEOUT=$STALL_TIMEOUT
@@ -217,6 +227,8 @@ for tool in $tools; do
 		M=$(received)
 		is "$(printf '%s' "$M" | grep -c .)" "2" "$n: later: two messages"
 		is "$(printf '%s' "$M" | cut -d' ' -f1 | sort -u | grep -c .)" "2" "$n: later: each once"
+		is "$(grep -c '^PIPELINED' "$SMTPD/log")" "$([ $pass = pipelining ] && echo 2 || echo 0)" \
+			"$n: later: MAIL, RCPT and DATA $([ $pass = pipelining ] || echo not) in one write"
 		[ "$heal" = starttls ] &&
 			like "$(grep -c '^TLS ok' "$SMTPD/log")" "^[12]$" "$n: later: over TLS, the certificate trusted"
 		if [ "$got" != 0 ]; then
@@ -224,6 +236,7 @@ for tool in $tools; do
 				"$n: the one in flight is sent again under its Message-ID"
 		fi
 	done 3< <(matrix)
+done
 done
 
 # ---- the HTTP matrix (notify webhooks) ------------------------------------

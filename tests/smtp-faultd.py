@@ -1,6 +1,7 @@
 """A misbehaving SMTP server for the fault matrix (standard library only).
 
     /usr/bin/python3 tests/smtp-faultd.py --port N --dir DIR [--tls CERT KEY]
+        [--pipelining]
 
 Listens on 127.0.0.1:N and writes DIR/ready when it accepts connections.
 Each new connection reads its behaviour from the first word of DIR/mode
@@ -24,12 +25,17 @@ Each new connection reads its behaviour from the first word of DIR/mode
     no-starttls     (with the client requiring TLS) does not offer STARTTLS
     starttls        offers STARTTLS and does it with --tls CERT KEY
 
+--pipelining offers PIPELINING (RFC 2920) after EHLO.  As a real server,
+faultd answers RCPT without an accepted MAIL with 503, and DATA without an
+accepted RCPT with 554 (a pipelining client sends them before it knows).
+
 DIR/log gets one line per event: "CONNECT mode", the command verbs as
 received ("EHLO", "MAIL", "RCPT", "DATA", "RSET", "QUIT", "STARTTLS",
-"TLS ok" / "TLS failed") and "MSG <key> <message-id>" for every message
-received up to its final dot (also when the reply is then withheld); the
-key is "event-N" for a message of notify (its last line names the event),
-else the recipient.
+"TLS ok" / "TLS failed"), "PIPELINED" after a MAIL FROM that came with
+more commands in the same read, and "MSG <key> <message-id>" for every
+message received up to its final dot (also when the reply is then
+withheld); the key is "event-N" for a message of notify (its last line
+names the event), else the recipient.
 Nothing of a message is logged in clear after a STARTTLS that failed.
 """
 import argparse
@@ -43,11 +49,12 @@ import time
 
 
 class Conn:
-    def __init__(self, sock, d, tls):
+    def __init__(self, sock, d, tls, pipelining):
         self.s = sock
-        self.f = sock.makefile("rb")
+        self.buf = b""
         self.dir = d
         self.tls = tls
+        self.pipelining = pipelining
 
     def log(self, line):
         with open(os.path.join(self.dir, "log"), "a") as f:
@@ -57,9 +64,13 @@ class Conn:
         self.s.sendall(line.encode() + b"\r\n")
 
     def readline(self):
-        line = self.f.readline(65536)
-        if not line:
-            raise EOFError
+        while b"\n" not in self.buf:
+            data = self.s.recv(65536)
+            if not data:
+                raise EOFError
+            self.buf += data
+        i = self.buf.index(b"\n") + 1
+        line, self.buf = self.buf[:i], self.buf[i:]
         return line
 
 
@@ -90,12 +101,17 @@ def session(c, mode):
         return
     c.say("220 faultd ESMTP")
     rcpt = []
+    mail = False
     while True:
         line = c.readline().rstrip(b"\r\n").decode("utf-8", "replace")
         verb = line.split(" ", 1)[0].split(":", 1)[0].upper()
         c.log(verb)
+        if verb == "MAIL" and c.buf:
+            c.log("PIPELINED")
         if verb in ("EHLO", "HELO"):
             ext = ["250-faultd", "250-8BITMIME", "250-SMTPUTF8"]
+            if c.pipelining:
+                ext.append("250-PIPELINING")
             if mode == "starttls" and not c.tls_done:
                 ext.append("250-STARTTLS")
             ext.append("250 SIZE 10000000")
@@ -110,19 +126,22 @@ def session(c, mode):
             except (ssl.SSLError, OSError) as e:
                 c.log("TLS failed " + type(e).__name__)
                 return
-            c.f = c.s.makefile("rb")
+            c.buf = b""
             c.tls_done = True
             c.log("TLS ok")
         elif verb == "MAIL":
+            mail, rcpt = False, []
             if mode == "mail451":
                 c.say("451 4.3.0 faultd: MAIL deferred, try later")
             elif mode == "mail550":
                 c.say("550 5.7.1 faultd: sender refused")
             else:
-                rcpt = []
+                mail = True
                 c.say("250 2.1.0 ok")
         elif verb == "RCPT":
-            if mode == "rcpt451":
+            if not mail:
+                c.say("503 5.5.1 faultd: MAIL first")
+            elif mode == "rcpt451":
                 c.say("451 4.2.0 faultd: mailbox busy, try later")
             elif mode == "rcpt550":
                 c.say("550 5.1.1 faultd: no such user")
@@ -130,7 +149,10 @@ def session(c, mode):
                 m = re.search(r"<([^>]*)>", line)
                 rcpt.append(m.group(1) if m else "?")
                 c.say("250 2.1.5 ok")
+        elif verb == "DATA" and not rcpt:
+            c.say("554 5.5.1 faultd: no valid recipients")
         elif verb == "DATA":
+            mail = False
             c.say("354 end data with <CR><LF>.<CR><LF>")
             msgid, key, n = "?", None, 0
             while True:
@@ -171,6 +193,7 @@ def session(c, mode):
             c.say("250 2.0.0 ok: queued")
         elif verb == "RSET":
             rcpt = []
+            mail = False
             c.say("250 2.0.0 ok")
         elif verb == "NOOP":
             c.say("250 2.0.0 ok")
@@ -181,8 +204,8 @@ def session(c, mode):
             c.say("502 5.5.2 faultd: not implemented")
 
 
-def serve(sock, d, tls):
-    c = Conn(sock, d, tls)
+def serve(sock, d, tls, pipelining):
+    c = Conn(sock, d, tls, pipelining)
     c.tls_done = False
     try:
         session(c, mode_of(d))
@@ -201,6 +224,7 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--dir", required=True)
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--pipelining", action="store_true")
     a = ap.parse_args()
     ls = socket.socket()
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -211,7 +235,7 @@ def main():
     os.rename(os.path.join(a.dir, "ready.tmp"), os.path.join(a.dir, "ready"))
     while True:
         s, _ = ls.accept()
-        threading.Thread(target=serve, args=(s, a.dir, a.tls),
+        threading.Thread(target=serve, args=(s, a.dir, a.tls, a.pipelining),
                          daemon=True).start()
 
 

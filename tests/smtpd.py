@@ -1,7 +1,8 @@
 """A test SMTP server (aiosmtpd) that records what it receives.
 
     /usr/bin/python3 tests/smtpd.py --port N --dir DIR [--tls CERT KEY]
-        [--no-starttls] [--auth USER:PASSWORD]
+        [--no-starttls] [--auth USER:PASSWORD] [--no-pipelining]
+        [--idle-timeout SECONDS]
 
 Listens on 127.0.0.1:N and writes DIR/ready when it accepts connections.
 Each accepted message is stored as DIR/msg/NNNNNN.eml (the envelope in
@@ -17,15 +18,20 @@ and by file: when DIR/reply exists, its first line (e.g. "452 4.3.1 full")
 answers every DATA instead of 250 (the message is not recorded).
 --tls enables STARTTLS (required before MAIL and AUTH); --no-starttls runs
 without offering it.  --auth requires AUTH (PLAIN/LOGIN) before MAIL.
+PIPELINING (RFC 2920) is offered, as real servers do; --no-pipelining
+leaves it out (the client then waits for the reply to every command).
+--idle-timeout closes a session that sent no command for that long (the
+default 300 s) and logs "TIMEOUT".
 """
 import argparse
 import os
 import signal
+import socket
 import ssl
 import sys
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
@@ -76,6 +82,30 @@ class Recorder:
         return "250 2.0.0 Ok: queued as %06d" % self.n
 
 
+async def handle_EHLO(server, session, envelope, hostname, responses):
+    session.host_name = hostname
+    return responses[:-1] + ["250-PIPELINING", responses[-1]]
+
+
+class Server(SMTP):
+    def _timeout_cb(self):
+        # closed at once (asyncio closes the socket later), then logged:
+        # once "TIMEOUT" is in the log, the client can see the session end
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.event_handler.log("TIMEOUT")
+        super()._timeout_cb()
+
+
+class Control(Controller):
+    def factory(self):
+        return Server(self.handler, **self.SMTP_kwargs)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
@@ -83,12 +113,18 @@ def main():
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     ap.add_argument("--no-starttls", action="store_true")
     ap.add_argument("--auth")
+    ap.add_argument("--no-pipelining", action="store_true")
+    ap.add_argument("--idle-timeout", type=float)
     a = ap.parse_args()
     # Blocked before the server thread starts, so that only sigwait sees them.
     signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
 
     rec = Recorder(a.dir)
+    if not a.no_pipelining:
+        rec.handle_EHLO = handle_EHLO
     kw = {"decode_data": False, "enable_SMTPUTF8": True}
+    if a.idle_timeout:
+        kw["timeout"] = a.idle_timeout
     if a.tls and not a.no_starttls:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(a.tls[0], a.tls[1])
@@ -110,7 +146,7 @@ def main():
     else:
         kw["auth_require_tls"] = False
 
-    ctl = Controller(rec, hostname="127.0.0.1", port=a.port, **kw)
+    ctl = Control(rec, hostname="127.0.0.1", port=a.port, **kw)
     ctl.start()
     with open(os.path.join(a.dir, "ready.tmp"), "w") as f:
         f.write(str(os.getpid()))
