@@ -323,8 +323,9 @@ struct job {
 	struct pv_buf msg;
 	int resent;
 	/* the send's outcome, recorded with the connection's next
-	 * message (or alone at the end) */
-	int sent, st;
+	 * message (or alone at the end); while awaiting, the server's
+	 * answer is still to come (pv_transport_finish) */
+	int sent, awaiting, st;
 	char reply[sizeof ((struct pv_err *)0)->msg];
 	struct pv_err se;
 };
@@ -657,6 +658,16 @@ struct worker {
 	pthread_t th;
 };
 
+/* The answer to j, the connection's message in flight, if still to come.
+ * Outside the lock: the server takes its time. */
+static void finish_job(struct worker *wk, struct job *j)
+{
+	if (!j->awaiting)
+		return;
+	j->st = pv_transport_finish(wk->t, j->reply, sizeof j->reply, &j->se);
+	j->awaiting = 0;
+}
+
 static void *work(void *arg)
 {
 	struct worker *wk = arg;
@@ -680,7 +691,10 @@ static void *work(void *arg)
 		pthread_mutex_unlock(&s->mu);
 		if (r <= 0)
 			break;
+		/* cur was picked and is rendered while the server takes
+		 * prev; its answer goes into the commit that marks cur */
 		st = render_job(s, cur, &re);
+		finish_job(wk, prev);
 		pthread_mutex_lock(&s->mu);
 		if (st) {
 			/* a message that cannot be written stops the run
@@ -713,16 +727,18 @@ static void *work(void *arg)
 		}
 		cur->reply[0] = '\0';
 		memset(&cur->se, 0, sizeof cur->se);
-		cur->st = pv_transport_send(wk->t, s->k->from, cur->to,
-					    cur->msg.s, cur->msg.len,
-					    cur->reply, sizeof cur->reply,
-					    &cur->se);
+		cur->st = pv_transport_start(wk->t, s->k->from, cur->to,
+					     cur->msg.s, cur->msg.len,
+					     cur->reply, sizeof cur->reply,
+					     &cur->se);
 		cur->sent = 1;
+		cur->awaiting = cur->st == PV_OK;
 		tmp = prev;
 		prev = cur;
 		cur = tmp;
 	}
 	/* the last message's outcome, alone */
+	finish_job(wk, prev);
 	pthread_mutex_lock(&s->mu);
 	if (prev->sent)
 		commit_step(s, prev, NULL);

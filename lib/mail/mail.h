@@ -95,6 +95,20 @@ int pv_transport_open(const struct pv_cfg *cfg, const char *spec,
 int pv_transport_send(struct pv_transport *t, const char *from,
 		      const char *to, const char *msg, size_t len,
 		      char *reply, size_t replylen, struct pv_err *e);
+/*
+ * pv_transport_send in two halves, so that the caller can work while the
+ * server takes the message: start sends it (over SMTP: up to the final
+ * dot) and returns as send does when the outcome is known already (a
+ * refusal, a lost connection, the dir: transport); when it returns PV_OK,
+ * finish (before the transport's next message) waits for the server's
+ * answer and returns as send does.  finish without a message in flight
+ * returns PV_OK and leaves reply as start wrote it.
+ */
+int pv_transport_start(struct pv_transport *t, const char *from,
+		       const char *to, const char *msg, size_t len,
+		       char *reply, size_t replylen, struct pv_err *e);
+int pv_transport_finish(struct pv_transport *t, char *reply,
+			size_t replylen, struct pv_err *e);
 void pv_transport_close(struct pv_transport *t);
 
 /* A curl handle that may connect only to loopback addresses (plain-text

@@ -49,6 +49,8 @@ struct pv_transport {
 	char in[2048];
 	size_t inoff, inlen;
 	struct pv_buf out;   /* the commands or the message being sent */
+	int awaiting;        /* a message went; its reply is still to come */
+	struct timespec deadline; /* for the message's exchange */
 };
 
 static curl_socket_t loopback_socket(void *ctx, curlsocktype purpose,
@@ -555,6 +557,7 @@ static void smtp_close(struct pv_transport *t, int in_step)
 	}
 	t->fd = CURL_SOCKET_BAD;
 	t->inoff = t->inlen = 0;
+	t->awaiting = 0;
 }
 
 /* Is the open session still there?  A server that timed out an idle
@@ -680,16 +683,53 @@ static int exchange(struct pv_transport *t, const char *const *cmds,
 	return 0;
 }
 
-static int send_smtp(struct pv_transport *t, const char *from, const char *to,
-		     const char *msg, size_t len, char *reply,
-		     size_t replylen, struct pv_err *e)
+/* The outcome of a message whose exchange ended in step: the first
+ * refusal, or else the last reply (the 250 to the final dot). */
+static int outcome(struct pv_transport *t, char *reply, size_t replylen,
+		   struct pv_err *e)
+{
+	if (t->failreply[0]) {
+		snprintf(reply, replylen, "%s", t->failreply);
+		if (t->failreply[0] == '5')
+			return pv_fail(e, PV_UNAVAILABLE, "smtp: refused: %s",
+				       reply);
+		return pv_fail(e, PV_TEMPFAIL, "smtp: deferred: %s", reply);
+	}
+	snprintf(reply, replylen, "%s", t->lastreply);
+	return PV_OK;
+}
+
+/* No answer (a timeout, a lost connection): the session is out of step.
+ * Say after which command: a message lost after DATA may have arrived. */
+static int lost(struct pv_transport *t, const char *why, char *reply,
+		size_t replylen, struct pv_err *e)
+{
+	smtp_close(t, 0);
+	if (t->failreply[0])
+		return outcome(t, reply, replylen, e);
+	snprintf(reply, replylen, "no reply after %s: %s", t->lastcmd, why);
+	return pv_fail(e, PV_TEMPFAIL, "smtp: %s", reply);
+}
+
+/* A reply that makes no sense there (a 250 to DATA): out of step. */
+static int unexpected(struct pv_transport *t, char *reply, size_t replylen,
+		      struct pv_err *e)
+{
+	snprintf(reply, replylen, "unexpected reply to %s: %s", t->lastcmd,
+		 t->lastreply);
+	smtp_close(t, 0);
+	return pv_fail(e, PV_TEMPFAIL, "smtp: %s", reply);
+}
+
+static int start_smtp(struct pv_transport *t, const char *from,
+		      const char *to, const char *msg, size_t len, char *reply,
+		      size_t replylen, struct pv_err *e)
 {
 	static const char *const cmds[] = {"MAIL", "RCPT", "DATA"};
 	static long kill_nth = -1;
 	int kill = pv_test_point("PRIVACY_TEST_KILL_IN_SEND", &kill_nth);
-	struct timespec deadline;
 	size_t ends[3];
-	int codes[3], code, in_step = 1;
+	int codes[3], in_step = 1;
 	char why[160] = "";
 
 	if (!pv_email_valid(from) || !pv_email_valid(to))
@@ -707,8 +747,8 @@ static int send_smtp(struct pv_transport *t, const char *from, const char *to,
 		t->lastreply[0] = t->failreply[0] = t->lastcmd[0] = '\0';
 		t->inreply = 0;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += t->timeout;
+	clock_gettime(CLOCK_MONOTONIC, &t->deadline);
+	t->deadline.tv_sec += t->timeout;
 
 	/* MAIL, RCPT, DATA */
 	t->out.len = 0;
@@ -721,92 +761,95 @@ static int send_smtp(struct pv_transport *t, const char *from, const char *to,
 	ends[1] = t->out.len;
 	pv_buf_adds(&t->out, "DATA\r\n");
 	ends[2] = t->out.len;
-	if (exchange(t, cmds, ends, 3, codes, &deadline, why, sizeof why) < 0)
-		goto lost;
+	if (exchange(t, cmds, ends, 3, codes, &t->deadline, why,
+		     sizeof why) < 0)
+		return lost(t, why, reply, replylen, e);
 	if (codes[0] / 100 == 2 && codes[1] / 100 == 2 && codes[2] == 354) {
-		/* the message */
+		/* the message; its reply is read by finish_smtp */
 		t->out.len = 0;
 		put_message(&t->out, msg, len);
 		snprintf(t->lastcmd, sizeof t->lastcmd, "DATA");
 		if (kill) { /* the crash tests: half the message, then die */
-			send_all(t, t->out.s, t->out.len / 2, &deadline, why,
+			send_all(t, t->out.s, t->out.len / 2, &t->deadline, why,
 				 sizeof why);
 			pv_test_kill();
 		}
-		if (send_all(t, t->out.s, t->out.len, &deadline, why,
+		if (send_all(t, t->out.s, t->out.len, &t->deadline, why,
 			     sizeof why) < 0)
-			goto lost;
-		code = read_reply(t, &deadline, why, sizeof why);
-		if (code < 0)
-			goto lost;
-		if (code / 100 != 2 && code < 400)
-			goto unexpected;
-	} else {
-		/* Refused before the message.  A server that said 354 all
-		 * the same gets an empty message (which it must refuse: no
-		 * recipient); then RSET ends the transaction. */
-		if (codes[2] == 354) {
-			if (send_all(t, ".\r\n", 3, &deadline, why,
-				     sizeof why) < 0 ||
-			    read_reply(t, &deadline, why, sizeof why) < 0)
-				in_step = 0;
-		}
-		if (!t->failreply[0]) /* 2xx or 3xx where they make no sense */
-			goto unexpected;
-		if (in_step) {
-			snprintf(t->lastcmd, sizeof t->lastcmd, "RSET");
-			if (send_all(t, "RSET\r\n", 6, &deadline, why,
-				     sizeof why) < 0 ||
-			    read_reply(t, &deadline, why, sizeof why) / 100 != 2)
-				in_step = 0;
-		}
-		if (!in_step)
-			smtp_close(t, 0);
+			return lost(t, why, reply, replylen, e);
+		t->awaiting = 1;
+		reply[0] = '\0';
+		return PV_OK;
 	}
-	if (t->failreply[0]) {
-		snprintf(reply, replylen, "%s", t->failreply);
-		if (t->failreply[0] == '5')
-			return pv_fail(e, PV_UNAVAILABLE, "smtp: refused: %s",
-				       reply);
-		return pv_fail(e, PV_TEMPFAIL, "smtp: deferred: %s", reply);
+	/* Refused before the message.  A server that said 354 all the same
+	 * gets an empty message (which it must refuse: no recipient); then
+	 * RSET ends the transaction. */
+	if (codes[2] == 354 &&
+	    (send_all(t, ".\r\n", 3, &t->deadline, why, sizeof why) < 0 ||
+	     read_reply(t, &t->deadline, why, sizeof why) < 0))
+		in_step = 0;
+	if (!t->failreply[0]) /* 2xx or 3xx where they make no sense */
+		return unexpected(t, reply, replylen, e);
+	if (in_step) {
+		snprintf(t->lastcmd, sizeof t->lastcmd, "RSET");
+		if (send_all(t, "RSET\r\n", 6, &t->deadline, why,
+			     sizeof why) < 0 ||
+		    read_reply(t, &t->deadline, why, sizeof why) / 100 != 2)
+			in_step = 0;
 	}
-	snprintf(reply, replylen, "%s", t->lastreply);
-	return PV_OK;
+	if (!in_step)
+		smtp_close(t, 0);
+	return outcome(t, reply, replylen, e);
+}
 
-unexpected:
-	snprintf(reply, replylen, "unexpected reply to %s: %s", t->lastcmd,
-		 t->lastreply);
-	smtp_close(t, 0);
-	return pv_fail(e, PV_TEMPFAIL, "smtp: %s", reply);
-lost:
-	/* No answer (a timeout, a lost connection): the session is out of
-	 * step.  Say after which command: a message lost after DATA may
-	 * have arrived. */
-	smtp_close(t, 0);
-	if (t->failreply[0]) {
-		snprintf(reply, replylen, "%s", t->failreply);
-		if (t->failreply[0] == '5')
-			return pv_fail(e, PV_UNAVAILABLE, "smtp: refused: %s",
-				       reply);
-		return pv_fail(e, PV_TEMPFAIL, "smtp: deferred: %s", reply);
-	}
-	snprintf(reply, replylen, "no reply after %s: %s", t->lastcmd, why);
-	return pv_fail(e, PV_TEMPFAIL, "smtp: %s", reply);
+static int finish_smtp(struct pv_transport *t, char *reply, size_t replylen,
+		       struct pv_err *e)
+{
+	char why[160] = "";
+	int code;
+
+	t->awaiting = 0;
+	code = read_reply(t, &t->deadline, why, sizeof why);
+	if (code < 0)
+		return lost(t, why, reply, replylen, e);
+	if (code / 100 != 2 && code < 400)
+		return unexpected(t, reply, replylen, e);
+	return outcome(t, reply, replylen, e);
+}
+
+int pv_transport_start(struct pv_transport *t, const char *from,
+		       const char *to, const char *msg, size_t len,
+		       char *reply, size_t replylen, struct pv_err *e)
+{
+	if (t->dir)
+		return send_dir(t, msg, len, reply, replylen, e);
+	return start_smtp(t, from, to, msg, len, reply, replylen, e);
+}
+
+int pv_transport_finish(struct pv_transport *t, char *reply,
+			size_t replylen, struct pv_err *e)
+{
+	if (!t->awaiting)
+		return PV_OK;
+	return finish_smtp(t, reply, replylen, e);
 }
 
 int pv_transport_send(struct pv_transport *t, const char *from,
 		      const char *to, const char *msg, size_t len,
 		      char *reply, size_t replylen, struct pv_err *e)
 {
-	if (t->dir)
-		return send_dir(t, msg, len, reply, replylen, e);
-	return send_smtp(t, from, to, msg, len, reply, replylen, e);
+	int st = pv_transport_start(t, from, to, msg, len, reply, replylen,
+				    e);
+
+	return st ? st : pv_transport_finish(t, reply, replylen, e);
 }
 
 void pv_transport_close(struct pv_transport *t)
 {
 	if (!t)
 		return;
+	if (t->curl && t->awaiting) /* a reply would be taken for QUIT's */
+		smtp_close(t, 0);
 	if (t->curl)
 		curl_easy_cleanup(t->curl); /* QUIT, when a session is open */
 	pv_buf_free(&t->out);
