@@ -391,10 +391,10 @@ static long ms_left(const struct timespec *deadline)
 	return ms < 0 ? 0 : ms > 3600000 ? 3600000 : (long)ms;
 }
 
-/* Wait until the socket can be read or written: 1, or 0 at the deadline,
- * or -1 (the socket failed). */
+/* Wait until the socket can be read or written (ev): 0, or -1 at the
+ * deadline or when the socket failed (why says). */
 static int wait_fd(struct pv_transport *t, short ev,
-		   const struct timespec *deadline)
+		   const struct timespec *deadline, char *why, size_t whylen)
 {
 	struct pollfd p = {t->fd, ev, 0};
 	int r;
@@ -402,14 +402,13 @@ static int wait_fd(struct pv_transport *t, short ev,
 	do
 		r = poll(&p, 1, (int)ms_left(deadline));
 	while (r < 0 && errno == EINTR);
-	return r;
-}
-
-/* Why an exchange went wrong, for "no reply after VERB: why". */
-static const char *timeout_why(struct pv_transport *t, char *buf, size_t n)
-{
-	snprintf(buf, n, "timeout after %ld s", t->timeout);
-	return buf;
+	if (r > 0)
+		return 0;
+	if (r == 0)
+		snprintf(why, whylen, "timeout after %ld s", t->timeout);
+	else
+		snprintf(why, whylen, "%s", strerror(errno));
+	return -1;
 }
 
 static int send_all(struct pv_transport *t, const char *p, size_t n,
@@ -420,16 +419,8 @@ static int send_all(struct pv_transport *t, const char *p, size_t n,
 		CURLcode rc = curl_easy_send(t->curl, p, n, &sent);
 
 		if (rc == CURLE_AGAIN) {
-			int r = wait_fd(t, POLLOUT, deadline);
-
-			if (r == 0) {
-				timeout_why(t, why, whylen);
+			if (wait_fd(t, POLLOUT, deadline, why, whylen) < 0)
 				return -1;
-			}
-			if (r < 0) {
-				snprintf(why, whylen, "%s", strerror(errno));
-				return -1;
-			}
 			continue;
 		}
 		if (rc != CURLE_OK) {
@@ -453,16 +444,8 @@ static int fill(struct pv_transport *t, const struct timespec *deadline,
 					     &got);
 
 		if (rc == CURLE_AGAIN) {
-			int r = wait_fd(t, POLLIN, deadline);
-
-			if (r == 0) {
-				timeout_why(t, why, whylen);
+			if (wait_fd(t, POLLIN, deadline, why, whylen) < 0)
 				return -1;
-			}
-			if (r < 0) {
-				snprintf(why, whylen, "%s", strerror(errno));
-				return -1;
-			}
 			continue;
 		}
 		if (rc != CURLE_OK) {
