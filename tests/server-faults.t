@@ -227,6 +227,8 @@ for tool in $tools; do
 		M=$(received)
 		is "$(printf '%s' "$M" | grep -c .)" "2" "$n: later: two messages"
 		is "$(printf '%s' "$M" | cut -d' ' -f1 | sort -u | grep -c .)" "2" "$n: later: each once"
+		is "$(grep -c '^QUIT' "$SMTPD/log")" "$(grep -c '^CONNECT' "$SMTPD/log")" \
+			"$n: later: every session ends with QUIT"
 		is "$(grep -c '^PIPELINED' "$SMTPD/log")" "$([ $pass = pipelining ] && echo 2 || echo 0)" \
 			"$n: later: MAIL, RCPT and DATA $([ $pass = pipelining ] || echo not) in one write"
 		[ "$heal" = starttls ] &&

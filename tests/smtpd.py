@@ -14,6 +14,8 @@ Behaviour on request, by recipient address:
     reject*@...     RCPT answered 550
     drop*@...       the message is recorded, then the connection is closed
                     instead of the reply to DATA
+    (an address beyond ASCII: RCPT answered 553 unless MAIL FROM said
+    SMTPUTF8)
 and by file: when DIR/reply exists, its first line (e.g. "452 4.3.1 full")
 answers every DATA instead of 250 (the message is not recorded).
 --tls enables STARTTLS (required before MAIL and AUTH); --no-starttls runs
@@ -48,6 +50,11 @@ class Recorder:
 
     async def handle_RCPT(self, server, session, envelope, address, opts):
         local = address.split("@")[0].lower()
+        if not address.isascii() and "SMTPUTF8" not in [
+                o.upper() for o in envelope.mail_options]:
+            # RFC 6531 3.4: MAIL FROM must have said SMTPUTF8
+            self.log("RCPT 553")
+            return "553 5.6.7 non-ASCII address without SMTPUTF8"
         if local.startswith("tempfail"):
             self.log("RCPT 451")
             return "451 4.7.1 try again later"

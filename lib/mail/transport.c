@@ -3,12 +3,13 @@
  * Maildir-style directory.
  *
  * libcurl opens the SMTP session (connection, greeting, EHLO, STARTTLS
- * with the certificate checked, AUTH: CURLOPT_CONNECT_ONLY) and closes it
- * (QUIT); the messages go over that session with our own commands
- * (curl_easy_send and curl_easy_recv), because libcurl's SMTP waits for
- * the reply to every command: MAIL, RCPT, DATA, the final dot, four round
- * trips a message.  When the server offers PIPELINING (RFC 2920), MAIL,
- * RCPT and DATA go in one write and the message in the next: two.
+ * with the certificate checked, AUTH: CURLOPT_CONNECT_ONLY); the messages
+ * and the QUIT go over that session with our own commands (curl_easy_send
+ * and curl_easy_recv), because libcurl's SMTP waits for the reply to every
+ * command: MAIL, RCPT, DATA, the final dot, four round trips a message.
+ * When the server offers PIPELINING (RFC 2920), MAIL, RCPT and DATA go in
+ * one write and the message in the next: two.  (libcurl closes a
+ * CONNECT_ONLY connection without QUIT: it takes it for dead.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,7 @@ struct pv_transport {
 	int in_ehlo;         /* the reply being read answers EHLO */
 	int pipelining;      /* PIPELINING (RFC 2920) */
 	int size;            /* SIZE (RFC 1870) */
+	int smtputf8;        /* SMTPUTF8 (RFC 6531) */
 	/* What the server said (see take_line). */
 	char lastreply[512]; /* the last reply before QUIT (all its lines) */
 	char failreply[512]; /* the first 4xx/5xx reply of this message */
@@ -115,6 +117,8 @@ static int take_line(struct pv_transport *t, const char *data, size_t n)
 		if (k >= 4 && strncasecmp(kw, "SIZE", 4) == 0 &&
 		    (k == 4 || kw[4] == ' '))
 			t->size = 1;
+		if (k == 8 && strncasecmp(kw, "SMTPUTF8", 8) == 0)
+			t->smtputf8 = 1;
 	}
 	if (!t->inreply)
 		t->lastreply[0] = '\0';
@@ -135,23 +139,33 @@ static int take_line(struct pv_transport *t, const char *data, size_t n)
 	return final;
 }
 
-/* The verb of a command sent (RCPT TO carries an address: only the verb
- * is kept). */
+/* The verb of a command curl sent.  Only a verb we know is kept: RCPT TO
+ * carries an address, and the lines that continue an AUTH carry the user
+ * name and the password (base64), which must not end up in a reply
+ * stored as "no reply after ...". */
 static void took_command(struct pv_transport *t, const char *data, size_t n)
 {
-	size_t i;
+	static const char *const verbs[] = {"EHLO", "HELO", "STARTTLS",
+		"AUTH", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT"};
+	size_t i, v;
 
-	for (i = 0; i < n && i < sizeof t->lastcmd - 1 && data[i] != ' ' &&
-		    data[i] != ':' && data[i] != '\r' && data[i] != '\n';
+	for (i = 0; i < n && data[i] != ' ' && data[i] != ':' &&
+		    data[i] != '\r' && data[i] != '\n';
 	     i++)
-		t->lastcmd[i] = data[i];
-	t->lastcmd[i] = '\0';
-	if (strcasecmp(t->lastcmd, "QUIT") == 0)
+		;
+	for (v = 0; v < sizeof verbs / sizeof verbs[0]; v++)
+		if (i == strlen(verbs[v]) &&
+		    strncasecmp(data, verbs[v], i) == 0)
+			break;
+	if (v == sizeof verbs / sizeof verbs[0])
+		return;
+	snprintf(t->lastcmd, sizeof t->lastcmd, "%s", verbs[v]);
+	if (strcmp(t->lastcmd, "QUIT") == 0)
 		t->quitting = 1;
 	/* A new EHLO (after STARTTLS) says anew what the server offers. */
-	t->in_ehlo = strcasecmp(t->lastcmd, "EHLO") == 0;
-	if (t->in_ehlo || strcasecmp(t->lastcmd, "HELO") == 0)
-		t->pipelining = t->size = 0;
+	t->in_ehlo = strcmp(t->lastcmd, "EHLO") == 0;
+	if (t->in_ehlo || strcmp(t->lastcmd, "HELO") == 0)
+		t->pipelining = t->size = t->smtputf8 = 0;
 }
 
 /* While curl opens and closes the session, the server's replies arrive
@@ -497,6 +511,14 @@ static int read_reply(struct pv_transport *t, const struct timespec *deadline,
 	}
 }
 
+static int ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
 /* The message as SMTP carries it: a dot that begins a line doubled
  * (RFC 5321 4.5.2), a line end after the last line, the final dot. */
 static void put_message(struct pv_buf *b, const char *msg, size_t len)
@@ -515,24 +537,20 @@ static void put_message(struct pv_buf *b, const char *msg, size_t len)
 	pv_buf_adds(b, ".\r\n");
 }
 
-/* End the session: curl sends QUIT and waits for the answer, unless the
- * session is out of step (a reply may still come for what was sent, and
- * would be taken for the answer to the next command) or the server is
- * gone: then the socket is shut first, so that the QUIT fails at once.
- * The handle is made anew: curl keeps a connection for reuse, and a new
- * handle has none. */
-static void smtp_close(struct pv_transport *t, int in_step)
+/* Drop a session that is out of step (a reply may still come for what
+ * was sent, and would be taken for the answer to the next command) or
+ * whose server is gone: the socket is shut, so that nothing more is read
+ * or written on it.  The handle is made anew: curl keeps a connection for
+ * reuse, and a new handle has none. */
+static void smtp_close(struct pv_transport *t)
 {
+	curl_socket_t fd = t->fd;
 	CURL *fresh;
 
-	if (!in_step) {
-		curl_socket_t fd = t->fd;
-
-		if (fd == CURL_SOCKET_BAD)
-			curl_easy_getinfo(t->curl, CURLINFO_ACTIVESOCKET, &fd);
-		if (fd != CURL_SOCKET_BAD)
-			shutdown(fd, SHUT_RDWR);
-	}
+	if (fd == CURL_SOCKET_BAD)
+		curl_easy_getinfo(t->curl, CURLINFO_ACTIVESOCKET, &fd);
+	if (fd != CURL_SOCKET_BAD)
+		shutdown(fd, SHUT_RDWR);
 	fresh = curl_easy_duphandle(t->curl);
 	if (fresh) {
 		curl_easy_cleanup(t->curl);
@@ -568,6 +586,7 @@ static CURLcode smtp_open(struct pv_transport *t)
 	    (curl_easy_getinfo(t->curl, CURLINFO_ACTIVESOCKET, &t->fd) !=
 	     CURLE_OK || t->fd == CURL_SOCKET_BAD))
 		rc = CURLE_COULDNT_CONNECT;
+	t->in_ehlo = 0;
 	return rc;
 }
 
@@ -579,7 +598,7 @@ static int open_failed(struct pv_transport *t, CURLcode rc, char *reply,
 	int setup = 0;
 
 	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
-	smtp_close(t, 0);
+	smtp_close(t);
 	if (t->failreply[0])
 		snprintf(reply, replylen, "%s", t->failreply);
 	else
@@ -687,7 +706,7 @@ static int outcome(struct pv_transport *t, char *reply, size_t replylen,
 static int lost(struct pv_transport *t, const char *why, char *reply,
 		size_t replylen, struct pv_err *e)
 {
-	smtp_close(t, 0);
+	smtp_close(t);
 	if (t->failreply[0])
 		return outcome(t, reply, replylen, e);
 	snprintf(reply, replylen, "no reply after %s: %s", t->lastcmd, why);
@@ -700,7 +719,7 @@ static int unexpected(struct pv_transport *t, char *reply, size_t replylen,
 {
 	snprintf(reply, replylen, "unexpected reply to %s: %s", t->lastcmd,
 		 t->lastreply);
-	smtp_close(t, 0);
+	smtp_close(t);
 	return pv_fail(e, PV_TEMPFAIL, "smtp: %s", reply);
 }
 
@@ -721,7 +740,7 @@ static int start_smtp(struct pv_transport *t, const char *from,
 	t->inreply = t->quitting = 0;
 	t->errbuf[0] = '\0';
 	if (t->fd != CURL_SOCKET_BAD && !smtp_alive(t))
-		smtp_close(t, 0);
+		smtp_close(t);
 	if (t->fd == CURL_SOCKET_BAD) {
 		CURLcode rc = smtp_open(t);
 
@@ -738,6 +757,8 @@ static int start_smtp(struct pv_transport *t, const char *from,
 	pv_buf_addf(&t->out, "MAIL FROM:<%s>", from);
 	if (t->size)
 		pv_buf_addf(&t->out, " SIZE=%zu", len);
+	if (t->smtputf8 && (!ascii(from) || !ascii(to)))
+		pv_buf_adds(&t->out, " SMTPUTF8");
 	pv_buf_adds(&t->out, "\r\n");
 	ends[0] = t->out.len;
 	pv_buf_addf(&t->out, "RCPT TO:<%s>\r\n", to);
@@ -758,8 +779,15 @@ static int start_smtp(struct pv_transport *t, const char *from,
 			pv_test_kill();
 		}
 		if (send_all(t, t->out.s, t->out.len, &t->deadline, why,
-			     sizeof why) < 0)
+			     sizeof why) < 0) {
+			/* A server that refuses a message while it comes
+			 * (too large) may answer and close: its answer is
+			 * the outcome, if it is there. */
+			char why2[160];
+
+			(void)read_reply(t, &t->deadline, why2, sizeof why2);
 			return lost(t, why, reply, replylen, e);
+		}
 		t->awaiting = 1;
 		reply[0] = '\0';
 		return PV_OK;
@@ -781,7 +809,7 @@ static int start_smtp(struct pv_transport *t, const char *from,
 			in_step = 0;
 	}
 	if (!in_step)
-		smtp_close(t, 0);
+		smtp_close(t);
 	return outcome(t, reply, replylen, e);
 }
 
@@ -832,9 +860,20 @@ void pv_transport_close(struct pv_transport *t)
 	if (!t)
 		return;
 	if (t->curl && t->awaiting) /* a reply would be taken for QUIT's */
-		smtp_close(t, 0);
+		smtp_close(t);
+	if (t->curl && t->fd != CURL_SOCKET_BAD) {
+		/* QUIT (RFC 5321 4.1.1.10), its answer awaited as long as
+		 * any other */
+		char why[160];
+
+		clock_gettime(CLOCK_MONOTONIC, &t->deadline);
+		t->deadline.tv_sec += t->timeout;
+		if (send_all(t, "QUIT\r\n", 6, &t->deadline, why,
+			     sizeof why) == 0)
+			(void)read_reply(t, &t->deadline, why, sizeof why);
+	}
 	if (t->curl)
-		curl_easy_cleanup(t->curl); /* QUIT, when a session is open */
+		curl_easy_cleanup(t->curl);
 	pv_buf_free(&t->out);
 	if (t->password) {
 		pv_wipe(t->password, strlen(t->password));

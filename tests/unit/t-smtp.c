@@ -204,6 +204,17 @@ static void session(const char *mode, const char *opt)
 	ok(access(s, F_OK) != 0, "%s: nothing else arrived", mode);
 	free(s);
 
+	/* An address beyond ASCII: MAIL FROM says SMTPUTF8 (RFC 6531),
+	 * which the server offers; without it, it refuses the RCPT. */
+	st = pv_transport_send(tr, "a@salon.example", "j\xc3\xb6rg@example.org",
+			       plain, strlen(plain), reply, sizeof reply, &e);
+	is_int(st, PV_OK, "an address beyond ASCII: sent");
+	ok(strncmp(reply, "250 2.0.0 Ok: queued as 000003", 30) == 0,
+	   "%s: with SMTPUTF8 ('%s')", mode, reply);
+	s = received(dir, 3);
+	is_str(s, plain, "it arrived whole");
+	free(s);
+
 	/* The server closes the idle session (--idle-timeout 1): the next
 	 * message opens a new one.  Wait until the server has closed it. */
 	for (int i = 0; i < 300 && !log_has(dir, "TIMEOUT"); i++) {
@@ -216,7 +227,7 @@ static void session(const char *mode, const char *opt)
 	st = pv_transport_send(tr, "a@salon.example", "kunde@example.org",
 			       plain, strlen(plain), reply, sizeof reply, &e);
 	is_int(st, PV_OK, "after the server's idle timeout: sent");
-	ok(strncmp(reply, "250 2.0.0 Ok: queued as 000003", 30) == 0,
+	ok(strncmp(reply, "250 2.0.0 Ok: queued as 000004", 30) == 0,
 	   "%s: over a new session ('%s')", mode, reply);
 out:
 	pv_transport_close(tr);
