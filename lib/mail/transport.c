@@ -41,11 +41,10 @@ struct pv_transport {
 	int size;            /* SIZE (RFC 1870) */
 	int smtputf8;        /* SMTPUTF8 (RFC 6531) */
 	/* What the server said (see take_line). */
-	char lastreply[512]; /* the last reply before QUIT (all its lines) */
+	char lastreply[512]; /* the last reply (all its lines) */
 	char failreply[512]; /* the first 4xx/5xx reply of this message */
 	char lastcmd[16];    /* the verb of the last command sent */
 	int inreply;         /* lastreply is a multi-line reply not ended */
-	int quitting;        /* QUIT was sent: later replies are not ours */
 	char errbuf[CURL_ERROR_SIZE];
 	/* Received and not yet read as reply lines. */
 	char in[2048];
@@ -92,9 +91,9 @@ static int host_is_loopback(const char *url)
 /*
  * One line of a reply (without its line end).  Keep the reply that decided
  * the fate of the message: the first 4xx/5xx (to MAIL, RCPT, DATA or the
- * final dot), or else the last reply; never what comes after QUIT, which
- * curl sends when it closes a session (a "221 Bye" is no answer about the
- * message).  Returns 1 when the line ends its reply.
+ * final dot), or else the last reply.  (The answer to our QUIT is read
+ * after the message's reply was taken: a "221 Bye" is never one.)
+ * Returns 1 when the line ends its reply.
  */
 static int take_line(struct pv_transport *t, const char *data, size_t n)
 {
@@ -105,8 +104,6 @@ static int take_line(struct pv_transport *t, const char *data, size_t n)
 		n--;
 	/* "250-..." continues a reply, "250 ..." (or a bare code) ends it. */
 	final = !(n > 3 && data[3] == '-');
-	if (t->quitting)
-		return final;
 	if (t->in_ehlo && n > 4) {
 		const char *kw = data + 4;
 		size_t k = n - 4;
@@ -160,8 +157,6 @@ static void took_command(struct pv_transport *t, const char *data, size_t n)
 	if (v == sizeof verbs / sizeof verbs[0])
 		return;
 	snprintf(t->lastcmd, sizeof t->lastcmd, "%s", verbs[v]);
-	if (strcmp(t->lastcmd, "QUIT") == 0)
-		t->quitting = 1;
 	/* A new EHLO (after STARTTLS) says anew what the server offers. */
 	t->in_ehlo = strcmp(t->lastcmd, "EHLO") == 0;
 	if (t->in_ehlo || strcmp(t->lastcmd, "HELO") == 0)
@@ -289,7 +284,8 @@ static int open_smtp(const struct pv_cfg *cfg, struct pv_transport *t,
 	t->timeout = (long)timeout;
 	curl_easy_setopt(t->curl, CURLOPT_CONNECTTIMEOUT, (long)timeout);
 	curl_easy_setopt(t->curl, CURLOPT_TIMEOUT, (long)timeout);
-	/* Also for the QUIT when a connection is closed (default 120 s). */
+	/* Also for each reply while curl opens the session (default
+	 * 120 s). */
 	curl_easy_setopt(t->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT,
 			 (long)timeout);
 	curl_easy_setopt(t->curl, CURLOPT_NOSIGNAL, 1L);
@@ -737,7 +733,7 @@ static int start_smtp(struct pv_transport *t, const char *from,
 	if (!pv_email_valid(from) || !pv_email_valid(to))
 		return pv_fail(e, PV_DATAERR, "smtp: not a valid address");
 	t->lastreply[0] = t->failreply[0] = t->lastcmd[0] = '\0';
-	t->inreply = t->quitting = 0;
+	t->inreply = 0;
 	t->errbuf[0] = '\0';
 	if (t->fd != CURL_SOCKET_BAD && !smtp_alive(t))
 		smtp_close(t);
