@@ -1943,11 +1943,28 @@ static int run_all(struct pv_notify *n, struct pv_err *e);
 
 int pv_notify_run(struct pv_notify *n, struct pv_err *e)
 {
-	int st;
+	int st, normal = 0;
 
+	/* One commit per delivery, right after the server's answer: in WAL
+	 * mode NORMAL keeps each across a crash or kill of the process and
+	 * only skips its fsync, which a power failure can undo; then the
+	 * last deliveries are made again, under their Message-IDs, as after
+	 * a lost answer (notify(1)).  An fsync per mail capped a run at the
+	 * disk's flush rate (bench/RESULTS.md).  Events queued from stdin
+	 * are committed before this, with the connection's FULL. */
+	if (!n->o.dry_run && sqlite3_get_autocommit(n->db)) {
+		if ((st = pv_db_exec(n->db, "PRAGMA synchronous = NORMAL", e)))
+			return st;
+		normal = 1;
+	}
 	pv_progress_start(&n->prog, "deliveries", 0);
 	st = run_all(n, e);
 	pv_progress_end(&n->prog);
+	if (normal && sqlite3_get_autocommit(n->db)) {
+		struct pv_err fe = {0};
+
+		(void)pv_db_exec(n->db, "PRAGMA synchronous = FULL", &fe);
+	}
 
 	/* A scrubbed payload (an erasure.completed names the erased
 	 * customer) must leave no copy behind: the old page stays in the
