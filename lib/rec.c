@@ -1307,6 +1307,19 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return need + 1;
 }
 
+/* 1: a byte a JSON string holds as it is (printable ASCII but '"' and
+ * '\\'); the others are looked at one by one. */
+static const unsigned char json_plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20: '"' */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x30 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x50: '\\' */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x70 */
+};
+
 /* Bad UTF-8 from the database becomes U+FFFD: the output stays JSON. */
 void pv_json_quote(struct pv_buf *b, const char *str, size_t n)
 {
@@ -1318,15 +1331,16 @@ void pv_json_quote(struct pv_buf *b, const char *str, size_t n)
 		n = 0;
 	pv_buf_grow(b, n + 2);
 	pv_buf_addc(b, '"');
-	while (i < n) {
-		unsigned c = s[i];
+	for (;;) {
+		unsigned c;
 		char u[8];
 		const char *esc = u;
 
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+		while (i < n && json_plain[s[i]])
 			i++;
-			continue;
-		}
+		if (i == n)
+			break;
+		c = s[i];
 		if (c >= 0x80 && (k = utf8_seq(s + i, n - i))) {
 			i += k;
 			continue;

@@ -172,24 +172,9 @@ void pv_buf_grow(struct pv_buf *b, size_t extra)
 	b->s = xrealloc(b->s, b->cap);
 }
 
-void pv_buf_add(struct pv_buf *b, const void *p, size_t n)
-{
-	pv_buf_grow(b, n);
-	memcpy(b->s + b->len, p, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
 void pv_buf_adds(struct pv_buf *b, const char *s)
 {
 	pv_buf_add(b, s, strlen(s));
-}
-
-void pv_buf_addc(struct pv_buf *b, char c)
-{
-	pv_buf_grow(b, 1);
-	b->s[b->len++] = c;
-	b->s[b->len] = '\0';
 }
 
 void pv_buf_addf(struct pv_buf *b, const char *fmt, ...)

@@ -707,6 +707,46 @@ static void test_helpers(void)
 	pv_json_quote(&b, NULL, 0);
 	pv_json_quote(&b, "\x7f\xc3", 2);
 	is_str(b.s, "\"a\\u0000b\"\"\"\"\x7f\\ufffd\"", "pv_json_quote");
+	/* every byte alone, after a run and before one: the run is copied
+	 * whole, the byte as JSON wants it */
+	int bad = -1;
+	char want[16];
+
+	for (int c = 0; c < 256 && bad < 0; c++) {
+		char in[] = {'a', 'b', (char)c, 'c'};
+
+		if (c == '"' || c == '\\')
+			snprintf(want, sizeof want, "\"ab\\%cc\"", c);
+		else if (c == '\n')
+			snprintf(want, sizeof want, "\"ab\\nc\"");
+		else if (c == '\r')
+			snprintf(want, sizeof want, "\"ab\\rc\"");
+		else if (c == '\t')
+			snprintf(want, sizeof want, "\"ab\\tc\"");
+		else if (c == '\b')
+			snprintf(want, sizeof want, "\"ab\\bc\"");
+		else if (c == '\f')
+			snprintf(want, sizeof want, "\"ab\\fc\"");
+		else if (c < 0x20)
+			snprintf(want, sizeof want, "\"ab\\u%04xc\"", c);
+		else if (c >= 0x80)
+			snprintf(want, sizeof want, "\"ab\\ufffdc\"");
+		else
+			snprintf(want, sizeof want, "\"ab%cc\"", c);
+		pv_buf_reset(&b);
+		pv_json_quote(&b, in, sizeof in);
+		if (strcmp(b.s, want) != 0)
+			bad = c;
+	}
+	ok(bad < 0, "pv_json_quote: each of the 256 bytes (first wrong: %d)",
+	   bad);
+	if (bad >= 0)
+		is_str(b.s, want, "pv_json_quote: the first wrong byte");
+	pv_buf_reset(&b);
+	pv_json_quote(&b, "ab\xc3\xbc", 4);
+	pv_json_quote(&b, "\xf0\x9f\x8e\x89\"", 5);
+	is_str(b.s, "\"ab\xc3\xbc\"\"\xf0\x9f\x8e\x89\\\"\"",
+	       "pv_json_quote: UTF-8 at the end and before an escape");
 	pv_buf_free(&b);
 }
 
