@@ -90,6 +90,36 @@ print(json.dumps([a.get("attributes") for a in d["appointments"]], ensure_ascii=
 EOF
 is "$(cat got.txt)" '{"allergies": "PPD, Nickel", "colour_formula": "8/1 Aschblond", "skin_type": "empfindlich"}
 [{"hair_length": "schulterlang"}]' "  the customer's and the appointment's attributes are in the Art. 15 document"
+# appointments without attributes before and after the one with them: each
+# keeps its own (dsar-export asks once per customer whether any has some)
+loc=$(sql "SELECT location_id FROM customers WHERE id = $cid")
+sql "INSERT INTO appointments (location_id, customer_id, external_id, starts_at)
+	VALUES ($loc, $cid, 'T-x1', '2018-01-05T09:00:00Z'),
+	       ($loc, $cid, 'T-x2', '2026-11-01T09:00:00Z')"
+run dsar-export --customer "$cid" -f json
+status 0 "export of the customer with three appointments"
+/usr/bin/python3 - "$out" >got.txt <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))["data"]
+print(json.dumps([[a["external_id"], a.get("attributes")] for a in d["appointments"]],
+                 ensure_ascii=False))
+EOF
+is "$(cat got.txt)" '[["T-x1", null], ["T-1503", {"hair_length": "schulterlang"}], ["T-x2", null]]' \
+	"  only the appointment with attributes has them"
+other=$(sql "SELECT id FROM customers WHERE external_id = '10001'")
+sql "DELETE FROM appointment_attributes WHERE appointment_id =
+	(SELECT id FROM appointments WHERE external_id = 'T-1501')"
+run dsar-export --customer "$other" -f json
+status 0 "export of a customer whose appointments have no attributes"
+/usr/bin/python3 - "$out" >got.txt <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))["data"]
+print(len(d["appointments"]), sum("attributes" in a for a in d["appointments"]))
+EOF
+is "$(cat got.txt)" "1 0" "  its appointment has no attributes member"
+sql "DELETE FROM appointments WHERE external_id IN ('T-x1', 'T-x2');
+	INSERT INTO appointment_attributes (appointment_id, name, value)
+	SELECT id, 'hair_length', 'kurz' FROM appointments WHERE external_id = 'T-1501'"
 cat >cfg.yaml <<'EOF'
 trade_secrets:
   - customers.attributes.colour_formula
