@@ -5,7 +5,8 @@
 # for (self-signed), or whose name does not match, with exit status 78:
 # nothing is received, nothing is marked sent.  No configuration value
 # turns verification off; the only way to trust such a server is to name
-# its certificate in smtp.ca_file (then, and only then, mail goes).
+# its certificate in smtp.ca_file (then, and only then, mail goes).  The
+# same holds for smtps:// (TLS from the first byte, port 465 style).
 # (The SMTP fault matrix, STARTTLS missing included, is tests/smtp-faults.t.)
 . "$(dirname "$0")/lib.sh"
 
@@ -35,10 +36,12 @@ good_port=$SMTP_PORT
 start_smtpd smtp-other --tls other/cert.pem other/key.pem
 other_port=$SMTP_PORT
 
-# config [EXTRA-SMTP-LINE...]: smtp.url towards $PORT, nothing about TLS
+# config [EXTRA-SMTP-LINE...]: smtp.url towards $PORT ($SCHEME://, smtp
+# unless set), nothing about TLS
 config() {
 	{
-		printf 'smtp:\n  url: smtp://127.0.0.1:%s\n  timeout: 60\n' "$PORT"
+		printf 'smtp:\n  url: %s://127.0.0.1:%s\n  timeout: 60\n' \
+			"${SCHEME:-smtp}" "$PORT"
 		for l in "$@"; do printf '  %s\n' "$l"; done
 		salon_config
 	} >config.yaml
@@ -99,6 +102,42 @@ repend
 run notify --pending
 status 78 "a certificate other than the trusted one is refused: 78"
 is "$(nmsgs smtp-other)" "0" "nothing was received"
+
+# ---- smtps://: TLS from the first byte, verified the same way ------------
+start_smtpd smtps --tls certs/cert.pem certs/key.pem --tls-on-connect
+smtps_port=$SMTP_PORT
+start_smtpd smtps-other --tls other/cert.pem other/key.pem --tls-on-connect
+smtps_other_port=$SMTP_PORT
+SCHEME=smtps PORT=$smtps_port config
+repend
+snapshot before
+run notify --pending
+status 78 "smtps://: notify refuses a self-signed certificate: 78"
+like "$(stderr)" "TLS failed" "says the TLS handshake failed"
+is "$(nmsgs smtps)" "0" "nothing was received"
+is "$(evstatus)" "pending" "the event stays pending"
+unchanged before "notify changed nothing"
+run consent-send --campaign r1 --kind repermission
+status 78 "smtps://: consent-send refuses it too: 78"
+is "$(nmsgs smtps)" "0" "nothing was received"
+is "$(sql "SELECT count(*) FROM campaign_messages WHERE status = 'sent' OR sent_at IS NOT NULL")" "0" \
+	"no campaign message is marked sent"
+SCHEME=smtps PORT=$smtps_port config "tls: none"
+run notify --pending
+status 78 "smtps:// with smtp.tls: none is a contradiction: 78"
+like "$(stderr)" "contradicts smtps://" "says so"
+SCHEME=smtps PORT=$smtps_other_port config "ca_file: $SCRATCH/other/cert.pem"
+run notify --pending
+status 78 "smtps://: a trusted certificate for another name is refused: 78"
+is "$(nmsgs smtps-other)" "0" "nothing was received"
+SCHEME=smtps PORT=$smtps_port config "ca_file: $SCRATCH/certs/cert.pem"
+run notify --pending
+status 0 "smtps:// with smtp.ca_file naming the certificate: notify delivers"
+is "$(nmsgs smtps)" "1" "one message received"
+grep -q '^X-Test-TLS: yes' smtps/msg/*.eml; ok $? "over TLS"
+grep -q '^X-Test-Rcpt-To: team@salon-mitte.example' smtps/msg/*.eml
+ok $? "to the location's notification address"
+is "$(evstatus)" "delivered" "the event is delivered"
 
 # ---- control: naming the certificate in ca_file is what makes it go ------
 PORT=$good_port config "ca_file: $SCRATCH/certs/cert.pem"

@@ -1,8 +1,8 @@
 """A test SMTP server (aiosmtpd) that records what it receives.
 
-    /usr/bin/python3 tests/smtpd.py --port N --dir DIR [--tls CERT KEY]
-        [--no-starttls] [--auth USER:PASSWORD] [--no-pipelining]
-        [--idle-timeout SECONDS]
+    /usr/bin/python3 tests/smtpd.py --port N --dir DIR [--tls CERT KEY
+        [--tls-on-connect]] [--no-starttls] [--auth USER:PASSWORD]
+        [--no-pipelining] [--idle-timeout SECONDS]
 
 Listens on 127.0.0.1:N and writes DIR/ready when it accepts connections.
 Each accepted message is stored as DIR/msg/NNNNNN.eml (the envelope in
@@ -19,7 +19,9 @@ Behaviour on request, by recipient address:
 and by file: when DIR/reply exists, its first line (e.g. "452 4.3.1 full")
 answers every DATA instead of 250 (the message is not recorded).
 --tls enables STARTTLS (required before MAIL and AUTH); --no-starttls runs
-without offering it.  --auth requires AUTH (PLAIN/LOGIN) before MAIL.
+without offering it.  --tls-on-connect speaks TLS from the first byte
+instead (smtps://, port 465 style), without STARTTLS.  X-Test-TLS says
+whether the message came over TLS, either way.  --auth requires AUTH (PLAIN/LOGIN) before MAIL.
 PIPELINING (RFC 2920) is offered, as real servers do; --no-pipelining
 leaves it out (the client then waits for the reply to every command).
 --idle-timeout closes a session that sent no command for that long (the
@@ -78,7 +80,9 @@ class Recorder:
             f.write(b"X-Test-Mail-From: " + envelope.mail_from.encode() + b"\r\n")
             for r in envelope.rcpt_tos:
                 f.write(b"X-Test-Rcpt-To: " + r.encode() + b"\r\n")
-            f.write(b"X-Test-TLS: " + (b"yes" if session.ssl else b"no") + b"\r\n")
+            tls = (session.ssl is not None or
+                   server.transport.get_extra_info("ssl_object") is not None)
+            f.write(b"X-Test-TLS: " + (b"yes" if tls else b"no") + b"\r\n")
             f.write(envelope.original_content or envelope.content)
         os.rename(tmp, name)
         if any(r.split("@")[0].lower().startswith("drop") for r in envelope.rcpt_tos):
@@ -118,6 +122,7 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--dir", required=True)
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--tls-on-connect", action="store_true")
     ap.add_argument("--no-starttls", action="store_true")
     ap.add_argument("--auth")
     ap.add_argument("--no-pipelining", action="store_true")
@@ -132,11 +137,16 @@ def main():
     kw = {"decode_data": False, "enable_SMTPUTF8": True}
     if a.idle_timeout:
         kw["timeout"] = a.idle_timeout
-    if a.tls and not a.no_starttls:
+    starttls = a.tls and not a.no_starttls and not a.tls_on_connect
+    ctl_kw = {}
+    if a.tls:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(a.tls[0], a.tls[1])
-        kw["tls_context"] = ctx
-        kw["require_starttls"] = True
+        if a.tls_on_connect:
+            ctl_kw["ssl_context"] = ctx
+        elif starttls:
+            kw["tls_context"] = ctx
+            kw["require_starttls"] = True
     if a.auth:
         user, pw = a.auth.split(":", 1)
 
@@ -148,12 +158,12 @@ def main():
             return AuthResult(success=good, handled=False)
 
         kw["authenticator"] = authenticator
-        kw["auth_require_tls"] = bool(a.tls and not a.no_starttls)
+        kw["auth_require_tls"] = bool(starttls)
         kw["auth_required"] = True
     else:
         kw["auth_require_tls"] = False
 
-    ctl = Control(rec, hostname="127.0.0.1", port=a.port, **kw)
+    ctl = Control(rec, hostname="127.0.0.1", port=a.port, **ctl_kw, **kw)
     ctl.start()
     with open(os.path.join(a.dir, "ready.tmp"), "w") as f:
         f.write(str(os.getpid()))
