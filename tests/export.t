@@ -215,6 +215,16 @@ dsar-export: s.ndjson:3: no customer with that e-mail address" "each unknown sub
 is "$(audits)" "$((n + 1))" "one audit entry for the batch"
 is "$(sql "SELECT object || ' ' || detail FROM audit ORDER BY id DESC LIMIT 1")" \
 	"customers {\"to\":\"stdout\",\"count\":2,\"customer_ids\":[$E,$M]}" "the batch entry names the exported ids"
+# a stream longer than one batch: an entry for each 1,024 subjects
+n=$(audits)
+awk -v id="$E" 'BEGIN { for (i = 0; i < 1025; i++) printf "{\"customer_id\":%s}\n", id }' >big.ndjson
+run dsar-export -f ndjson big.ndjson
+status 0 "a stream of 1,025 subjects"
+is "$(grep -c '^{"format":"privacyctl-export/1"' "$out")" "1025" "  1,025 documents"
+is "$(audits)" "$((n + 2))" "  two audit entries"
+is "$(sql "SELECT coalesce(json_extract(detail, '\$.count'), 1) FROM audit
+	WHERE action = 'customer.export' ORDER BY id DESC LIMIT 2" | tr '\n' ' ')" "1 1024 " \
+	"  the first for 1,024 subjects, the second for the last one"
 printf '{"customer_id":%s}\n{"name":"x"}\n{"customer_id":"-3"}\nnot json\n{"customer_id":%s}\n' "$O" "$M" >b.ndjson
 run dsar-export b.ndjson
 # one rule (issue 17, privacy(7)): a stream that goes on past its bad
