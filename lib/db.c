@@ -76,9 +76,36 @@ int pv_db_exec(sqlite3 *db, const char *sql, struct pv_err *e)
 	return PV_OK;
 }
 
+static sqlite3_stmt *stmt_cached_only(sqlite3 *db, const char *sql);
+
+/* One statement, prepared once per connection (sqlite3_exec parses it on
+ * every call: a sending run begins and commits two transactions a
+ * message); sqlite3_exec when the cache is full. */
+int pv_db_exec1(sqlite3 *db, const char *sql, const char *what,
+		struct pv_err *e)
+{
+	sqlite3_stmt *st = stmt_cached_only(db, sql);
+	int rc;
+
+	if (!st) {
+		if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+			return pv_db_fail(db, e, what);
+		return PV_OK;
+	}
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		int s = pv_db_fail(db, e, what);
+
+		sqlite3_reset(st);
+		return s;
+	}
+	sqlite3_reset(st);
+	return PV_OK;
+}
+
 int pv_db_begin(sqlite3 *db, struct pv_err *e)
 {
-	return pv_db_exec(db, "BEGIN IMMEDIATE", e);
+	return pv_db_exec1(db, "BEGIN IMMEDIATE", "database", e);
 }
 
 /*
@@ -133,11 +160,13 @@ int pv_db_commit(sqlite3 *db, struct pv_err *e)
 	 * leave nothing of it (and a message sent just before it is the one
 	 * in flight) */
 	pv_test_kill_point("PRIVACY_TEST_KILL_BEFORE_COMMIT", &before);
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		int st = pv_db_fail(db, e, "commit");
+	{
+		int st = pv_db_exec1(db, "COMMIT", "commit", e);
 
-		pv_db_rollback(db);
-		return st;
+		if (st) {
+			pv_db_rollback(db);
+			return st;
+		}
 	}
 	pv_test_kill_point("PRIVACY_TEST_KILL_AFTER_COMMIT", &after);
 	return PV_OK;
@@ -207,6 +236,27 @@ sqlite3_stmt *pv_db_stmt(sqlite3 *db, const char *sql, struct pv_err *e)
 	}
 	pthread_mutex_unlock(&stmt_mu);
 	return st;
+}
+
+/* The cached statement for sql, prepared now if the cache has room;
+ * NULL when it has none (or sql does not prepare). */
+static sqlite3_stmt *stmt_cached_only(sqlite3 *db, const char *sql)
+{
+	struct pv_err e = {0};
+	int room;
+
+	pthread_mutex_lock(&stmt_mu);
+	room = stmt_cached < STMT_CACHE;
+	for (int i = 0; i < stmt_cached; i++)
+		if (stmt_cache[i].db == db &&
+		    strcmp(stmt_cache[i].sql, sql) == 0) {
+			sqlite3_stmt *st = stmt_cache[i].st;
+
+			pthread_mutex_unlock(&stmt_mu);
+			return st;
+		}
+	pthread_mutex_unlock(&stmt_mu);
+	return room ? pv_db_stmt(db, sql, &e) : NULL;
 }
 
 /* Forget (and finalize) the cached statements of a connection. */
@@ -599,6 +649,7 @@ int pv_db_open(const char *path, int mode, sqlite3 **out, struct pv_err *e)
 	*out = db;
 	return PV_OK;
 fail:
+	stmt_forget(db); /* a migration's BEGIN and COMMIT */
 	sqlite3_close(db);
 	return st;
 }

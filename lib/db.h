@@ -37,6 +37,10 @@ void pv_db_close(sqlite3 *db);
 int pv_db_fail(sqlite3 *db, struct pv_err *e, const char *what);
 
 int pv_db_exec(sqlite3 *db, const char *sql, struct pv_err *e);
+/* One statement (BEGIN, COMMIT), prepared once per connection; what
+ * names it in an error. */
+int pv_db_exec1(sqlite3 *db, const char *sql, const char *what,
+		struct pv_err *e);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK (rollback never fails loudly). */
 int pv_db_begin(sqlite3 *db, struct pv_err *e);
 int pv_db_commit(sqlite3 *db, struct pv_err *e);

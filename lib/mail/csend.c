@@ -389,14 +389,14 @@ static int pick_job(struct pv_csend *s, struct job *j)
 		/* The reads of a message in one read transaction: one lock
 		 * of the database for them all, not one each (bench/RESULTS.md:
 		 * 16 fcntl calls a message, now 8). */
-		if (pv_db_exec(db, "BEGIN", e)) {
+		if (pv_db_exec1(db, "BEGIN", "database", e)) {
 			s->status = e->status;
 			return -1;
 		}
 		r = pv_campaign_next(s->c, &m, e);
 		if (r > 0 && pv_campaign_check(s->c, m.customer_id, &v, e))
 			r = -1;
-		if (pv_db_exec(db, "COMMIT", r < 0 ? &re : e)) {
+		if (pv_db_exec1(db, "COMMIT", "database", r < 0 ? &re : e)) {
 			pv_db_rollback(db);
 			if (r >= 0)
 				r = -1;
