@@ -207,19 +207,27 @@ static struct {
 static int stmt_cached;
 static pthread_mutex_t stmt_mu = PTHREAD_MUTEX_INITIALIZER;
 
-sqlite3_stmt *pv_db_stmt(sqlite3 *db, const char *sql, struct pv_err *e)
+/* The cached statement of db for sql, or NULL; *room: whether the
+ * cache could take another. */
+static sqlite3_stmt *stmt_find(sqlite3 *db, const char *sql, int *room)
 {
 	sqlite3_stmt *st = NULL;
-	int i;
 
 	pthread_mutex_lock(&stmt_mu);
-	for (i = 0; i < stmt_cached; i++)
+	for (int i = 0; i < stmt_cached && !st; i++)
 		if (stmt_cache[i].db == db &&
-		    strcmp(stmt_cache[i].sql, sql) == 0) {
+		    strcmp(stmt_cache[i].sql, sql) == 0)
 			st = stmt_cache[i].st;
-			break;
-		}
+	*room = stmt_cached < STMT_CACHE;
 	pthread_mutex_unlock(&stmt_mu);
+	return st;
+}
+
+sqlite3_stmt *pv_db_stmt(sqlite3 *db, const char *sql, struct pv_err *e)
+{
+	int room;
+	sqlite3_stmt *st = stmt_find(db, sql, &room);
+
 	if (st) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
@@ -244,19 +252,9 @@ static sqlite3_stmt *stmt_cached_only(sqlite3 *db, const char *sql)
 {
 	struct pv_err e = {0};
 	int room;
+	sqlite3_stmt *st = stmt_find(db, sql, &room);
 
-	pthread_mutex_lock(&stmt_mu);
-	room = stmt_cached < STMT_CACHE;
-	for (int i = 0; i < stmt_cached; i++)
-		if (stmt_cache[i].db == db &&
-		    strcmp(stmt_cache[i].sql, sql) == 0) {
-			sqlite3_stmt *st = stmt_cache[i].st;
-
-			pthread_mutex_unlock(&stmt_mu);
-			return st;
-		}
-	pthread_mutex_unlock(&stmt_mu);
-	return room ? pv_db_stmt(db, sql, &e) : NULL;
+	return st ? st : room ? pv_db_stmt(db, sql, &e) : NULL;
 }
 
 /* Forget (and finalize) the cached statements of a connection. */
